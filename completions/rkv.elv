@@ -1,0 +1,130 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[rkv] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'rkv'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'rkv'= {
+            cand -a 'Password for AUTH on every node contacted'
+            cand --password 'Password for AUTH on every node contacted'
+            cand -u 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand --user 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand -i 'TOML inventory of nodes'
+            cand --inventory 'TOML inventory of nodes'
+            cand -o 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --output 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --timeout 'Per-node connect and command timeout, e.g. 500ms, 2s'
+            cand --no-color 'No ANSI colour (also off when stdout is not a terminal)'
+            cand -q 'Print less on stderr'
+            cand --quiet 'Print less on stderr'
+            cand -v 'Print more on stderr (repeat for more)'
+            cand --verbose 'Print more on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand serve 'Run a store node speaking RESP: a Redis-compatible server'
+            cand completions 'Print a shell completion script'
+            cand man 'Write the man pages (to DIR, default: the current directory)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'rkv;serve'= {
+            cand --port 'TCP port to listen on (0: pick a free one and log it)'
+            cand --bind 'Address to bind (repeatable). Default 127.0.0.1'
+            cand --replicaof 'Replicate from this master at start'
+            cand --requirepass 'Password of the default user'
+            cand --masteruser 'ACL user this node authenticates as on its master'
+            cand --masterauth 'Password this node authenticates with on its master'
+            cand --replica-priority 'Priority as a failover candidate (0: never)'
+            cand --dir 'Directory for dump.rdb and the append-only file'
+            cand --config 'TOML configuration file (keys named like redis.conf directives); CONFIG REWRITE writes it'
+            cand -a 'Password for AUTH on every node contacted'
+            cand --password 'Password for AUTH on every node contacted'
+            cand -u 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand --user 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand -i 'TOML inventory of nodes'
+            cand --inventory 'TOML inventory of nodes'
+            cand -o 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --output 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --timeout 'Per-node connect and command timeout, e.g. 500ms, 2s'
+            cand --appendonly 'Log every write to an append-only file and replay it at start'
+            cand --no-color 'No ANSI colour (also off when stdout is not a terminal)'
+            cand -q 'Print less on stderr'
+            cand --quiet 'Print less on stderr'
+            cand -v 'Print more on stderr (repeat for more)'
+            cand --verbose 'Print more on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rkv;completions'= {
+            cand -a 'Password for AUTH on every node contacted'
+            cand --password 'Password for AUTH on every node contacted'
+            cand -u 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand --user 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand -i 'TOML inventory of nodes'
+            cand --inventory 'TOML inventory of nodes'
+            cand -o 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --output 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --timeout 'Per-node connect and command timeout, e.g. 500ms, 2s'
+            cand --no-color 'No ANSI colour (also off when stdout is not a terminal)'
+            cand -q 'Print less on stderr'
+            cand --quiet 'Print less on stderr'
+            cand -v 'Print more on stderr (repeat for more)'
+            cand --verbose 'Print more on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rkv;man'= {
+            cand -a 'Password for AUTH on every node contacted'
+            cand --password 'Password for AUTH on every node contacted'
+            cand -u 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand --user 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand -i 'TOML inventory of nodes'
+            cand --inventory 'TOML inventory of nodes'
+            cand -o 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --output 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --timeout 'Per-node connect and command timeout, e.g. 500ms, 2s'
+            cand --no-color 'No ANSI colour (also off when stdout is not a terminal)'
+            cand -q 'Print less on stderr'
+            cand --quiet 'Print less on stderr'
+            cand -v 'Print more on stderr (repeat for more)'
+            cand --verbose 'Print more on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rkv;help'= {
+            cand serve 'Run a store node speaking RESP: a Redis-compatible server'
+            cand completions 'Print a shell completion script'
+            cand man 'Write the man pages (to DIR, default: the current directory)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'rkv;help;serve'= {
+        }
+        &'rkv;help;completions'= {
+        }
+        &'rkv;help;man'= {
+        }
+        &'rkv;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,92 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_rkv_global_optspecs
+    string join \n a/password= u/user= i/inventory= o/output= timeout= no-color q/quiet v/verbose h/help V/version
+end
+
+function __fish_rkv_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_rkv_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_rkv_using_subcommand
+    set -l cmd (__fish_rkv_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c rkv -n "__fish_rkv_needs_command" -s a -l password -d 'Password for AUTH on every node contacted' -r
+complete -c rkv -n "__fish_rkv_needs_command" -s u -l user -d 'ACL user name for AUTH (none: AUTH with the password alone)' -r
+complete -c rkv -n "__fish_rkv_needs_command" -s i -l inventory -d 'TOML inventory of nodes' -r -F
+complete -c rkv -n "__fish_rkv_needs_command" -s o -l output -d 'Output format: a human table, one JSON document, or tab-separated rows' -r -f -a "table\t'A human table'
+json\t'One JSON document'
+tsv\t'Tab-separated rows, for cut and awk'"
+complete -c rkv -n "__fish_rkv_needs_command" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_needs_command" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
+complete -c rkv -n "__fish_rkv_needs_command" -s q -l quiet -d 'Print less on stderr'
+complete -c rkv -n "__fish_rkv_needs_command" -s v -l verbose -d 'Print more on stderr (repeat for more)'
+complete -c rkv -n "__fish_rkv_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rkv -n "__fish_rkv_needs_command" -s V -l version -d 'Print version'
+complete -c rkv -n "__fish_rkv_needs_command" -f -a "serve" -d 'Run a store node speaking RESP: a Redis-compatible server'
+complete -c rkv -n "__fish_rkv_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c rkv -n "__fish_rkv_needs_command" -f -a "man" -d 'Write the man pages (to DIR, default: the current directory)'
+complete -c rkv -n "__fish_rkv_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l port -d 'TCP port to listen on (0: pick a free one and log it)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l bind -d 'Address to bind (repeatable). Default 127.0.0.1' -r
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l replicaof -d 'Replicate from this master at start' -r
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l requirepass -d 'Password of the default user' -r
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l masteruser -d 'ACL user this node authenticates as on its master' -r
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l masterauth -d 'Password this node authenticates with on its master' -r
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l replica-priority -d 'Priority as a failover candidate (0: never)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l dir -d 'Directory for dump.rdb and the append-only file' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l config -d 'TOML configuration file (keys named like redis.conf directives); CONFIG REWRITE writes it' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -s a -l password -d 'Password for AUTH on every node contacted' -r
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -s u -l user -d 'ACL user name for AUTH (none: AUTH with the password alone)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -s i -l inventory -d 'TOML inventory of nodes' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -s o -l output -d 'Output format: a human table, one JSON document, or tab-separated rows' -r -f -a "table\t'A human table'
+json\t'One JSON document'
+tsv\t'Tab-separated rows, for cut and awk'"
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l appendonly -d 'Log every write to an append-only file and replay it at start'
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -s q -l quiet -d 'Print less on stderr'
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -s v -l verbose -d 'Print more on stderr (repeat for more)'
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -s V -l version -d 'Print version'
+complete -c rkv -n "__fish_rkv_using_subcommand completions" -s a -l password -d 'Password for AUTH on every node contacted' -r
+complete -c rkv -n "__fish_rkv_using_subcommand completions" -s u -l user -d 'ACL user name for AUTH (none: AUTH with the password alone)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand completions" -s i -l inventory -d 'TOML inventory of nodes' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand completions" -s o -l output -d 'Output format: a human table, one JSON document, or tab-separated rows' -r -f -a "table\t'A human table'
+json\t'One JSON document'
+tsv\t'Tab-separated rows, for cut and awk'"
+complete -c rkv -n "__fish_rkv_using_subcommand completions" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand completions" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
+complete -c rkv -n "__fish_rkv_using_subcommand completions" -s q -l quiet -d 'Print less on stderr'
+complete -c rkv -n "__fish_rkv_using_subcommand completions" -s v -l verbose -d 'Print more on stderr (repeat for more)'
+complete -c rkv -n "__fish_rkv_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rkv -n "__fish_rkv_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c rkv -n "__fish_rkv_using_subcommand man" -s a -l password -d 'Password for AUTH on every node contacted' -r
+complete -c rkv -n "__fish_rkv_using_subcommand man" -s u -l user -d 'ACL user name for AUTH (none: AUTH with the password alone)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand man" -s i -l inventory -d 'TOML inventory of nodes' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand man" -s o -l output -d 'Output format: a human table, one JSON document, or tab-separated rows' -r -f -a "table\t'A human table'
+json\t'One JSON document'
+tsv\t'Tab-separated rows, for cut and awk'"
+complete -c rkv -n "__fish_rkv_using_subcommand man" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand man" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
+complete -c rkv -n "__fish_rkv_using_subcommand man" -s q -l quiet -d 'Print less on stderr'
+complete -c rkv -n "__fish_rkv_using_subcommand man" -s v -l verbose -d 'Print more on stderr (repeat for more)'
+complete -c rkv -n "__fish_rkv_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rkv -n "__fish_rkv_using_subcommand man" -s V -l version -d 'Print version'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve completions man help" -f -a "serve" -d 'Run a store node speaking RESP: a Redis-compatible server'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve completions man help" -f -a "man" -d 'Write the man pages (to DIR, default: the current directory)'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

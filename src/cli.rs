@@ -1,0 +1,157 @@
+//! The command line, as clap types only. This is the contract in
+//! `shared/design/cli-contract.md`; keep the two in step.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Set up, check and change Redis-protocol replication; run a Redis-compatible store node.
+#[derive(Debug, Parser)]
+#[command(name = "rkv", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Options every subcommand takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options shared by every subcommand; accepted before or after it.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Password for AUTH on every node contacted.
+    #[arg(
+        short = 'a',
+        long,
+        global = true,
+        env = "RKV_PASSWORD",
+        hide_env_values = true
+    )]
+    pub password: Option<String>,
+
+    /// ACL user name for AUTH (none: AUTH with the password alone).
+    #[arg(short = 'u', long, global = true, env = "RKV_USER")]
+    pub user: Option<String>,
+
+    /// TOML inventory of nodes.
+    #[arg(
+        short = 'i',
+        long,
+        global = true,
+        env = "RKV_INVENTORY",
+        value_name = "FILE"
+    )]
+    pub inventory: Option<PathBuf>,
+
+    /// Output format: a human table, one JSON document, or tab-separated rows.
+    #[arg(short = 'o', long, global = true, env = "RKV_OUTPUT", value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+
+    /// Per-node connect and command timeout, e.g. 500ms, 2s.
+    #[arg(long, global = true, value_parser = parse_duration, default_value = "2s", value_name = "DURATION")]
+    pub timeout: Duration,
+
+    /// No ANSI colour (also off when stdout is not a terminal).
+    #[arg(long, global = true, env = "NO_COLOR", value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_color: bool,
+
+    /// Print less on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Print more on stderr (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+impl GlobalArgs {
+    /// The password from `--password`, else `RKV_PASSWORD` (clap), else `REDISCLI_AUTH`.
+    pub fn effective_password(&self) -> Option<String> {
+        self.password.clone().or_else(|| {
+            std::env::var("REDISCLI_AUTH")
+                .ok()
+                .filter(|p| !p.is_empty())
+        })
+    }
+}
+
+/// How results are printed on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// A human table.
+    Table,
+    /// One JSON document.
+    Json,
+    /// Tab-separated rows, for cut and awk.
+    Tsv,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a store node speaking RESP: a Redis-compatible server.
+    Serve(ServeArgs),
+    /// Print a shell completion script.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages (to DIR, default: the current directory).
+    Man {
+        /// Where to write rkv.1 and one page per subcommand.
+        dir: Option<PathBuf>,
+    },
+}
+
+/// `rkv serve` options. Every option is also a key of the `--config` TOML file, named like the
+/// redis.conf directive; a flag wins over the file.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ServeArgs {
+    /// TCP port to listen on (0: pick a free one and log it).
+    #[arg(long)]
+    pub port: Option<u16>,
+
+    /// Address to bind (repeatable). Default 127.0.0.1.
+    #[arg(long = "bind", value_name = "ADDR")]
+    pub bind: Vec<String>,
+
+    /// Replicate from this master at start.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub replicaof: Option<String>,
+
+    /// Password of the default user.
+    #[arg(long, value_name = "PW", hide_env_values = true)]
+    pub requirepass: Option<String>,
+
+    /// ACL user this node authenticates as on its master.
+    #[arg(long, value_name = "USER")]
+    pub masteruser: Option<String>,
+
+    /// Password this node authenticates with on its master.
+    #[arg(long, value_name = "PW")]
+    pub masterauth: Option<String>,
+
+    /// Priority as a failover candidate (0: never).
+    #[arg(long, value_name = "N")]
+    pub replica_priority: Option<u32>,
+
+    /// Directory for dump.rdb and the append-only file.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+
+    /// Log every write to an append-only file and replay it at start.
+    #[arg(long)]
+    pub appendonly: bool,
+
+    /// TOML configuration file (keys named like redis.conf directives); CONFIG REWRITE writes it.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// Parse a human duration such as `500ms`, `2s`, `1m30s`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("invalid duration {s:?}: {e}"))
+}

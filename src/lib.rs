@@ -1,0 +1,90 @@
+//! rkv: a toolkit for setting up, checking and changing Redis-protocol replication, with its
+//! own Redis-compatible store node (`rkv serve`).
+//!
+//! # Layout
+//! - [`cli`]: clap types only (the command-line contract).
+//! - [`commands`]: one module per subcommand; gather → decide → act → render.
+//! - [`resp`]: RESP frames, the bounded parser and the encoder.
+//! - [`store`]: the keyspace and its values.
+//! - [`server`]: `rkv serve`: listener, connections, command dispatch, configuration.
+//! - [`persist`]: RDB reader/writer (also the full-sync payload) and AOF.
+//! - [`node`]: talking to any Redis-protocol node: addresses, client, INFO/ROLE parsing.
+//! - [`topology`]: the replication graph: model, discovery, health rules.
+//! - [`render`]: tables, JSON, TSV.
+
+pub mod cli;
+pub mod commands;
+pub mod logging;
+pub mod persist;
+pub mod resp;
+pub mod server;
+pub mod store;
+
+use std::fmt;
+
+/// An error that carries the exit code the binary must return (see the CLI contract).
+///
+/// An empty message means the reasons were already printed (e.g. a health check's problems).
+#[derive(Debug)]
+pub struct ExitError {
+    /// The process exit code: 1 failed, 2 usage or input, 3 stopped by the operator.
+    pub code: u8,
+    /// What to print after `rkv: `.
+    pub message: String,
+}
+
+impl ExitError {
+    /// Bad usage, bad input file, or a question that needed a terminal: exit 2.
+    pub fn usage(message: impl Into<String>) -> anyhow::Error {
+        anyhow::Error::new(ExitError {
+            code: 2,
+            message: message.into(),
+        })
+    }
+
+    /// Stopped by the operator at a prompt: exit 3.
+    pub fn aborted(message: impl Into<String>) -> anyhow::Error {
+        anyhow::Error::new(ExitError {
+            code: 3,
+            message: message.into(),
+        })
+    }
+
+    /// The operation failed or a check found problems whose reasons were already printed: exit 1.
+    pub fn silent_failure() -> anyhow::Error {
+        anyhow::Error::new(ExitError {
+            code: 1,
+            message: String::new(),
+        })
+    }
+}
+
+impl fmt::Display for ExitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ExitError {}
+
+/// The exit code for an error returned by [`run`]: an [`ExitError`] anywhere in the chain
+/// decides it, anything else is 1.
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    err.chain()
+        .find_map(|e| e.downcast_ref::<ExitError>())
+        .map_or(1, |e| e.code)
+}
+
+/// True when the error is a broken pipe on stdout (e.g. `rkv topology | head -1`), which
+/// exits 0 quietly like other Unix tools.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Run one parsed command line.
+pub fn run(cli: cli::Cli) -> anyhow::Result<()> {
+    commands::dispatch(cli)
+}

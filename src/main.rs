@@ -1,0 +1,23 @@
+//! The `rkv` binary: parse the command line, run, and map the outcome to an exit code.
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = rkv::cli::Cli::parse();
+    rkv::logging::init(&cli.global);
+    match rkv::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let code = rkv::exit_code(&err);
+            if rkv::is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            let text = format!("{err:#}");
+            if !text.is_empty() {
+                eprintln!("rkv: {text}");
+            }
+            ExitCode::from(code)
+        }
+    }
+}

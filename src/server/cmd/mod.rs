@@ -1,0 +1,117 @@
+//! Commands: the table of what the server knows (name, arity, flags, keys) and the context a
+//! data command runs in.
+//!
+//! The data commands (keys, strings, hashes, lists, sets, sorted sets) are pure functions over
+//! an [`ExecCtx`]: they read and change the keyspace and push onto `ctx.propagate` the exact
+//! commands a replica or the AOF must apply to reach the same state (an EXPIRE becomes an
+//! absolute PEXPIREAT, a SPOP an SREM, …). They never touch sockets, so they are unit-tested
+//! without a server. Connection and server commands (AUTH, CLIENT, CONFIG, INFO, …) are handled
+//! by the connection layer.
+
+pub mod data;
+
+use crate::resp::Frame;
+use crate::store::Db;
+use bytes::Bytes;
+
+/// Command flags, as Redis's COMMAND INFO reports them.
+pub mod flags {
+    /// Changes the dataset: refused on read-only replicas, held during CLIENT PAUSE WRITE,
+    /// propagated.
+    pub const WRITE: u32 = 1 << 0;
+    /// Only reads.
+    pub const READONLY: u32 = 1 << 1;
+    /// May grow memory use.
+    pub const DENYOOM: u32 = 1 << 2;
+    /// Administrative.
+    pub const ADMIN: u32 = 1 << 3;
+    /// Allowed before AUTH.
+    pub const NOAUTH: u32 = 1 << 4;
+    /// Allowed while a replica serves stale data / is loading.
+    pub const STALE: u32 = 1 << 5;
+    /// O(1) or O(log N).
+    pub const FAST: u32 = 1 << 6;
+    /// Allowed in pub/sub context.
+    pub const PUBSUB: u32 = 1 << 7;
+    /// Not allowed inside MULTI.
+    pub const NO_MULTI: u32 = 1 << 8;
+    /// Allowed while loading.
+    pub const LOADING: u32 = 1 << 9;
+}
+
+/// How a command is carried out.
+#[derive(Clone, Copy)]
+pub enum Handler {
+    /// A pure data command over the keyspace.
+    Data(fn(&mut ExecCtx<'_>, &[Bytes]) -> Frame),
+    /// Handled by the connection/server layer, which matches on the name.
+    Server,
+}
+
+impl std::fmt::Debug for Handler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Handler::Data(_) => f.write_str("Data"),
+            Handler::Server => f.write_str("Server"),
+        }
+    }
+}
+
+/// One entry of the command table.
+#[derive(Debug, Clone, Copy)]
+pub struct CommandSpec {
+    /// Lower-case name.
+    pub name: &'static str,
+    /// Redis arity: N means exactly N arguments including the name, -N at least N.
+    pub arity: i32,
+    /// A bitwise or of [`flags`].
+    pub flags: u32,
+    /// Position of the first key (0: none).
+    pub first_key: i32,
+    /// Position of the last key (-1: the last argument).
+    pub last_key: i32,
+    /// Step between keys.
+    pub step: i32,
+    /// Redis's command group / ACL category (`string`, `list`, `connection`, …).
+    pub group: &'static str,
+    /// How it runs.
+    pub handler: Handler,
+}
+
+impl CommandSpec {
+    /// True when the argument count (including the name) fits the arity.
+    pub fn arity_ok(&self, argc: usize) -> bool {
+        let argc = argc as i64;
+        let arity = i64::from(self.arity);
+        if arity >= 0 {
+            argc == arity
+        } else {
+            argc >= -arity
+        }
+    }
+
+    /// True when the command changes the dataset.
+    pub fn is_write(&self) -> bool {
+        self.flags & flags::WRITE != 0
+    }
+}
+
+/// What a data command runs against.
+pub struct ExecCtx<'a> {
+    /// The keyspace.
+    pub db: &'a mut Db,
+    /// The current time in Unix milliseconds, read once per command (so a command sees one
+    /// consistent "now", and a replica applying PEXPIREAT agrees with its master).
+    pub now_ms: u64,
+    /// The commands to propagate to replicas and the AOF, in order, as argument vectors.
+    pub propagate: &'a mut Vec<Vec<Bytes>>,
+    /// Count of changes since the last save (Redis's `dirty`), for INFO and save points.
+    pub dirty: &'a mut u64,
+}
+
+impl ExecCtx<'_> {
+    /// Propagate `argv` unchanged (the common case for a write that changed something).
+    pub fn propagate_verbatim(&mut self, argv: &[Bytes]) {
+        self.propagate.push(argv.to_vec());
+    }
+}
