@@ -14,11 +14,16 @@
 
 pub mod cli;
 pub mod commands;
+pub mod inventory;
 pub mod logging;
+pub mod node;
 pub mod persist;
+pub mod render;
+pub mod replication;
 pub mod resp;
 pub mod server;
 pub mod store;
+pub mod topology;
 
 use std::fmt;
 

@@ -107,6 +107,10 @@ pub struct ExecCtx<'a> {
     pub propagate: &'a mut Vec<Vec<Bytes>>,
     /// Count of changes since the last save (Redis's `dirty`), for INFO and save points.
     pub dirty: &'a mut u64,
+    /// True on a master (or a writable node that expires keys itself): a key found past its
+    /// expiry is deleted and a `DEL key` propagated. False on a replica: such a key reads as
+    /// missing but stays until the master's DEL arrives, as Redis replicas behave.
+    pub is_master: bool,
 }
 
 impl ExecCtx<'_> {

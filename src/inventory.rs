@@ -1,0 +1,1 @@
+//! The TOML inventory of nodes (see the CLI contract). OWNER: topology helper.
