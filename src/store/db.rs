@@ -58,4 +58,29 @@ impl Db {
     pub fn clear(&mut self) {
         self.map.clear();
     }
+
+    /// Number of keys with an expiry time (INFO keyspace `expires=`).
+    pub fn expires_count(&self) -> usize {
+        self.map
+            .values()
+            .filter(|e| e.expire_at_ms.is_some())
+            .count()
+    }
+
+    /// Active expiry: sample keys with an expiry and delete those past `now_ms`, at most
+    /// `max_keys` deletions; returns the deleted keys so the caller propagates `DEL` for each.
+    /// CONTRACT STUB: the data helper implements Redis's adaptive sampling.
+    pub fn expire_cycle(&mut self, now_ms: u64, max_keys: usize) -> Vec<Bytes> {
+        let dead: Vec<Bytes> = self
+            .map
+            .iter()
+            .filter(|(_, e)| e.expire_at_ms.is_some_and(|t| t <= now_ms))
+            .map(|(k, _)| k.clone())
+            .take(max_keys)
+            .collect();
+        for k in &dead {
+            self.map.remove(k);
+        }
+        dead
+    }
 }
