@@ -5,6 +5,14 @@
 //! Redis's exact protocol error texts; the `redis` crate's parser is client-side and
 //! allocates past what we would accept.
 
+pub mod encode;
+pub mod frame;
+pub mod request;
+
+pub use encode::{Protocol, encode};
+pub use frame::{FrameError, FrameLimits, parse_frame};
+pub use request::{Limits, ProtocolError, RequestParser};
+
 use bytes::Bytes;
 
 /// One RESP value, covering RESP2 and the RESP3 types the server emits.
@@ -57,3 +65,6 @@ impl Frame {
         Frame::Bulk(b.into())
     }
 }
+
+#[cfg(test)]
+mod proptests;
