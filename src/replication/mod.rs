@@ -8,6 +8,7 @@
 pub mod backlog;
 pub mod ids;
 pub mod psync;
+pub mod replica;
 
 pub use backlog::Backlog;
 pub use ids::{ReplId, ReplOffset};
