@@ -147,7 +147,13 @@ pub fn run(global: &GlobalArgs, args: &InfoArgs) -> anyhow::Result<()> {
     }
     if args.raw {
         return match (&read, &state.error) {
-            (Some((_, raw)), _) => print(raw),
+            (Some((_, raw)), _) => {
+                let mut raw = raw.clone();
+                if !raw.ends_with('\n') {
+                    raw.push('\n');
+                }
+                print(&raw)
+            }
             (None, err) => Err(anyhow::anyhow!(
                 "failed to read INFO from {}: {}",
                 seed.addr,

@@ -120,7 +120,7 @@ fn reachability(snap: &Snapshot, c: &mut Checks) {
                 ProblemKind::Unreachable,
                 &addr,
                 false,
-                format!("unreachable: {err}"),
+                err.clone(),
             );
         }
     }
