@@ -202,20 +202,20 @@ fn links(snap: &Snapshot, opts: &HealthOptions, c: &mut Checks) {
             true,
             format!("link to {master} is up"),
         );
-        if let Some(m) = m.filter(|m| m.reachable()) {
-            if let (Some(a), Some(b)) = (&n.replid, &m.replid) {
-                c.push(
-                    "replid",
-                    ProblemKind::ReplidMismatch,
-                    &addr,
-                    a == b,
-                    if a == b {
-                        "same replication ID as its master".into()
-                    } else {
-                        format!("replication ID {a} differs from its master's {b}")
-                    },
-                );
-            }
+        if let Some(m) = m.filter(|m| m.reachable())
+            && let (Some(a), Some(b)) = (&n.replid, &m.replid)
+        {
+            c.push(
+                "replid",
+                ProblemKind::ReplidMismatch,
+                &addr,
+                a == b,
+                if a == b {
+                    "same replication ID as its master".into()
+                } else {
+                    format!("replication ID {a} differs from its master's {b}")
+                },
+            );
         }
         if let Some(max) = opts.max_lag_bytes
             && let Some(lag) = snap.lag_bytes(i)

@@ -22,10 +22,11 @@ pub fn wait_ready(port: u16, timeout: Duration) {
             s.set_read_timeout(Some(Duration::from_millis(500))).ok();
             if s.write_all(b"*1\r\n$4\r\nPING\r\n").is_ok() {
                 let mut buf = [0u8; 64];
-                if let Ok(n) = s.read(&mut buf) {
-                    if n > 0 && (buf[0] == b'+' || buf[0] == b'-') {
-                        return;
-                    }
+                if let Ok(n) = s.read(&mut buf)
+                    && n > 0
+                    && (buf[0] == b'+' || buf[0] == b'-')
+                {
+                    return;
                 }
             }
         }
