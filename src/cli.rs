@@ -160,8 +160,11 @@ pub struct ServeArgs {
 /// `rkv info` options.
 #[derive(Debug, Clone, Args)]
 pub struct InfoArgs {
-    /// The node: HOST:PORT, HOST, [IPv6]:PORT, redis://… URL, or an inventory name.
-    #[arg(value_name = "NODE")]
+    /// The node to read (an address, a redis:// URL or an inventory name).
+    #[arg(
+        value_name = "NODE",
+        help = "The node: HOST:PORT, HOST, [IPv6]:PORT, redis://… URL, or an inventory name"
+    )]
     pub node: String,
 
     /// Print INFO replication exactly as the node sent it.

@@ -161,10 +161,11 @@ pub fn run(global: &GlobalArgs, args: &InfoArgs) -> anyhow::Result<()> {
             )),
         };
     }
-    // Read the master too, so lag in bytes and the replication ID check have both sides.
+    // Read the master too (with the same credentials: one replication set usually shares
+    // them), so lag in bytes and the replication ID check have both sides.
     let mut nodes = vec![state.clone()];
     if let Some(m) = &state.master {
-        let (mstate, _) = rt.block_on(read_one(m, &setup.opts.creds, &setup.opts));
+        let (mstate, _) = rt.block_on(read_one(m, &creds, &setup.opts));
         nodes.push(mstate);
     }
     let snap = Snapshot {

@@ -18,6 +18,9 @@ use tokio::task::JoinSet;
 /// Most nodes one discovery visits, so a misbehaving node cannot make us crawl forever.
 pub const MAX_NODES: usize = 1000;
 
+/// Most nodes read at the same time (file descriptors and the nodes' own connection limits).
+pub const MAX_CONCURRENT_READS: usize = 64;
+
 /// A starting point.
 #[derive(Debug, Clone)]
 pub struct Seed {
@@ -176,7 +179,8 @@ pub async fn discover(
             }
         }
 
-        // Read every new node concurrently.
+        // Read every new node concurrently (bounded).
+        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_READS));
         let mut reading = JoinSet::new();
         for &i in &new {
             let e = &entries[i];
@@ -184,7 +188,10 @@ pub async fn discover(
             let creds = e.creds.clone();
             let opts = opts.clone();
             let shown = e.given.clone();
+            let permits = permits.clone();
             reading.spawn(async move {
+                // The semaphore is never closed, so acquiring only waits.
+                let _permit = permits.acquire_owned().await.ok();
                 let res = match key {
                     Key::Sock(sock) => read_node(sock, &creds, &opts).await.map(|(r, _)| r),
                     Key::Unresolved(_) => match client::resolve(&shown, opts.timeout).await {
@@ -198,6 +205,12 @@ pub async fn discover(
         while let Some(res) = reading.join_next().await {
             let Ok((i, res)) = res else { continue };
             let e = &mut entries[i];
+            match &res {
+                Ok(info) => {
+                    tracing::debug!(node = %e.given, role = info.role.as_str(), "read INFO")
+                }
+                Err(reason) => tracing::debug!(node = %e.given, %reason, "unreachable"),
+            }
             match res {
                 Err(reason) => e.state.error = Some(reason),
                 Ok(info) => {

@@ -1,4 +1,4 @@
-//! The replication graph: [`model`] (plain data and the JSON documents), [`discover`] (the
+//! The replication graph: [`model`] (plain data and the JSON documents), [`discover`](mod@discover) (the
 //! only I/O: crawling INFO replication both ways from seeds) and [`health`] (pure rules that
 //! turn a snapshot into checks and problems).
 
