@@ -456,3 +456,41 @@ fn silent_node_times_out_quickly() {
     assert!(e.contains("timed out"), "{e}");
     drop(holder);
 }
+
+#[test]
+fn announced_address_unreachable_and_writable_replica() {
+    let m = master(&[]);
+    // The replica announces a port nothing listens on, and accepts writes.
+    let closed = common::free_port().to_string();
+    let r = replica_of(
+        &m,
+        &[
+            "--replica-announce-ip",
+            "127.0.0.1",
+            "--replica-announce-port",
+            closed.as_str(),
+            "--replica-read-only",
+            "no",
+        ],
+    );
+    wait_link_up(&r, None);
+    wait_online(&m, 1);
+    let announced = format!("127.0.0.1:{closed}");
+
+    // From the master alone the replica is only known by its announced address.
+    let (code, doc, err) = json(&["topology", "--timeout", "500ms", &m.addr()]);
+    assert_eq!(code, 0, "{err}");
+    let kinds = problem_kinds(&doc);
+    assert!(kinds.contains(&("announce_mismatch".into(), announced.clone())), "{kinds:?}");
+    assert_eq!(node(&doc, &announced)["reachable"], false);
+
+    // Seeding the replica too shows it at its real address, following the master.
+    let (code, doc, err) = json(&["verify", "--timeout", "500ms", &m.addr(), &r.addr()]);
+    assert_eq!(code, 1, "{err}");
+    let kinds = problem_kinds(&doc);
+    assert!(kinds.contains(&("writable_replica".into(), r.addr())), "{kinds:?}");
+    assert!(kinds.contains(&("announce_mismatch".into(), announced)), "{kinds:?}");
+    let real = node(&doc, &r.addr());
+    assert_eq!(real["master"], m.addr());
+    assert_eq!(real["read_only"], false);
+}
