@@ -481,15 +481,24 @@ fn announced_address_unreachable_and_writable_replica() {
     let (code, doc, err) = json(&["topology", "--timeout", "500ms", &m.addr()]);
     assert_eq!(code, 0, "{err}");
     let kinds = problem_kinds(&doc);
-    assert!(kinds.contains(&("announce_mismatch".into(), announced.clone())), "{kinds:?}");
+    assert!(
+        kinds.contains(&("announce_mismatch".into(), announced.clone())),
+        "{kinds:?}"
+    );
     assert_eq!(node(&doc, &announced)["reachable"], false);
 
     // Seeding the replica too shows it at its real address, following the master.
     let (code, doc, err) = json(&["verify", "--timeout", "500ms", &m.addr(), &r.addr()]);
     assert_eq!(code, 1, "{err}");
     let kinds = problem_kinds(&doc);
-    assert!(kinds.contains(&("writable_replica".into(), r.addr())), "{kinds:?}");
-    assert!(kinds.contains(&("announce_mismatch".into(), announced)), "{kinds:?}");
+    assert!(
+        kinds.contains(&("writable_replica".into(), r.addr())),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&("announce_mismatch".into(), announced)),
+        "{kinds:?}"
+    );
     let real = node(&doc, &r.addr());
     assert_eq!(real["master"], m.addr());
     assert_eq!(real["read_only"], false);

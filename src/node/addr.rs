@@ -384,4 +384,29 @@ mod tests {
         let e = parse_node("redis://u:hunter2@h:1/x").unwrap_err();
         assert!(!e.to_string().contains("hunter2"), "{e}");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_and_round_trips(s in "\\PC{0,80}") {
+            if let Ok(n) = parse_node(&s) {
+                // What we display parses back to the same address.
+                let again = parse_node(&n.addr.to_string()).unwrap();
+                proptest::prop_assert_eq!(again.addr, n.addr);
+            }
+        }
+
+        #[test]
+        fn valid_addresses_round_trip(
+            host in "[a-z0-9][a-z0-9.-]{0,30}",
+            v6 in proptest::array::uniform8(0u16..),
+            port in 1u16..,
+        ) {
+            let a = parse_node(&format!("{host}:{port}")).unwrap().addr;
+            proptest::prop_assert_eq!((a.host(), a.port()), (host.as_str(), port));
+            let ip = std::net::Ipv6Addr::from(v6);
+            let b = parse_node(&format!("[{ip}]:{port}")).unwrap().addr;
+            proptest::prop_assert_eq!(parse_node(&b.to_string()).unwrap().addr, b.clone());
+            proptest::prop_assert_eq!(b.host().parse::<std::net::Ipv6Addr>().unwrap(), ip);
+        }
+    }
 }

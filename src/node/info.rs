@@ -555,4 +555,12 @@ mod tests {
         assert!(parse_role(&V::Int(1)).is_err());
         assert!(parse_role(&V::Array(vec![bulk("slave"), bulk("h"), V::Int(99999)])).is_err());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_parses_without_panic(s in "(\\PC{0,40}[:=,\\r\\n#]){0,30}") {
+            let r = ReplicationInfo::parse(&s);
+            proptest::prop_assert!(r.replicas.len() <= MAX_LISTED_REPLICAS);
+        }
+    }
 }
