@@ -184,3 +184,25 @@ fn unreachable_node_exits_1_with_reason_on_stderr() {
         .stderr(predicate::str::contains("unreachable"));
     assert!(String::from_utf8_lossy(&assert.get_output().stdout).contains("NOT healthy"));
 }
+
+#[test]
+fn unresolvable_host_is_unreachable_with_reason() {
+    let assert = rkv()
+        .args([
+            "topology",
+            "-o",
+            "json",
+            "--timeout",
+            "2s",
+            "no-such-host.invalid:6379",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no seed node is reachable"));
+    let v: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    let e = v["nodes"][0]["error"].as_str().unwrap();
+    assert!(
+        e.contains("cannot resolve") || e.contains("timed out"),
+        "{e}"
+    );
+}

@@ -2,7 +2,7 @@
 //! INFO replication exactly as the node sent it. A replica's master is read too, so the lag
 //! in bytes can be shown; the master is not otherwise reported.
 
-use super::topology::{color, print, resolve_arg, runtime, setup};
+use super::topology::{color, finish, print, resolve_arg, runtime, setup};
 use crate::cli::{GlobalArgs, InfoArgs, OutputFormat};
 use crate::node::{ReplicationInfo, Role};
 use crate::render;
@@ -146,6 +146,7 @@ pub fn run(global: &GlobalArgs, args: &InfoArgs) -> anyhow::Result<()> {
         state.expect_replicas = n.expect_replicas;
     }
     if args.raw {
+        finish(rt);
         return match (&read, &state.error) {
             (Some((_, raw)), _) => {
                 let mut raw = raw.clone();
@@ -168,6 +169,7 @@ pub fn run(global: &GlobalArgs, args: &InfoArgs) -> anyhow::Result<()> {
         let (mstate, _) = rt.block_on(read_one(m, &creds, &setup.opts));
         nodes.push(mstate);
     }
+    finish(rt);
     let snap = Snapshot {
         nodes,
         single_group_expected: false,

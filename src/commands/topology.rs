@@ -102,16 +102,24 @@ pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("failed to start the async runtime")
 }
 
+/// Stop the runtime without waiting on a name lookup that outlived its timeout (lookups run
+/// on blocking threads that cannot be cancelled).
+pub(crate) fn finish(rt: tokio::runtime::Runtime) {
+    rt.shutdown_timeout(std::time::Duration::from_millis(100));
+}
+
 /// Discover from the given seeds.
 pub(crate) fn gather(args: &[String], setup: &Setup) -> anyhow::Result<Snapshot> {
     let (seeds, single) = seeds(args, setup)?;
     let rt = runtime()?;
-    Ok(rt.block_on(discover(
+    let snap = rt.block_on(discover(
         seeds,
         &setup.opts,
         setup.inventory.as_ref(),
         single,
-    )))
+    ));
+    finish(rt);
+    Ok(snap)
 }
 
 /// Whether to colour stdout.

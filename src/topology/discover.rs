@@ -9,7 +9,7 @@
 
 use super::model::{Found, Link, ListedLink, NodeState, Snapshot};
 use crate::inventory::Inventory;
-use crate::node::{Credentials, NodeAddr, NodeClient, ReplicationInfo, Role, Transport, client};
+use crate::node::{Credentials, NodeAddr, NodeClient, ReplicationInfo, Role, Transport};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -63,7 +63,8 @@ pub async fn read_node(
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Key {
     Sock(SocketAddr),
-    Unresolved(NodeAddr),
+    /// The address as given, and why it did not resolve.
+    Unresolved(NodeAddr, String),
 }
 
 struct Entry {
@@ -121,7 +122,7 @@ pub async fn discover(
             resolving.spawn(async move {
                 let key = match transport.endpoint(&addr, timeout).await {
                     Ok(sock) => Key::Sock(sock),
-                    Err(_) => Key::Unresolved(addr.clone()),
+                    Err(e) => Key::Unresolved(addr.clone(), e.to_string()),
                 };
                 (addr, key)
             });
@@ -147,10 +148,9 @@ pub async fn discover(
                         tracing::warn!("discovery stopped at {MAX_NODES} nodes");
                         continue;
                     }
-                    let key = keys
-                        .get(&p.addr)
-                        .cloned()
-                        .unwrap_or_else(|| Key::Unresolved(p.addr.clone()));
+                    let key = keys.get(&p.addr).cloned().unwrap_or_else(|| {
+                        Key::Unresolved(p.addr.clone(), "resolution did not finish".into())
+                    });
                     let i = entries.len();
                     entries.push(Entry {
                         state: NodeState::new(p.addr.clone()),
@@ -187,17 +187,13 @@ pub async fn discover(
             let key = e.key.clone();
             let creds = e.creds.clone();
             let opts = opts.clone();
-            let shown = e.given.clone();
             let permits = permits.clone();
             reading.spawn(async move {
                 // The semaphore is never closed, so acquiring only waits.
                 let _permit = permits.acquire_owned().await.ok();
                 let res = match key {
                     Key::Sock(sock) => read_node(sock, &creds, &opts).await.map(|(r, _)| r),
-                    Key::Unresolved(_) => match client::resolve(&shown, opts.timeout).await {
-                        Ok(_) => Err("address changed while resolving".to_string()),
-                        Err(e) => Err(e.to_string()),
-                    },
+                    Key::Unresolved(_, reason) => Err(reason),
                 };
                 (i, res)
             });
