@@ -160,8 +160,8 @@ impl Snapshot {
             .filter(|p| *p != i)
     }
 
-    /// Replicas whose master is not following back, i.e. the lag in bytes of node `i`
-    /// behind its master: master offset − replica offset, when both are known.
+    /// How many bytes replica `i` is behind its master: master offset − replica offset, when
+    /// both were read (clamped at 0: the two INFO reads are not simultaneous).
     pub fn lag_bytes(&self, i: usize) -> Option<i64> {
         let n = &self.nodes[i];
         if n.role != Role::Replica {
