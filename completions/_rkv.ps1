@@ -40,6 +40,9 @@ Register-ArgumentCompleter -Native -CommandName 'rkv' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a store node speaking RESP: a Redis-compatible server')
+            [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show one node''s replication state, parsed (or raw with --raw)')
+            [CompletionResult]::new('topology', 'topology', [CompletionResultType]::ParameterValue, 'Discover the master/replica graph from seed nodes (or the inventory) and show it')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check every link and offset; exit 0 only when all is healthy')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages (to DIR, default: the current directory)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -65,6 +68,73 @@ Register-ArgumentCompleter -Native -CommandName 'rkv' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: a human table, one JSON document, or tab-separated rows')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-node connect and command timeout, e.g. 500ms, 2s')
             [CompletionResult]::new('--appendonly', '--appendonly', [CompletionResultType]::ParameterName, 'Log every write to an append-only file and replay it at start')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'No ANSI colour (also off when stdout is not a terminal)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'rkv;info' {
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Password for AUTH on every node contacted')
+            [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'Password for AUTH on every node contacted')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'ACL user name for AUTH (none: AUTH with the password alone)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'ACL user name for AUTH (none: AUTH with the password alone)')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'TOML inventory of nodes')
+            [CompletionResult]::new('--inventory', '--inventory', [CompletionResultType]::ParameterName, 'TOML inventory of nodes')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: a human table, one JSON document, or tab-separated rows')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: a human table, one JSON document, or tab-separated rows')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-node connect and command timeout, e.g. 500ms, 2s')
+            [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Print INFO replication exactly as the node sent it')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'No ANSI colour (also off when stdout is not a terminal)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'rkv;topology' {
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Password for AUTH on every node contacted')
+            [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'Password for AUTH on every node contacted')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'ACL user name for AUTH (none: AUTH with the password alone)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'ACL user name for AUTH (none: AUTH with the password alone)')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'TOML inventory of nodes')
+            [CompletionResult]::new('--inventory', '--inventory', [CompletionResultType]::ParameterName, 'TOML inventory of nodes')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: a human table, one JSON document, or tab-separated rows')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: a human table, one JSON document, or tab-separated rows')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-node connect and command timeout, e.g. 500ms, 2s')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'No ANSI colour (also off when stdout is not a terminal)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'rkv;verify' {
+            [CompletionResult]::new('--max-lag-bytes', '--max-lag-bytes', [CompletionResultType]::ParameterName, 'Most bytes a replica may be behind its master (default: not checked)')
+            [CompletionResult]::new('--max-lag-seconds', '--max-lag-seconds', [CompletionResultType]::ParameterName, 'Most seconds since a replica last acknowledged (default: not checked)')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Keep checking (every 500 ms) until healthy or this much time has passed, e.g. 30s')
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Password for AUTH on every node contacted')
+            [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'Password for AUTH on every node contacted')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'ACL user name for AUTH (none: AUTH with the password alone)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'ACL user name for AUTH (none: AUTH with the password alone)')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'TOML inventory of nodes')
+            [CompletionResult]::new('--inventory', '--inventory', [CompletionResultType]::ParameterName, 'TOML inventory of nodes')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: a human table, one JSON document, or tab-separated rows')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: a human table, one JSON document, or tab-separated rows')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-node connect and command timeout, e.g. 500ms, 2s')
             [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'No ANSI colour (also off when stdout is not a terminal)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less on stderr')
@@ -120,12 +190,24 @@ Register-ArgumentCompleter -Native -CommandName 'rkv' -ScriptBlock {
         }
         'rkv;help' {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a store node speaking RESP: a Redis-compatible server')
+            [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show one node''s replication state, parsed (or raw with --raw)')
+            [CompletionResult]::new('topology', 'topology', [CompletionResultType]::ParameterValue, 'Discover the master/replica graph from seed nodes (or the inventory) and show it')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check every link and offset; exit 0 only when all is healthy')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages (to DIR, default: the current directory)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'rkv;help;serve' {
+            break
+        }
+        'rkv;help;info' {
+            break
+        }
+        'rkv;help;topology' {
+            break
+        }
+        'rkv;help;verify' {
             break
         }
         'rkv;help;completions' {

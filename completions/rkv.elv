@@ -37,6 +37,9 @@ set edit:completion:arg-completer[rkv] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand serve 'Run a store node speaking RESP: a Redis-compatible server'
+            cand info 'Show one node''s replication state, parsed (or raw with --raw)'
+            cand topology 'Discover the master/replica graph from seed nodes (or the inventory) and show it'
+            cand verify 'Check every link and offset; exit 0 only when all is healthy'
             cand completions 'Print a shell completion script'
             cand man 'Write the man pages (to DIR, default: the current directory)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -61,6 +64,70 @@ set edit:completion:arg-completer[rkv] = {|@words|
             cand --output 'Output format: a human table, one JSON document, or tab-separated rows'
             cand --timeout 'Per-node connect and command timeout, e.g. 500ms, 2s'
             cand --appendonly 'Log every write to an append-only file and replay it at start'
+            cand --no-color 'No ANSI colour (also off when stdout is not a terminal)'
+            cand -q 'Print less on stderr'
+            cand --quiet 'Print less on stderr'
+            cand -v 'Print more on stderr (repeat for more)'
+            cand --verbose 'Print more on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rkv;info'= {
+            cand -a 'Password for AUTH on every node contacted'
+            cand --password 'Password for AUTH on every node contacted'
+            cand -u 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand --user 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand -i 'TOML inventory of nodes'
+            cand --inventory 'TOML inventory of nodes'
+            cand -o 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --output 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --timeout 'Per-node connect and command timeout, e.g. 500ms, 2s'
+            cand --raw 'Print INFO replication exactly as the node sent it'
+            cand --no-color 'No ANSI colour (also off when stdout is not a terminal)'
+            cand -q 'Print less on stderr'
+            cand --quiet 'Print less on stderr'
+            cand -v 'Print more on stderr (repeat for more)'
+            cand --verbose 'Print more on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rkv;topology'= {
+            cand -a 'Password for AUTH on every node contacted'
+            cand --password 'Password for AUTH on every node contacted'
+            cand -u 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand --user 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand -i 'TOML inventory of nodes'
+            cand --inventory 'TOML inventory of nodes'
+            cand -o 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --output 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --timeout 'Per-node connect and command timeout, e.g. 500ms, 2s'
+            cand --no-color 'No ANSI colour (also off when stdout is not a terminal)'
+            cand -q 'Print less on stderr'
+            cand --quiet 'Print less on stderr'
+            cand -v 'Print more on stderr (repeat for more)'
+            cand --verbose 'Print more on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rkv;verify'= {
+            cand --max-lag-bytes 'Most bytes a replica may be behind its master (default: not checked)'
+            cand --max-lag-seconds 'Most seconds since a replica last acknowledged (default: not checked)'
+            cand --wait 'Keep checking (every 500 ms) until healthy or this much time has passed, e.g. 30s'
+            cand -a 'Password for AUTH on every node contacted'
+            cand --password 'Password for AUTH on every node contacted'
+            cand -u 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand --user 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand -i 'TOML inventory of nodes'
+            cand --inventory 'TOML inventory of nodes'
+            cand -o 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --output 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --timeout 'Per-node connect and command timeout, e.g. 500ms, 2s'
             cand --no-color 'No ANSI colour (also off when stdout is not a terminal)'
             cand -q 'Print less on stderr'
             cand --quiet 'Print less on stderr'
@@ -113,11 +180,20 @@ set edit:completion:arg-completer[rkv] = {|@words|
         }
         &'rkv;help'= {
             cand serve 'Run a store node speaking RESP: a Redis-compatible server'
+            cand info 'Show one node''s replication state, parsed (or raw with --raw)'
+            cand topology 'Discover the master/replica graph from seed nodes (or the inventory) and show it'
+            cand verify 'Check every link and offset; exit 0 only when all is healthy'
             cand completions 'Print a shell completion script'
             cand man 'Write the man pages (to DIR, default: the current directory)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'rkv;help;serve'= {
+        }
+        &'rkv;help;info'= {
+        }
+        &'rkv;help;topology'= {
+        }
+        &'rkv;help;verify'= {
         }
         &'rkv;help;completions'= {
         }

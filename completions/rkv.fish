@@ -37,6 +37,9 @@ complete -c rkv -n "__fish_rkv_needs_command" -s v -l verbose -d 'Print more on 
 complete -c rkv -n "__fish_rkv_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_needs_command" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_needs_command" -f -a "serve" -d 'Run a store node speaking RESP: a Redis-compatible server'
+complete -c rkv -n "__fish_rkv_needs_command" -f -a "info" -d 'Show one node\'s replication state, parsed (or raw with --raw)'
+complete -c rkv -n "__fish_rkv_needs_command" -f -a "topology" -d 'Discover the master/replica graph from seed nodes (or the inventory) and show it'
+complete -c rkv -n "__fish_rkv_needs_command" -f -a "verify" -d 'Check every link and offset; exit 0 only when all is healthy'
 complete -c rkv -n "__fish_rkv_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c rkv -n "__fish_rkv_needs_command" -f -a "man" -d 'Write the man pages (to DIR, default: the current directory)'
 complete -c rkv -n "__fish_rkv_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -62,6 +65,46 @@ complete -c rkv -n "__fish_rkv_using_subcommand serve" -s q -l quiet -d 'Print l
 complete -c rkv -n "__fish_rkv_using_subcommand serve" -s v -l verbose -d 'Print more on stderr (repeat for more)'
 complete -c rkv -n "__fish_rkv_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand serve" -s V -l version -d 'Print version'
+complete -c rkv -n "__fish_rkv_using_subcommand info" -s a -l password -d 'Password for AUTH on every node contacted' -r
+complete -c rkv -n "__fish_rkv_using_subcommand info" -s u -l user -d 'ACL user name for AUTH (none: AUTH with the password alone)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand info" -s i -l inventory -d 'TOML inventory of nodes' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand info" -s o -l output -d 'Output format: a human table, one JSON document, or tab-separated rows' -r -f -a "table\t'A human table'
+json\t'One JSON document'
+tsv\t'Tab-separated rows, for cut and awk'"
+complete -c rkv -n "__fish_rkv_using_subcommand info" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand info" -l raw -d 'Print INFO replication exactly as the node sent it'
+complete -c rkv -n "__fish_rkv_using_subcommand info" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
+complete -c rkv -n "__fish_rkv_using_subcommand info" -s q -l quiet -d 'Print less on stderr'
+complete -c rkv -n "__fish_rkv_using_subcommand info" -s v -l verbose -d 'Print more on stderr (repeat for more)'
+complete -c rkv -n "__fish_rkv_using_subcommand info" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rkv -n "__fish_rkv_using_subcommand info" -s V -l version -d 'Print version'
+complete -c rkv -n "__fish_rkv_using_subcommand topology" -s a -l password -d 'Password for AUTH on every node contacted' -r
+complete -c rkv -n "__fish_rkv_using_subcommand topology" -s u -l user -d 'ACL user name for AUTH (none: AUTH with the password alone)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand topology" -s i -l inventory -d 'TOML inventory of nodes' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand topology" -s o -l output -d 'Output format: a human table, one JSON document, or tab-separated rows' -r -f -a "table\t'A human table'
+json\t'One JSON document'
+tsv\t'Tab-separated rows, for cut and awk'"
+complete -c rkv -n "__fish_rkv_using_subcommand topology" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand topology" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
+complete -c rkv -n "__fish_rkv_using_subcommand topology" -s q -l quiet -d 'Print less on stderr'
+complete -c rkv -n "__fish_rkv_using_subcommand topology" -s v -l verbose -d 'Print more on stderr (repeat for more)'
+complete -c rkv -n "__fish_rkv_using_subcommand topology" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rkv -n "__fish_rkv_using_subcommand topology" -s V -l version -d 'Print version'
+complete -c rkv -n "__fish_rkv_using_subcommand verify" -l max-lag-bytes -d 'Most bytes a replica may be behind its master (default: not checked)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand verify" -l max-lag-seconds -d 'Most seconds since a replica last acknowledged (default: not checked)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand verify" -l wait -d 'Keep checking (every 500 ms) until healthy or this much time has passed, e.g. 30s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand verify" -s a -l password -d 'Password for AUTH on every node contacted' -r
+complete -c rkv -n "__fish_rkv_using_subcommand verify" -s u -l user -d 'ACL user name for AUTH (none: AUTH with the password alone)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand verify" -s i -l inventory -d 'TOML inventory of nodes' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand verify" -s o -l output -d 'Output format: a human table, one JSON document, or tab-separated rows' -r -f -a "table\t'A human table'
+json\t'One JSON document'
+tsv\t'Tab-separated rows, for cut and awk'"
+complete -c rkv -n "__fish_rkv_using_subcommand verify" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand verify" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
+complete -c rkv -n "__fish_rkv_using_subcommand verify" -s q -l quiet -d 'Print less on stderr'
+complete -c rkv -n "__fish_rkv_using_subcommand verify" -s v -l verbose -d 'Print more on stderr (repeat for more)'
+complete -c rkv -n "__fish_rkv_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rkv -n "__fish_rkv_using_subcommand verify" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_using_subcommand completions" -s a -l password -d 'Password for AUTH on every node contacted' -r
 complete -c rkv -n "__fish_rkv_using_subcommand completions" -s u -l user -d 'ACL user name for AUTH (none: AUTH with the password alone)' -r
 complete -c rkv -n "__fish_rkv_using_subcommand completions" -s i -l inventory -d 'TOML inventory of nodes' -r -F
@@ -86,7 +129,10 @@ complete -c rkv -n "__fish_rkv_using_subcommand man" -s q -l quiet -d 'Print les
 complete -c rkv -n "__fish_rkv_using_subcommand man" -s v -l verbose -d 'Print more on stderr (repeat for more)'
 complete -c rkv -n "__fish_rkv_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand man" -s V -l version -d 'Print version'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve completions man help" -f -a "serve" -d 'Run a store node speaking RESP: a Redis-compatible server'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve completions man help" -f -a "man" -d 'Write the man pages (to DIR, default: the current directory)'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify completions man help" -f -a "serve" -d 'Run a store node speaking RESP: a Redis-compatible server'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify completions man help" -f -a "info" -d 'Show one node\'s replication state, parsed (or raw with --raw)'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify completions man help" -f -a "topology" -d 'Discover the master/replica graph from seed nodes (or the inventory) and show it'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify completions man help" -f -a "verify" -d 'Check every link and offset; exit 0 only when all is healthy'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify completions man help" -f -a "man" -d 'Write the man pages (to DIR, default: the current directory)'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

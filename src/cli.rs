@@ -93,6 +93,12 @@ pub enum OutputFormat {
 pub enum Command {
     /// Run a store node speaking RESP: a Redis-compatible server.
     Serve(ServeArgs),
+    /// Show one node's replication state, parsed (or raw with --raw).
+    Info(InfoArgs),
+    /// Discover the master/replica graph from seed nodes (or the inventory) and show it.
+    Topology(TopologyArgs),
+    /// Check every link and offset; exit 0 only when all is healthy.
+    Verify(VerifyArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell to complete for.
@@ -149,6 +155,49 @@ pub struct ServeArgs {
     /// TOML configuration file (keys named like redis.conf directives); CONFIG REWRITE writes it.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+}
+
+/// `rkv info` options.
+#[derive(Debug, Clone, Args)]
+pub struct InfoArgs {
+    /// The node to read (an address, a redis:// URL or an inventory name).
+    #[arg(
+        value_name = "NODE",
+        help = "The node: HOST:PORT, HOST, [IPv6]:PORT, redis://… URL, or an inventory name"
+    )]
+    pub node: String,
+
+    /// Print INFO replication exactly as the node sent it.
+    #[arg(long)]
+    pub raw: bool,
+}
+
+/// `rkv topology` options.
+#[derive(Debug, Clone, Args)]
+pub struct TopologyArgs {
+    /// Seed nodes (default: every node of the inventory).
+    #[arg(value_name = "NODE")]
+    pub nodes: Vec<String>,
+}
+
+/// `rkv verify` options.
+#[derive(Debug, Clone, Args)]
+pub struct VerifyArgs {
+    /// Seed nodes (default: every node of the inventory).
+    #[arg(value_name = "NODE")]
+    pub nodes: Vec<String>,
+
+    /// Most bytes a replica may be behind its master (default: not checked).
+    #[arg(long, value_name = "N")]
+    pub max_lag_bytes: Option<u64>,
+
+    /// Most seconds since a replica last acknowledged (default: not checked).
+    #[arg(long, value_name = "S")]
+    pub max_lag_seconds: Option<u64>,
+
+    /// Keep checking (every 500 ms) until healthy or this much time has passed, e.g. 30s.
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub wait: Option<Duration>,
 }
 
 /// Parse a human duration such as `500ms`, `2s`, `1m30s`.

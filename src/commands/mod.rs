@@ -2,6 +2,9 @@
 //! core modules, acts, and renders; none holds logic worth testing on its own.
 
 pub mod docs;
+pub mod info;
+pub mod topology;
+pub mod verify;
 
 use crate::cli::{Cli, Command};
 
@@ -10,6 +13,9 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
     let Cli { global, command } = cli;
     match command {
         Command::Serve(args) => crate::server::run_blocking(&global, args),
+        Command::Info(args) => info::run(&global, &args),
+        Command::Topology(args) => topology::run(&global, &args),
+        Command::Verify(args) => verify::run(&global, &args),
         Command::Completions { shell } => docs::completions(shell),
         Command::Man { dir } => docs::man(dir),
     }

@@ -1,1 +1,10 @@
-//! (being built)
+//! Talking to any Redis-protocol node: addresses as operators type them ([`addr`]), the
+//! client with a timeout on every step ([`client`]), and pure INFO/ROLE parsing ([`info`]).
+
+pub mod addr;
+pub mod client;
+pub mod info;
+
+pub use addr::{AddrError, NodeAddr, NodeSpec, Secret, parse_node};
+pub use client::{Credentials, NodeClient, NodeError, Transport};
+pub use info::{ListedReplica, ReplicationInfo, Role};

@@ -22,10 +22,11 @@ pub fn wait_ready(port: u16, timeout: Duration) {
             s.set_read_timeout(Some(Duration::from_millis(500))).ok();
             if s.write_all(b"*1\r\n$4\r\nPING\r\n").is_ok() {
                 let mut buf = [0u8; 64];
-                if let Ok(n) = s.read(&mut buf) {
-                    if n > 0 && (buf[0] == b'+' || buf[0] == b'-') {
-                        return;
-                    }
+                if let Ok(n) = s.read(&mut buf)
+                    && n > 0
+                    && (buf[0] == b'+' || buf[0] == b'-')
+                {
+                    return;
                 }
             }
         }
@@ -53,7 +54,8 @@ impl ServerGuard {
     /// A `redis` crate client connection.
     pub fn client(&self) -> redis::Connection {
         let c = redis::Client::open(format!("redis://127.0.0.1:{}/", self.port)).unwrap();
-        c.get_connection_with_timeout(Duration::from_secs(5)).unwrap()
+        c.get_connection_with_timeout(Duration::from_secs(5))
+            .unwrap()
     }
 
     /// The working directory.
@@ -98,7 +100,9 @@ pub fn redis_server(extra: &[&str]) -> ServerGuard {
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    let child = cmd.spawn().expect("redis-server must be installed (.ci/run installs it)");
+    let child = cmd
+        .spawn()
+        .expect("redis-server must be installed (.ci/run installs it)");
     wait_ready(port, Duration::from_secs(10));
     ServerGuard { child, port, dir }
 }

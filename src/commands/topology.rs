@@ -1,0 +1,199 @@
+//! `rkv topology`: discover the graph from seeds (arguments or the inventory), run the health
+//! rules, and show it as trees, JSON or TSV. Problems are shown, not judged: the exit code is 0
+//! unless no seed answered at all. Also holds the gathering shared with `verify` and `info`.
+
+use crate::ExitError;
+use crate::cli::{GlobalArgs, OutputFormat, TopologyArgs};
+use crate::inventory::Inventory;
+use crate::node::{Credentials, NodeAddr, Secret, Transport, parse_node};
+use crate::render;
+use crate::topology::{
+    DiscoverOptions, HealthOptions, Seed, Snapshot, TopologyDoc, discover, health,
+};
+use anyhow::Context;
+use std::io::{IsTerminal, Write};
+
+/// What every operator command needs: the inventory (if any) and how to reach nodes.
+pub(crate) struct Setup {
+    pub inventory: Option<Inventory>,
+    pub opts: DiscoverOptions,
+}
+
+/// Load the inventory and work out credentials: flags and environment win over the
+/// inventory's defaults.
+pub(crate) fn setup(global: &GlobalArgs) -> anyhow::Result<Setup> {
+    let inventory = match &global.inventory {
+        Some(path) => Some(Inventory::load(path).map_err(|e| ExitError::usage(e.to_string()))?),
+        None => None,
+    };
+    let password = global
+        .effective_password()
+        .map(Secret::new)
+        .or_else(|| inventory.as_ref().and_then(Inventory::password));
+    let user = global
+        .user
+        .clone()
+        .or_else(|| inventory.as_ref().and_then(|i| i.defaults.user.clone()));
+    Ok(Setup {
+        inventory,
+        opts: DiscoverOptions {
+            timeout: global.timeout,
+            transport: Transport::Direct,
+            creds: Credentials { user, password },
+        },
+    })
+}
+
+/// One NODE argument: an inventory name, else an address or URL (URL credentials win).
+pub(crate) fn resolve_arg(arg: &str, setup: &Setup) -> anyhow::Result<Seed> {
+    if let Some(n) = setup.inventory.as_ref().and_then(|i| i.by_name(arg)) {
+        let addr = n.node_addr().map_err(|e| ExitError::usage(e.to_string()))?;
+        return Ok(Seed { addr, creds: None });
+    }
+    let spec = parse_node(arg).map_err(|e| ExitError::usage(e.to_string()))?;
+    let creds = (spec.user.is_some() || spec.password.is_some()).then(|| Credentials {
+        user: spec.user.clone().or_else(|| setup.opts.creds.user.clone()),
+        password: spec
+            .password
+            .clone()
+            .or_else(|| setup.opts.creds.password.clone()),
+    });
+    Ok(Seed {
+        addr: spec.addr,
+        creds,
+    })
+}
+
+/// Seeds from the arguments, else every inventory node; and whether they are meant to form one
+/// group (true for the inventory). Neither → exit 2.
+pub(crate) fn seeds(args: &[String], setup: &Setup) -> anyhow::Result<(Vec<Seed>, bool)> {
+    if !args.is_empty() {
+        let seeds = args
+            .iter()
+            .map(|a| resolve_arg(a, setup))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        return Ok((seeds, false));
+    }
+    match &setup.inventory {
+        Some(inv) if !inv.nodes.is_empty() => {
+            let seeds = inv
+                .nodes
+                .iter()
+                .map(|n| {
+                    n.node_addr()
+                        .map(|addr| Seed { addr, creds: None })
+                        .map_err(|e| ExitError::usage(e.to_string()))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            Ok((seeds, true))
+        }
+        Some(_) => Err(ExitError::usage("the inventory lists no nodes")),
+        None => Err(ExitError::usage(
+            "no nodes given: name one or more seed nodes, or an inventory with --inventory",
+        )),
+    }
+}
+
+/// A small runtime for one command's network work.
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("failed to start the async runtime")
+}
+
+/// Stop the runtime without waiting on a name lookup that outlived its timeout (lookups run
+/// on blocking threads that cannot be cancelled).
+pub(crate) fn finish(rt: tokio::runtime::Runtime) {
+    rt.shutdown_timeout(std::time::Duration::from_millis(100));
+}
+
+/// Discover from the given seeds.
+pub(crate) fn gather(args: &[String], setup: &Setup) -> anyhow::Result<Snapshot> {
+    let (seeds, single) = seeds(args, setup)?;
+    let rt = runtime()?;
+    let snap = rt.block_on(discover(
+        seeds,
+        &setup.opts,
+        setup.inventory.as_ref(),
+        single,
+    ));
+    finish(rt);
+    Ok(snap)
+}
+
+/// Whether to colour stdout.
+pub(crate) fn color(global: &GlobalArgs) -> bool {
+    !global.no_color && std::io::stdout().is_terminal()
+}
+
+/// Write all of `text` to stdout (a broken pipe surfaces as an io error for main to handle).
+pub(crate) fn print(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Error when no seed answered: the command failed as a whole.
+pub(crate) fn check_seeds_reachable(snap: &Snapshot) -> anyhow::Result<()> {
+    let seeds: Vec<&NodeAddr> = snap
+        .nodes
+        .iter()
+        .filter(|n| n.found.seed)
+        .map(|n| &n.addr)
+        .collect();
+    let any = snap.nodes.iter().any(|n| n.found.seed && n.reachable());
+    if any || seeds.is_empty() {
+        return Ok(());
+    }
+    let reasons: Vec<String> = snap
+        .nodes
+        .iter()
+        .filter(|n| n.found.seed)
+        .map(|n| format!("{}: {}", n.addr, n.error.as_deref().unwrap_or("?")))
+        .collect();
+    Err(anyhow::anyhow!(
+        "no seed node is reachable ({})",
+        reasons.join("; ")
+    ))
+}
+
+/// The contract's JSON document for a snapshot.
+pub fn document(snap: &Snapshot, opts: &HealthOptions) -> TopologyDoc {
+    let checks = health::check(snap, opts);
+    TopologyDoc {
+        nodes: snap.nodes_json(),
+        problems: health::problems(&checks),
+        sentinels: Vec::new(),
+    }
+}
+
+/// Render a snapshot in the chosen format.
+pub fn render(
+    snap: &Snapshot,
+    format: OutputFormat,
+    style: render::table::Style,
+) -> anyhow::Result<String> {
+    let doc = document(snap, &HealthOptions::default());
+    Ok(match format {
+        OutputFormat::Json => render::json::to_string(&doc)?,
+        OutputFormat::Tsv => {
+            let rows: Vec<Vec<String>> = doc.nodes.iter().map(render::tsv::node_row).collect();
+            render::tsv::rows(render::tsv::NODE_HEADER, &rows)
+        }
+        OutputFormat::Table => render::table::topology(snap, &doc.problems, style),
+    })
+}
+
+/// `rkv topology [NODE…]`.
+pub fn run(global: &GlobalArgs, args: &TopologyArgs) -> anyhow::Result<()> {
+    let setup = setup(global)?;
+    let snap = gather(&args.nodes, &setup)?;
+    let style = render::table::Style {
+        color: color(global),
+        width: None,
+    };
+    print(&render(&snap, global.output, style)?)?;
+    check_seeds_reachable(&snap)
+}

@@ -1,0 +1,262 @@
+//! The client rkv uses to talk to any Redis-protocol node, over the `redis` crate (async,
+//! tokio). Every step — name resolution, connect, AUTH, each command — runs under the
+//! operator's `--timeout`, so a node that accepts TCP and never answers times out instead of
+//! hanging. Errors become short reasons with the password scrubbed out.
+//!
+//! A [`Transport`] turns a node's address into the socket address we connect to. Today it is
+//! only [`Transport::Direct`]; an SSH tunnel will hand back a local forwarded port instead,
+//! and nothing above this module needs to know.
+
+use super::addr::{NodeAddr, Secret};
+use super::info::{RoleReply, parse_role};
+use std::net::SocketAddr;
+use std::time::Duration;
+use thiserror::Error;
+
+/// Credentials for AUTH: a password alone, or an ACL user and password.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Credentials {
+    /// ACL user (None: AUTH with the password alone).
+    pub user: Option<String>,
+    /// Password (None: no AUTH).
+    pub password: Option<Secret>,
+}
+
+impl Credentials {
+    /// Remove the password from a text (error messages from lower layers).
+    pub fn scrub(&self, text: &str) -> String {
+        match &self.password {
+            Some(p) if !p.expose().is_empty() => text.replace(p.expose(), "***"),
+            _ => text.to_string(),
+        }
+    }
+}
+
+/// Why talking to a node failed. Messages are short lowercase reasons, without secrets.
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
+pub enum NodeError {
+    /// The host name did not resolve.
+    #[error("cannot resolve {addr}: {reason}")]
+    Resolve {
+        /// The address.
+        addr: String,
+        /// Why.
+        reason: String,
+    },
+    /// TCP connect or handshake (AUTH) failed.
+    #[error("connect failed: {0}")]
+    Connect(String),
+    /// The node answered with an authentication error.
+    #[error("authentication failed: {0}")]
+    Auth(String),
+    /// No answer within the timeout.
+    #[error("timed out after {0:?} ({1})")]
+    Timeout(Duration, &'static str),
+    /// A command failed.
+    #[error("{command} failed: {reason}")]
+    Command {
+        /// The command name.
+        command: String,
+        /// The node's error or the transport error.
+        reason: String,
+    },
+}
+
+/// How a node is reached. Only direct TCP today; an SSH tunnel is the planned second variant.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Transport {
+    /// Connect straight to the node's address.
+    #[default]
+    Direct,
+}
+
+impl Transport {
+    /// Resolve `addr` to the socket address a connection should be opened to, within `timeout`.
+    pub async fn endpoint(
+        &self,
+        addr: &NodeAddr,
+        timeout: Duration,
+    ) -> Result<SocketAddr, NodeError> {
+        match self {
+            Transport::Direct => resolve(addr, timeout).await,
+        }
+    }
+}
+
+/// Resolve a node address to one socket address (the first the resolver returns, IPv4 first).
+pub async fn resolve(addr: &NodeAddr, timeout: Duration) -> Result<SocketAddr, NodeError> {
+    if let Ok(ip) = addr.host().parse::<std::net::IpAddr>() {
+        return Ok(SocketAddr::new(ip, addr.port()));
+    }
+    let lookup = tokio::net::lookup_host((addr.host().to_string(), addr.port()));
+    let found = tokio::time::timeout(timeout, lookup)
+        .await
+        .map_err(|_| NodeError::Timeout(timeout, "resolving the host name"))?
+        .map_err(|e| NodeError::Resolve {
+            addr: addr.to_string(),
+            reason: e.to_string(),
+        })?;
+    let mut all: Vec<SocketAddr> = found.collect();
+    all.sort_by_key(|a| !a.is_ipv4());
+    all.into_iter().next().ok_or_else(|| NodeError::Resolve {
+        addr: addr.to_string(),
+        reason: "no addresses".into(),
+    })
+}
+
+/// An open connection to one node.
+pub struct NodeClient {
+    conn: redis::aio::MultiplexedConnection,
+    timeout: Duration,
+    creds: Credentials,
+}
+
+impl std::fmt::Debug for NodeClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NodeClient")
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+fn is_auth_error(text: &str) -> bool {
+    let t = text.to_ascii_uppercase();
+    t.contains("WRONGPASS")
+        || t.contains("NOAUTH")
+        || t.contains("INVALID PASSWORD")
+        || t.contains("INVALID USERNAME")
+        || t.contains("AUTH")
+            && (t.contains("NO PASSWORD IS SET") || t.contains("CALLED WITHOUT ANY PASSWORD"))
+}
+
+impl NodeClient {
+    /// Connect to `sock` and authenticate, all within `timeout`.
+    pub async fn connect(
+        sock: SocketAddr,
+        creds: &Credentials,
+        timeout: Duration,
+    ) -> Result<NodeClient, NodeError> {
+        let mut settings = redis::RedisConnectionInfo::default().set_skip_set_lib_name();
+        if let Some(p) = &creds.password {
+            settings = settings.set_password(p.expose());
+            if let Some(u) = &creds.user {
+                settings = settings.set_username(u);
+            }
+        }
+        let info = redis::ConnectionAddr::Tcp(sock.ip().to_string(), sock.port());
+        let info = redis::IntoConnectionInfo::into_connection_info(info)
+            .map_err(|e| NodeError::Connect(creds.scrub(&e.to_string())))?
+            .set_redis_settings(settings);
+        let client = redis::Client::open(info)
+            .map_err(|e| NodeError::Connect(creds.scrub(&e.to_string())))?;
+        let config = redis::AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(timeout))
+            .set_response_timeout(Some(timeout));
+        let conn = tokio::time::timeout(
+            timeout,
+            client.get_multiplexed_async_connection_with_config(&config),
+        )
+        .await
+        .map_err(|_| NodeError::Timeout(timeout, "connecting"))?
+        .map_err(|e| {
+            let text = creds.scrub(&e.to_string());
+            if e.is_timeout() {
+                NodeError::Timeout(timeout, "connecting")
+            } else if is_auth_error(&text) {
+                NodeError::Auth(text)
+            } else {
+                NodeError::Connect(text)
+            }
+        })?;
+        Ok(NodeClient {
+            conn,
+            timeout,
+            creds: creds.clone(),
+        })
+    }
+
+    /// Resolve through `transport`, then [`NodeClient::connect`].
+    pub async fn open(
+        transport: Transport,
+        addr: &NodeAddr,
+        creds: &Credentials,
+        timeout: Duration,
+    ) -> Result<NodeClient, NodeError> {
+        let sock = transport.endpoint(addr, timeout).await?;
+        Self::connect(sock, creds, timeout).await
+    }
+
+    /// Run one command under the timeout.
+    pub async fn query<T: redis::FromRedisValue>(
+        &mut self,
+        cmd: &redis::Cmd,
+        name: &str,
+    ) -> Result<T, NodeError> {
+        let fut = cmd.query_async::<T>(&mut self.conn);
+        match tokio::time::timeout(self.timeout, fut).await {
+            Err(_) => Err(NodeError::Timeout(self.timeout, "waiting for a reply")),
+            Ok(Err(e)) => {
+                let text = self.creds.scrub(&e.to_string());
+                if e.is_timeout() {
+                    Err(NodeError::Timeout(self.timeout, "waiting for a reply"))
+                } else if is_auth_error(&text) {
+                    Err(NodeError::Auth(text))
+                } else {
+                    Err(NodeError::Command {
+                        command: name.to_string(),
+                        reason: text,
+                    })
+                }
+            }
+            Ok(Ok(v)) => Ok(v),
+        }
+    }
+
+    /// `INFO <section>` as the node sent it.
+    pub async fn info(&mut self, section: &str) -> Result<String, NodeError> {
+        let mut cmd = redis::cmd("INFO");
+        cmd.arg(section);
+        self.query(&cmd, "INFO").await
+    }
+
+    /// `INFO server` and `INFO replication`, concatenated (two commands: multi-section INFO
+    /// only exists since 7.0).
+    pub async fn replication_info(&mut self) -> Result<String, NodeError> {
+        let server = self.info("server").await?;
+        let repl = self.info("replication").await?;
+        Ok(format!("{server}\r\n{repl}"))
+    }
+
+    /// `ROLE` (2.8.12+), typed.
+    pub async fn role(&mut self) -> Result<RoleReply, NodeError> {
+        let v: redis::Value = self.query(&redis::cmd("ROLE"), "ROLE").await?;
+        parse_role(&v).map_err(|e| NodeError::Command {
+            command: "ROLE".into(),
+            reason: e.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrub_removes_password() {
+        let c = Credentials {
+            user: None,
+            password: Some(Secret::new("hunter2")),
+        };
+        assert_eq!(c.scrub("bad hunter2 x"), "bad *** x");
+        assert_eq!(Credentials::default().scrub("x"), "x");
+    }
+
+    #[test]
+    fn auth_errors_recognised() {
+        assert!(is_auth_error(
+            "WRONGPASS invalid username-password pair or user is disabled."
+        ));
+        assert!(is_auth_error("NOAUTH Authentication required."));
+        assert!(!is_auth_error("ERR unknown command"));
+    }
+}

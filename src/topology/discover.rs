@@ -1,0 +1,345 @@
+//! Discovery, the only I/O of the topology module: from seed nodes, follow INFO replication
+//! both ways — a master's `slaveN` entries down, a replica's `master_host:port` up — reading
+//! every node of a frontier concurrently, until no new node appears. Unreachable nodes are
+//! kept with their reason.
+//!
+//! Node identity: every address we meet is resolved to a socket address, so `localhost:6379`
+//! and `127.0.0.1:6379` are one node. The name we show is the address a master lists for a
+//! replica (what the contract promises), else the address we were given first.
+
+use super::model::{Found, Link, ListedLink, NodeState, Snapshot};
+use crate::inventory::Inventory;
+use crate::node::{Credentials, NodeAddr, NodeClient, ReplicationInfo, Role, Transport};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::task::JoinSet;
+
+/// Most nodes one discovery visits, so a misbehaving node cannot make us crawl forever.
+pub const MAX_NODES: usize = 1000;
+
+/// Most nodes read at the same time (file descriptors and the nodes' own connection limits).
+pub const MAX_CONCURRENT_READS: usize = 64;
+
+/// A starting point.
+#[derive(Debug, Clone)]
+pub struct Seed {
+    /// Where.
+    pub addr: NodeAddr,
+    /// Credentials for this node (from a URL), else the defaults.
+    pub creds: Option<Credentials>,
+}
+
+/// How to discover.
+#[derive(Debug, Clone)]
+pub struct DiscoverOptions {
+    /// Per-node connect and command timeout.
+    pub timeout: Duration,
+    /// How nodes are reached.
+    pub transport: Transport,
+    /// Credentials for every node without its own.
+    pub creds: Credentials,
+}
+
+/// One node's INFO, read once: the parsed fields, or why it could not be read.
+pub type ReadResult = Result<ReplicationInfo, String>;
+
+/// Read `INFO server` + `INFO replication` from one node: the parsed fields and the
+/// replication section as the node sent it; errors become reasons.
+pub async fn read_node(
+    sock: SocketAddr,
+    creds: &Credentials,
+    opts: &DiscoverOptions,
+) -> Result<(ReplicationInfo, String), String> {
+    let mut c = NodeClient::connect(sock, creds, opts.timeout)
+        .await
+        .map_err(|e| e.to_string())?;
+    let server = c.info("server").await.map_err(|e| e.to_string())?;
+    let repl = c.info("replication").await.map_err(|e| e.to_string())?;
+    Ok((ReplicationInfo::parse(&format!("{server}\r\n{repl}")), repl))
+}
+
+/// Where an address leads: its socket address, or (when it does not resolve) itself.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Key {
+    Sock(SocketAddr),
+    /// The address as given, and why it did not resolve.
+    Unresolved(NodeAddr, String),
+}
+
+struct Entry {
+    state: NodeState,
+    key: Key,
+    creds: Credentials,
+    /// Raw links to resolve to canonical addresses once the crawl is done.
+    master_raw: Option<NodeAddr>,
+    listed_raw: Vec<(NodeAddr, crate::node::ListedReplica)>,
+    /// Address given first, and the first address a master listed it under.
+    given: NodeAddr,
+    listed_as: Option<NodeAddr>,
+}
+
+struct Pending {
+    addr: NodeAddr,
+    creds: Option<Credentials>,
+    how: Found,
+}
+
+/// Crawl from `seeds`. When `inventory` is given, nodes get its names and `expect_replicas`,
+/// and its nodes are expected to form one group.
+pub async fn discover(
+    seeds: Vec<Seed>,
+    opts: &DiscoverOptions,
+    inventory: Option<&Inventory>,
+    single_group_expected: bool,
+) -> Snapshot {
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut by_key: HashMap<Key, usize> = HashMap::new();
+    let mut alias: HashMap<NodeAddr, usize> = HashMap::new();
+    let mut frontier: Vec<Pending> = seeds
+        .into_iter()
+        .map(|s| Pending {
+            addr: s.addr,
+            creds: s.creds,
+            how: Found {
+                seed: true,
+                ..Found::default()
+            },
+        })
+        .collect();
+
+    while !frontier.is_empty() {
+        // Resolve every new address of this round concurrently.
+        let mut resolving = JoinSet::new();
+        let mut to_resolve: Vec<NodeAddr> = Vec::new();
+        for p in &frontier {
+            if !alias.contains_key(&p.addr) && !to_resolve.contains(&p.addr) {
+                to_resolve.push(p.addr.clone());
+            }
+        }
+        for addr in to_resolve {
+            let (transport, timeout) = (opts.transport, opts.timeout);
+            resolving.spawn(async move {
+                let key = match transport.endpoint(&addr, timeout).await {
+                    Ok(sock) => Key::Sock(sock),
+                    Err(e) => Key::Unresolved(addr.clone(), e.to_string()),
+                };
+                (addr, key)
+            });
+        }
+        let mut keys: HashMap<NodeAddr, Key> = HashMap::new();
+        while let Some(res) = resolving.join_next().await {
+            if let Ok((addr, key)) = res {
+                keys.insert(addr, key);
+            }
+        }
+
+        // Merge into known nodes or create new ones.
+        let mut new: Vec<usize> = Vec::new();
+        for p in frontier.drain(..) {
+            let idx = match alias.get(&p.addr) {
+                Some(i) => Some(*i),
+                None => keys.get(&p.addr).and_then(|k| by_key.get(k).copied()),
+            };
+            let idx = match idx {
+                Some(i) => i,
+                None => {
+                    if entries.len() >= MAX_NODES {
+                        tracing::warn!("discovery stopped at {MAX_NODES} nodes");
+                        continue;
+                    }
+                    let key = keys.get(&p.addr).cloned().unwrap_or_else(|| {
+                        Key::Unresolved(p.addr.clone(), "resolution did not finish".into())
+                    });
+                    let i = entries.len();
+                    entries.push(Entry {
+                        state: NodeState::new(p.addr.clone()),
+                        key: key.clone(),
+                        creds: p.creds.clone().unwrap_or_else(|| opts.creds.clone()),
+                        master_raw: None,
+                        listed_raw: Vec::new(),
+                        given: p.addr.clone(),
+                        listed_as: None,
+                    });
+                    by_key.insert(key, i);
+                    new.push(i);
+                    i
+                }
+            };
+            alias.insert(p.addr.clone(), idx);
+            let e = &mut entries[idx];
+            e.state.found.seed |= p.how.seed;
+            e.state.found.named_master |= p.how.named_master;
+            if p.how.listed {
+                e.state.found.listed = true;
+                e.listed_as.get_or_insert(p.addr);
+            }
+            if let Some(c) = p.creds {
+                e.creds = c;
+            }
+        }
+
+        // Read every new node concurrently (bounded).
+        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_READS));
+        let mut reading = JoinSet::new();
+        for &i in &new {
+            let e = &entries[i];
+            let key = e.key.clone();
+            let creds = e.creds.clone();
+            let opts = opts.clone();
+            let permits = permits.clone();
+            reading.spawn(async move {
+                // The semaphore is never closed, so acquiring only waits.
+                let _permit = permits.acquire_owned().await.ok();
+                let res = match key {
+                    Key::Sock(sock) => read_node(sock, &creds, &opts).await.map(|(r, _)| r),
+                    Key::Unresolved(_, reason) => Err(reason),
+                };
+                (i, res)
+            });
+        }
+        while let Some(res) = reading.join_next().await {
+            let Ok((i, res)) = res else { continue };
+            let e = &mut entries[i];
+            match &res {
+                Ok(info) => {
+                    tracing::debug!(node = %e.given, role = info.role.as_str(), "read INFO")
+                }
+                Err(reason) => tracing::debug!(node = %e.given, %reason, "unreachable"),
+            }
+            match res {
+                Err(reason) => e.state.error = Some(reason),
+                Ok(info) => {
+                    apply_info(&mut e.state, &info);
+                    if info.role == Role::Replica
+                        && let (Some(h), Some(p)) = (&info.master_host, info.master_port)
+                        && p != 0
+                    {
+                        let m = NodeAddr::new(h.clone(), p);
+                        e.master_raw = Some(m.clone());
+                        frontier.push(Pending {
+                            addr: m,
+                            creds: None,
+                            how: Found {
+                                named_master: true,
+                                ..Found::default()
+                            },
+                        });
+                    }
+                    for r in &info.replicas {
+                        let Some(port) = r.port.filter(|p| *p != 0) else {
+                            continue;
+                        };
+                        let ra = NodeAddr::new(r.ip.clone(), port);
+                        e.listed_raw.push((ra.clone(), r.clone()));
+                        frontier.push(Pending {
+                            addr: ra,
+                            creds: None,
+                            how: Found {
+                                listed: true,
+                                ..Found::default()
+                            },
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    // Canonical names: the address a master lists, else the one we were given first.
+    for e in &mut entries {
+        e.state.addr = e.listed_as.clone().unwrap_or_else(|| e.given.clone());
+    }
+    let canon: Vec<NodeAddr> = entries.iter().map(|e| e.state.addr.clone()).collect();
+    let to_canon = |a: &NodeAddr| {
+        alias
+            .get(a)
+            .map_or_else(|| a.clone(), |i| canon[*i].clone())
+    };
+    for e in &mut entries {
+        e.state.master = e.master_raw.as_ref().map(to_canon);
+        e.state.listed = e
+            .listed_raw
+            .iter()
+            .map(|(a, entry)| ListedLink {
+                addr: to_canon(a),
+                entry: entry.clone(),
+            })
+            .collect();
+        if let Some(inv) = inventory {
+            let node = alias
+                .iter()
+                .filter(|(_, i)| canon[**i] == e.state.addr)
+                .find_map(|(a, _)| inv.by_addr(a))
+                .or_else(|| inv.by_addr(&e.state.addr));
+            if let Some(n) = node {
+                e.state.name = n.name.clone();
+                e.state.expect_replicas = n.expect_replicas;
+            }
+        }
+    }
+    Snapshot {
+        nodes: entries.into_iter().map(|e| e.state).collect(),
+        single_group_expected,
+    }
+}
+
+/// Copy the parsed INFO fields into a node record.
+pub fn apply_info(n: &mut NodeState, info: &ReplicationInfo) {
+    n.role = info.role;
+    n.offset = info.offset();
+    n.replid = info.replid().map(str::to_string);
+    n.replid2 = info.replid2().map(str::to_string);
+    n.priority = info.priority;
+    n.read_only = info.read_only;
+    n.version = info.version();
+    if info.role == Role::Replica {
+        n.link = Some(if info.master_link_up == Some(true) {
+            Link::Up
+        } else {
+            Link::Down
+        });
+        n.sync_in_progress = info.master_sync_in_progress == Some(true);
+        n.link_down_since = info.master_link_down_since_seconds;
+    }
+}
+
+/// Read one node into a [`NodeState`] without crawling (for `rkv info`): the state, the parsed
+/// INFO and the raw `INFO replication` text when it answered.
+pub async fn read_one(
+    addr: &NodeAddr,
+    creds: &Credentials,
+    opts: &DiscoverOptions,
+) -> (NodeState, Option<(ReplicationInfo, String)>) {
+    let mut state = NodeState::new(addr.clone());
+    state.found.seed = true;
+    let res = match opts.transport.endpoint(addr, opts.timeout).await {
+        Err(e) => Err(e.to_string()),
+        Ok(sock) => read_node(sock, creds, opts).await,
+    };
+    match res {
+        Err(e) => {
+            state.error = Some(e);
+            (state, None)
+        }
+        Ok((info, text)) => {
+            apply_info(&mut state, &info);
+            if info.role == Role::Replica
+                && let (Some(h), Some(p)) = (&info.master_host, info.master_port)
+            {
+                state.master = Some(NodeAddr::new(h.clone(), p));
+            }
+            state.listed = info
+                .replicas
+                .iter()
+                .filter_map(|r| {
+                    Some(ListedLink {
+                        addr: NodeAddr::new(r.ip.clone(), r.port?),
+                        entry: r.clone(),
+                    })
+                })
+                .collect();
+            (state, Some((info, text)))
+        }
+    }
+}

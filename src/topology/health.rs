@@ -1,0 +1,654 @@
+//! Pure health rules: a [`Snapshot`] in, a list of [`Check`]s out. Each rule checks every node
+//! (or group) it applies to and records a passing or failing check; the failing ones are the
+//! problems `topology` shows and `verify` judges by. No I/O here, so every rule is unit-tested
+//! on hand-built snapshots.
+
+use super::model::{Link, ProblemJson, ProblemKind, Snapshot};
+use crate::node::Role;
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// Thresholds for the lag rule; `None` disables that part of it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HealthOptions {
+    /// Most bytes a replica may be behind its master.
+    pub max_lag_bytes: Option<u64>,
+    /// Most seconds since a replica's last ACK.
+    pub max_lag_seconds: Option<u64>,
+}
+
+/// One check of one rule on one node, passed or failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// The rule's check name (e.g. `link_up`).
+    pub name: &'static str,
+    /// The node checked.
+    pub node: String,
+    /// Whether it passed.
+    pub ok: bool,
+    /// What was seen.
+    pub detail: String,
+    /// The problem kind when it failed.
+    #[serde(skip)]
+    pub kind: ProblemKind,
+}
+
+struct Checks(Vec<Check>);
+
+impl Checks {
+    fn push(
+        &mut self,
+        name: &'static str,
+        kind: ProblemKind,
+        node: &str,
+        ok: bool,
+        detail: String,
+    ) {
+        self.0.push(Check {
+            name,
+            node: node.to_string(),
+            ok,
+            detail,
+            kind,
+        });
+    }
+}
+
+/// Run every rule over the snapshot.
+pub fn check(snap: &Snapshot, opts: &HealthOptions) -> Vec<Check> {
+    let mut c = Checks(Vec::new());
+    reachability(snap, &mut c);
+    links(snap, opts, &mut c);
+    masters(snap, &mut c);
+    candidates(snap, &mut c);
+    cycles(snap, &mut c);
+    c.0
+}
+
+/// The failing checks as the contract's problems, ordered by node then kind.
+pub fn problems(checks: &[Check]) -> Vec<ProblemJson> {
+    let mut out: Vec<ProblemJson> = checks
+        .iter()
+        .filter(|c| !c.ok)
+        .map(|c| ProblemJson {
+            kind: c.kind,
+            node: c.node.clone(),
+            message: c.detail.clone(),
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.node, a.kind).cmp(&(&b.node, b.kind)));
+    out.dedup();
+    out
+}
+
+fn reachability(snap: &Snapshot, c: &mut Checks) {
+    for n in &snap.nodes {
+        let addr = n.addr.to_string();
+        let Some(err) = &n.error else {
+            c.push(
+                "reachable",
+                ProblemKind::Unreachable,
+                &addr,
+                true,
+                "answered".into(),
+            );
+            continue;
+        };
+        // Known only because a master lists it: the address it announces is not reachable
+        // from here (replica-announce-ip/port, NAT or a container network).
+        let listed_only = n.found.listed && !n.found.seed && !n.found.named_master;
+        if listed_only {
+            let by: Vec<String> = snap
+                .nodes
+                .iter()
+                .filter(|m| m.listed.iter().any(|l| l.addr == n.addr))
+                .map(|m| m.addr.to_string())
+                .collect();
+            c.push(
+                "announce",
+                ProblemKind::AnnounceMismatch,
+                &addr,
+                false,
+                format!(
+                    "listed as a replica by {} but unreachable at that address ({err}); check replica-announce-ip/port",
+                    by.join(", ")
+                ),
+            );
+        } else {
+            c.push(
+                "reachable",
+                ProblemKind::Unreachable,
+                &addr,
+                false,
+                err.clone(),
+            );
+        }
+    }
+}
+
+fn links(snap: &Snapshot, opts: &HealthOptions, c: &mut Checks) {
+    for (i, n) in snap.nodes.iter().enumerate() {
+        if !n.reachable() || n.role != Role::Replica {
+            continue;
+        }
+        let addr = n.addr.to_string();
+        let master = n
+            .master
+            .as_ref()
+            .map_or_else(|| "?".to_string(), ToString::to_string);
+        c.push(
+            "read_only",
+            ProblemKind::WritableReplica,
+            &addr,
+            n.read_only != Some(false),
+            match n.read_only {
+                Some(false) => "replica accepts writes (replica-read-only no)".into(),
+                Some(true) => "read-only".into(),
+                None => "read-only state not reported".into(),
+            },
+        );
+        let m = n.master.as_ref().and_then(|m| snap.get(m));
+        match m {
+            Some(m) if !m.reachable() => c.push(
+                "master_reachable",
+                ProblemKind::MasterUnreachable,
+                &addr,
+                false,
+                format!("its master {master} is unreachable"),
+            ),
+            Some(_) => c.push(
+                "master_reachable",
+                ProblemKind::MasterUnreachable,
+                &addr,
+                true,
+                format!("master {master} answered"),
+            ),
+            None => c.push(
+                "master_reachable",
+                ProblemKind::MasterUnreachable,
+                &addr,
+                false,
+                "its master is unknown (no master_host reported)".into(),
+            ),
+        }
+        if n.sync_in_progress {
+            c.push(
+                "sync",
+                ProblemKind::SyncInProgress,
+                &addr,
+                false,
+                format!("full sync from {master} in progress"),
+            );
+            continue;
+        }
+        if n.link != Some(Link::Up) {
+            let since = n
+                .link_down_since
+                .map(|s| format!(" for {s}s"))
+                .unwrap_or_default();
+            c.push(
+                "link_up",
+                ProblemKind::LinkDown,
+                &addr,
+                false,
+                format!("link to {master} is down{since}"),
+            );
+            continue;
+        }
+        c.push(
+            "link_up",
+            ProblemKind::LinkDown,
+            &addr,
+            true,
+            format!("link to {master} is up"),
+        );
+        if let Some(m) = m.filter(|m| m.reachable())
+            && let (Some(a), Some(b)) = (&n.replid, &m.replid)
+        {
+            c.push(
+                "replid",
+                ProblemKind::ReplidMismatch,
+                &addr,
+                a == b,
+                if a == b {
+                    "same replication ID as its master".into()
+                } else {
+                    format!("replication ID {a} differs from its master's {b}")
+                },
+            );
+        }
+        if let Some(max) = opts.max_lag_bytes
+            && let Some(lag) = snap.lag_bytes(i)
+        {
+            let ok = u64::try_from(lag).is_ok_and(|l| l <= max);
+            c.push(
+                "lag_bytes",
+                ProblemKind::Lagging,
+                &addr,
+                ok,
+                format!("{lag} bytes behind {master} (max {max})"),
+            );
+        }
+        if let Some(max) = opts.max_lag_seconds
+            && let Some(lag) = snap.lag_seconds(i)
+        {
+            let ok = u64::try_from(lag).is_ok_and(|l| l <= max);
+            c.push(
+                "lag_seconds",
+                ProblemKind::Lagging,
+                &addr,
+                ok,
+                format!("last acknowledged {lag}s ago (max {max}s)"),
+            );
+        }
+    }
+}
+
+fn masters(snap: &Snapshot, c: &mut Checks) {
+    let groups = snap.groups();
+    let mut all_masters = Vec::new();
+    for g in &groups {
+        let ms: Vec<String> = g
+            .rows
+            .iter()
+            .map(|(i, _)| &snap.nodes[*i])
+            .filter(|n| n.reachable() && n.role == Role::Master)
+            .map(|n| n.addr.to_string())
+            .collect();
+        if let Some(first) = ms.first() {
+            c.push(
+                "single_master",
+                ProblemKind::MultipleMasters,
+                first,
+                ms.len() == 1,
+                if ms.len() == 1 {
+                    "the only master of its group".into()
+                } else {
+                    format!(
+                        "{} masters in one replication group: {}",
+                        ms.len(),
+                        ms.join(", ")
+                    )
+                },
+            );
+        }
+        all_masters.extend(ms);
+    }
+    if snap.single_group_expected && groups.len() > 1 && all_masters.len() > 1 {
+        all_masters.sort();
+        c.push(
+            "single_master",
+            ProblemKind::MultipleMasters,
+            &all_masters[0],
+            false,
+            format!(
+                "the inventory's nodes form {} groups with {} masters: {}",
+                groups.len(),
+                all_masters.len(),
+                all_masters.join(", ")
+            ),
+        );
+    }
+    for n in &snap.nodes {
+        if !n.reachable() || n.role != Role::Master {
+            continue;
+        }
+        let Some(want) = n.expect_replicas else {
+            continue;
+        };
+        let online = n
+            .listed
+            .iter()
+            .filter(|l| l.entry.state.as_deref() == Some("online"))
+            .count();
+        c.push(
+            "replica_count",
+            ProblemKind::ReplicaCount,
+            &n.addr.to_string(),
+            online == want as usize,
+            format!("{online} online replicas, inventory expects {want}"),
+        );
+    }
+}
+
+fn candidates(snap: &Snapshot, c: &mut Checks) {
+    for m in &snap.nodes {
+        if !m.reachable() || m.role != Role::Master {
+            continue;
+        }
+        let mut replicas: BTreeSet<usize> = snap
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.master.as_ref() == Some(&m.addr))
+            .map(|(i, _)| i)
+            .collect();
+        replicas.extend(m.listed.iter().filter_map(|l| snap.index(&l.addr)));
+        if replicas.is_empty() {
+            continue;
+        }
+        let eligible: Vec<String> = replicas
+            .iter()
+            .map(|i| &snap.nodes[*i])
+            .filter(|r| {
+                r.reachable()
+                    && r.role == Role::Replica
+                    && r.master.as_ref() == Some(&m.addr)
+                    && r.link == Some(Link::Up)
+                    && r.priority != Some(0)
+            })
+            .map(|r| r.addr.to_string())
+            .collect();
+        c.push(
+            "failover_candidate",
+            ProblemKind::NoFailoverCandidate,
+            &m.addr.to_string(),
+            !eligible.is_empty(),
+            if eligible.is_empty() {
+                format!(
+                    "none of its {} replicas can be promoted (down, link down or priority 0)",
+                    replicas.len()
+                )
+            } else {
+                format!("candidates: {}", eligible.join(", "))
+            },
+        );
+    }
+}
+
+fn cycles(snap: &Snapshot, c: &mut Checks) {
+    let next = |i: usize| snap.nodes[i].master.as_ref().and_then(|m| snap.index(m));
+    let mut reported: BTreeSet<usize> = BTreeSet::new();
+    for start in 0..snap.nodes.len() {
+        let mut path = vec![start];
+        let mut cur = start;
+        while let Some(n) = next(cur) {
+            if let Some(pos) = path.iter().position(|p| *p == n) {
+                let cycle = &path[pos..];
+                let Some(&first) = cycle
+                    .iter()
+                    .min_by(|a, b| snap.nodes[**a].addr.cmp(&snap.nodes[**b].addr))
+                else {
+                    break;
+                };
+                if reported.insert(first) {
+                    let mut names: Vec<String> = cycle
+                        .iter()
+                        .map(|i| snap.nodes[*i].addr.to_string())
+                        .collect();
+                    names.push(names[0].clone());
+                    c.push(
+                        "no_cycle",
+                        ProblemKind::ReplicationCycle,
+                        &snap.nodes[first].addr.to_string(),
+                        false,
+                        format!(
+                            "replicas follow each other in a circle: {}",
+                            names.join(" → ")
+                        ),
+                    );
+                }
+                break;
+            }
+            if path.len() > snap.nodes.len() {
+                break;
+            }
+            path.push(n);
+            cur = n;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::node::{ListedReplica, NodeAddr};
+    use crate::topology::model::{ListedLink, NodeState};
+
+    fn a(port: u16) -> NodeAddr {
+        NodeAddr::new("10.0.0.1", port)
+    }
+
+    fn master(port: u16, offset: i64, replicas: &[(u16, i64)]) -> NodeState {
+        let mut n = NodeState::new(a(port));
+        n.role = Role::Master;
+        n.offset = Some(offset);
+        n.replid = Some("r1".into());
+        n.priority = Some(100);
+        n.read_only = Some(false);
+        n.found.seed = true;
+        n.listed = replicas
+            .iter()
+            .enumerate()
+            .map(|(k, (p, off))| ListedLink {
+                addr: a(*p),
+                entry: ListedReplica {
+                    index: k as u32,
+                    ip: "10.0.0.1".into(),
+                    port: Some(*p),
+                    state: Some("online".into()),
+                    offset: Some(*off),
+                    lag: Some(0),
+                    kind: None,
+                },
+            })
+            .collect();
+        n
+    }
+
+    fn replica(port: u16, of: u16, offset: i64) -> NodeState {
+        let mut n = NodeState::new(a(port));
+        n.role = Role::Replica;
+        n.master = Some(a(of));
+        n.link = Some(Link::Up);
+        n.offset = Some(offset);
+        n.replid = Some("r1".into());
+        n.priority = Some(100);
+        n.read_only = Some(true);
+        n.found.listed = true;
+        n
+    }
+
+    fn healthy() -> Snapshot {
+        Snapshot {
+            nodes: vec![
+                master(1, 100, &[(2, 100), (3, 100)]),
+                replica(2, 1, 100),
+                replica(3, 1, 100),
+            ],
+            single_group_expected: false,
+        }
+    }
+
+    fn kinds(s: &Snapshot, o: &HealthOptions) -> Vec<(ProblemKind, String)> {
+        problems(&check(s, o))
+            .into_iter()
+            .map(|p| (p.kind, p.node))
+            .collect()
+    }
+
+    #[test]
+    fn healthy_has_no_problems_and_reports_checks() {
+        let s = healthy();
+        let checks = check(&s, &HealthOptions::default());
+        assert!(checks.iter().all(|c| c.ok), "{checks:?}");
+        assert!(checks.iter().any(|c| c.name == "link_up"));
+        assert!(checks.iter().any(|c| c.name == "failover_candidate"));
+    }
+
+    #[test]
+    fn unreachable_and_master_unreachable() {
+        let mut s = healthy();
+        s.nodes[0] = NodeState::new(a(1));
+        s.nodes[0].error = Some("connection refused".into());
+        s.nodes[0].found.named_master = true;
+        s.nodes[1].link = Some(Link::Down);
+        s.nodes[2].link = Some(Link::Down);
+        let k = kinds(&s, &HealthOptions::default());
+        assert!(k.contains(&(ProblemKind::Unreachable, "10.0.0.1:1".into())));
+        assert!(k.contains(&(ProblemKind::MasterUnreachable, "10.0.0.1:2".into())));
+        assert!(k.contains(&(ProblemKind::LinkDown, "10.0.0.1:3".into())));
+    }
+
+    #[test]
+    fn link_down_vs_sync() {
+        let mut s = healthy();
+        s.nodes[1].link = Some(Link::Down);
+        s.nodes[2].link = Some(Link::Down);
+        s.nodes[2].sync_in_progress = true;
+        let k = kinds(&s, &HealthOptions::default());
+        assert_eq!(
+            k,
+            vec![
+                // Neither replica can take over while its link is down.
+                (ProblemKind::NoFailoverCandidate, "10.0.0.1:1".into()),
+                (ProblemKind::LinkDown, "10.0.0.1:2".into()),
+                (ProblemKind::SyncInProgress, "10.0.0.1:3".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn lagging_by_bytes_and_seconds() {
+        let mut s = healthy();
+        s.nodes[1].offset = Some(40);
+        s.nodes[0].listed[1].entry.lag = Some(9);
+        assert!(kinds(&s, &HealthOptions::default()).is_empty());
+        let o = HealthOptions {
+            max_lag_bytes: Some(50),
+            max_lag_seconds: Some(5),
+        };
+        assert_eq!(
+            kinds(&s, &o),
+            vec![
+                (ProblemKind::Lagging, "10.0.0.1:2".into()),
+                (ProblemKind::Lagging, "10.0.0.1:3".into())
+            ]
+        );
+        let o = HealthOptions {
+            max_lag_bytes: Some(60),
+            max_lag_seconds: None,
+        };
+        assert!(kinds(&s, &o).is_empty());
+    }
+
+    #[test]
+    fn split_brain_in_one_group_and_across_inventory() {
+        // Node 3 was promoted but node 1 still lists it: two masters in one component.
+        let mut s = healthy();
+        s.nodes[2] = master(3, 5, &[]);
+        s.nodes[2].found.listed = true;
+        let k = kinds(&s, &HealthOptions::default());
+        assert!(
+            k.contains(&(ProblemKind::MultipleMasters, "10.0.0.1:1".into())),
+            "{k:?}"
+        );
+        // Two separate groups from one inventory.
+        let mut s = healthy();
+        s.nodes.push(master(9, 5, &[]));
+        assert!(kinds(&s, &HealthOptions::default()).is_empty());
+        s.single_group_expected = true;
+        assert_eq!(
+            kinds(&s, &HealthOptions::default()),
+            vec![(ProblemKind::MultipleMasters, "10.0.0.1:1".into())]
+        );
+    }
+
+    #[test]
+    fn replid_mismatch() {
+        let mut s = healthy();
+        s.nodes[2].replid = Some("other".into());
+        assert_eq!(
+            kinds(&s, &HealthOptions::default()),
+            vec![(ProblemKind::ReplidMismatch, "10.0.0.1:3".into())]
+        );
+    }
+
+    #[test]
+    fn announce_mismatch() {
+        let mut s = healthy();
+        s.nodes[2] = NodeState::new(a(3));
+        s.nodes[2].error = Some("connection refused".into());
+        s.nodes[2].found.listed = true;
+        let k = kinds(&s, &HealthOptions::default());
+        assert_eq!(
+            k,
+            vec![(ProblemKind::AnnounceMismatch, "10.0.0.1:3".into())]
+        );
+    }
+
+    #[test]
+    fn writable_replica() {
+        let mut s = healthy();
+        s.nodes[1].read_only = Some(false);
+        assert_eq!(
+            kinds(&s, &HealthOptions::default()),
+            vec![(ProblemKind::WritableReplica, "10.0.0.1:2".into())]
+        );
+    }
+
+    #[test]
+    fn no_failover_candidate() {
+        let mut s = healthy();
+        s.nodes[1].priority = Some(0);
+        assert!(kinds(&s, &HealthOptions::default()).is_empty());
+        s.nodes[2].priority = Some(0);
+        assert_eq!(
+            kinds(&s, &HealthOptions::default()),
+            vec![(ProblemKind::NoFailoverCandidate, "10.0.0.1:1".into())]
+        );
+        // A lone master is not a problem.
+        let lone = Snapshot {
+            nodes: vec![master(1, 0, &[])],
+            single_group_expected: false,
+        };
+        assert!(kinds(&lone, &HealthOptions::default()).is_empty());
+    }
+
+    #[test]
+    fn replication_cycle() {
+        let s = Snapshot {
+            nodes: vec![replica(1, 2, 0), replica(2, 1, 0)],
+            single_group_expected: false,
+        };
+        let k = kinds(&s, &HealthOptions::default());
+        assert_eq!(
+            k,
+            vec![(ProblemKind::ReplicationCycle, "10.0.0.1:1".into())]
+        );
+        // The tree still shows both nodes.
+        let g = s.groups();
+        assert_eq!(g.len(), 1);
+        assert_eq!(g[0].rows.len(), 2);
+    }
+
+    #[test]
+    fn replica_count() {
+        let mut s = healthy();
+        s.nodes[0].expect_replicas = Some(2);
+        assert!(kinds(&s, &HealthOptions::default()).is_empty());
+        s.nodes[0].expect_replicas = Some(3);
+        assert_eq!(
+            kinds(&s, &HealthOptions::default()),
+            vec![(ProblemKind::ReplicaCount, "10.0.0.1:1".into())]
+        );
+    }
+
+    #[test]
+    fn groups_are_trees_with_chains() {
+        let mut s = healthy();
+        s.nodes.push(replica(4, 2, 100));
+        s.nodes[1].listed = master(2, 100, &[(4, 100)]).listed;
+        s.nodes.push(master(7, 0, &[]));
+        let g = s.groups();
+        assert_eq!(g.len(), 2);
+        let rows: Vec<(u16, usize)> = g[0]
+            .rows
+            .iter()
+            .map(|(i, d)| (s.nodes[*i].addr.port(), *d))
+            .collect();
+        assert_eq!(rows, vec![(1, 0), (2, 1), (4, 2), (3, 1)]);
+        assert_eq!(s.lag_bytes(3), Some(0));
+        assert_eq!(s.node_json(0).replicas, vec!["10.0.0.1:2", "10.0.0.1:3"]);
+    }
+}
