@@ -14,6 +14,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod failover;
 pub mod inventory;
 pub mod logging;
 pub mod node;

@@ -1,0 +1,3 @@
+//! Failover: the pure planner, the executor that runs its steps, and the journal.
+
+pub mod plan;

@@ -1,0 +1,819 @@
+//! The failover planner: a pure function from a topology snapshot and the operator's request to
+//! either a plan (numbered steps, each with the check that must hold before the next runs) or a
+//! refusal with its reasons. The dry run renders exactly this plan; the executor runs it.
+//!
+//! It also makes re-running converge: given a snapshot taken after an interrupted run (the
+//! candidate already master, the old master or some siblings not yet following it), it plans
+//! only what is left.
+
+use crate::node::{NodeAddr, Role};
+use crate::topology::model::{Link, NodeState, Snapshot};
+use serde::Serialize;
+use std::time::Duration;
+
+/// What the operator asked for.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// `--to`: the replica to promote.
+    pub to: Option<NodeAddr>,
+    /// Sentinels watch the master (found via its clients or `__sentinel__:hello`).
+    pub sentinel_watching: bool,
+    /// `--ignore-sentinel`.
+    pub ignore_sentinel: bool,
+    /// `--max-write-pause`: how long writes may be held while the candidate catches up.
+    pub max_write_pause: Duration,
+}
+
+/// Planned switchover (the master answers) or unplanned failover (it does not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// The master is alive: hold its writes, let the candidate catch up, switch; no loss.
+    Switchover,
+    /// The master is gone: promote the most advanced replica; writes it never sent are lost.
+    Failover,
+    /// The candidate is already master (an earlier run was interrupted): finish re-pointing.
+    Resume,
+}
+
+/// How the master's writes are held (CLIENT PAUSE … WRITE needs Redis 6.2+).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PauseMode {
+    /// `CLIENT PAUSE ms WRITE`: reads go on.
+    Write,
+    /// `CLIENT PAUSE ms` (ALL), for servers older than 6.2.
+    All,
+}
+
+/// One step of a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Step {
+    /// Hold writes on the master; the pause lifts by itself after `timeout_ms` even if rkv dies.
+    PauseWrites {
+        /// The master.
+        node: NodeAddr,
+        /// The pause's own deadline.
+        timeout_ms: u64,
+        /// WRITE or ALL.
+        mode: PauseMode,
+    },
+    /// Wait until the candidate has processed every byte the master has written.
+    WaitCaughtUp {
+        /// The candidate.
+        replica: NodeAddr,
+        /// The paused master.
+        master: NodeAddr,
+        /// Give up (unpause, abort, nothing changed) after this long.
+        budget_ms: u64,
+    },
+    /// `REPLICAOF NO ONE` on the candidate.
+    Promote {
+        /// The candidate.
+        node: NodeAddr,
+    },
+    /// `REPLICAOF master` (with masterauth/masteruser set first when credentials are used).
+    Follow {
+        /// The node to re-point.
+        node: NodeAddr,
+        /// The new master.
+        master: NodeAddr,
+    },
+    /// `CLIENT UNPAUSE` on the old master (its held writes then fail with READONLY).
+    Unpause {
+        /// The old master.
+        node: NodeAddr,
+    },
+    /// Wait until every node follows the new master with its link up.
+    Verify {
+        /// The new master.
+        master: NodeAddr,
+        /// The nodes that must follow it.
+        replicas: Vec<NodeAddr>,
+    },
+    /// `CONFIG REWRITE` so a restart keeps the new role.
+    Persist {
+        /// The node.
+        node: NodeAddr,
+    },
+}
+
+impl Step {
+    /// One line saying what the step does.
+    pub fn describe(&self) -> String {
+        match self {
+            Step::PauseWrites {
+                node,
+                timeout_ms,
+                mode,
+            } => match mode {
+                PauseMode::Write => {
+                    format!("pause writes on {node} (CLIENT PAUSE {timeout_ms} WRITE)")
+                }
+                PauseMode::All => format!("pause clients on {node} (CLIENT PAUSE {timeout_ms})"),
+            },
+            Step::WaitCaughtUp {
+                replica,
+                master,
+                budget_ms,
+            } => {
+                format!(
+                    "wait until {replica} has all of {master}'s writes (at most {budget_ms} ms)"
+                )
+            }
+            Step::Promote { node } => format!("promote {node} (REPLICAOF NO ONE)"),
+            Step::Follow { node, master } => {
+                format!(
+                    "make {node} a replica of {master} (REPLICAOF {} {})",
+                    master.host(),
+                    master.port()
+                )
+            }
+            Step::Unpause { node } => format!("lift the pause on {node} (CLIENT UNPAUSE)"),
+            Step::Verify { master, replicas } => {
+                format!(
+                    "verify {} replica(s) follow {master} with link up",
+                    replicas.len()
+                )
+            }
+            Step::Persist { node } => format!("persist the role of {node} (CONFIG REWRITE)"),
+        }
+    }
+
+    /// The check that must hold before the next step runs.
+    pub fn check(&self) -> String {
+        match self {
+            Step::PauseWrites { node, .. } => format!("{node} accepted the pause"),
+            Step::WaitCaughtUp {
+                replica, master, ..
+            } => {
+                format!(
+                    "offset of {replica} equals the offset of {master}, read again just before promoting"
+                )
+            }
+            Step::Promote { node } => format!("{node} reports role master"),
+            Step::Follow { node, master } => format!("{node} reports role replica of {master}"),
+            Step::Unpause { node } => format!("{node} accepted CLIENT UNPAUSE"),
+            Step::Verify { .. } => "every link up, offsets converging".to_string(),
+            Step::Persist { node } => format!("{node} rewrote its config file (or has none)"),
+        }
+    }
+
+    /// Steps after which the change cannot simply be abandoned: from the promotion on, the
+    /// way back is another failover, not an unpause.
+    pub fn is_point_of_no_return(&self) -> bool {
+        matches!(self, Step::Promote { .. })
+    }
+}
+
+/// A replica considered for promotion, with why it was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Candidate {
+    /// Its address.
+    pub addr: NodeAddr,
+    /// Its replication offset.
+    pub offset: Option<i64>,
+    /// `replica-priority`.
+    pub priority: Option<i64>,
+    /// Bytes behind the master.
+    pub lag_bytes: Option<i64>,
+    /// Why it may not be promoted (empty: eligible).
+    pub rejected: Vec<String>,
+}
+
+impl Candidate {
+    /// True when nothing rules it out.
+    pub fn eligible(&self) -> bool {
+        self.rejected.is_empty()
+    }
+}
+
+/// A plan to run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    /// Switchover, failover or resume.
+    pub kind: Kind,
+    /// The master being replaced.
+    pub old_master: NodeAddr,
+    /// The replica being promoted.
+    pub candidate: NodeAddr,
+    /// Every replica considered, best first, with reasons for rejection.
+    pub ranking: Vec<Candidate>,
+    /// The steps in order.
+    pub steps: Vec<Step>,
+    /// What the operator must know (possible loss, fencing, chained replicas left as they are).
+    pub warnings: Vec<String>,
+}
+
+/// Why no plan can be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// Nothing was found to fail over.
+    #[error("no master found among the nodes given")]
+    NoMaster,
+    /// More than one master in the group, none of them the continuation of another.
+    #[error("more than one master in this group ({0}); resolve the split brain first")]
+    SplitBrain(String),
+    /// `--to` names a node that cannot be promoted.
+    #[error("{addr} cannot be promoted: {}", reasons.join("; "))]
+    Ineligible {
+        /// The node.
+        addr: NodeAddr,
+        /// Why.
+        reasons: Vec<String>,
+    },
+    /// No replica can be promoted.
+    #[error("no replica can be promoted: {0}")]
+    NoCandidate(String),
+    /// Sentinels watch the master and would fight the change.
+    #[error(
+        "Sentinel watches {0}: it would fight a change made behind its back (use `rkv failover` with --sentinel to coordinate, or --ignore-sentinel)"
+    )]
+    SentinelWatching(NodeAddr),
+    /// The candidate is already master and everything follows it.
+    #[error("nothing to do: {0} is already master and every replica follows it")]
+    NothingToDo(NodeAddr),
+}
+
+/// Rank the replicas of `master` (direct replicas only: chained replicas stay behind the
+/// replica they follow). `planned` adds the checks that only make sense with a live master.
+pub fn rank(snap: &Snapshot, master: &NodeState, planned: bool) -> Vec<Candidate> {
+    let mut out: Vec<Candidate> = Vec::new();
+    for (i, n) in snap.nodes.iter().enumerate() {
+        let follows = n.master.as_ref() == Some(&master.addr);
+        let listed = master.listed.iter().any(|l| l.addr == n.addr);
+        if n.addr == master.addr || !(follows || listed) {
+            continue;
+        }
+        let mut rejected = Vec::new();
+        if !n.reachable() {
+            rejected.push(format!(
+                "unreachable ({})",
+                n.error.as_deref().unwrap_or("no answer")
+            ));
+        } else {
+            if n.role != Role::Replica || !follows {
+                rejected.push("does not report itself as a replica of the master".to_string());
+            }
+            if planned && n.link != Some(Link::Up) {
+                rejected.push("link to the master is down".to_string());
+            }
+            if n.sync_in_progress {
+                rejected.push("full sync in progress".to_string());
+            }
+            if planned && master.replid.is_some() && n.replid.is_some() && n.replid != master.replid
+            {
+                rejected.push("replication history differs from the master's (replid)".to_string());
+            }
+            if n.priority == Some(0) {
+                rejected.push("replica-priority is 0 (never promote)".to_string());
+            }
+            if n.offset.is_none_or(|o| o <= 0) {
+                rejected.push("has no replication offset (not a data replica)".to_string());
+            }
+        }
+        out.push(Candidate {
+            addr: n.addr.clone(),
+            offset: n.offset,
+            priority: n.priority,
+            lag_bytes: snap.lag_bytes(i),
+            rejected,
+        });
+    }
+    // Most advanced first; then lower replica-priority (Redis: lower is preferred); then
+    // less lag; the address last so the order is stable.
+    out.sort_by(|a, b| {
+        b.eligible()
+            .cmp(&a.eligible())
+            .then(b.offset.unwrap_or(-1).cmp(&a.offset.unwrap_or(-1)))
+            .then(a.priority.unwrap_or(100).cmp(&b.priority.unwrap_or(100)))
+            .then(
+                a.lag_bytes
+                    .unwrap_or(i64::MAX)
+                    .cmp(&b.lag_bytes.unwrap_or(i64::MAX)),
+            )
+            .then(a.addr.cmp(&b.addr))
+    });
+    out
+}
+
+/// Whether `s` looks like Redis ≥ 6.2 (CLIENT PAUSE … WRITE). Unknown versions get WRITE,
+/// which an old server refuses cleanly (and the executor then aborts with nothing changed).
+fn pause_mode(version: Option<&str>) -> PauseMode {
+    let Some(v) = version else {
+        return PauseMode::Write;
+    };
+    let mut parts = v.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    let major = parts.next().unwrap_or(0);
+    let minor = parts.next().unwrap_or(0);
+    if (major, minor) >= (6, 2) {
+        PauseMode::Write
+    } else {
+        PauseMode::All
+    }
+}
+
+/// Make the plan.
+pub fn plan(snap: &Snapshot, req: &Request) -> Result<Plan, Refusal> {
+    let masters: Vec<&NodeState> = snap
+        .nodes
+        .iter()
+        .filter(|n| n.role == Role::Master)
+        .collect();
+
+    // Resume: the requested candidate is already a master that continues another master's
+    // history (its replid2 is that master's replid), or nothing else is master.
+    if let Some(to) = &req.to {
+        if let Some(c) = snap
+            .get(to)
+            .filter(|c| c.role == Role::Master && c.reachable())
+        {
+            let others: Vec<&NodeState> = masters
+                .iter()
+                .copied()
+                .filter(|m| m.addr != c.addr)
+                .collect();
+            let continues = |m: &NodeState| m.replid.is_some() && c.replid2 == m.replid;
+            if others.iter().all(|m| continues(m)) {
+                return plan_resume(snap, c, &others);
+            }
+        }
+    }
+
+    let live: Vec<&NodeState> = masters.iter().copied().filter(|m| m.reachable()).collect();
+    let master: &NodeState = match live.as_slice() {
+        [m] => m,
+        [] => {
+            // No live master: the one the replicas name.
+            let named: Vec<&NodeAddr> = snap
+                .nodes
+                .iter()
+                .filter(|n| n.role == Role::Replica)
+                .filter_map(|n| n.master.as_ref())
+                .collect();
+            let first = named.first().ok_or(Refusal::NoMaster)?;
+            if named.iter().any(|m| m != first) {
+                return Err(Refusal::SplitBrain(
+                    named
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ));
+            }
+            snap.get(first).ok_or(Refusal::NoMaster)?
+        }
+        many => {
+            return Err(Refusal::SplitBrain(
+                many.iter()
+                    .map(|m| m.addr.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ));
+        }
+    };
+    let planned = master.reachable();
+    if planned && req.sentinel_watching && !req.ignore_sentinel {
+        return Err(Refusal::SentinelWatching(master.addr.clone()));
+    }
+    let ranking = rank(snap, master, planned);
+    let chosen = match &req.to {
+        Some(to) => {
+            let Some(c) = ranking.iter().find(|c| &c.addr == to) else {
+                return Err(Refusal::Ineligible {
+                    addr: to.clone(),
+                    reasons: vec![format!("not a replica of the master {}", master.addr)],
+                });
+            };
+            if !c.eligible() {
+                return Err(Refusal::Ineligible {
+                    addr: to.clone(),
+                    reasons: c.rejected.clone(),
+                });
+            }
+            c.clone()
+        }
+        None => match ranking.first().filter(|c| c.eligible()) {
+            Some(c) => c.clone(),
+            None if ranking.is_empty() => {
+                return Err(Refusal::NoCandidate(format!(
+                    "{} has no replicas",
+                    master.addr
+                )));
+            }
+            None => {
+                let why: Vec<String> = ranking
+                    .iter()
+                    .map(|c| format!("{}: {}", c.addr, c.rejected.join(", ")))
+                    .collect();
+                return Err(Refusal::NoCandidate(why.join("; ")));
+            }
+        },
+    };
+
+    let siblings: Vec<NodeAddr> = ranking
+        .iter()
+        .filter(|c| c.addr != chosen.addr)
+        .filter(|c| snap.get(&c.addr).is_some_and(NodeState::reachable))
+        .map(|c| c.addr.clone())
+        .collect();
+    let mut warnings = Vec::new();
+    let mut steps = Vec::new();
+    let budget_ms = req.max_write_pause.as_millis() as u64;
+    if planned {
+        steps.push(Step::PauseWrites {
+            node: master.addr.clone(),
+            // The pause outlives the budget by a margin for promote + re-point (milliseconds
+            // in practice), and still lifts by itself if rkv is killed.
+            timeout_ms: budget_ms + 2_000,
+            mode: pause_mode(master.version.as_deref()),
+        });
+        steps.push(Step::WaitCaughtUp {
+            replica: chosen.addr.clone(),
+            master: master.addr.clone(),
+            budget_ms,
+        });
+        steps.push(Step::Promote {
+            node: chosen.addr.clone(),
+        });
+        steps.push(Step::Follow {
+            node: master.addr.clone(),
+            master: chosen.addr.clone(),
+        });
+        steps.push(Step::Unpause {
+            node: master.addr.clone(),
+        });
+    } else {
+        steps.push(Step::Promote {
+            node: chosen.addr.clone(),
+        });
+        let lost = chosen.offset.zip(master.offset).map(|(c, m)| m - c);
+        warnings.push(match lost {
+            Some(n) if n > 0 => format!(
+                "{} is unreachable: at least {n} bytes of its replication stream never reached {}; writes it acknowledged after offset {} are lost",
+                master.addr,
+                chosen.addr,
+                chosen.offset.unwrap_or(0)
+            ),
+            _ => format!(
+                "{} is unreachable: writes it acknowledged that no replica received are lost",
+                master.addr
+            ),
+        });
+        warnings.push(format!(
+            "{} must not come back as a master: reconfigure it as a replica of {} (replicaof in its config) before restarting it",
+            master.addr, chosen.addr
+        ));
+    }
+    for s in &siblings {
+        steps.push(Step::Follow {
+            node: s.clone(),
+            master: chosen.addr.clone(),
+        });
+    }
+    let mut followers: Vec<NodeAddr> = siblings.clone();
+    if planned {
+        followers.insert(0, master.addr.clone());
+    }
+    steps.push(Step::Verify {
+        master: chosen.addr.clone(),
+        replicas: followers.clone(),
+    });
+    steps.push(Step::Persist {
+        node: chosen.addr.clone(),
+    });
+    for f in &followers {
+        steps.push(Step::Persist { node: f.clone() });
+    }
+    for c in ranking
+        .iter()
+        .filter(|c| c.addr != chosen.addr && !siblings.contains(&c.addr))
+    {
+        warnings.push(format!(
+            "{} is unreachable and was not re-pointed; point it at {} when it returns",
+            c.addr, chosen.addr
+        ));
+    }
+    Ok(Plan {
+        kind: if planned {
+            Kind::Switchover
+        } else {
+            Kind::Failover
+        },
+        old_master: master.addr.clone(),
+        candidate: chosen.addr.clone(),
+        ranking,
+        steps,
+        warnings,
+    })
+}
+
+/// The candidate is already master: re-point whatever still follows (or is) an old master.
+fn plan_resume(
+    snap: &Snapshot,
+    new: &NodeState,
+    old_masters: &[&NodeState],
+) -> Result<Plan, Refusal> {
+    let olds: Vec<&NodeAddr> = old_masters.iter().map(|m| &m.addr).collect();
+    let mut steps = Vec::new();
+    let mut followers = Vec::new();
+    for m in old_masters.iter().filter(|m| m.reachable()) {
+        steps.push(Step::Follow {
+            node: m.addr.clone(),
+            master: new.addr.clone(),
+        });
+        steps.push(Step::Unpause {
+            node: m.addr.clone(),
+        });
+        followers.push(m.addr.clone());
+    }
+    for n in &snap.nodes {
+        let behind_old = n.master.as_ref().is_some_and(|m| olds.contains(&m));
+        if n.reachable() && n.role == Role::Replica && behind_old && !followers.contains(&n.addr) {
+            steps.push(Step::Follow {
+                node: n.addr.clone(),
+                master: new.addr.clone(),
+            });
+            followers.push(n.addr.clone());
+        }
+    }
+    if steps.is_empty() {
+        return Err(Refusal::NothingToDo(new.addr.clone()));
+    }
+    let all: Vec<NodeAddr> = snap
+        .nodes
+        .iter()
+        .filter(|n| n.reachable() && n.addr != new.addr)
+        .filter(|n| n.master.as_ref() == Some(&new.addr) || followers.contains(&n.addr))
+        .map(|n| n.addr.clone())
+        .collect();
+    steps.push(Step::Verify {
+        master: new.addr.clone(),
+        replicas: all.clone(),
+    });
+    for f in &followers {
+        steps.push(Step::Persist { node: f.clone() });
+    }
+    Ok(Plan {
+        kind: Kind::Resume,
+        old_master: old_masters
+            .first()
+            .map_or_else(|| new.addr.clone(), |m| m.addr.clone()),
+        candidate: new.addr.clone(),
+        ranking: Vec::new(),
+        steps,
+        warnings: vec![format!(
+            "{} is already master: finishing an earlier run",
+            new.addr
+        )],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(p: u16) -> NodeAddr {
+        NodeAddr::new("127.0.0.1", p)
+    }
+
+    fn master(p: u16, offset: i64) -> NodeState {
+        let mut n = NodeState::new(addr(p));
+        n.role = Role::Master;
+        n.offset = Some(offset);
+        n.replid = Some("a".repeat(40));
+        n.version = Some("7.0.15".into());
+        n
+    }
+
+    fn replica(p: u16, of: u16, offset: i64, priority: i64) -> NodeState {
+        let mut n = NodeState::new(addr(p));
+        n.role = Role::Replica;
+        n.master = Some(addr(of));
+        n.link = Some(Link::Up);
+        n.offset = Some(offset);
+        n.priority = Some(priority);
+        n.replid = Some("a".repeat(40));
+        n
+    }
+
+    fn down(mut n: NodeState) -> NodeState {
+        n.error = Some("connection refused".into());
+        n
+    }
+
+    fn snap(nodes: Vec<NodeState>) -> Snapshot {
+        Snapshot {
+            nodes,
+            single_group_expected: false,
+        }
+    }
+
+    fn req(to: Option<u16>) -> Request {
+        Request {
+            to: to.map(addr),
+            sentinel_watching: false,
+            ignore_sentinel: false,
+            max_write_pause: Duration::from_secs(5),
+        }
+    }
+
+    fn actions(p: &Plan) -> Vec<String> {
+        p.steps.iter().map(Step::describe).collect()
+    }
+
+    #[test]
+    fn planned_switchover_pauses_waits_promotes_then_repoints_everyone() {
+        let s = snap(vec![
+            master(1, 100),
+            replica(2, 1, 100, 100),
+            replica(3, 1, 90, 100),
+        ]);
+        let p = plan(&s, &req(Some(3))).unwrap();
+        assert_eq!(p.kind, Kind::Switchover);
+        assert_eq!(p.candidate, addr(3));
+        assert_eq!(
+            p.steps[..6].to_vec(),
+            vec![
+                Step::PauseWrites {
+                    node: addr(1),
+                    timeout_ms: 7000,
+                    mode: PauseMode::Write
+                },
+                Step::WaitCaughtUp {
+                    replica: addr(3),
+                    master: addr(1),
+                    budget_ms: 5000
+                },
+                Step::Promote { node: addr(3) },
+                Step::Follow {
+                    node: addr(1),
+                    master: addr(3)
+                },
+                Step::Unpause { node: addr(1) },
+                Step::Follow {
+                    node: addr(2),
+                    master: addr(3)
+                },
+            ]
+        );
+        assert!(
+            matches!(&p.steps[6], Step::Verify { replicas, .. } if replicas == &vec![addr(1), addr(2)])
+        );
+        assert_eq!(
+            p.steps
+                .iter()
+                .filter(|s| matches!(s, Step::Persist { .. }))
+                .count(),
+            3
+        );
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+    }
+
+    #[test]
+    fn without_to_the_most_advanced_then_lowest_priority_wins() {
+        let s = snap(vec![
+            master(1, 100),
+            replica(2, 1, 90, 1),
+            replica(3, 1, 100, 100),
+            replica(4, 1, 100, 50),
+        ]);
+        let p = plan(&s, &req(None)).unwrap();
+        assert_eq!(p.candidate, addr(4));
+        let order: Vec<u16> = p.ranking.iter().map(|c| c.addr.port()).collect();
+        assert_eq!(order, vec![4, 3, 2]);
+    }
+
+    #[test]
+    fn ineligible_candidates_are_refused_with_reasons() {
+        let mut lagging_link = replica(3, 1, 100, 100);
+        lagging_link.link = Some(Link::Down);
+        let mut other_history = replica(5, 1, 100, 100);
+        other_history.replid = Some("b".repeat(40));
+        let s = snap(vec![
+            master(1, 100),
+            replica(2, 1, 100, 0),
+            lagging_link,
+            down(replica(4, 1, 100, 100)),
+            other_history,
+        ]);
+        for (to, why) in [
+            (2, "replica-priority is 0"),
+            (3, "link to the master is down"),
+            (4, "unreachable"),
+            (5, "replication history differs"),
+            (9, "not a replica of the master"),
+        ] {
+            match plan(&s, &req(Some(to))) {
+                Err(Refusal::Ineligible { reasons, .. }) => {
+                    assert!(reasons.iter().any(|r| r.contains(why)), "{to}: {reasons:?}")
+                }
+                other => panic!("{to}: expected a refusal, got {other:?}"),
+            }
+        }
+        assert!(matches!(plan(&s, &req(None)), Err(Refusal::NoCandidate(_))));
+    }
+
+    #[test]
+    fn unreachable_master_gives_an_unplanned_failover_with_loss_warning() {
+        let s = snap(vec![
+            down(master(1, 120)),
+            replica(2, 1, 100, 100),
+            replica(3, 1, 110, 100),
+        ]);
+        let p = plan(&s, &req(None)).unwrap();
+        assert_eq!(p.kind, Kind::Failover);
+        assert_eq!(p.candidate, addr(3));
+        assert_eq!(p.steps[0], Step::Promote { node: addr(3) });
+        assert_eq!(
+            p.steps[1],
+            Step::Follow {
+                node: addr(2),
+                master: addr(3)
+            }
+        );
+        assert!(!actions(&p).iter().any(|a| a.contains("pause")));
+        assert!(
+            p.warnings
+                .iter()
+                .any(|w| w.contains("must not come back as a master"))
+        );
+        assert!(
+            p.warnings.iter().any(|w| w.contains("10 bytes")),
+            "{:?}",
+            p.warnings
+        );
+    }
+
+    #[test]
+    fn sentinel_refuses_unless_ignored() {
+        let s = snap(vec![master(1, 100), replica(2, 1, 100, 100)]);
+        let mut r = req(None);
+        r.sentinel_watching = true;
+        assert_eq!(plan(&s, &r), Err(Refusal::SentinelWatching(addr(1))));
+        r.ignore_sentinel = true;
+        assert!(plan(&s, &r).is_ok());
+    }
+
+    #[test]
+    fn two_live_masters_are_a_split_brain() {
+        let mut other = master(2, 50);
+        other.replid = Some("c".repeat(40));
+        let s = snap(vec![master(1, 100), other, replica(3, 1, 100, 100)]);
+        assert!(matches!(plan(&s, &req(None)), Err(Refusal::SplitBrain(_))));
+    }
+
+    #[test]
+    fn rerun_after_interruption_only_finishes_what_is_left() {
+        // The candidate was promoted, then the run stopped: the old master is still master
+        // (and paused), the sibling still follows it.
+        let mut new = master(3, 150);
+        new.replid = Some("d".repeat(40));
+        new.replid2 = Some("a".repeat(40));
+        let s = snap(vec![master(1, 150), replica(2, 1, 150, 100), new]);
+        let p = plan(&s, &req(Some(3))).unwrap();
+        assert_eq!(p.kind, Kind::Resume);
+        assert_eq!(
+            p.steps[..3].to_vec(),
+            vec![
+                Step::Follow {
+                    node: addr(1),
+                    master: addr(3)
+                },
+                Step::Unpause { node: addr(1) },
+                Step::Follow {
+                    node: addr(2),
+                    master: addr(3)
+                },
+            ]
+        );
+        // And once everything follows, there is nothing left to do.
+        let mut old = replica(1, 3, 150, 100);
+        old.replid = Some("d".repeat(40));
+        let mut sib = replica(2, 3, 150, 100);
+        sib.replid = Some("d".repeat(40));
+        let mut new = master(3, 150);
+        new.replid = Some("d".repeat(40));
+        let done = snap(vec![old, sib, new]);
+        assert_eq!(
+            plan(&done, &req(Some(3))),
+            Err(Refusal::NothingToDo(addr(3)))
+        );
+    }
+
+    #[test]
+    fn old_servers_get_a_pause_of_all_clients() {
+        let mut m = master(1, 100);
+        m.version = Some("5.0.7".into());
+        let s = snap(vec![m, replica(2, 1, 100, 100)]);
+        let p = plan(&s, &req(None)).unwrap();
+        assert!(matches!(
+            p.steps[0],
+            Step::PauseWrites {
+                mode: PauseMode::All,
+                ..
+            }
+        ));
+    }
+}
