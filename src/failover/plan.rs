@@ -324,20 +324,20 @@ pub fn plan(snap: &Snapshot, req: &Request) -> Result<Plan, Refusal> {
 
     // Resume: the requested candidate is already a master that continues another master's
     // history (its replid2 is that master's replid), or nothing else is master.
-    if let Some(to) = &req.to {
-        if let Some(c) = snap
-            .get(to)
-            .filter(|c| c.role == Role::Master && c.reachable())
-        {
-            let others: Vec<&NodeState> = masters
-                .iter()
-                .copied()
-                .filter(|m| m.addr != c.addr)
-                .collect();
-            let continues = |m: &NodeState| m.replid.is_some() && c.replid2 == m.replid;
-            if others.iter().all(|m| continues(m)) {
-                return plan_resume(snap, c, &others);
-            }
+    if let Some(c) = req
+        .to
+        .as_ref()
+        .and_then(|to| snap.get(to))
+        .filter(|c| c.role == Role::Master && c.reachable())
+    {
+        let others: Vec<&NodeState> = masters
+            .iter()
+            .copied()
+            .filter(|m| m.addr != c.addr)
+            .collect();
+        let continues = |m: &NodeState| m.replid.is_some() && c.replid2 == m.replid;
+        if others.iter().all(|m| continues(m)) {
+            return plan_resume(snap, c, &others);
         }
     }
 
