@@ -7,6 +7,7 @@
 
 pub mod backlog;
 pub mod ids;
+pub mod master;
 pub mod psync;
 pub mod replica;
 

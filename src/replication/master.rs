@@ -1,0 +1,603 @@
+//! The replication state of a node, master side and replica side together, as plain data with
+//! the operations the server calls under its lock: feeding the stream, answering PSYNC,
+//! tracking replicas' acknowledgements, switching history on promotion, and rendering INFO
+//! replication and ROLE. No sockets here: the server's replica feeders and the replica link
+//! (`replica.rs`) do the I/O.
+
+use super::psync::{MasterHistory, PsyncDecision, decide};
+use super::replica::LinkState;
+use super::{Backlog, ReplId, ReplOffset};
+use crate::resp::Frame;
+use bytes::Bytes;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::time::Instant;
+
+/// Where a connected replica is in its life (INFO's `state=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplicaPhase {
+    /// Its snapshot is being produced.
+    WaitBgsave,
+    /// Its snapshot is being sent.
+    SendBulk,
+    /// Streaming.
+    Online,
+}
+
+impl ReplicaPhase {
+    /// INFO's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReplicaPhase::WaitBgsave => "wait_bgsave",
+            ReplicaPhase::SendBulk => "send_bulk",
+            ReplicaPhase::Online => "online",
+        }
+    }
+}
+
+/// A replica connected to us.
+#[derive(Debug, Clone)]
+pub struct ReplicaEntry {
+    /// The address it is listed at (`REPLCONF ip-address`, else its socket peer).
+    pub ip: String,
+    /// Its listening port (`REPLCONF listening-port`).
+    pub port: u16,
+    /// Phase.
+    pub phase: ReplicaPhase,
+    /// The offset it has acknowledged (`REPLCONF ACK`).
+    pub ack_offset: u64,
+    /// When it last acknowledged.
+    pub last_ack: Instant,
+    /// The stream position its feeder has sent up to (kept in the backlog until sent).
+    pub sent: ReplOffset,
+}
+
+/// The master this node follows.
+#[derive(Debug, Clone)]
+pub struct MasterLink {
+    /// Master host.
+    pub host: String,
+    /// Master port.
+    pub port: u16,
+    /// Link state.
+    pub state: LinkState,
+    /// Last byte received from the master.
+    pub last_io: Option<Instant>,
+    /// When the link went down (None while up).
+    pub down_since: Option<Instant>,
+    /// When the current sync started.
+    pub sync_started: Option<Instant>,
+}
+
+/// The FAILOVER command's state (`master_failover_state`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FailoverState {
+    /// No FAILOVER running.
+    None,
+    /// Writes paused; waiting for the target to acknowledge our offset.
+    WaitingForSync,
+    /// Becoming a replica of the target.
+    InProgress,
+}
+
+/// Replication state of one node.
+#[derive(Debug)]
+pub struct ReplicationState {
+    /// Current history.
+    pub replid: ReplId,
+    /// Previous history (zero when none).
+    pub replid2: ReplId,
+    /// First offset not part of `replid2`'s history.
+    pub second_offset: Option<u64>,
+    /// Offset when there is no backlog yet (a backlog's end is the offset otherwise).
+    offset: ReplOffset,
+    /// The backlog, created when the first replica attaches (as Redis) or when following a
+    /// master (a replica keeps one too, for chained replicas and for PSYNC after promotion).
+    pub backlog: Option<Backlog>,
+    /// `repl-backlog-size`.
+    pub backlog_size: usize,
+    /// Hard cap on history kept for a slow replica (`client-output-buffer-limit replica`).
+    pub buffer_hard_limit: usize,
+    /// Connected replicas by client id.
+    pub replicas: BTreeMap<u64, ReplicaEntry>,
+    /// The master we follow, when we are a replica.
+    pub master: Option<MasterLink>,
+    /// Emit `SELECT 0` before the next propagated command (a new stream head).
+    select_needed: bool,
+    /// FAILOVER progress.
+    pub failover: FailoverState,
+    /// INFO stats.
+    pub sync_full: u64,
+    /// INFO stats.
+    pub sync_partial_ok: u64,
+    /// INFO stats.
+    pub sync_partial_err: u64,
+    /// A command from our master we could not apply (shown in INFO; never silent).
+    pub last_apply_error: Option<String>,
+    /// Scratch buffer for encoding commands.
+    scratch: Vec<u8>,
+}
+
+/// Append `argv` as a RESP multibulk array.
+pub fn encode_multibulk(argv: &[Bytes], out: &mut Vec<u8>) {
+    let mut num = itoa_buf();
+    out.push(b'*');
+    out.extend_from_slice(fmt_usize(&mut num, argv.len()));
+    out.extend_from_slice(b"\r\n");
+    for a in argv {
+        out.push(b'$');
+        out.extend_from_slice(fmt_usize(&mut num, a.len()));
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(a);
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
+fn itoa_buf() -> [u8; 20] {
+    [0u8; 20]
+}
+
+fn fmt_usize(buf: &mut [u8; 20], mut n: usize) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    &buf[i..]
+}
+
+impl ReplicationState {
+    /// A fresh master history.
+    pub fn new(backlog_size: usize, buffer_hard_limit: usize) -> ReplicationState {
+        ReplicationState {
+            replid: ReplId::random(),
+            replid2: ReplId::zero(),
+            second_offset: None,
+            offset: ReplOffset(0),
+            backlog: None,
+            backlog_size,
+            buffer_hard_limit,
+            replicas: BTreeMap::new(),
+            master: None,
+            select_needed: true,
+            failover: FailoverState::None,
+            sync_full: 0,
+            sync_partial_ok: 0,
+            sync_partial_err: 0,
+            last_apply_error: None,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// `master_repl_offset`.
+    pub fn offset(&self) -> ReplOffset {
+        self.backlog.as_ref().map_or(self.offset, Backlog::end)
+    }
+
+    /// True when we follow a master.
+    pub fn is_replica(&self) -> bool {
+        self.master.is_some()
+    }
+
+    fn ensure_backlog(&mut self) {
+        if self.backlog.is_none() {
+            self.backlog = Some(Backlog::new(self.backlog_size, self.offset));
+        }
+    }
+
+    /// Feed commands this node applied on its own authority (a master's writes) into the
+    /// stream. Does nothing on a replica (its stream is its master's, fed by [`Self::feed_raw`])
+    /// and nothing while no replica ever attached: like Redis, a master without a backlog does
+    /// not advance its offset.
+    pub fn feed_commands(&mut self, cmds: &[Vec<Bytes>]) {
+        if self.is_replica() || self.backlog.is_none() || cmds.is_empty() {
+            return;
+        }
+        let mut buf = std::mem::take(&mut self.scratch);
+        buf.clear();
+        if self.select_needed {
+            encode_multibulk(
+                &[Bytes::from_static(b"SELECT"), Bytes::from_static(b"0")],
+                &mut buf,
+            );
+            self.select_needed = false;
+        }
+        for c in cmds {
+            encode_multibulk(c, &mut buf);
+        }
+        self.append(&buf);
+        self.scratch = buf;
+    }
+
+    /// Feed raw stream bytes received from our master (verbatim, so chained replicas see the
+    /// same bytes and offsets).
+    pub fn feed_raw(&mut self, raw: &[u8]) {
+        if self.backlog.is_none() {
+            self.offset = self.offset.advance(raw.len());
+            return;
+        }
+        self.append(raw);
+    }
+
+    fn append(&mut self, bytes: &[u8]) {
+        let hard = self.buffer_hard_limit;
+        let slowest = self.replicas.values().map(|r| r.sent).min();
+        let Some(b) = self.backlog.as_mut() else {
+            return;
+        };
+        b.append(bytes);
+        // Keep what the slowest replica still needs, but never more than the hard limit: a
+        // replica further behind than that is dropped by its feeder (it finds its offset gone).
+        let keep_from = slowest.map(|s| ReplOffset(s.0.max(b.end().0.saturating_sub(hard as u64))));
+        b.trim(keep_from);
+    }
+
+    /// Answer `PSYNC id offset`.
+    pub fn psync(&mut self, requested_id: &str, requested_offset: i64) -> PsyncDecision {
+        let hist = MasterHistory {
+            replid: &self.replid,
+            replid2: &self.replid2,
+            second_offset: self.second_offset,
+        };
+        let d = decide(&hist, self.backlog.as_ref(), requested_id, requested_offset);
+        match &d {
+            PsyncDecision::Continue(_) => self.sync_partial_ok += 1,
+            PsyncDecision::Full(_) => {
+                self.sync_full += 1;
+                if requested_id != "?" {
+                    self.sync_partial_err += 1;
+                }
+                // A full sync starts a new stream head for the new replica.
+                self.select_needed = true;
+            }
+        }
+        self.ensure_backlog();
+        d
+    }
+
+    /// Register a replica that will be fed from `from`.
+    pub fn add_replica(
+        &mut self,
+        id: u64,
+        ip: String,
+        port: u16,
+        phase: ReplicaPhase,
+        from: ReplOffset,
+    ) {
+        self.replicas.insert(
+            id,
+            ReplicaEntry {
+                ip,
+                port,
+                phase,
+                ack_offset: 0,
+                last_ack: Instant::now(),
+                sent: from,
+            },
+        );
+    }
+
+    /// A replica acknowledged `offset`.
+    pub fn ack(&mut self, id: u64, offset: u64) {
+        if let Some(r) = self.replicas.get_mut(&id) {
+            r.ack_offset = r.ack_offset.max(offset);
+            r.last_ack = Instant::now();
+        }
+    }
+
+    /// How many online replicas acknowledged at least `offset`.
+    pub fn acked(&self, offset: u64) -> usize {
+        self.replicas
+            .values()
+            .filter(|r| r.phase == ReplicaPhase::Online && r.ack_offset >= offset)
+            .count()
+    }
+
+    /// Promotion (REPLICAOF NO ONE, or becoming master in a failover): the old history
+    /// becomes replid2 up to the current offset, and a new history starts, so former siblings
+    /// can continue from us with a partial resync.
+    pub fn shift_replid(&mut self) {
+        self.replid2 = self.replid.clone();
+        self.second_offset = Some(self.offset().0 + 1);
+        self.replid = ReplId::random();
+        self.select_needed = true;
+    }
+
+    /// Adopt a new history after a full sync from our master: its id and offset; the backlog
+    /// restarts there (our own replicas must resync in full: the caller drops them).
+    pub fn reset_history(&mut self, replid: ReplId, offset: ReplOffset) {
+        self.replid = replid;
+        self.replid2 = ReplId::zero();
+        self.second_offset = None;
+        self.offset = offset;
+        match self.backlog.as_mut() {
+            Some(b) => b.reset(offset),
+            None => self.backlog = Some(Backlog::new(self.backlog_size, offset)),
+        }
+    }
+
+    /// Our master continued our history under a new id (it was promoted): remember the old
+    /// one as replid2, like Redis's `replicationDiscardCachedMaster`/`shiftReplicationId` path.
+    pub fn adopt_master_replid(&mut self, new: ReplId) {
+        self.replid2 = self.replid.clone();
+        self.second_offset = Some(self.offset().0 + 1);
+        self.replid = new;
+    }
+
+    /// Set the restored history (from the RDB aux fields at start).
+    pub fn restore(&mut self, replid: ReplId, offset: ReplOffset) {
+        self.replid = replid;
+        self.offset = offset;
+        if let Some(b) = self.backlog.as_mut() {
+            b.reset(offset);
+        }
+    }
+
+    /// The `# Replication` section of INFO, in Redis 7's field names.
+    pub fn info(&self, priority: u32, read_only: bool, announced: bool) -> String {
+        let mut s = String::from("# Replication\r\n");
+        let now = Instant::now();
+        let offset = self.offset().0;
+        match &self.master {
+            Some(m) => {
+                let _ = write!(
+                    s,
+                    "role:slave\r\nmaster_host:{}\r\nmaster_port:{}\r\n",
+                    m.host, m.port
+                );
+                let up = m.state == LinkState::Connected;
+                let _ = write!(
+                    s,
+                    "master_link_status:{}\r\n",
+                    if up { "up" } else { "down" }
+                );
+                let last_io = m
+                    .last_io
+                    .map_or(-1, |t| now.duration_since(t).as_secs() as i64);
+                let _ = write!(s, "master_last_io_seconds_ago:{last_io}\r\n");
+                let syncing = matches!(m.state, LinkState::Sync { .. });
+                let _ = write!(s, "master_sync_in_progress:{}\r\n", u8::from(syncing));
+                let _ = write!(
+                    s,
+                    "slave_read_repl_offset:{offset}\r\nslave_repl_offset:{offset}\r\n"
+                );
+                if let LinkState::Sync { total, read } = &m.state {
+                    let total_i = total.map_or(-1, |t| t as i64);
+                    let left = total.map_or(-1, |t| t.saturating_sub(*read) as i64);
+                    let perc = total.map_or(0.0, |t| {
+                        if t == 0 {
+                            0.0
+                        } else {
+                            *read as f64 * 100.0 / t as f64
+                        }
+                    });
+                    let since = m
+                        .sync_started
+                        .map_or(0, |t| now.duration_since(t).as_secs());
+                    let _ = write!(
+                        s,
+                        "master_sync_total_bytes:{total_i}\r\nmaster_sync_read_bytes:{read}\r\nmaster_sync_left_bytes:{left}\r\nmaster_sync_perc:{perc:.2}\r\nmaster_sync_last_io_seconds_ago:{}\r\n",
+                        last_io.max(0)
+                    );
+                    let _ = since;
+                }
+                if !up {
+                    let down = m
+                        .down_since
+                        .map_or(-1, |t| now.duration_since(t).as_secs() as i64);
+                    let _ = write!(s, "master_link_down_since_seconds:{down}\r\n");
+                }
+                let _ = write!(
+                    s,
+                    "slave_priority:{priority}\r\nslave_read_only:{}\r\nreplica_announced:{}\r\n",
+                    u8::from(read_only),
+                    u8::from(announced)
+                );
+            }
+            None => s.push_str("role:master\r\n"),
+        }
+        let _ = write!(s, "connected_slaves:{}\r\n", self.replicas.len());
+        for (i, r) in self.replicas.values().enumerate() {
+            let lag = now.duration_since(r.last_ack).as_secs();
+            let _ = write!(
+                s,
+                "slave{i}:ip={},port={},state={},offset={},lag={lag}\r\n",
+                r.ip,
+                r.port,
+                r.phase.as_str(),
+                r.ack_offset
+            );
+        }
+        let fo = match self.failover {
+            FailoverState::None => "no-failover",
+            FailoverState::WaitingForSync => "waiting-for-sync",
+            FailoverState::InProgress => "failover-in-progress",
+        };
+        let _ = write!(s, "master_failover_state:{fo}\r\n");
+        let _ = write!(
+            s,
+            "master_replid:{}\r\nmaster_replid2:{}\r\n",
+            self.replid, self.replid2
+        );
+        let second = self.second_offset.map_or(-1, |o| o as i64);
+        let _ = write!(
+            s,
+            "master_repl_offset:{offset}\r\nsecond_repl_offset:{second}\r\n"
+        );
+        match &self.backlog {
+            Some(b) => {
+                let _ = write!(
+                    s,
+                    "repl_backlog_active:1\r\nrepl_backlog_size:{}\r\nrepl_backlog_first_byte_offset:{}\r\nrepl_backlog_histlen:{}\r\n",
+                    b.size(),
+                    b.first_byte_offset(),
+                    b.histlen()
+                );
+            }
+            None => {
+                let _ = write!(
+                    s,
+                    "repl_backlog_active:0\r\nrepl_backlog_size:{}\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n",
+                    self.backlog_size
+                );
+            }
+        }
+        if let Some(e) = &self.last_apply_error {
+            let _ = write!(
+                s,
+                "rkv_last_apply_error:{}\r\n",
+                e.replace(['\r', '\n'], " ")
+            );
+        }
+        s
+    }
+
+    /// The ROLE reply.
+    pub fn role(&self) -> Frame {
+        let offset = self.offset().0 as i64;
+        match &self.master {
+            Some(m) => {
+                let state = match m.state {
+                    LinkState::Connect => "connect",
+                    LinkState::Handshake => "handshake",
+                    LinkState::Sync { .. } => "sync",
+                    LinkState::Connected => "connected",
+                };
+                Frame::Array(vec![
+                    Frame::bulk(Bytes::from_static(b"slave")),
+                    Frame::bulk(Bytes::from(m.host.clone())),
+                    Frame::Integer(i64::from(m.port)),
+                    Frame::bulk(Bytes::from_static(state.as_bytes())),
+                    Frame::Integer(offset),
+                ])
+            }
+            None => {
+                let replicas = self
+                    .replicas
+                    .values()
+                    .filter(|r| r.phase == ReplicaPhase::Online)
+                    .map(|r| {
+                        Frame::Array(vec![
+                            Frame::bulk(Bytes::from(r.ip.clone())),
+                            Frame::bulk(Bytes::from(r.port.to_string())),
+                            Frame::bulk(Bytes::from(r.ack_offset.to_string())),
+                        ])
+                    })
+                    .collect();
+                Frame::Array(vec![
+                    Frame::bulk(Bytes::from_static(b"master")),
+                    Frame::Integer(offset),
+                    Frame::Array(replicas),
+                ])
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b(s: &str) -> Bytes {
+        Bytes::copy_from_slice(s.as_bytes())
+    }
+
+    #[test]
+    fn stream_starts_with_select_and_offsets_count_bytes() {
+        let mut r = ReplicationState::new(1024, 1 << 20);
+        r.feed_commands(&[vec![b("SET"), b("k"), b("v")]]);
+        assert_eq!(
+            r.offset().0,
+            0,
+            "no backlog, no replica: nothing is counted"
+        );
+        assert!(matches!(r.psync("?", -1), PsyncDecision::Full(_)));
+        r.add_replica(
+            7,
+            "127.0.0.1".into(),
+            6380,
+            ReplicaPhase::WaitBgsave,
+            r.offset(),
+        );
+        r.feed_commands(&[vec![b("SET"), b("k"), b("v")]]);
+        let want = b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n";
+        assert_eq!(r.offset().0, want.len() as u64);
+        let mut out = Vec::new();
+        r.backlog
+            .as_ref()
+            .unwrap()
+            .copy_from(ReplOffset(0), 1000, &mut out);
+        assert_eq!(out, want);
+        assert_eq!(r.sync_full, 1);
+        assert_eq!(r.sync_partial_err, 0);
+    }
+
+    #[test]
+    fn promotion_keeps_the_old_history_reachable() {
+        let mut r = ReplicationState::new(1024, 1 << 20);
+        let _ = r.psync("?", -1);
+        r.feed_commands(&[vec![b("INCR"), b("x")]]);
+        let old = r.replid.clone();
+        let end = r.offset().0;
+        r.shift_replid();
+        assert_eq!(r.replid2, old);
+        assert_eq!(r.second_offset, Some(end + 1));
+        // A former sibling that had everything continues partially.
+        assert_eq!(
+            r.psync(old.as_str(), (end + 1) as i64),
+            PsyncDecision::Continue(ReplOffset(end))
+        );
+        assert_eq!(r.sync_partial_ok, 1);
+    }
+
+    #[test]
+    fn info_and_role_use_redis_field_names() {
+        let mut r = ReplicationState::new(1024, 1 << 20);
+        let _ = r.psync("?", -1);
+        r.add_replica(1, "10.0.0.2".into(), 6380, ReplicaPhase::Online, r.offset());
+        r.ack(1, 42);
+        let info = r.info(100, true, true);
+        assert!(info.starts_with("# Replication\r\nrole:master\r\nconnected_slaves:1\r\n"));
+        assert!(info.contains("slave0:ip=10.0.0.2,port=6380,state=online,offset=42,lag=0\r\n"));
+        assert!(info.contains("master_failover_state:no-failover\r\n"));
+        assert!(info.contains("repl_backlog_active:1\r\n"));
+        assert!(matches!(r.role(), Frame::Array(ref v) if v.len() == 3));
+        r.master = Some(MasterLink {
+            host: "10.0.0.1".into(),
+            port: 6379,
+            state: LinkState::Connected,
+            last_io: Some(Instant::now()),
+            down_since: None,
+            sync_started: None,
+        });
+        let info = r.info(100, true, true);
+        assert!(info.contains(
+            "role:slave\r\nmaster_host:10.0.0.1\r\nmaster_port:6379\r\nmaster_link_status:up\r\n"
+        ));
+        assert!(info.contains("slave_priority:100\r\n"));
+    }
+
+    #[test]
+    fn a_slow_replica_holds_history_up_to_the_hard_limit() {
+        let mut r = ReplicationState::new(8, 32);
+        let _ = r.psync("?", -1);
+        r.add_replica(1, "a".into(), 1, ReplicaPhase::Online, r.offset());
+        for _ in 0..10 {
+            r.feed_raw(b"0123456789");
+        }
+        let b = r.backlog.as_ref().unwrap();
+        assert_eq!(
+            b.histlen(),
+            32,
+            "kept for the replica, capped at the hard limit"
+        );
+        assert!(
+            !b.covers(ReplOffset(0)),
+            "the replica's position is gone: its feeder drops it"
+        );
+    }
+}
