@@ -57,7 +57,10 @@ fn appended_commands_replay_in_order() {
     w.fsync().unwrap();
     drop(w);
     let (got, report) = collect(&path);
-    assert_eq!(got, cmds, "SELECT 0 is consumed, the rest comes back in order");
+    assert_eq!(
+        got, cmds,
+        "SELECT 0 is consumed, the rest comes back in order"
+    );
     assert_eq!(report.commands, 4);
     assert_eq!(report.truncated_at, None);
 
@@ -114,7 +117,10 @@ fn bulk_length_past_the_end_of_file_is_a_truncation_and_over_the_cap_is_corrupti
     bytes.extend_from_slice(b"*2\r\n$3\r\nGET\r\n$999999999999\r\nabc\r\n");
     std::fs::write(&path, &bytes).unwrap();
     let err = aof::replay(&path, &mut |_| Ok(())).unwrap_err();
-    assert!(matches!(err, AofError::Corrupt { offset, .. } if offset == keep), "{err}");
+    assert!(
+        matches!(err, AofError::Corrupt { offset, .. } if offset == keep),
+        "{err}"
+    );
 }
 
 #[test]
@@ -169,7 +175,11 @@ fn apply_errors_stop_the_replay_as_corruption() {
     let mut n = 0;
     let err = aof::replay(&path, &mut |_| {
         n += 1;
-        if n == 2 { Err("ERR unknown command".into()) } else { Ok(()) }
+        if n == 2 {
+            Err("ERR unknown command".into())
+        } else {
+            Ok(())
+        }
     })
     .unwrap_err();
     assert!(
@@ -183,24 +193,26 @@ fn an_unfinished_multi_block_is_cut_off_whole() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("appendonly.aof");
     let mut cmds = vec![argv(&[b"SET", b"a", b"1"])];
-    let full_tx = vec![
-        argv(&[b"MULTI"]),
-        argv(&[b"INCR", b"a"]),
-        argv(&[b"EXEC"]),
-    ];
+    let full_tx = vec![argv(&[b"MULTI"]), argv(&[b"INCR", b"a"]), argv(&[b"EXEC"])];
     cmds.extend(full_tx.clone());
     let mut bytes = encoded(&cmds);
     let cut_at = bytes.len() as u64;
     bytes.extend_from_slice(&encoded(&[argv(&[b"MULTI"]), argv(&[b"INCR", b"a"])]));
     std::fs::write(&path, &bytes).unwrap();
     let (got, report) = collect(&path);
-    assert_eq!(got, cmds, "the complete transaction is applied, the open one is not");
+    assert_eq!(
+        got, cmds,
+        "the complete transaction is applied, the open one is not"
+    );
     assert_eq!(report.truncated_at, Some(cut_at));
     assert_eq!(std::fs::metadata(&path).unwrap().len(), cut_at);
 }
 
 /// Rebuild a keyspace from the commands an RDB preamble is turned into.
-fn apply_simple(db: &mut HashMap<Bytes, (Value, Option<u64>)>, a: Vec<Bytes>) -> Result<(), String> {
+fn apply_simple(
+    db: &mut HashMap<Bytes, (Value, Option<u64>)>,
+    a: Vec<Bytes>,
+) -> Result<(), String> {
     let name = String::from_utf8_lossy(&a[0]).to_ascii_uppercase();
     let key = a[1].clone();
     match name.as_str() {
@@ -208,25 +220,35 @@ fn apply_simple(db: &mut HashMap<Bytes, (Value, Option<u64>)>, a: Vec<Bytes>) ->
             db.insert(key, (Value::Str(a[2].clone()), None));
         }
         "RPUSH" => {
-            let e = db.entry(key).or_insert((Value::List(VecDeque::new()), None));
-            let Value::List(l) = &mut e.0 else { return Err("type".into()) };
+            let e = db
+                .entry(key)
+                .or_insert((Value::List(VecDeque::new()), None));
+            let Value::List(l) = &mut e.0 else {
+                return Err("type".into());
+            };
             l.extend(a[2..].iter().cloned());
         }
         "SADD" => {
             let e = db.entry(key).or_insert((Value::Set(HashSet::new()), None));
-            let Value::Set(s) = &mut e.0 else { return Err("type".into()) };
+            let Value::Set(s) = &mut e.0 else {
+                return Err("type".into());
+            };
             s.extend(a[2..].iter().cloned());
         }
         "HSET" => {
             let e = db.entry(key).or_insert((Value::Hash(HashMap::new()), None));
-            let Value::Hash(h) = &mut e.0 else { return Err("type".into()) };
+            let Value::Hash(h) = &mut e.0 else {
+                return Err("type".into());
+            };
             for p in a[2..].chunks(2) {
                 h.insert(p[0].clone(), p[1].clone());
             }
         }
         "ZADD" => {
             let e = db.entry(key).or_insert((Value::ZSet(ZSet::new()), None));
-            let Value::ZSet(z) = &mut e.0 else { return Err("type".into()) };
+            let Value::ZSet(z) = &mut e.0 else {
+                return Err("type".into());
+            };
             for p in a[2..].chunks(2) {
                 let s: f64 = std::str::from_utf8(&p[0]).unwrap().parse().unwrap();
                 z.insert(p[1].clone(), s);
@@ -246,7 +268,11 @@ fn an_rdb_preamble_is_loaded_then_the_tail_replayed() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("appendonly.aof");
     let mut db = Db::new();
-    db.insert_entry(Bytes::from_static(b"s"), Value::Str(Bytes::from_static(b"x")), Some(4_000_000_000_000));
+    db.insert_entry(
+        Bytes::from_static(b"s"),
+        Value::Str(Bytes::from_static(b"x")),
+        Some(4_000_000_000_000),
+    );
     db.insert_entry(
         Bytes::from_static(b"l"),
         Value::List((0..3000).map(|i| Bytes::from(i.to_string())).collect()),
@@ -256,7 +282,9 @@ fn an_rdb_preamble_is_loaded_then_the_tail_replayed() {
     z.insert(Bytes::from_static(b"m"), f64::NEG_INFINITY);
     z.insert(Bytes::from_static(b"n"), 2.5);
     db.insert_entry(Bytes::from_static(b"z"), Value::ZSet(z), None);
-    let h: HashMap<Bytes, Bytes> = (0..700).map(|i| (Bytes::from(format!("f{i}")), Bytes::from(format!("v{i}")))).collect();
+    let h: HashMap<Bytes, Bytes> = (0..700)
+        .map(|i| (Bytes::from(format!("f{i}")), Bytes::from(format!("v{i}"))))
+        .collect();
     db.insert_entry(Bytes::from_static(b"h"), Value::Hash(h), None);
     let st: HashSet<Bytes> = (0..10).map(|i| Bytes::from(format!("m{i}"))).collect();
     db.insert_entry(Bytes::from_static(b"st"), Value::Set(st), None);
@@ -268,9 +296,14 @@ fn an_rdb_preamble_is_loaded_then_the_tail_replayed() {
     let mut rebuilt = HashMap::new();
     let report = aof::replay(&path, &mut |a| apply_simple(&mut rebuilt, a)).unwrap();
     assert_eq!(report.truncated_at, None);
-    let mut expected: HashMap<Bytes, (Value, Option<u64>)> =
-        db.iter().map(|(k, e)| (k.clone(), (e.value.clone(), e.expire_at_ms))).collect();
-    expected.insert(Bytes::from_static(b"after"), (Value::Str(Bytes::from_static(b"1")), None));
+    let mut expected: HashMap<Bytes, (Value, Option<u64>)> = db
+        .iter()
+        .map(|(k, e)| (k.clone(), (e.value.clone(), e.expire_at_ms)))
+        .collect();
+    expected.insert(
+        Bytes::from_static(b"after"),
+        (Value::Str(Bytes::from_static(b"1")), None),
+    );
     assert_eq!(rebuilt, expected);
 }
 
@@ -286,12 +319,39 @@ fn find_file(dir: &Path, suffix: &str) -> std::path::PathBuf {
 fn aof_files_written_by_redis_replay() {
     let g = common::redis_server(&["--appendonly", "yes", "--appendfsync", "always"]);
     let mut con = g.client();
-    redis::cmd("SET").arg("a").arg("1").query::<()>(&mut con).unwrap();
-    redis::cmd("RPUSH").arg("l").arg("x").arg("").query::<()>(&mut con).unwrap();
-    redis::cmd("HSET").arg("h").arg("f").arg(b"\x00\xff".as_slice()).query::<()>(&mut con).unwrap();
-    redis::cmd("ZADD").arg("z").arg(1.5).arg("m").query::<()>(&mut con).unwrap();
-    redis::cmd("SADD").arg("s").arg(7).query::<()>(&mut con).unwrap();
-    redis::cmd("PEXPIREAT").arg("a").arg(4_000_000_000_000u64).query::<()>(&mut con).unwrap();
+    redis::cmd("SET")
+        .arg("a")
+        .arg("1")
+        .query::<()>(&mut con)
+        .unwrap();
+    redis::cmd("RPUSH")
+        .arg("l")
+        .arg("x")
+        .arg("")
+        .query::<()>(&mut con)
+        .unwrap();
+    redis::cmd("HSET")
+        .arg("h")
+        .arg("f")
+        .arg(b"\x00\xff".as_slice())
+        .query::<()>(&mut con)
+        .unwrap();
+    redis::cmd("ZADD")
+        .arg("z")
+        .arg(1.5)
+        .arg("m")
+        .query::<()>(&mut con)
+        .unwrap();
+    redis::cmd("SADD")
+        .arg("s")
+        .arg(7)
+        .query::<()>(&mut con)
+        .unwrap();
+    redis::cmd("PEXPIREAT")
+        .arg("a")
+        .arg(4_000_000_000_000u64)
+        .query::<()>(&mut con)
+        .unwrap();
     let aofdir = g.path().join("appendonlydir");
     let incr = find_file(&aofdir, ".incr.aof");
     let (got, report) = collect(&incr);
@@ -311,8 +371,12 @@ fn aof_files_written_by_redis_replay() {
     // After a rewrite the base file is an RDB preamble holding the same keyspace.
     redis::cmd("BGREWRITEAOF").query::<()>(&mut con).unwrap();
     common::wait_until(Duration::from_secs(10), "aof rewrite done", || {
-        let info: String = redis::cmd("INFO").arg("persistence").query(&mut con).unwrap();
-        info.contains("aof_rewrite_in_progress:0") && info.contains("aof_last_bgrewrite_status:ok")
+        let info: String = redis::cmd("INFO")
+            .arg("persistence")
+            .query(&mut con)
+            .unwrap();
+        info.contains("aof_rewrite_in_progress:0")
+            && info.contains("aof_last_bgrewrite_status:ok")
             && std::fs::read_dir(&aofdir).unwrap().any(|e| {
                 let p = e.unwrap().path();
                 p.to_string_lossy().ends_with(".base.rdb")
@@ -322,7 +386,10 @@ fn aof_files_written_by_redis_replay() {
     let mut rebuilt = HashMap::new();
     aof::replay(&base, &mut |a| apply_simple(&mut rebuilt, a)).unwrap();
     assert_eq!(rebuilt.len(), 5);
-    assert_eq!(rebuilt[&Bytes::from_static(b"a")].1, Some(4_000_000_000_000));
+    assert_eq!(
+        rebuilt[&Bytes::from_static(b"a")].1,
+        Some(4_000_000_000_000)
+    );
     assert_eq!(
         rebuilt[&Bytes::from_static(b"l")].0,
         Value::List(VecDeque::from(vec![Bytes::from_static(b"x"), Bytes::new()]))

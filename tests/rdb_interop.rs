@@ -41,8 +41,7 @@ fn fetch_value(con: &mut redis::Connection, key: &[u8]) -> Value {
             Value::List(v.into_iter().map(Bytes::from).collect())
         }
         "hash" => {
-            let v: HashMap<Vec<u8>, Vec<u8>> =
-                redis::cmd("HGETALL").arg(key).query(con).unwrap();
+            let v: HashMap<Vec<u8>, Vec<u8>> = redis::cmd("HGETALL").arg(key).query(con).unwrap();
             Value::Hash(
                 v.into_iter()
                     .map(|(f, x)| (Bytes::from(f), Bytes::from(x)))
@@ -67,7 +66,10 @@ fn fetch_value(con: &mut redis::Connection, key: &[u8]) -> Value {
             }
             Value::ZSet(z)
         }
-        other => panic!("unexpected type {other} for key {:?}", String::from_utf8_lossy(key)),
+        other => panic!(
+            "unexpected type {other} for key {:?}",
+            String::from_utf8_lossy(key)
+        ),
     }
 }
 
@@ -89,7 +91,10 @@ fn db_map(db: &Db) -> HashMap<Bytes, (Value, Option<u64>)> {
         .collect()
 }
 
-fn assert_same(ours: &HashMap<Bytes, (Value, Option<u64>)>, theirs: &HashMap<Bytes, (Value, Option<u64>)>) {
+fn assert_same(
+    ours: &HashMap<Bytes, (Value, Option<u64>)>,
+    theirs: &HashMap<Bytes, (Value, Option<u64>)>,
+) {
     assert_eq!(ours.len(), theirs.len(), "key counts differ");
     for (k, (v, at)) in ours {
         let (tv, tat) = theirs
@@ -114,23 +119,49 @@ fn check_rdb(path: &Path) {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.status.success(), "redis-check-rdb failed:\n{text}");
-    assert!(text.contains("RDB looks OK"), "redis-check-rdb said:\n{text}");
+    assert!(
+        text.contains("RDB looks OK"),
+        "redis-check-rdb said:\n{text}"
+    );
 }
 
 /// A keyspace with every type at small and large sizes and the string encodings' edge cases.
 fn sample_db() -> Db {
     let mut db = Db::new();
     let strings: &[&[u8]] = &[
-        b"", b"0", b"-1", b"127", b"128", b"-128", b"-129", b"32767", b"-32768", b"32768",
-        b"2147483647", b"-2147483648", b"2147483648", b"-2147483649", b"9223372036854775807",
-        b"-9223372036854775808", b"007", b"+5", b"-0", b"1.5", b" 1", b"12345678901",
+        b"",
+        b"0",
+        b"-1",
+        b"127",
+        b"128",
+        b"-128",
+        b"-129",
+        b"32767",
+        b"-32768",
+        b"32768",
+        b"2147483647",
+        b"-2147483648",
+        b"2147483648",
+        b"-2147483649",
+        b"9223372036854775807",
+        b"-9223372036854775808",
+        b"007",
+        b"+5",
+        b"-0",
+        b"1.5",
+        b" 1",
+        b"12345678901",
         b"hello world",
     ];
     for (i, s) in strings.iter().enumerate() {
         db.insert_entry(b(format!("str:{i}")), Value::Str(b(s)), None);
     }
     db.insert_entry(b("str:lzf"), Value::Str(b("abcdefgh".repeat(2000))), None);
-    db.insert_entry(b("str:lzf-short"), Value::Str(b("aaaaaaaaaaaaaaaaaaaaaaaaa")), None);
+    db.insert_entry(
+        b("str:lzf-short"),
+        Value::Str(b("aaaaaaaaaaaaaaaaaaaaaaaaa")),
+        None,
+    );
     let binary: Vec<u8> = (0..=255u8).cycle().take(5000).collect();
     db.insert_entry(b("str:binary"), Value::Str(Bytes::from(binary)), None);
     let mut x = 1u64;
@@ -156,7 +187,13 @@ fn sample_db() -> Db {
         None,
     );
     let big: VecDeque<Bytes> = (0..10_000)
-        .map(|i| if i % 3 == 0 { b(i.to_string()) } else { b(format!("item-{i}")) })
+        .map(|i| {
+            if i % 3 == 0 {
+                b(i.to_string())
+            } else {
+                b(format!("item-{i}"))
+            }
+        })
         .collect();
     db.insert_entry(b("list:big"), Value::List(big), Some(now_ms() + 7_200_000));
     db.insert_entry(
@@ -166,8 +203,12 @@ fn sample_db() -> Db {
     );
     db.insert_entry(b("list:empty"), Value::List(VecDeque::new()), None);
 
-    let small_hash: HashMap<Bytes, Bytes> =
-        [(b("f1"), b("v1")), (b("n"), b("12")), (b(""), b("empty-field"))].into();
+    let small_hash: HashMap<Bytes, Bytes> = [
+        (b("f1"), b("v1")),
+        (b("n"), b("12")),
+        (b(""), b("empty-field")),
+    ]
+    .into();
     db.insert_entry(b("hash:small"), Value::Hash(small_hash), None);
     let big_hash: HashMap<Bytes, Bytes> = (0..1000)
         .map(|i| (b(format!("field:{i}")), b(format!("value-{}", i * 7))))
@@ -182,7 +223,9 @@ fn sample_db() -> Db {
     db.insert_entry(b("set:ints"), Value::Set(int_set), None);
     let big_set: HashSet<Bytes> = (0..600).map(|i| b(format!("member-{i}"))).collect();
     db.insert_entry(b("set:big"), Value::Set(big_set), None);
-    let big_int_set: HashSet<Bytes> = (0..600).map(|i| b((i * 1000 - 300_000).to_string())).collect();
+    let big_int_set: HashSet<Bytes> = (0..600)
+        .map(|i| b((i * 1000 - 300_000).to_string()))
+        .collect();
     db.insert_entry(b("set:bigints"), Value::Set(big_int_set), None);
 
     let mut z = ZSet::new();
@@ -191,7 +234,7 @@ fn sample_db() -> Db {
         ("b", -2.5),
         ("c", f64::INFINITY),
         ("d", f64::NEG_INFINITY),
-        ("e", 3.141_592_653_589_793),
+        ("e", std::f64::consts::PI),
         ("f", 1e-300),
         ("g", 1.5e300),
         ("h", 0.0),
@@ -201,7 +244,10 @@ fn sample_db() -> Db {
     db.insert_entry(b("zset:small"), Value::ZSet(z), None);
     let mut z = ZSet::new();
     for i in 0..200 {
-        z.insert(b(format!("{}-{i}", "long-member-name".repeat(5))), f64::from(i) * 0.5 - 20.0);
+        z.insert(
+            b(format!("{}-{i}", "long-member-name".repeat(5))),
+            f64::from(i) * 0.5 - 20.0,
+        );
     }
     db.insert_entry(b("zset:big"), Value::ZSet(z), None);
     db
@@ -226,7 +272,10 @@ fn our_rdb_passes_redis_check_rdb_and_loads_into_redis_identically() {
     let mut ours = db_map(&db);
     ours.remove(&b("list:empty")); // empty collections are not written
     assert_same(&ours, &theirs);
-    let pttl: i64 = redis::cmd("PTTL").arg("str:expiring").query(&mut con).unwrap();
+    let pttl: i64 = redis::cmd("PTTL")
+        .arg("str:expiring")
+        .query(&mut con)
+        .unwrap();
     assert!(pttl > 3_500_000, "pttl {pttl}");
 
     // And we read our own file back unchanged.
@@ -264,21 +313,44 @@ fn populate(con: &mut redis::Connection) {
         q(&refs);
     }
     q(&[b"SADD", b"set:small", b"x", b"y", b"z"]);
-    q(&[b"SADD", b"set:ints", b"-5", b"0", b"70000", b"5000000000", b"-9223372036854775808"]);
+    q(&[
+        b"SADD",
+        b"set:ints",
+        b"-5",
+        b"0",
+        b"70000",
+        b"5000000000",
+        b"-9223372036854775808",
+    ]);
     for i in 0..600 {
         q(&[b"SADD", b"set:big", format!("m{i}").as_bytes()]);
         q(&[b"SADD", b"set:bigints", (i * 7).to_string().as_bytes()]);
     }
-    q(&[b"ZADD", b"z:small", b"1", b"a", b"2.5", b"b", b"-inf", b"c", b"+inf", b"d", b"100000", b"e"]);
+    q(&[
+        b"ZADD", b"z:small", b"1", b"a", b"2.5", b"b", b"-inf", b"c", b"+inf", b"d", b"100000",
+        b"e",
+    ]);
     for i in 0..200 {
         let m = format!("{}{i}", "a-rather-long-member-name-".repeat(4));
-        q(&[b"ZADD", b"z:big", (f64::from(i) / 3.0).to_string().as_bytes(), m.as_bytes()]);
+        q(&[
+            b"ZADD",
+            b"z:big",
+            (f64::from(i) / 3.0).to_string().as_bytes(),
+            m.as_bytes(),
+        ]);
     }
     q(&[b"RPUSH", b"l:small", b"a", b"1", b"-300", b"", b"70000"]);
     for chunk in (0..10_000).collect::<Vec<i32>>().chunks(500) {
         let mut args: Vec<Vec<u8>> = vec![b"RPUSH".to_vec(), b"l:big".to_vec()];
         for i in chunk {
-            args.push(if i % 2 == 0 { i.to_string() } else { format!("item{i}") }.into_bytes());
+            args.push(
+                if i % 2 == 0 {
+                    i.to_string()
+                } else {
+                    format!("item{i}")
+                }
+                .into_bytes(),
+            );
         }
         let refs: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
         q(&refs);
@@ -321,17 +393,31 @@ fn redis_dumps_read_back_identically() {
 fn redis_replication_id_is_read_from_aux_fields() {
     let g = common::redis_server(&[]);
     let mut con = g.client();
-    redis::cmd("SET").arg("k").arg("v").query::<()>(&mut con).unwrap();
+    redis::cmd("SET")
+        .arg("k")
+        .arg("v")
+        .query::<()>(&mut con)
+        .unwrap();
     // A replica attaching creates the backlog, after which SAVE records repl-id/offset.
     let r = common::redis_server(&["--replicaof", "127.0.0.1", &g.port.to_string()]);
     let mut rcon = r.client();
-    common::wait_until(std::time::Duration::from_secs(10), "replica in sync", || {
-        let info: String = redis::cmd("INFO").arg("replication").query(&mut rcon).unwrap();
-        info.contains("master_link_status:up")
-    });
+    common::wait_until(
+        std::time::Duration::from_secs(10),
+        "replica in sync",
+        || {
+            let info: String = redis::cmd("INFO")
+                .arg("replication")
+                .query(&mut rcon)
+                .unwrap();
+            info.contains("master_link_status:up")
+        },
+    );
     let db = save_and_read(&g, &mut con);
     assert_eq!(db.len(), 1);
-    let info: String = redis::cmd("INFO").arg("replication").query(&mut con).unwrap();
+    let info: String = redis::cmd("INFO")
+        .arg("replication")
+        .query(&mut con)
+        .unwrap();
     let replid = info
         .lines()
         .find_map(|l| l.strip_prefix("master_replid:"))

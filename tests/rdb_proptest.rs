@@ -14,7 +14,8 @@ fn bytes_strategy() -> impl Strategy<Value = Bytes> {
         prop::collection::vec(any::<u8>(), 0..40).prop_map(Bytes::from),
         // Integer-looking strings (integer encodings, and near misses such as "007").
         any::<i64>().prop_map(|i| Bytes::from(i.to_string())),
-        (0u8..10, 0u32..100_000).prop_map(|(z, n)| Bytes::from(format!("{}{n}", "0".repeat(z as usize % 3)))),
+        (0u8..10, 0u32..100_000)
+            .prop_map(|(z, n)| Bytes::from(format!("{}{n}", "0".repeat(z as usize % 3)))),
         // Long repetitive strings (LZF).
         (prop::collection::vec(any::<u8>(), 1..6), 5usize..200)
             .prop_map(|(unit, n)| Bytes::from(unit.repeat(n))),
@@ -73,8 +74,16 @@ fn as_map(db: &Db) -> HashMap<Bytes, (Value, Option<u64>)> {
 
 fn sample_file() -> Vec<u8> {
     let mut db = Db::new();
-    db.insert_entry(Bytes::from_static(b"s"), Value::Str(Bytes::from("ab".repeat(40))), Some(5));
-    db.insert_entry(Bytes::from_static(b"i"), Value::Str(Bytes::from_static(b"-1234")), None);
+    db.insert_entry(
+        Bytes::from_static(b"s"),
+        Value::Str(Bytes::from("ab".repeat(40))),
+        Some(5),
+    );
+    db.insert_entry(
+        Bytes::from_static(b"i"),
+        Value::Str(Bytes::from_static(b"-1234")),
+        None,
+    );
     db.insert_entry(
         Bytes::from_static(b"l"),
         Value::List((0..5).map(|i| Bytes::from(i.to_string())).collect()),
@@ -94,7 +103,15 @@ fn sample_file() -> Vec<u8> {
         None,
     );
     let mut out = Vec::new();
-    rdb::write_rdb(&mut out, &db, &RdbAux { repl_id: Some("a".repeat(40)), repl_offset: Some(9) }).unwrap();
+    rdb::write_rdb(
+        &mut out,
+        &db,
+        &RdbAux {
+            repl_id: Some("a".repeat(40)),
+            repl_offset: Some(9),
+        },
+    )
+    .unwrap();
     out
 }
 

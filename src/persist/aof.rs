@@ -241,7 +241,9 @@ impl<R: Read> Parser<R> {
             }
             let len = self.number()?;
             if len > MAX_BULK_LEN {
-                return Err(Stop::Bad(format!("bulk length {len} over the 512 MiB limit")));
+                return Err(Stop::Bad(format!(
+                    "bulk length {len} over the 512 MiB limit"
+                )));
             }
             if self.off + len + 2 > self.size {
                 // The file ends before this argument does: a torn write.
@@ -337,12 +339,10 @@ pub fn replay(
         if let Some((_, block)) = pending.as_mut() {
             let exec = name.eq_ignore_ascii_case(b"EXEC");
             block.push(argv);
-            if exec {
-                if let Some((_, block)) = pending.take() {
-                    for cmd in block {
-                        apply(cmd).map_err(|m| corrupt(at, format!("command failed: {m}")))?;
-                        report.commands += 1;
-                    }
+            if exec && let Some((_, block)) = pending.take() {
+                for cmd in block {
+                    apply(cmd).map_err(|m| corrupt(at, format!("command failed: {m}")))?;
+                    report.commands += 1;
                 }
             }
             continue;

@@ -45,7 +45,9 @@ pub fn entries(lp: &[u8]) -> Result<Vec<Bytes>, String> {
         } else {
             match enc {
                 0xF0 => {
-                    let l = lp.get(p + 1..p + 5).ok_or("listpack truncated in a length")?;
+                    let l = lp
+                        .get(p + 1..p + 5)
+                        .ok_or("listpack truncated in a length")?;
                     let len = u32::from_le_bytes([l[0], l[1], l[2], l[3]]) as usize;
                     (5, len, None)
                 }
@@ -53,7 +55,11 @@ pub fn entries(lp: &[u8]) -> Result<Vec<Bytes>, String> {
                 0xF2 => int_entry(lp, p, 3)?,
                 0xF3 => int_entry(lp, p, 4)?,
                 0xF4 => int_entry(lp, p, 8)?,
-                other => return Err(format!("listpack has an unknown encoding byte {other:#04x}")),
+                other => {
+                    return Err(format!(
+                        "listpack has an unknown encoding byte {other:#04x}"
+                    ));
+                }
             }
         };
         let data_start = p + head;
@@ -87,7 +93,9 @@ pub fn entries(lp: &[u8]) -> Result<Vec<Bytes>, String> {
 
 /// An integer entry of `n` little-endian bytes after the encoding byte: (head size, 0, value).
 fn int_entry(lp: &[u8], p: usize, n: usize) -> Result<(usize, usize, Option<i64>), String> {
-    let b = lp.get(p + 1..p + 1 + n).ok_or("listpack truncated in an integer")?;
+    let b = lp
+        .get(p + 1..p + 1 + n)
+        .ok_or("listpack truncated in an integer")?;
     let mut u = 0u64;
     for (i, &x) in b.iter().enumerate() {
         u |= u64::from(x) << (8 * i);
@@ -179,12 +187,36 @@ mod tests {
         );
         // Integers: 7-bit 5, 13-bit -2, int16 -300, int24 100000, int32 -2^31, int64 2^40.
         let ints: Vec<u8> = vec![
-            0x05, 1, // 7bit
-            0xC0 | 0x1f, 0xfe, 2, // 13bit -2
-            0xF1, 0xd4, 0xfe, 3, // -300
-            0xF2, 0xa0, 0x86, 0x01, 4, // 100000
-            0xF3, 0, 0, 0, 0x80, 5, // i32::MIN
-            0xF4, 0, 0, 0, 0, 0, 1, 0, 0, 9, // 2^40
+            0x05,
+            1, // 7bit
+            0xC0 | 0x1f,
+            0xfe,
+            2, // 13bit -2
+            0xF1,
+            0xd4,
+            0xfe,
+            3, // -300
+            0xF2,
+            0xa0,
+            0x86,
+            0x01,
+            4, // 100000
+            0xF3,
+            0,
+            0,
+            0,
+            0x80,
+            5, // i32::MIN
+            0xF4,
+            0,
+            0,
+            0,
+            0,
+            0,
+            1,
+            0,
+            0,
+            9, // 2^40
         ];
         let total = 6 + ints.len() + 1;
         lp = (total as u32).to_le_bytes().to_vec();
@@ -196,7 +228,10 @@ mod tests {
             .iter()
             .map(|b| String::from_utf8(b.to_vec()).unwrap())
             .collect();
-        assert_eq!(got, ["5", "-2", "-300", "100000", "-2147483648", "1099511627776"]);
+        assert_eq!(
+            got,
+            ["5", "-2", "-300", "100000", "-2147483648", "1099511627776"]
+        );
     }
 
     #[test]

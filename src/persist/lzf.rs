@@ -53,7 +53,11 @@ pub fn compress(input: &[u8], max_out: usize) -> Option<Vec<u8>> {
     }
     let mut out: Vec<u8> = Vec::with_capacity(max_out.min(input.len() + input.len() / 32 + 1));
     // Positions + 1 (0 = empty slot) of the last occurrence of each 3-byte hash.
-    let hlog = input.len().next_power_of_two().trailing_zeros().clamp(4, MAX_HLOG);
+    let hlog = input
+        .len()
+        .next_power_of_two()
+        .trailing_zeros()
+        .clamp(4, MAX_HLOG);
     let mut table = vec![0u32; 1 << hlog];
     let mut lit_start = 0usize; // index in `input` where the pending literal run starts
     let mut ip = 0usize;
@@ -204,7 +208,10 @@ mod tests {
         assert_eq!(decompress(&[5, b'a'], 6), Err(LzfError::Truncated));
         assert_eq!(decompress(&[0xe0], 100), Err(LzfError::Truncated));
         assert_eq!(decompress(&[0x20, 0x00], 3), Err(LzfError::BadReference));
-        assert_eq!(decompress(&[0, b'a', 0x20, 0x00], 2), Err(LzfError::OutputOverflow));
+        assert_eq!(
+            decompress(&[0, b'a', 0x20, 0x00], 2),
+            Err(LzfError::OutputOverflow)
+        );
         assert_eq!(decompress(&[0, b'a'], 2), Err(LzfError::OutputShort));
         assert_eq!(decompress(&[0, b'a', 0x20, 0x00], 4).unwrap(), b"aaaa");
     }

@@ -206,14 +206,14 @@ fn put_string(out: &mut Vec<u8>, s: &[u8]) {
         }
         return;
     }
-    if s.len() > 20 {
-        if let Some(c) = lzf::compress(s, s.len() - 4) {
-            out.push(0xC3);
-            put_len(out, c.len() as u64);
-            put_len(out, s.len() as u64);
-            out.extend_from_slice(&c);
-            return;
-        }
+    if s.len() > 20
+        && let Some(c) = lzf::compress(s, s.len() - 4)
+    {
+        out.push(0xC3);
+        put_len(out, c.len() as u64);
+        put_len(out, s.len() as u64);
+        out.extend_from_slice(&c);
+        return;
     }
     put_len(out, s.len() as u64);
     out.extend_from_slice(s);
@@ -277,7 +277,11 @@ pub fn write_rdb<W: Write>(w: &mut W, db: &Db, aux: &RdbAux) -> Result<(), RdbEr
     if let Some(id) = &aux.repl_id {
         put_aux(out, "repl-stream-db", "0");
         put_aux(out, "repl-id", id);
-        put_aux(out, "repl-offset", &aux.repl_offset.unwrap_or(0).to_string());
+        put_aux(
+            out,
+            "repl-offset",
+            &aux.repl_offset.unwrap_or(0).to_string(),
+        );
     }
     put_aux(out, "aof-base", "0");
     if keys > 0 {
@@ -501,10 +505,7 @@ impl<R: Read> Src<R> {
         let b = self.u8()?;
         Ok(match b >> 6 {
             0 => (u64::from(b & 0x3f), false),
-            1 => (
-                (u64::from(b & 0x3f) << 8) | u64::from(self.u8()?),
-                false,
-            ),
+            1 => ((u64::from(b & 0x3f) << 8) | u64::from(self.u8()?), false),
             3 => (u64::from(b & 0x3f), true),
             _ => match b {
                 0x80 => (u64::from(u32::from_be_bytes(self.array()?)), false),
@@ -591,14 +592,17 @@ fn set_from(members: Vec<Bytes>, key: &[u8]) -> Result<Loaded, RdbError> {
     let mut set = HashSet::with_capacity(members.len());
     for m in members {
         if !set.insert(m) {
-            return Err(invalid(format!("duplicate set member in key '{}'", show_key(key))));
+            return Err(invalid(format!(
+                "duplicate set member in key '{}'",
+                show_key(key)
+            )));
         }
     }
     Ok((!set.is_empty()).then_some(Value::Set(set)))
 }
 
 fn hash_from_pairs(flat: Vec<Bytes>, key: &[u8]) -> Result<Loaded, RdbError> {
-    if flat.len() % 2 != 0 {
+    if !flat.len().is_multiple_of(2) {
         return Err(invalid(format!(
             "hash '{}' has an odd number of elements",
             show_key(key)
@@ -608,7 +612,10 @@ fn hash_from_pairs(flat: Vec<Bytes>, key: &[u8]) -> Result<Loaded, RdbError> {
     let mut it = flat.into_iter();
     while let (Some(f), Some(v)) = (it.next(), it.next()) {
         if h.insert(f, v).is_some() {
-            return Err(invalid(format!("duplicate hash field in key '{}'", show_key(key))));
+            return Err(invalid(format!(
+                "duplicate hash field in key '{}'",
+                show_key(key)
+            )));
         }
     }
     Ok((!h.is_empty()).then_some(Value::Hash(h)))
@@ -616,16 +623,22 @@ fn hash_from_pairs(flat: Vec<Bytes>, key: &[u8]) -> Result<Loaded, RdbError> {
 
 fn zset_insert(z: &mut ZSet, member: Bytes, score: f64, key: &[u8]) -> Result<(), RdbError> {
     if score.is_nan() {
-        return Err(invalid(format!("NaN score in sorted set '{}'", show_key(key))));
+        return Err(invalid(format!(
+            "NaN score in sorted set '{}'",
+            show_key(key)
+        )));
     }
     if !z.insert(member, score) {
-        return Err(invalid(format!("duplicate member in sorted set '{}'", show_key(key))));
+        return Err(invalid(format!(
+            "duplicate member in sorted set '{}'",
+            show_key(key)
+        )));
     }
     Ok(())
 }
 
 fn zset_from_pairs(flat: Vec<Bytes>, key: &[u8]) -> Result<Loaded, RdbError> {
-    if flat.len() % 2 != 0 {
+    if !flat.len().is_multiple_of(2) {
         return Err(invalid(format!(
             "sorted set '{}' has an odd number of elements",
             show_key(key)
@@ -635,7 +648,10 @@ fn zset_from_pairs(flat: Vec<Bytes>, key: &[u8]) -> Result<Loaded, RdbError> {
     let mut it = flat.into_iter();
     while let (Some(m), Some(s)) = (it.next(), it.next()) {
         let score = parse_score(&s).ok_or_else(|| {
-            invalid(format!("unparsable score in sorted set '{}'", show_key(key)))
+            invalid(format!(
+                "unparsable score in sorted set '{}'",
+                show_key(key)
+            ))
         })?;
         zset_insert(&mut z, m, score, key)?;
     }
@@ -662,7 +678,10 @@ fn read_object<R: Read>(src: &mut Src<R>, t: u8, key: &[u8]) -> Result<Loaded, R
             let mut s = HashSet::with_capacity(n.min(1024) as usize);
             for _ in 0..n {
                 if !s.insert(src.string()?) {
-                    return Err(invalid(format!("duplicate set member in key '{}'", show_key(key))));
+                    return Err(invalid(format!(
+                        "duplicate set member in key '{}'",
+                        show_key(key)
+                    )));
                 }
             }
             (!s.is_empty()).then_some(Value::Set(s))
@@ -688,7 +707,10 @@ fn read_object<R: Read>(src: &mut Src<R>, t: u8, key: &[u8]) -> Result<Loaded, R
                 let f = src.string()?;
                 let v = src.string()?;
                 if h.insert(f, v).is_some() {
-                    return Err(invalid(format!("duplicate hash field in key '{}'", show_key(key))));
+                    return Err(invalid(format!(
+                        "duplicate hash field in key '{}'",
+                        show_key(key)
+                    )));
                 }
             }
             (!h.is_empty()).then_some(Value::Hash(h))
@@ -728,7 +750,10 @@ fn read_object<R: Read>(src: &mut Src<R>, t: u8, key: &[u8]) -> Result<Loaded, R
                 };
                 let blob = src.string()?;
                 if blob.is_empty() {
-                    return Err(invalid(format!("empty quicklist node in key '{}'", show_key(key))));
+                    return Err(invalid(format!(
+                        "empty quicklist node in key '{}'",
+                        show_key(key)
+                    )));
                 }
                 match container {
                     QUICKLIST_PLAIN => l.push_back(blob),
@@ -808,7 +833,9 @@ pub fn read_rdb_counted<R: Read>(r: &mut R) -> Result<(Db, RdbAux, u64), RdbErro
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| invalid("unreadable RDB version"))?;
     if !(1..=MAX_READ_VERSION).contains(&version) {
-        return Err(invalid(format!("can't handle RDB format version {version}")));
+        return Err(invalid(format!(
+            "can't handle RDB format version {version}"
+        )));
     }
 
     let mut db = Db::new();
@@ -904,7 +931,10 @@ pub fn read_rdb_counted<R: Read>(r: &mut R) -> Result<(Db, RdbAux, u64), RdbErro
         }
     }
     if skipped_empty > 0 {
-        tracing::warn!(skipped_empty, "rdb had empty keys; skipped them as redis does");
+        tracing::warn!(
+            skipped_empty,
+            "rdb had empty keys; skipped them as redis does"
+        );
     }
     Ok((db, aux, src.offset()))
 }
@@ -917,4 +947,319 @@ pub fn load_file(path: &Path) -> Result<Option<(Db, RdbAux)>, RdbError> {
         Err(e) => return Err(e.into()),
     };
     read_rdb(&mut file).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Build an RDB file of `version` around `body` (opcodes and keys), with a real CRC.
+    fn file(version: u32, body: &[u8]) -> Vec<u8> {
+        let mut f = format!("REDIS{version:04}").into_bytes();
+        f.extend_from_slice(body);
+        f.push(OP_EOF);
+        let crc = crc64::crc64(0, &f);
+        f.extend_from_slice(&crc.to_le_bytes());
+        f
+    }
+
+    fn key(t: u8, k: &str) -> Vec<u8> {
+        let mut v = vec![t];
+        put_string(&mut v, k.as_bytes());
+        v
+    }
+
+    fn blob(body: &mut Vec<u8>, b: &[u8]) {
+        put_len(body, b.len() as u64);
+        body.extend_from_slice(b);
+    }
+
+    fn load(f: &[u8]) -> Result<(Db, RdbAux), RdbError> {
+        read_rdb(&mut &f[..])
+    }
+
+    fn get(db: &Db, k: &str) -> Value {
+        db.iter()
+            .find(|(kk, _)| kk.as_ref() == k.as_bytes())
+            .map(|(_, e)| e.value.clone())
+            .unwrap_or_else(|| panic!("no key {k}"))
+    }
+
+    fn strs(items: &[&str]) -> Vec<Bytes> {
+        items
+            .iter()
+            .map(|s| Bytes::copy_from_slice(s.as_bytes()))
+            .collect()
+    }
+
+    fn ziplist(items: &[&[u8]]) -> Vec<u8> {
+        let mut body = Vec::new();
+        let mut prev = 0usize;
+        for it in items {
+            let start = body.len();
+            body.push(prev as u8);
+            body.push(it.len() as u8); // 6-bit string length
+            body.extend_from_slice(it);
+            prev = body.len() - start;
+        }
+        let total = 10 + body.len() + 1;
+        let mut zl = (total as u32).to_le_bytes().to_vec();
+        zl.extend_from_slice(&0u32.to_le_bytes());
+        zl.extend_from_slice(&(items.len() as u16).to_le_bytes());
+        zl.extend_from_slice(&body);
+        zl.push(0xFF);
+        zl
+    }
+
+    #[test]
+    fn int_encoding_only_for_canonical_i32_text() {
+        for (s, enc) in [
+            ("0", true),
+            ("-128", true),
+            ("2147483647", true),
+            ("2147483648", false),
+            ("007", false),
+            ("+5", false),
+            ("-0", false),
+            ("", false),
+            (" 1", false),
+        ] {
+            assert_eq!(int_encodable(s.as_bytes()).is_some(), enc, "{s:?}");
+        }
+        let mut v = Vec::new();
+        put_string(&mut v, b"-300");
+        assert_eq!(v, [0xC1, 0xd4, 0xfe]);
+    }
+
+    #[test]
+    fn lengths_use_every_width() {
+        for (n, bytes) in [
+            (5u64, vec![5u8]),
+            (300, vec![0x41, 0x2c]),
+            (70_000, vec![0x80, 0, 1, 0x11, 0x70]),
+            (1 << 33, vec![0x81, 0, 0, 0, 2, 0, 0, 0, 0]),
+        ] {
+            let mut v = Vec::new();
+            put_len(&mut v, n);
+            assert_eq!(v, bytes);
+            let mut src = Src::new(&v[..]);
+            assert_eq!(src.len().unwrap(), n);
+        }
+    }
+
+    #[test]
+    fn reads_legacy_and_compact_encodings() {
+        let mut body = Vec::new();
+        // Type 3: zset with text scores, including the inf markers.
+        body.extend(key(TYPE_ZSET, "z3"));
+        put_len(&mut body, 3);
+        put_string(&mut body, b"a");
+        body.extend_from_slice(b"\x031.5");
+        put_string(&mut body, b"b");
+        body.push(254);
+        put_string(&mut body, b"c");
+        body.push(255);
+        // Type 9: zipmap hash.
+        body.extend(key(TYPE_HASH_ZIPMAP, "zm"));
+        blob(&mut body, b"\x01\x01f\x01\x00v\xff");
+        // Type 10: ziplist list.
+        body.extend(key(TYPE_LIST_ZIPLIST, "zl"));
+        blob(&mut body, &ziplist(&[b"x", b"y"]));
+        // Type 11: intset.
+        body.extend(key(TYPE_SET_INTSET, "is"));
+        let mut is = 2u32.to_le_bytes().to_vec();
+        is.extend_from_slice(&2u32.to_le_bytes());
+        is.extend_from_slice(&(-1i16).to_le_bytes());
+        is.extend_from_slice(&5i16.to_le_bytes());
+        blob(&mut body, &is);
+        // Type 12: zset ziplist.
+        body.extend(key(TYPE_ZSET_ZIPLIST, "zz"));
+        blob(&mut body, &ziplist(&[b"m", b"2.5"]));
+        // Type 13: hash ziplist.
+        body.extend(key(TYPE_HASH_ZIPLIST, "hz"));
+        blob(&mut body, &ziplist(&[b"f", b"v"]));
+        // Type 14: quicklist of ziplists.
+        body.extend(key(TYPE_LIST_QUICKLIST, "ql"));
+        put_len(&mut body, 2);
+        blob(&mut body, &ziplist(&[b"1", b"2"]));
+        blob(&mut body, &ziplist(&[b"3"]));
+        // Type 16/17/20: listpacks.
+        body.extend(key(TYPE_HASH_LISTPACK, "hl"));
+        blob(&mut body, &listpack::encode_strings(&[b"f", b"v"]));
+        body.extend(key(TYPE_ZSET_LISTPACK, "zlp"));
+        blob(&mut body, &listpack::encode_strings(&[b"m", b"-inf"]));
+        body.extend(key(TYPE_SET_LISTPACK, "slp"));
+        blob(&mut body, &listpack::encode_strings(&[b"a", b"b"]));
+        // Type 18: quicklist 2 with a plain node and a packed node.
+        body.extend(key(TYPE_LIST_QUICKLIST_2, "q2"));
+        put_len(&mut body, 2);
+        put_len(&mut body, QUICKLIST_PLAIN);
+        blob(&mut body, b"big");
+        put_len(&mut body, QUICKLIST_PACKED);
+        blob(&mut body, &listpack::encode_strings(&[b"p", b"q"]));
+        // Key-specific hints and an expiry in seconds.
+        body.push(OP_IDLE);
+        put_len(&mut body, 1000);
+        body.push(OP_FREQ);
+        body.push(5);
+        body.push(OP_EXPIRETIME);
+        body.extend_from_slice(&2_000_000_000i32.to_le_bytes());
+        body.extend(key(TYPE_STRING, "old"));
+        put_string(&mut body, b"v");
+        // A function library is skipped; an empty list key is skipped.
+        body.push(OP_FUNCTION2);
+        put_string(
+            &mut body,
+            b"#!lua name=x\nredis.register_function('f', function() end)",
+        );
+        body.extend(key(TYPE_LIST, "empty"));
+        put_len(&mut body, 0);
+
+        let (db, _) = load(&file(11, &body)).unwrap();
+        assert_eq!(db.len(), 12);
+        let Value::ZSet(z) = get(&db, "z3") else {
+            panic!()
+        };
+        assert_eq!(z.score(b"a"), Some(1.5));
+        assert_eq!(z.score(b"b"), Some(f64::INFINITY));
+        assert_eq!(z.score(b"c"), Some(f64::NEG_INFINITY));
+        assert_eq!(
+            get(&db, "zm"),
+            Value::Hash([(Bytes::from("f"), Bytes::from("v"))].into())
+        );
+        assert_eq!(get(&db, "zl"), Value::List(strs(&["x", "y"]).into()));
+        assert_eq!(
+            get(&db, "is"),
+            Value::Set(strs(&["-1", "5"]).into_iter().collect())
+        );
+        let Value::ZSet(z) = get(&db, "zz") else {
+            panic!()
+        };
+        assert_eq!(z.score(b"m"), Some(2.5));
+        assert_eq!(
+            get(&db, "hz"),
+            Value::Hash([(Bytes::from("f"), Bytes::from("v"))].into())
+        );
+        assert_eq!(get(&db, "ql"), Value::List(strs(&["1", "2", "3"]).into()));
+        assert_eq!(
+            get(&db, "hl"),
+            Value::Hash([(Bytes::from("f"), Bytes::from("v"))].into())
+        );
+        let Value::ZSet(z) = get(&db, "zlp") else {
+            panic!()
+        };
+        assert_eq!(z.score(b"m"), Some(f64::NEG_INFINITY));
+        assert_eq!(
+            get(&db, "slp"),
+            Value::Set(strs(&["a", "b"]).into_iter().collect())
+        );
+        assert_eq!(get(&db, "q2"), Value::List(strs(&["big", "p", "q"]).into()));
+        let old = db.iter().find(|(k, _)| k.as_ref() == b"old").unwrap().1;
+        assert_eq!(old.expire_at_ms, Some(2_000_000_000_000));
+    }
+
+    fn err_of(f: &[u8]) -> String {
+        match load(f) {
+            Err(RdbError::Invalid(m)) => m,
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn refuses_what_rkv_cannot_hold() {
+        let mut stream = key(TYPE_STREAM_LISTPACKS_2, "events");
+        stream.push(0);
+        assert!(err_of(&file(10, &stream)).contains("stream (type 19) in key 'events'"));
+        let mut module = key(TYPE_MODULE_2, "m");
+        module.push(0);
+        assert!(err_of(&file(10, &module)).contains("module value (type 7) in key 'm'"));
+        assert!(err_of(&file(10, &[OP_MODULE_AUX, 1, 2, 3])).contains("module aux"));
+
+        let mut other_db = vec![OP_SELECTDB, 3];
+        other_db.extend(key(TYPE_STRING, "k"));
+        put_string(&mut other_db, b"v");
+        assert!(err_of(&file(10, &other_db)).contains("database 3"));
+
+        let mut dup = key(TYPE_STRING, "k");
+        put_string(&mut dup, b"1");
+        dup.extend(key(TYPE_STRING, "k"));
+        put_string(&mut dup, b"2");
+        assert!(err_of(&file(10, &dup)).contains("duplicated key 'k'"));
+
+        let mut dup_member = key(TYPE_SET, "s");
+        put_len(&mut dup_member, 2);
+        put_string(&mut dup_member, b"a");
+        put_string(&mut dup_member, b"a");
+        assert!(err_of(&file(10, &dup_member)).contains("duplicate set member"));
+
+        let mut nan = key(TYPE_ZSET_2, "z");
+        put_len(&mut nan, 1);
+        put_string(&mut nan, b"a");
+        nan.extend_from_slice(&f64::NAN.to_le_bytes());
+        assert!(err_of(&file(10, &nan)).contains("NaN"));
+
+        assert!(err_of(&file(12, &[])).contains("version 12"));
+        assert!(err_of(b"REDIX0010").contains("signature"));
+        let mut unknown = key(99, "k");
+        unknown.push(0);
+        assert!(err_of(&file(10, &unknown)).contains("unknown value type 99"));
+    }
+
+    #[test]
+    fn checksum_rules() {
+        let mut body = key(TYPE_STRING, "k");
+        put_string(&mut body, b"v");
+        let good = file(10, &body);
+        assert!(load(&good).is_ok());
+        let mut bad = good.clone();
+        let n = bad.len();
+        bad[n - 1] ^= 1;
+        assert!(err_of(&bad).contains("wrong checksum"));
+        bad[n - 8..].fill(0);
+        assert!(load(&bad).is_ok(), "a zero checksum disables the check");
+        // Versions before 5 have no checksum at all.
+        let mut old = b"REDIS0004".to_vec();
+        old.extend_from_slice(&body);
+        old.push(OP_EOF);
+        assert!(load(&old).is_ok());
+        // Truncation anywhere is an error, never a panic.
+        for cut in 0..good.len() {
+            assert!(load(&good[..cut]).is_err(), "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn hostile_lengths_are_refused_without_allocating() {
+        // A 4 GiB string claimed by a tiny file.
+        let mut body = key(TYPE_STRING, "k");
+        body.extend_from_slice(&[0x80, 0xff, 0xff, 0xff, 0xff]);
+        assert!(err_of(&file(10, &body)).contains("512 MiB"));
+        // An LZF string claiming a huge expansion of 2 compressed bytes.
+        let mut body = key(TYPE_STRING, "k");
+        body.push(0xC3);
+        put_len(&mut body, 2);
+        put_len(&mut body, 100_000_000);
+        body.extend_from_slice(&[0, b'a']);
+        assert!(err_of(&file(10, &body)).contains("lzf string"));
+        // A list claiming 2^60 elements.
+        let mut body = key(TYPE_LIST, "l");
+        put_len(&mut body, 1 << 60);
+        err_of(&file(10, &body));
+        let mut f = file(10, &body);
+        f.truncate(f.len() - 9);
+        assert!(err_of(&f).contains("unexpected end of file"));
+    }
+
+    #[test]
+    fn writes_the_header_and_aux_fields_redis_expects() {
+        let mut db = Db::new();
+        db.insert_entry(Bytes::from("k"), Value::Str(Bytes::from("v")), Some(1));
+        let mut out = Vec::new();
+        write_rdb(&mut out, &db, &RdbAux::default()).unwrap();
+        assert!(out.starts_with(b"REDIS0010\xfa\x09redis-ver\x067.0.15"));
+        assert!(!out.windows(7).any(|w| w == b"repl-id"));
+        let crc = u64::from_le_bytes(out[out.len() - 8..].try_into().unwrap());
+        assert_eq!(crc, crc64::crc64(0, &out[..out.len() - 8]));
+        assert_eq!(out[out.len() - 9], OP_EOF);
+    }
 }

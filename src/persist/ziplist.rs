@@ -36,7 +36,9 @@ pub fn ziplist_entries(zl: &[u8]) -> Result<Vec<Bytes>, String> {
             p += 1;
             usize::from(first)
         } else {
-            let b = zl.get(p + 1..p + 5).ok_or("ziplist truncated in a prevlen")?;
+            let b = zl
+                .get(p + 1..p + 5)
+                .ok_or("ziplist truncated in a prevlen")?;
             p += 5;
             u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize
         };
@@ -177,7 +179,9 @@ pub fn zipmap_pairs(zm: &[u8]) -> Result<Vec<Bytes>, String> {
                 Ok(usize::from(b))
             }
             254 => {
-                let l = zm.get(*p + 1..*p + 5).ok_or("zipmap truncated in a length")?;
+                let l = zm
+                    .get(*p + 1..*p + 5)
+                    .ok_or("zipmap truncated in a length")?;
                 *p += 5;
                 Ok(u32::from_le_bytes([l[0], l[1], l[2], l[3]]) as usize)
             }
