@@ -177,17 +177,24 @@ fn put_len(out: &mut Vec<u8>, len: u64) {
 /// The integer a string spells when Redis would store it integer-encoded: canonical decimal
 /// (what `string2ll` accepts and `ll2string` prints back) within i32.
 fn int_encodable(s: &[u8]) -> Option<i32> {
-    if s.is_empty() || s.len() > 11 {
+    // Canonical means: optional '-', then digits with no leading zero (except "0" itself),
+    // and not "-0"; "+1", "01" or " 1" would load back as different text.
+    let digits = s.strip_prefix(b"-").unwrap_or(s);
+    let canonical = !digits.is_empty()
+        && digits.len() <= 10
+        && digits.iter().all(u8::is_ascii_digit)
+        && (digits[0] != b'0' || (digits.len() == 1 && digits.len() == s.len()));
+    if !canonical {
         return None;
     }
-    let text = std::str::from_utf8(s).ok()?;
-    let v: i32 = text.parse().ok()?;
-    // Reject "+1", "01", "-0": loading would print them back differently.
-    let mut canon = [0u8; 12];
-    let mut cur = std::io::Cursor::new(&mut canon[..]);
-    write!(cur, "{v}").ok()?;
-    let n = cur.position() as usize;
-    (canon[..n] == *s).then_some(v)
+    let mut v: i64 = 0;
+    for &d in digits {
+        v = v * 10 + i64::from(d - b'0');
+    }
+    if digits.len() != s.len() {
+        v = -v;
+    }
+    i32::try_from(v).ok()
 }
 
 /// Append a string as Redis's `rdbSaveRawString` does: integer encoding when it round-trips,
@@ -843,6 +850,7 @@ pub fn read_rdb_counted<R: Read>(r: &mut R) -> Result<(Db, RdbAux, u64), RdbErro
     let mut dbid = 0u64;
     let mut expire: Option<u64> = None;
     let mut skipped_empty = 0u64;
+    let mut scratch: Vec<u8> = Vec::new();
     loop {
         let t = src.u8()?;
         match t {
@@ -909,10 +917,17 @@ pub fn read_rdb_counted<R: Read>(r: &mut R) -> Result<(Db, RdbAux, u64), RdbErro
                 }
                 match value {
                     Some(v) => {
+                        // Keep a copy of the name in a reused buffer rather than cloning the
+                        // key: cloning a `Bytes` made from a `Vec` allocates a shared header.
+                        scratch.clear();
+                        scratch.extend_from_slice(&key);
                         let before = db.len();
-                        db.insert_entry(key.clone(), v, expire);
+                        db.insert_entry(key, v, expire);
                         if db.len() == before {
-                            return Err(invalid(format!("duplicated key '{}'", show_key(&key))));
+                            return Err(invalid(format!(
+                                "duplicated key '{}'",
+                                show_key(&scratch)
+                            )));
                         }
                     }
                     None => skipped_empty += 1,
