@@ -25,7 +25,7 @@ pub const MAX_BULK_LEN: u64 = 512 * 1024 * 1024;
 /// Most arguments accepted in one command.
 pub const MAX_ARGS: u64 = 1024 * 1024;
 /// Arguments per command when turning an RDB preamble's collections into commands.
-const PREAMBLE_CHUNK: usize = 1024;
+pub const PREAMBLE_CHUNK: usize = 1024;
 
 /// When the AOF is fsynced (`appendfsync`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

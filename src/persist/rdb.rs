@@ -369,11 +369,10 @@ pub fn save_atomic(path: &Path, db: &Db, aux: &RdbAux) -> Result<(), RdbError> {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let tmp = dir.join(format!("temp-{}-{nanos}.rdb", std::process::id()));
+    // Unique per process and call, so two saves never share a temp file.
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = dir.join(format!("temp-{}-{seq}.rdb", std::process::id()));
     let result = (|| -> Result<(), RdbError> {
         let mut file = std::fs::File::create(&tmp)?;
         write_rdb(&mut file, db, aux)?;
