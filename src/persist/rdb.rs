@@ -1276,4 +1276,27 @@ mod tests {
         assert_eq!(crc, crc64::crc64(0, &out[..out.len() - 8]));
         assert_eq!(out[out.len() - 9], OP_EOF);
     }
+
+    #[test]
+    fn save_atomic_replaces_the_file_and_leaves_no_temp_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dump.rdb");
+        assert!(load_file(&path).unwrap().is_none());
+        let mut db = Db::new();
+        db.insert_entry(Bytes::from("a"), Value::Str(Bytes::from("1")), None);
+        save_atomic(&path, &db, &RdbAux::default()).unwrap();
+        db.insert_entry(Bytes::from("b"), Value::Str(Bytes::from("2")), None);
+        save_atomic(&path, &db, &RdbAux::default()).unwrap();
+        assert_eq!(load_file(&path).unwrap().unwrap().0.len(), 2);
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["dump.rdb"]);
+        let missing_dir = dir.path().join("no/such/dir/dump.rdb");
+        assert!(matches!(
+            save_atomic(&missing_dir, &db, &RdbAux::default()),
+            Err(RdbError::Io(_))
+        ));
+    }
 }
