@@ -290,7 +290,7 @@ pub fn replay(
         file.read_exact(&mut magic)?;
         if &magic == b"REDIS" {
             file.seek(SeekFrom::Start(0))?;
-            let (db, _aux, used) = rdb::read_rdb_counted(&mut file)
+            let (db, _aux, used) = rdb::read_rdb_buffered(&mut BufReader::new(&mut file))
                 .map_err(|e| corrupt(0, format!("rdb preamble: {e}")))?;
             for (key, entry) in db.iter() {
                 for argv in value_commands(key, &entry.value, entry.expire_at_ms) {

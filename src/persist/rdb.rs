@@ -29,8 +29,8 @@
 //! file claims, and an LZF length is accepted only when the compressed bytes could expand to
 //! it.
 //!
-//! `read_rdb` buffers: it may read past the end of the RDB payload, so give it a reader that
-//! ends where the payload ends (a file, or a `Take` over a socket).
+//! `read_rdb` buffers and may read past the end of the RDB payload; `read_rdb_buffered`
+//! consumes exactly the RDB's bytes from a `BufRead`, leaving what follows for the caller.
 
 use super::listpack;
 use super::lzf;
@@ -38,7 +38,7 @@ use super::ziplist;
 use crate::store::{Db, Value, ZSet};
 use bytes::Bytes;
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 
 /// Auxiliary fields we read and write besides the keys.
@@ -392,29 +392,26 @@ pub fn save_atomic(path: &Path, db: &Db, aux: &RdbAux) -> Result<(), RdbError> {
 // Reading
 // ---------------------------------------------------------------------------------------------
 
-/// A buffered reader that keeps the CRC64 of what it has handed out and counts bytes, so a
-/// short file is reported with its offset.
-struct Src<R: Read> {
+/// Reads through a `BufRead`, keeping the CRC64 of what it has consumed and the offset, so a
+/// short file is reported with its position. Bytes are released to the underlying reader
+/// (`consume`) a buffer at a time, and the CRC is computed over each released run, so neither
+/// costs per byte; at the end exactly the RDB's bytes have been consumed.
+struct Src<R: BufRead> {
     inner: R,
-    buf: Box<[u8]>,
+    /// Bytes of the current `fill_buf` slice already read but not yet released.
     pos: usize,
-    end: usize,
-    /// CRC of every byte before `buf[crc_pos]`.
+    /// CRC of every released byte.
     crc: u64,
-    crc_pos: usize,
-    /// Bytes consumed before `buf[0]`.
+    /// Bytes released so far.
     base: u64,
 }
 
-impl<R: Read> Src<R> {
+impl<R: BufRead> Src<R> {
     fn new(inner: R) -> Self {
         Src {
             inner,
-            buf: vec![0u8; BUF_SIZE].into_boxed_slice(),
             pos: 0,
-            end: 0,
             crc: 0,
-            crc_pos: 0,
             base: 0,
         }
     }
@@ -424,24 +421,43 @@ impl<R: Read> Src<R> {
         self.base + self.pos as u64
     }
 
-    /// Refill an exhausted buffer; false at end of input.
-    fn refill(&mut self) -> Result<bool, RdbError> {
-        debug_assert_eq!(self.pos, self.end);
-        self.crc = crc64::crc64(self.crc, &self.buf[self.crc_pos..self.end]);
-        self.base += self.end as u64;
-        self.pos = 0;
-        self.end = 0;
-        self.crc_pos = 0;
+    fn fill(&mut self) -> Result<&[u8], RdbError> {
         loop {
-            match self.inner.read(&mut self.buf) {
-                Ok(n) => {
-                    self.end = n;
-                    return Ok(n > 0);
-                }
+            match self.inner.fill_buf() {
+                Ok(_) => break,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e.into()),
             }
         }
+        // The loop above cannot return the borrowed slice itself; this second call only
+        // returns what is buffered (it reads again only at end of input).
+        Ok(self.inner.fill_buf()?)
+    }
+
+    /// Release what has been read of the current buffer, adding it to the CRC.
+    fn release(&mut self) -> Result<(), RdbError> {
+        if self.pos > 0 {
+            let n = self.pos;
+            // The buffer still holds these bytes: fill_buf does no I/O while it is not empty.
+            let crc = self.crc;
+            let buf = self.fill()?;
+            self.crc = crc64::crc64(crc, &buf[..n]);
+            self.inner.consume(n);
+            self.base += n as u64;
+            self.pos = 0;
+        }
+        Ok(())
+    }
+
+    /// The unread bytes of the current buffer, refilling when it is exhausted; empty at the
+    /// end of input.
+    fn avail(&mut self) -> Result<&[u8], RdbError> {
+        let len = self.fill()?.len();
+        if self.pos >= len {
+            self.release()?;
+        }
+        let pos = self.pos;
+        Ok(&self.fill()?[pos..])
     }
 
     fn eof_error(&self) -> RdbError {
@@ -449,10 +465,8 @@ impl<R: Read> Src<R> {
     }
 
     fn u8(&mut self) -> Result<u8, RdbError> {
-        if self.pos == self.end && !self.refill()? {
-            return Err(self.eof_error());
-        }
-        let b = self.buf[self.pos];
+        let first = self.avail()?.first().copied();
+        let b = first.ok_or_else(|| self.eof_error())?;
         self.pos += 1;
         Ok(b)
     }
@@ -460,11 +474,12 @@ impl<R: Read> Src<R> {
     fn exact(&mut self, out: &mut [u8]) -> Result<(), RdbError> {
         let mut filled = 0;
         while filled < out.len() {
-            if self.pos == self.end && !self.refill()? {
+            let a = self.avail()?;
+            if a.is_empty() {
                 return Err(self.eof_error());
             }
-            let n = (self.end - self.pos).min(out.len() - filled);
-            out[filled..filled + n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+            let n = a.len().min(out.len() - filled);
+            out[filled..filled + n].copy_from_slice(&a[..n]);
             self.pos += n;
             filled += n;
         }
@@ -489,21 +504,22 @@ impl<R: Read> Src<R> {
         let n = n as usize;
         let mut v = Vec::with_capacity(n.min(BUF_SIZE));
         while v.len() < n {
-            if self.pos == self.end && !self.refill()? {
+            let want = n - v.len();
+            let a = self.avail()?;
+            if a.is_empty() {
                 return Err(self.eof_error());
             }
-            let k = (self.end - self.pos).min(n - v.len());
-            v.extend_from_slice(&self.buf[self.pos..self.pos + k]);
+            let k = a.len().min(want);
+            v.extend_from_slice(&a[..k]);
             self.pos += k;
         }
         Ok(v)
     }
 
     /// The CRC64 of every byte consumed so far.
-    fn checksum(&mut self) -> u64 {
-        self.crc = crc64::crc64(self.crc, &self.buf[self.crc_pos..self.pos]);
-        self.crc_pos = self.pos;
-        self.crc
+    fn checksum(&mut self) -> Result<u64, RdbError> {
+        self.release()?;
+        Ok(self.crc)
     }
 
     /// A length, or `(encoding, true)` for the special string encodings.
@@ -668,7 +684,7 @@ fn blob_err(what: &str, key: &[u8], e: String) -> RdbError {
     invalid(format!("{what} of key '{}': {e}", show_key(key)))
 }
 
-fn read_object<R: Read>(src: &mut Src<R>, t: u8, key: &[u8]) -> Result<Loaded, RdbError> {
+fn read_object<R: BufRead>(src: &mut Src<R>, t: u8, key: &[u8]) -> Result<Loaded, RdbError> {
     Ok(match t {
         TYPE_STRING => Some(Value::Str(src.string()?)),
         TYPE_LIST => {
@@ -816,15 +832,17 @@ fn read_object<R: Read>(src: &mut Src<R>, t: u8, key: &[u8]) -> Result<Loaded, R
     })
 }
 
-/// Read a whole RDB file from `r`.
+/// Read a whole RDB file from `r`. This buffers, so it may read past the end of the RDB: use
+/// [`read_rdb_buffered`] when more data follows the payload in the same stream.
 pub fn read_rdb<R: Read>(r: &mut R) -> Result<(Db, RdbAux), RdbError> {
-    let (db, aux, _) = read_rdb_counted(r)?;
+    let (db, aux, _) = read_rdb_buffered(&mut BufReader::with_capacity(BUF_SIZE, r))?;
     Ok((db, aux))
 }
 
-/// Like [`read_rdb`], also returning how many bytes the RDB occupied (magic to checksum), so
-/// a caller can continue after it (an AOF with an RDB preamble).
-pub fn read_rdb_counted<R: Read>(r: &mut R) -> Result<(Db, RdbAux, u64), RdbError> {
+/// Read an RDB from a buffered reader, consuming exactly its bytes (magic through checksum):
+/// whatever follows stays in `r` (the replication stream after a full-sync payload, the
+/// commands after an AOF's RDB preamble). Also returns the RDB's length in bytes.
+pub fn read_rdb_buffered<R: BufRead>(r: &mut R) -> Result<(Db, RdbAux, u64), RdbError> {
     let mut src = Src::new(r);
     let magic: [u8; 9] = src.array().map_err(|e| match e {
         RdbError::Invalid(_) => invalid("file too short for the REDIS magic"),
@@ -936,7 +954,7 @@ pub fn read_rdb_counted<R: Read>(r: &mut R) -> Result<(Db, RdbAux, u64), RdbErro
         }
     }
     if version >= 5 {
-        let computed = src.checksum();
+        let computed = src.checksum()?;
         let stored = u64::from_le_bytes(src.array()?);
         if stored != 0 && stored != computed {
             return Err(invalid(format!(
@@ -950,6 +968,7 @@ pub fn read_rdb_counted<R: Read>(r: &mut R) -> Result<(Db, RdbAux, u64), RdbErro
             "rdb had empty keys; skipped them as redis does"
         );
     }
+    src.release()?;
     Ok((db, aux, src.offset()))
 }
 
@@ -1298,5 +1317,30 @@ mod tests {
             save_atomic(&missing_dir, &db, &RdbAux::default()),
             Err(RdbError::Io(_))
         ));
+    }
+
+    #[test]
+    fn buffered_read_consumes_exactly_the_rdb() {
+        let mut db = Db::new();
+        for i in 0..500 {
+            db.insert_entry(
+                Bytes::from(format!("key:{i}")),
+                Value::Str(Bytes::from("x".repeat(i))),
+                None,
+            );
+        }
+        let mut data = Vec::new();
+        write_rdb(&mut data, &db, &RdbAux::default()).unwrap();
+        let rdb_len = data.len() as u64;
+        data.extend_from_slice(b"*1\r\n$4\r\nPING\r\n");
+        for cap in [1, 7, 64, 100_000] {
+            let mut r = BufReader::with_capacity(cap, &data[..]);
+            let (back, _, used) = read_rdb_buffered(&mut r).unwrap();
+            assert_eq!(back.len(), 500);
+            assert_eq!(used, rdb_len);
+            let mut rest = Vec::new();
+            r.read_to_end(&mut rest).unwrap();
+            assert_eq!(rest, b"*1\r\n$4\r\nPING\r\n", "buffer capacity {cap}");
+        }
     }
 }
