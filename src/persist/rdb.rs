@@ -242,14 +242,15 @@ fn is_empty_collection(v: &Value) -> bool {
     }
 }
 
-/// A rough memory estimate for the `used-mem` aux field (Redis only logs it).
+/// A rough memory estimate for the `used-mem` aux field (Redis only logs it); O(1) per key so
+/// the counting pass stays cheap for large collections.
 fn approx_size(key: &[u8], v: &Value) -> u64 {
     let body = match v {
         Value::Str(s) => s.len(),
-        Value::List(l) => l.iter().map(|e| e.len() + 16).sum(),
-        Value::Hash(h) => h.iter().map(|(f, x)| f.len() + x.len() + 32).sum(),
-        Value::Set(s) => s.iter().map(|e| e.len() + 24).sum(),
-        Value::ZSet(z) => z.iter().map(|(m, _)| m.len() + 48).sum(),
+        Value::List(l) => l.len() * 32,
+        Value::Hash(h) => h.len() * 64,
+        Value::Set(s) => s.len() * 40,
+        Value::ZSet(z) => z.len() * 64,
     };
     (key.len() + body + 64) as u64
 }
