@@ -1081,8 +1081,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn reads_legacy_and_compact_encodings() {
+    /// Keys in every legacy and compact encoding, and the opcodes around them.
+    fn legacy_body() -> Vec<u8> {
         let mut body = Vec::new();
         // Type 3: zset with text scores, including the inf markers.
         body.extend(key(TYPE_ZSET, "z3"));
@@ -1148,8 +1148,12 @@ mod tests {
         );
         body.extend(key(TYPE_LIST, "empty"));
         put_len(&mut body, 0);
+        body
+    }
 
-        let (db, _) = load(&file(11, &body)).unwrap();
+    #[test]
+    fn reads_legacy_and_compact_encodings() {
+        let (db, _) = load(&file(11, &legacy_body())).unwrap();
         assert_eq!(db.len(), 12);
         let Value::ZSet(z) = get(&db, "z3") else {
             panic!()
@@ -1342,6 +1346,48 @@ mod tests {
             let mut rest = Vec::new();
             r.read_to_end(&mut rest).unwrap();
             assert_eq!(rest, b"*1\r\n$4\r\nPING\r\n", "buffer capacity {cap}");
+        }
+    }
+
+    mod fuzz {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+            #[test]
+            fn mutated_legacy_encodings_never_panic(
+                edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6),
+            ) {
+                let mut f = file(11, &legacy_body());
+                let n = f.len();
+                f[n - 8..].fill(0); // no checksum: the mutated content is parsed through
+                for (at, byte) in edits {
+                    f[9 + at.index(n - 17)] = byte;
+                }
+                let _ = load(&f);
+            }
+
+            #[test]
+            fn blob_decoders_never_panic(data in prop::collection::vec(any::<u8>(), 0..300), len in 0usize..2000) {
+                let _ = listpack::entries(&data);
+                let _ = ziplist::ziplist_entries(&data);
+                let _ = ziplist::intset_members(&data);
+                let _ = ziplist::zipmap_pairs(&data);
+                let _ = lzf::decompress(&data, len);
+                // With plausible headers, so the entry parsers run.
+                let mut lp = ((data.len() + 7) as u32).to_le_bytes().to_vec();
+                lp.extend_from_slice(&[0xff, 0xff]);
+                lp.extend_from_slice(&data);
+                lp.push(0xff);
+                let _ = listpack::entries(&lp);
+                let mut zl = ((data.len() + 11) as u32).to_le_bytes().to_vec();
+                zl.extend_from_slice(&[0, 0, 0, 0, 0xff, 0xff]);
+                zl.extend_from_slice(&data);
+                zl.push(0xff);
+                let _ = ziplist::ziplist_entries(&zl);
+            }
         }
     }
 }
