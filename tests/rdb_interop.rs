@@ -428,3 +428,54 @@ fn redis_replication_id_is_read_from_aux_fields() {
     assert_eq!(aux.repl_id.as_deref(), Some(replid.as_str()));
     assert!(aux.repl_offset.is_some());
 }
+
+#[test]
+fn function_libraries_are_skipped_and_streams_refused_in_redis_dumps() {
+    let g = common::redis_server(&[]);
+    let mut con = g.client();
+    redis::cmd("FUNCTION")
+        .arg("LOAD")
+        .arg("#!lua name=mylib\nredis.register_function('f', function() return 1 end)")
+        .query::<String>(&mut con)
+        .unwrap();
+    redis::cmd("SET")
+        .arg("k")
+        .arg("v")
+        .query::<()>(&mut con)
+        .unwrap();
+    let db = save_and_read(&g, &mut con);
+    assert_eq!(
+        db.len(),
+        1,
+        "the function library is skipped, the key loads"
+    );
+
+    redis::cmd("XADD")
+        .arg("events")
+        .arg("*")
+        .arg("f")
+        .arg("v")
+        .query::<String>(&mut con)
+        .unwrap();
+    redis::cmd("SAVE").query::<()>(&mut con).unwrap();
+    let err = rdb::load_file(&g.path().join("dump.rdb")).unwrap_err();
+    assert!(
+        err.to_string().contains("stream (type 19) in key 'events'"),
+        "{err}"
+    );
+}
+
+#[test]
+fn keys_outside_database_zero_are_refused() {
+    let g = common::redis_server(&[]);
+    let mut con = g.client();
+    redis::cmd("SELECT").arg(2).query::<()>(&mut con).unwrap();
+    redis::cmd("SET")
+        .arg("k")
+        .arg("v")
+        .query::<()>(&mut con)
+        .unwrap();
+    redis::cmd("SAVE").query::<()>(&mut con).unwrap();
+    let err = rdb::load_file(&g.path().join("dump.rdb")).unwrap_err();
+    assert!(err.to_string().contains("database 2"), "{err}");
+}
