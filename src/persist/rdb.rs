@@ -7,7 +7,10 @@
 //! strings (type 0; integer encodings and LZF exactly where Redis would use them), lists as
 //! `RDB_TYPE_LIST` (1), sets as `RDB_TYPE_SET` (2), hashes as `RDB_TYPE_HASH` (4) and sorted
 //! sets as `RDB_TYPE_ZSET_2` (5, binary doubles, highest score first as Redis writes them so
-//! its skiplist inserts stay O(1)). Keys whose collection is empty are not written (Redis
+//! its skiplist inserts stay O(1)). We do not write listpack/intset blobs: Redis checks those
+//! only shallowly on load by default (`sanitize-dump-payload no`), so a subtle encoder bug
+//! would load and crash it later, while these encodings are validated element by element.
+//! Keys whose collection is empty are not written (Redis
 //! would skip them with a warning). Expired-but-present keys are written, as Redis does: the
 //! loader decides. The file ends with `EOF` and the CRC64 (Jones) of everything before it.
 //!
