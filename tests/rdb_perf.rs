@@ -1,0 +1,48 @@
+//! Throughput of the RDB reader and writer against redis-server on the same 1,000,000 keys.
+//! Ignored by default (it takes a while in debug builds); run it with
+//! `cargo test --release --test rdb_perf -- --ignored --nocapture`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use rkv::persist::rdb::{self, RdbAux};
+use std::time::Instant;
+
+#[test]
+#[ignore = "measurement: run explicitly with --release"]
+fn one_million_keys_against_redis() {
+    let g = common::redis_server(&["--enable-debug-command", "yes"]);
+    let mut con = g.client();
+    // DEBUG POPULATE: keys "key:N" with values "value:N".
+    redis::cmd("DEBUG")
+        .arg("POPULATE")
+        .arg(1_000_000)
+        .query::<()>(&mut con)
+        .unwrap();
+    let t = Instant::now();
+    redis::cmd("SAVE").query::<()>(&mut con).unwrap();
+    let redis_save = t.elapsed();
+    let t = Instant::now();
+    redis::cmd("DEBUG")
+        .arg("RELOAD")
+        .query::<()>(&mut con)
+        .unwrap();
+    let redis_reload = t.elapsed();
+
+    let path = g.path().join("dump.rdb");
+    let size = std::fs::metadata(&path).unwrap().len();
+    let t = Instant::now();
+    let (db, _) = rdb::load_file(&path).unwrap().unwrap();
+    let our_read = t.elapsed();
+    assert_eq!(db.len(), 1_000_000);
+
+    let ours = g.path().join("ours.rdb");
+    let t = Instant::now();
+    rdb::save_atomic(&ours, &db, &RdbAux::default()).unwrap();
+    let our_write = t.elapsed();
+
+    eprintln!(
+        "1M keys, redis file {size} bytes: redis SAVE {redis_save:?}, redis DEBUG RELOAD (save+load) \
+         {redis_reload:?}; rkv read {our_read:?}, rkv save_atomic {our_write:?}"
+    );
+}
