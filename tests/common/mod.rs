@@ -109,7 +109,12 @@ pub fn redis_server(extra: &[&str]) -> ServerGuard {
 
 /// Path of the `rkv` binary built for this test run.
 pub fn rkv_bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_rkv"))
+    // Integration tests get the binary cargo built for them; examples (benchmarks) use the
+    // release build next to them.
+    option_env!("CARGO_BIN_EXE_rkv").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/rkv"),
+        PathBuf::from,
+    )
 }
 
 /// Start `rkv serve` on a free port in a fresh directory, with extra flags.

@@ -1,16 +1,14 @@
 //! Throughput of the RDB reader and writer against redis-server on the same 1,000,000 keys.
-//! Ignored by default (it takes a while in debug builds); run it with
-//! `cargo test --release --test rdb_perf -- --ignored --nocapture`.
+//! A measurement, not a test: run it with `cargo run --release --example rdb_perf`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../tests/common/mod.rs"]
 mod common;
 
 use rkv::persist::rdb::{self, RdbAux};
 use std::time::Instant;
 
-#[test]
-#[ignore = "measurement: run explicitly with --release"]
-fn one_million_keys_against_redis() {
+fn main() {
     let g = common::redis_server(&["--enable-debug-command", "yes"]);
     let mut con = g.client();
     // DEBUG POPULATE: keys "key:N" with values "value:N".
