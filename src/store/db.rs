@@ -163,6 +163,21 @@ impl Db {
         self.map.get(key).map(|s| &s.entry)
     }
 
+    /// The entry under `key` for a reading command, counting a keyspace hit or miss
+    /// (callers check [`Db::check_expiry`] first).
+    pub fn lookup_read(&mut self, key: &[u8]) -> Option<&Entry> {
+        match self.map.get(key) {
+            Some(s) => {
+                self.stats.keyspace_hits += 1;
+                Some(&s.entry)
+            }
+            None => {
+                self.stats.keyspace_misses += 1;
+                None
+            }
+        }
+    }
+
     /// The value under `key` for changing it in place; stamps the key's version, so call it
     /// only when about to change the value.
     pub fn value_mut(&mut self, key: &[u8]) -> Option<&mut Value> {
@@ -418,7 +433,10 @@ mod tests {
         for _ in 0..100 {
             total += db.expire_cycle(100, 300).len();
         }
-        assert_eq!(total, 1000, "every sample is expired, so rounds go on until none is left");
+        assert_eq!(
+            total, 1000,
+            "every sample is expired, so rounds go on until none is left"
+        );
         assert_eq!(db.stats.expired_keys, 1000);
         assert_eq!(db.len(), 1000);
         assert_eq!(db.expires_count(), 0);
@@ -436,7 +454,10 @@ mod tests {
         let dead = db.expire_cycle(100, 1000);
         // One round of 20 samples finds at most a few of the 10 expired keys, then stops.
         assert!(dead.len() <= 10);
-        assert!(dead.iter().all(|k| k.starts_with(b"e")), "never takes a live key");
+        assert!(
+            dead.iter().all(|k| k.starts_with(b"e")),
+            "never takes a live key"
+        );
         assert_eq!(db.keys().filter(|k| k.starts_with(b"f")).count(), 1000);
     }
 
@@ -469,7 +490,10 @@ mod tests {
             assert!(step < 10_000, "scan must terminate");
         }
         for i in 0..2000 {
-            assert!(seen.contains(format!("stable{i}").as_bytes()), "missed stable{i}");
+            assert!(
+                seen.contains(format!("stable{i}").as_bytes()),
+                "missed stable{i}"
+            );
         }
     }
 

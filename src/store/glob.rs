@@ -133,7 +133,10 @@ mod tests {
     #[test]
     fn redis_glob_rules() {
         assert!(m("*", "anything"));
-        assert!(!m("*", ""), "as in Redis: the loop never runs on an empty string");
+        assert!(
+            !m("*", ""),
+            "as in Redis: the loop never runs on an empty string"
+        );
         assert!(m("h?llo", "hello"));
         assert!(!m("h?llo", "hllo"));
         assert!(m("h*llo", "heeeello"));
@@ -151,7 +154,10 @@ mod tests {
         assert!(m("foo**", "foo"));
         assert!(!m("", "a"));
         assert!(m("", ""));
-        assert!(m("[abc", "a"), "unterminated class matches as far as it goes");
+        assert!(
+            m("[abc", "a"),
+            "unterminated class matches as far as it goes"
+        );
         assert!(m("user:[0-9]*", "user:42"));
         assert!(glob_match_nocase(b"HeLLo", b"hello"));
         assert!(!m("HeLLo", "hello"));
