@@ -34,7 +34,7 @@ enum Ttl {
     Px,
     ExAt,
     PxAt,
-    KeepTtl,
+    Keep,
     Persist,
 }
 
@@ -67,8 +67,8 @@ fn parse_set_flags(argv: &[Bytes], from: usize, is_set: bool) -> Result<SetFlags
             f.xx = true;
         } else if is_set && is(opt, "get") {
             f.get = true;
-        } else if is_set && is(opt, "keepttl") && !other_ttl(Ttl::KeepTtl) {
-            f.ttl = Ttl::KeepTtl;
+        } else if is_set && is(opt, "keepttl") && !other_ttl(Ttl::Keep) {
+            f.ttl = Ttl::Keep;
         } else if !is_set && is(opt, "persist") && !other_ttl(Ttl::Persist) {
             f.ttl = Ttl::Persist;
         } else if let Some(kind) = [
@@ -144,7 +144,7 @@ pub fn set(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
         return old.unwrap_or(Frame::Null);
     }
     let value = Value::Str(val.clone());
-    if f.ttl == Ttl::KeepTtl {
+    if f.ttl == Ttl::Keep {
         ctx.db.set_keep_ttl(key.clone(), value);
     } else {
         ctx.db.set(key.clone(), value, expire);
@@ -302,7 +302,7 @@ pub fn mget(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
 }
 
 fn mset_generic(ctx: &mut ExecCtx<'_>, argv: &[Bytes], nx: bool) -> Frame {
-    if argv.len() % 2 == 0 {
+    if argv.len().is_multiple_of(2) {
         return wrong_arity(if nx { "msetnx" } else { "mset" });
     }
     if nx {

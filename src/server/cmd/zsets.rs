@@ -10,7 +10,7 @@
 use super::ExecCtx;
 use super::data::{
     NOT_POSITIVE, delete_if_empty, format_double_d2string, is, lookup_read, lookup_write,
-    not_float, not_int, parse_f64, parse_i64, syntax, wrong_arity, wrongtype,
+    not_float, not_int, parse_f64, parse_i64, syntax, wrongtype,
 };
 use super::keys::{parse_cursor, parse_scan_opts, scan_reply};
 use crate::resp::Frame;
@@ -45,7 +45,7 @@ fn zadd_generic(ctx: &mut ExecCtx<'_>, argv: &[Bytes], f: AddFlags, first: usize
     if f.nx && f.xx {
         return Frame::error("ERR XX and NX options at the same time are not compatible");
     }
-    if (f.gt && f.nx) || (f.lt && f.nx) || (f.gt && f.lt) {
+    if ((f.gt || f.lt) && f.nx) || (f.gt && f.lt) {
         return Frame::error("ERR GT, LT, and/or NX options at the same time are not compatible");
     }
     if f.incr && pairs.len() > 2 {
@@ -512,7 +512,7 @@ pub fn zlexcount(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
 
 fn pop_generic(ctx: &mut ExecCtx<'_>, argv: &[Bytes], max: bool) -> Frame {
     if argv.len() > 3 {
-        return wrong_arity(if max { "zpopmax" } else { "zpopmin" });
+        return syntax();
     }
     let count = match argv.get(2) {
         None => 1,
