@@ -358,7 +358,7 @@ const SCRIPT: &str = r#"
 = SPOP set 0
 # SPOP set2
 # SPOP set2 1
-~ SPOP set2 10
+# SPOP set2 10
 = EXISTS set2
 = SRANDMEMBER missing
 = SRANDMEMBER missing 5
