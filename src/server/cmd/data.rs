@@ -12,6 +12,7 @@ use super::{CommandSpec, ExecCtx, Handler, hashes, keys, lists, sets, strings, z
 use crate::resp::Frame;
 use crate::store::{ExpiryCheck, Value};
 use bytes::Bytes;
+use std::collections::HashMap;
 
 /// `-WRONGTYPE …`, Redis's reply to a command used on a key of another type.
 pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
@@ -487,11 +488,23 @@ pub static DATA_COMMANDS: &[CommandSpec] = &[
     spec!("zscan", -3, R, 1, 1, 1, "sorted_set", zsets::zscan),
 ];
 
-/// The spec of a data command by name, any case.
+/// The spec of a data command by name, any case. A hash lookup over a table built once: the
+/// dispatcher calls this for every command, so it must not scan the table.
 pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
-    DATA_COMMANDS
-        .iter()
-        .find(|s| s.name.as_bytes().eq_ignore_ascii_case(name))
+    static INDEX: std::sync::OnceLock<HashMap<&'static [u8], &'static CommandSpec>> =
+        std::sync::OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        DATA_COMMANDS
+            .iter()
+            .map(|s| (s.name.as_bytes(), s))
+            .collect()
+    });
+    // Command names are short; lower-case on the stack rather than allocate.
+    let mut buf = [0u8; 32];
+    let lower = buf.get_mut(..name.len())?;
+    lower.copy_from_slice(name);
+    lower.make_ascii_lowercase();
+    index.get(&*lower).copied()
 }
 
 /// A test harness: a keyspace and the context around it, running commands by argv without
@@ -599,6 +612,22 @@ mod tests {
                 s.flags & (WRITE | READONLY) != 0,
                 "{} needs WRITE or READONLY",
                 s.name
+            );
+        }
+    }
+
+    #[test]
+    fn lookup_any_case() {
+        assert_eq!(
+            lookup(b"ZrAnGeByScOrE").map(|s| s.name),
+            Some("zrangebyscore")
+        );
+        assert!(lookup(b"nosuchcommand").is_none());
+        assert!(lookup(&[b'a'; 100]).is_none());
+        for s in DATA_COMMANDS {
+            assert_eq!(
+                lookup(s.name.to_ascii_uppercase().as_bytes()).map(|x| x.name),
+                Some(s.name)
             );
         }
     }
