@@ -2,6 +2,7 @@
 
 pub mod db;
 pub mod glob;
+pub mod ldouble;
 pub mod value;
 
 pub use db::{Db, Entry, ExpiryCheck, Stats};

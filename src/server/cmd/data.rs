@@ -84,28 +84,6 @@ pub fn parse_f64(b: &[u8]) -> Option<f64> {
     if v.is_nan() { None } else { Some(v) }
 }
 
-/// Format a float as Redis's INCRBYFLOAT does (`%.17Lf` on a long double, trailing zeros
-/// trimmed). We compute in f64, whose sum of two decimals can land one or two ulps away from
-/// the decimal a long double would print (0.1 + 0.2); when a 15-digit rendering is that
-/// close, we print it, which is what Redis's extra precision yields.
-pub fn format_float_human(v: f64) -> String {
-    if v == 0.0 {
-        return "0".to_string();
-    }
-    if !v.is_finite() {
-        return if v > 0.0 { "inf" } else { "-inf" }.to_string();
-    }
-    let short = format!("{:.14e}", v);
-    if let Ok(w) = short.parse::<f64>() {
-        let a = v.abs();
-        let ulp = f64::from_bits(a.to_bits() + 1) - a;
-        if (w - v).abs() <= 2.0 * ulp {
-            return format!("{w}");
-        }
-    }
-    format!("{v}")
-}
-
 /// C's `printf("%.17g", v)`: how Redis 7.0 prints a double reply on RESP2 (and RESP3).
 pub fn format_g17(v: f64) -> String {
     if v.is_nan() {
@@ -657,10 +635,6 @@ mod tests {
         assert_eq!(parse_f64(b"-inf"), Some(f64::NEG_INFINITY));
         assert_eq!(parse_f64(b"nan"), None);
         assert_eq!(parse_f64(b" 1"), None);
-        assert_eq!(format_float_human(10.5 + 0.1), "10.6");
-        assert_eq!(format_float_human(0.1 + 0.2), "0.3");
-        assert_eq!(format_float_human(5000.0), "5000");
-        assert_eq!(format_float_human(1.0 / 3.0), "0.3333333333333333");
         assert_eq!(format_g17(1.5), "1.5");
         assert_eq!(format_g17(0.1), "0.10000000000000001");
         assert_eq!(format_g17(1e17), "1e+17");

@@ -3,11 +3,11 @@
 
 use super::ExecCtx;
 use super::data::{
-    MAX_RANDOM_REPEATS, delete_if_empty, format_float_human, lookup_read, lookup_write, not_float,
-    not_int, parse_i64, random_index, sample_distinct, syntax, wrong_arity, wrongtype,
+    MAX_RANDOM_REPEATS, delete_if_empty, lookup_read, lookup_write, not_float, not_int, parse_i64,
+    random_index, sample_distinct, syntax, wrong_arity, wrongtype,
 };
 use super::keys::{parse_cursor, parse_scan_opts, scan_reply};
-use super::strings::parse_stored_float;
+use super::strings::add_long_double;
 use crate::resp::Frame;
 use crate::store::Value;
 use crate::store::glob::glob_match;
@@ -225,31 +225,25 @@ pub fn hincrby(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     Frame::Integer(new)
 }
 
-/// HINCRBYFLOAT key field increment (propagated as HSET with the result).
+/// HINCRBYFLOAT key field increment (propagated as HSET with the result), in emulated long
+/// double like Redis.
 pub fn hincrbyfloat(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
-    let Some(by) = parse_stored_float(&argv[3]) else {
-        return not_float();
-    };
-    if !by.is_finite() {
-        return Frame::error("ERR value is NaN or Infinity");
+    use crate::store::ldouble::{Parsed, parse};
+    match parse(&argv[3]) {
+        None => return not_float(),
+        Some(Parsed::Infinite) => return Frame::error("ERR value is NaN or Infinity"),
+        Some(Parsed::Finite(_)) => {}
     }
     let key = &argv[1];
     let cur = match lookup_write(ctx, key) {
-        None => 0.0,
-        Some(Value::Hash(h)) => match h.get(&argv[2]) {
-            None => 0.0,
-            Some(v) => match parse_stored_float(v) {
-                Some(f) => f,
-                None => return Frame::error("ERR hash value is not a float"),
-            },
-        },
+        None => Bytes::from_static(b"0"),
+        Some(Value::Hash(h)) => h.get(&argv[2]).cloned().unwrap_or(Bytes::from_static(b"0")),
         Some(_) => return wrongtype(),
     };
-    let new = cur + by;
-    if !new.is_finite() {
-        return Frame::error("ERR increment would produce NaN or Infinity");
-    }
-    let text = Bytes::from(format_float_human(new));
+    let text = match add_long_double(&cur, &argv[3], "ERR hash value is not a float") {
+        Ok(t) => t,
+        Err(e) => return e,
+    };
     let h = match write_or_create(ctx, key) {
         Ok(h) => h,
         Err(e) => return e,

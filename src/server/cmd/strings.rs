@@ -6,8 +6,8 @@
 
 use super::ExecCtx;
 use super::data::{
-    MAX_STRING, argv_of, format_float_human, int_arg, int_bytes, is, lookup_read, lookup_write,
-    not_float, not_int, parse_f64, parse_i64, prepare_write, syntax, wrong_arity, wrongtype,
+    MAX_STRING, argv_of, int_arg, int_bytes, is, lookup_read, lookup_write, not_float, not_int,
+    parse_i64, prepare_write, syntax, wrong_arity, wrongtype,
 };
 use crate::resp::Frame;
 use crate::store::Value;
@@ -375,30 +375,41 @@ pub fn decrby(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     }
 }
 
-/// Parse a stored value or argument as Redis's long-double parser does (bounded length).
-pub(crate) fn parse_stored_float(b: &[u8]) -> Option<f64> {
-    if b.len() > 5 * 1024 {
-        return None;
+/// Add two long-double texts as Redis does: `Err` carries the error reply.
+pub(crate) fn add_long_double(cur: &[u8], by: &[u8], cur_err: &str) -> Result<Bytes, Frame> {
+    use crate::store::ldouble::{Parsed, parse};
+    let by = parse(by).ok_or_else(not_float)?;
+    let cur = parse(cur).ok_or_else(|| Frame::error(cur_err))?;
+    let nan_inf = || Frame::error("ERR increment would produce NaN or Infinity");
+    match (cur, by) {
+        (Parsed::Finite(a), Parsed::Finite(b)) => {
+            let sum = a.add(&b);
+            if sum.overflows() {
+                return Err(nan_inf());
+            }
+            Ok(Bytes::from(sum.to_human()))
+        }
+        _ => Err(nan_inf()),
     }
-    parse_f64(b)
 }
 
-/// INCRBYFLOAT key incr (propagated as `SET key value KEEPTTL`).
+/// INCRBYFLOAT key incr (propagated as `SET key value KEEPTTL`). The sum is computed in
+/// emulated x87 long double, exactly as Redis does (see `store::ldouble`).
 pub fn incrbyfloat(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     let key = &argv[1];
     let cur = match lookup_write(ctx, key) {
-        None => Some(0.0),
-        Some(Value::Str(s)) => parse_stored_float(s),
+        None => Bytes::from_static(b"0"),
+        Some(Value::Str(s)) => s.clone(),
         Some(_) => return wrongtype(),
     };
-    let (Some(cur), Some(by)) = (cur, parse_stored_float(&argv[2])) else {
+    // Redis checks the stored value first, then the increment; both fail the same way.
+    if crate::store::ldouble::parse(&cur).is_none() {
         return not_float();
-    };
-    let new = cur + by;
-    if !new.is_finite() {
-        return Frame::error("ERR increment would produce NaN or Infinity");
     }
-    let text = Bytes::from(format_float_human(new));
+    let text = match add_long_double(&cur, &argv[2], super::data::NOT_FLOAT) {
+        Ok(t) => t,
+        Err(e) => return e,
+    };
     ctx.db.set_keep_ttl(key.clone(), Value::Str(text.clone()));
     *ctx.dirty += 1;
     let mut p = argv_of(&[b"SET"]);
@@ -670,7 +681,8 @@ mod tests {
         h.prop();
         assert_eq!(h.run(&["INCRBYFLOAT", "f", "10.5"]), b("10.5"));
         assert_eq!(h.run(&["INCRBYFLOAT", "f", "0.1"]), b("10.6"));
-        assert_eq!(h.run(&["INCRBYFLOAT", "f", "5.0e3"]), b("5010.6"));
+        // Redis 7.0.15 prints the long-double sum exactly so.
+        assert_eq!(h.run(&["INCRBYFLOAT", "f", "5.0e3"]), b("5010.60000000000000009"));
         assert_eq!(h.prop()[0], "SET f 10.5 KEEPTTL");
         assert_eq!(
             h.run(&["INCRBYFLOAT", "f", "x"]),
