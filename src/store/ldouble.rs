@@ -84,11 +84,10 @@ impl LongDouble {
         }
         let e = self.exp.min(other.exp);
         let signed = |v: &LongDouble| {
-            let m = BigInt::from_biguint(
+            BigInt::from_biguint(
                 if v.neg { Sign::Minus } else { Sign::Plus },
                 v.mant.clone() << (v.exp - e) as u64,
-            );
-            m
+            )
         };
         let sum = signed(self) + signed(other);
         let (sign, mag) = sum.into_parts();
