@@ -178,6 +178,81 @@ impl Db {
         }
     }
 
+    /// One-hash read for a reading command: applies expiry (deleting on a master, hiding on a
+    /// replica), counts the hit or miss, and returns the live entry with what expiry did.
+    pub fn read_live(
+        &mut self,
+        key: &[u8],
+        now_ms: u64,
+        delete: bool,
+    ) -> (Option<&Entry>, ExpiryCheck) {
+        match self.expire_index(key, now_ms, delete) {
+            (Some(i), ExpiryCheck::NotExpired) => {
+                self.stats.keyspace_hits += 1;
+                (
+                    self.map.get_index(i).map(|(_, s)| &s.entry),
+                    ExpiryCheck::NotExpired,
+                )
+            }
+            (_, c) => {
+                self.stats.keyspace_misses += 1;
+                (None, c)
+            }
+        }
+    }
+
+    /// One-hash access for a writing command: on a master (`delete`) an expired key is
+    /// reclaimed first; on a replica it still counts as present. Stamps the key's version.
+    pub fn write_live(
+        &mut self,
+        key: &[u8],
+        now_ms: u64,
+        delete: bool,
+    ) -> (Option<&mut Value>, ExpiryCheck) {
+        let (idx, check) = self.expire_index(key, now_ms, delete);
+        match idx {
+            Some(i) => {
+                let v = self.tick();
+                let value = self.map.get_index_mut(i).map(|(_, s)| {
+                    s.version = v;
+                    &mut s.entry.value
+                });
+                (value, ExpiryCheck::NotExpired)
+            }
+            None => (None, check),
+        }
+    }
+
+    /// Find `key`'s position and apply expiry: `(Some(i), NotExpired|Hidden)` when stored,
+    /// `(None, Deleted)` when just reclaimed, `(None, NotExpired)` when absent.
+    fn expire_index(
+        &mut self,
+        key: &[u8],
+        now_ms: u64,
+        delete: bool,
+    ) -> (Option<usize>, ExpiryCheck) {
+        let Some(i) = self.map.get_index_of(key) else {
+            return (None, ExpiryCheck::NotExpired);
+        };
+        let expired = self
+            .map
+            .get_index(i)
+            .and_then(|(_, s)| s.entry.expire_at_ms)
+            .is_some_and(|t| t <= now_ms);
+        if !expired {
+            return (Some(i), ExpiryCheck::NotExpired);
+        }
+        if !delete {
+            return (Some(i), ExpiryCheck::Hidden);
+        }
+        if let Some((k, _)) = self.map.swap_remove_index(i) {
+            self.expires.swap_remove(&k);
+        }
+        self.last_delete = self.tick();
+        self.stats.expired_keys += 1;
+        (None, ExpiryCheck::Deleted)
+    }
+
     /// The value under `key` for changing it in place; stamps the key's version, so call it
     /// only when about to change the value.
     pub fn value_mut(&mut self, key: &[u8]) -> Option<&mut Value> {
@@ -196,17 +271,10 @@ impl Db {
     /// Store `value` under `key` with the given expiry, replacing any previous value and TTL.
     pub fn set(&mut self, key: Bytes, value: Value, expire_at_ms: Option<u64>) {
         let version = self.tick();
-        match expire_at_ms {
-            Some(_) => {
-                self.expires.insert(key.clone());
-            }
-            None => {
-                if !self.expires.is_empty() {
-                    self.expires.swap_remove(&key);
-                }
-            }
+        if expire_at_ms.is_some() {
+            self.expires.insert(key.clone());
         }
-        self.map.insert(
+        let (idx, old) = self.map.insert_full(
             key,
             Slot {
                 entry: Entry {
@@ -216,6 +284,14 @@ impl Db {
                 version,
             },
         );
+        // Only a key that had a TTL can be in the expiry index: skip that hash otherwise.
+        if expire_at_ms.is_none()
+            && old.is_some_and(|o| o.entry.expire_at_ms.is_some())
+            && let Some((k, _)) = self.map.get_index(idx)
+        {
+            let k = k.clone();
+            self.expires.swap_remove(&k);
+        }
     }
 
     /// Store `value` under `key`, keeping the key's current expiry if it has one.

@@ -150,13 +150,15 @@ pub(crate) fn expire_if_needed(ctx: &mut ExecCtx<'_>, key: &Bytes) -> bool {
     }
 }
 
-/// Read a key as a reading command does: expiry applied, hit/miss counted.
+/// Read a key as a reading command does: expiry applied (a master's `DEL` propagated), hit
+/// or miss counted; one hash lookup.
 pub(crate) fn lookup_read<'a>(ctx: &'a mut ExecCtx<'_>, key: &Bytes) -> Option<&'a Value> {
-    if expire_if_needed(ctx, key) {
-        ctx.db.stats.keyspace_misses += 1;
-        return None;
+    let (entry, check) = ctx.db.read_live(key, ctx.now_ms, ctx.is_master);
+    if check == ExpiryCheck::Deleted {
+        ctx.propagate
+            .push(vec![Bytes::from_static(b"DEL"), key.clone()]);
     }
-    ctx.db.lookup_read(key).map(|e| &e.value)
+    entry.map(|e| &e.value)
 }
 
 /// Prepare a key for a write: on a master an expired key is reclaimed first (and its DEL
@@ -168,10 +170,15 @@ pub(crate) fn prepare_write(ctx: &mut ExecCtx<'_>, key: &Bytes) {
     }
 }
 
-/// The live value under `key` for a write, after [`prepare_write`]; stamps the key's version.
+/// The live value under `key` for a write (see [`prepare_write`]); stamps the key's version.
+/// One hash lookup.
 pub(crate) fn lookup_write<'a>(ctx: &'a mut ExecCtx<'_>, key: &Bytes) -> Option<&'a mut Value> {
-    prepare_write(ctx, key);
-    ctx.db.value_mut(key)
+    let (value, check) = ctx.db.write_live(key, ctx.now_ms, ctx.is_master);
+    if check == ExpiryCheck::Deleted {
+        ctx.propagate
+            .push(vec![Bytes::from_static(b"DEL"), key.clone()]);
+    }
+    value
 }
 
 /// Delete the key if its aggregate value became empty (Redis never keeps empty aggregates).

@@ -139,7 +139,7 @@ pub fn set(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
         None
     };
     prepare_write(ctx, key);
-    let found = ctx.db.contains(key);
+    let found = (f.nx || f.xx) && ctx.db.contains(key);
     if (f.nx && found) || (f.xx && !found) {
         return old.unwrap_or(Frame::Null);
     }
@@ -682,7 +682,10 @@ mod tests {
         assert_eq!(h.run(&["INCRBYFLOAT", "f", "10.5"]), b("10.5"));
         assert_eq!(h.run(&["INCRBYFLOAT", "f", "0.1"]), b("10.6"));
         // Redis 7.0.15 prints the long-double sum exactly so.
-        assert_eq!(h.run(&["INCRBYFLOAT", "f", "5.0e3"]), b("5010.60000000000000009"));
+        assert_eq!(
+            h.run(&["INCRBYFLOAT", "f", "5.0e3"]),
+            b("5010.60000000000000009")
+        );
         assert_eq!(h.prop()[0], "SET f 10.5 KEEPTTL");
         assert_eq!(
             h.run(&["INCRBYFLOAT", "f", "x"]),
