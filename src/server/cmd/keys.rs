@@ -673,6 +673,77 @@ mod tests {
         assert_eq!(h.run(&["FLUSHDB", "LAZY"]), err("ERR syntax error"));
     }
 
+    /// Guards the SCAN command's guarantee end to end: every key present for the whole scan
+    /// is returned, while other keys are deleted, expired and created between calls.
+    #[test]
+    fn scan_command_returns_every_stable_key_under_churn() {
+        let mut h = H::new();
+        for n in 0..500 {
+            h.run(&["SET", &format!("stable:{n}"), "x"]);
+            h.run(&[
+                "SET",
+                &format!("churn:{n}"),
+                "x",
+                "PX",
+                &format!("{}", 1 + n % 50),
+            ]);
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut cursor = "0".to_string();
+        for step in 0..10_000 {
+            let r = h.run(&["SCAN", &cursor, "COUNT", "7"]);
+            let super::Frame::Array(parts) = r else {
+                panic!()
+            };
+            let super::Frame::Bulk(c) = &parts[0] else {
+                panic!()
+            };
+            let super::Frame::Array(ks) = &parts[1] else {
+                panic!()
+            };
+            for k in ks {
+                if let super::Frame::Bulk(k) = k {
+                    seen.insert(k.clone());
+                }
+            }
+            // Time passes (churn keys expire and get reclaimed by SCAN itself), some churn
+            // keys are deleted, new keys arrive.
+            h.now_ms += 1;
+            h.run(&["DEL", &format!("churn:{}", (step * 7) % 500)]);
+            h.run(&["SET", &format!("new:{step}"), "y"]);
+            cursor = String::from_utf8(c.to_vec()).unwrap();
+            if cursor == "0" {
+                break;
+            }
+        }
+        assert_eq!(cursor, "0", "the scan completes");
+        for n in 0..500 {
+            let k = format!("stable:{n}");
+            assert!(seen.contains(k.as_bytes()), "missed {k}");
+        }
+    }
+
+    #[test]
+    fn versions_change_on_writes_not_reads() {
+        let mut h = H::new();
+        let v0 = h.db.version(b"k");
+        h.run(&["SET", "k", "1"]);
+        let v1 = h.db.version(b"k");
+        assert_ne!(v0, v1);
+        h.run(&["GET", "k"]);
+        h.run(&["EXISTS", "k"]);
+        assert_eq!(h.db.version(b"k"), v1, "reads leave the version alone");
+        h.run(&["INCR", "k"]);
+        let v2 = h.db.version(b"k");
+        assert_ne!(v1, v2);
+        h.run(&["EXPIRE", "k", "1"]);
+        let v3 = h.db.version(b"k");
+        assert_ne!(v2, v3);
+        h.now_ms += 1000;
+        h.run(&["GET", "k"]);
+        assert_ne!(h.db.version(b"k"), v3, "expiry changes the version");
+    }
+
     #[test]
     fn rename_copy_object() {
         let mut h = H::new();
