@@ -230,27 +230,29 @@ pub fn lrem(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
             } else {
                 count.unsigned_abs() as usize
             };
+            // One pass that keeps what survives: O(n) however many elements go.
             let mut removed = 0usize;
+            let old = std::mem::take(l);
+            let mut kept: Vec<Bytes> = Vec::with_capacity(old.len());
             if count >= 0 {
-                let mut i = 0;
-                while i < l.len() && removed < limit {
-                    if l[i] == *elem {
-                        l.remove(i);
+                for x in old {
+                    if removed < limit && x == *elem {
                         removed += 1;
                     } else {
-                        i += 1;
+                        kept.push(x);
                     }
                 }
             } else {
-                let mut i = l.len();
-                while i > 0 && removed < limit {
-                    i -= 1;
-                    if l[i] == *elem {
-                        l.remove(i);
+                for x in old.into_iter().rev() {
+                    if removed < limit && x == *elem {
                         removed += 1;
+                    } else {
+                        kept.push(x);
                     }
                 }
+                kept.reverse();
             }
+            *l = kept.into();
             removed
         }
         Some(_) => return wrongtype(),

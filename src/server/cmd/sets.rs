@@ -127,8 +127,19 @@ pub fn spop(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
             if want >= s.len() && count.is_some() {
                 (s.drain().collect::<Vec<_>>(), true)
             } else {
-                let members: Vec<Bytes> = s.iter().cloned().collect();
-                let chosen = sample_distinct(members, want);
+                // Sample references, clone only the chosen (a SPOP must not copy the set).
+                let chosen: Vec<Bytes> = if want == 1 {
+                    s.iter()
+                        .nth(random_index(s.len()))
+                        .cloned()
+                        .into_iter()
+                        .collect()
+                } else {
+                    sample_distinct(s.iter().collect::<Vec<_>>(), want)
+                        .into_iter()
+                        .cloned()
+                        .collect()
+                };
                 for m in &chosen {
                     s.remove(m);
                 }
