@@ -61,11 +61,11 @@ fn hset_generic(ctx: &mut ExecCtx<'_>, argv: &[Bytes], name: &str) -> Frame {
     }
 }
 
-/// HSET key field value [field value …]
+/// `HSET key field value [field value …]`
 pub fn hset(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     hset_generic(ctx, argv, "hset")
 }
-/// HMSET key field value [field value …]
+/// `HMSET key field value [field value …]`
 pub fn hmset(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     hset_generic(ctx, argv, "hmset")
 }
@@ -102,7 +102,7 @@ pub fn hget(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     }
 }
 
-/// HMGET key field [field …]
+/// `HMGET key field [field …]`
 pub fn hmget(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     match read(ctx, &argv[1]) {
         Ok(h) => Frame::Array(
@@ -118,7 +118,7 @@ pub fn hmget(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     }
 }
 
-/// HDEL key field [field …]
+/// `HDEL key field [field …]`
 pub fn hdel(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     let key = &argv[1];
     let n = match lookup_write(ctx, key) {
@@ -259,7 +259,7 @@ pub fn hincrbyfloat(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     Frame::Bulk(text)
 }
 
-/// HRANDFIELD key [count [WITHVALUES]]
+/// `HRANDFIELD key [count [WITHVALUES]]`
 pub fn hrandfield(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     if argv.len() == 2 {
         return match read(ctx, &argv[1]) {
@@ -307,7 +307,7 @@ pub fn hrandfield(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     Frame::Array(out)
 }
 
-/// HSCAN key cursor [MATCH p] [COUNT n]: like Redis on small hashes, one call returns every
+/// `HSCAN key cursor [MATCH p] [COUNT n]`: like Redis on small hashes, one call returns every
 /// field (cursor 0), which trivially keeps the SCAN guarantee (std's map has no stable cursor).
 pub fn hscan(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     if let Err(e) = parse_cursor(&argv[2]) {

@@ -14,7 +14,7 @@ use crate::store::Value;
 use crate::store::glob::glob_match;
 use bytes::Bytes;
 
-/// DEL key [key …]
+/// `DEL key [key …]`
 pub fn del(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     let mut n = 0;
     for key in &argv[1..] {
@@ -30,12 +30,12 @@ pub fn del(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     Frame::Integer(n)
 }
 
-/// UNLINK key [key …]: DEL (we free synchronously; values are dropped off the hot map).
+/// `UNLINK key [key …]`: DEL (we free synchronously; values are dropped off the hot map).
 pub fn unlink(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     del(ctx, argv)
 }
 
-/// EXISTS key [key …]: counts repeats, as Redis does.
+/// `EXISTS key [key …]`: counts repeats, as Redis does.
 pub fn exists(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     let mut n = 0;
     for key in &argv[1..] {
@@ -46,7 +46,7 @@ pub fn exists(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     Frame::Integer(n)
 }
 
-/// TOUCH key [key …]: counts existing keys.
+/// `TOUCH key [key …]`: counts existing keys.
 pub fn touch(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     exists(ctx, argv)
 }
@@ -136,19 +136,19 @@ fn expire_generic(ctx: &mut ExecCtx<'_>, argv: &[Bytes], absolute: bool, unit: U
     Frame::Integer(1)
 }
 
-/// EXPIRE key seconds [NX|XX|GT|LT]
+/// `EXPIRE key seconds [NX|XX|GT|LT]`
 pub fn expire(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     expire_generic(ctx, argv, false, Unit::Seconds)
 }
-/// PEXPIRE key ms [NX|XX|GT|LT]
+/// `PEXPIRE key ms [NX|XX|GT|LT]`
 pub fn pexpire(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     expire_generic(ctx, argv, false, Unit::Millis)
 }
-/// EXPIREAT key unix-seconds [NX|XX|GT|LT]
+/// `EXPIREAT key unix-seconds [NX|XX|GT|LT]`
 pub fn expireat(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     expire_generic(ctx, argv, true, Unit::Seconds)
 }
-/// PEXPIREAT key unix-ms [NX|XX|GT|LT]
+/// `PEXPIREAT key unix-ms [NX|XX|GT|LT]`
 pub fn pexpireat(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     expire_generic(ctx, argv, true, Unit::Millis)
 }
@@ -370,16 +370,16 @@ fn flush(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     Frame::ok()
 }
 
-/// FLUSHDB [ASYNC|SYNC]: always propagated, as Redis forces it.
+/// `FLUSHDB [ASYNC|SYNC]`: always propagated, as Redis forces it.
 pub fn flushdb(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     flush(ctx, argv)
 }
-/// FLUSHALL [ASYNC|SYNC] (one database: the same as FLUSHDB).
+/// `FLUSHALL [ASYNC|SYNC]` (one database: the same as FLUSHDB).
 pub fn flushall(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     flush(ctx, argv)
 }
 
-/// COPY source destination [DB 0] [REPLACE]
+/// `COPY source destination [DB 0] [REPLACE]`
 pub fn copy(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     let (src, dst) = (&argv[1], &argv[2]);
     let mut replace = false;

@@ -55,19 +55,19 @@ fn push_generic(ctx: &mut ExecCtx<'_>, argv: &[Bytes], left: bool, only_existing
     Frame::Integer(len as i64)
 }
 
-/// LPUSH key element [element …]
+/// `LPUSH key element [element …]`
 pub fn lpush(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     push_generic(ctx, argv, true, false)
 }
-/// RPUSH key element [element …]
+/// `RPUSH key element [element …]`
 pub fn rpush(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     push_generic(ctx, argv, false, false)
 }
-/// LPUSHX key element [element …]
+/// `LPUSHX key element [element …]`
 pub fn lpushx(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     push_generic(ctx, argv, true, true)
 }
-/// RPUSHX key element [element …]
+/// `RPUSHX key element [element …]`
 pub fn rpushx(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     push_generic(ctx, argv, false, true)
 }
@@ -112,11 +112,11 @@ fn pop_generic(ctx: &mut ExecCtx<'_>, argv: &[Bytes], left: bool) -> Frame {
     }
 }
 
-/// LPOP key [count]
+/// `LPOP key [count]`
 pub fn lpop(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     pop_generic(ctx, argv, true)
 }
-/// RPOP key [count]
+/// `RPOP key [count]`
 pub fn rpop(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     pop_generic(ctx, argv, false)
 }
@@ -319,7 +319,7 @@ pub fn linsert(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     Frame::Integer(len as i64)
 }
 
-/// LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]
+/// `LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]`
 pub fn lpos(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     let mut rank: i64 = 1;
     let mut count: Option<usize> = None;

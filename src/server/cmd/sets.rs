@@ -27,7 +27,7 @@ fn set_reply(members: impl IntoIterator<Item = Bytes>) -> Frame {
     Frame::Set(members.into_iter().map(Frame::Bulk).collect())
 }
 
-/// SADD key member [member …]
+/// `SADD key member [member …]`
 pub fn sadd(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     let key = &argv[1];
     let added = match lookup_write(ctx, key) {
@@ -47,7 +47,7 @@ pub fn sadd(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     Frame::Integer(added as i64)
 }
 
-/// SREM key member [member …]
+/// `SREM key member [member …]`
 pub fn srem(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     let key = &argv[1];
     let removed = match lookup_write(ctx, key) {
@@ -79,7 +79,7 @@ pub fn sismember(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     }
 }
 
-/// SMISMEMBER key member [member …]
+/// `SMISMEMBER key member [member …]`
 pub fn smismember(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     match read(ctx, &argv[1]) {
         Ok(s) => Frame::Array(
@@ -100,7 +100,7 @@ pub fn scard(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     }
 }
 
-/// SPOP key [count]
+/// `SPOP key [count]`
 pub fn spop(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     if argv.len() > 3 {
         return syntax();
@@ -166,7 +166,7 @@ pub fn spop(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     }
 }
 
-/// SRANDMEMBER key [count]
+/// `SRANDMEMBER key [count]`
 pub fn srandmember(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     if argv.len() > 3 {
         return syntax();
@@ -312,32 +312,32 @@ fn algebra_store(ctx: &mut ExecCtx<'_>, argv: &[Bytes], op: Op) -> Frame {
     Frame::Integer(n as i64)
 }
 
-/// SINTER key [key …]
+/// `SINTER key [key …]`
 pub fn sinter(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     algebra(ctx, argv, Op::Inter)
 }
-/// SUNION key [key …]
+/// `SUNION key [key …]`
 pub fn sunion(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     algebra(ctx, argv, Op::Union)
 }
-/// SDIFF key [key …]
+/// `SDIFF key [key …]`
 pub fn sdiff(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     algebra(ctx, argv, Op::Diff)
 }
-/// SINTERSTORE destination key [key …]
+/// `SINTERSTORE destination key [key …]`
 pub fn sinterstore(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     algebra_store(ctx, argv, Op::Inter)
 }
-/// SUNIONSTORE destination key [key …]
+/// `SUNIONSTORE destination key [key …]`
 pub fn sunionstore(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     algebra_store(ctx, argv, Op::Union)
 }
-/// SDIFFSTORE destination key [key …]
+/// `SDIFFSTORE destination key [key …]`
 pub fn sdiffstore(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     algebra_store(ctx, argv, Op::Diff)
 }
 
-/// SINTERCARD numkeys key [key …] [LIMIT limit]
+/// `SINTERCARD numkeys key [key …] [LIMIT limit]`
 pub fn sintercard(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     let numkeys = match parse_i64(&argv[1]) {
         Some(n) if n >= 1 => n as usize,
@@ -373,7 +373,7 @@ pub fn sintercard(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     }
 }
 
-/// SSCAN key cursor [MATCH p] [COUNT n]: one call returns every member (cursor 0), as Redis
+/// `SSCAN key cursor [MATCH p] [COUNT n]`: one call returns every member (cursor 0), as Redis
 /// does for small sets; std's set offers no stable cursor.
 pub fn sscan(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     if let Err(e) = parse_cursor(&argv[2]) {

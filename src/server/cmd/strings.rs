@@ -115,7 +115,7 @@ fn expire_ms(ctx: &ExecCtx<'_>, raw: &[u8], ttl: Ttl, cmd: &str) -> Result<u64, 
     Ok(ms as u64)
 }
 
-/// SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ts|KEEPTTL]
+/// `SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ts|KEEPTTL]`
 pub fn set(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     let f = match parse_set_flags(argv, 3, true) {
         Ok(f) => f,
@@ -246,7 +246,7 @@ pub fn getdel(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     Frame::Bulk(old)
 }
 
-/// GETEX key [EX s|PX ms|EXAT ts|PXAT ts|PERSIST]
+/// `GETEX key [EX s|PX ms|EXAT ts|PXAT ts|PERSIST]`
 pub fn getex(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     let f = match parse_set_flags(argv, 2, false) {
         Ok(f) => f,
@@ -289,7 +289,7 @@ pub fn getex(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     Frame::Bulk(val)
 }
 
-/// MGET key [key …]: a non-string reads as nil.
+/// `MGET key [key …]`: a non-string reads as nil.
 pub fn mget(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     let out = argv[1..]
         .iter()
@@ -323,11 +323,11 @@ fn mset_generic(ctx: &mut ExecCtx<'_>, argv: &[Bytes], nx: bool) -> Frame {
     if nx { Frame::Integer(1) } else { Frame::ok() }
 }
 
-/// MSET key value [key value …]
+/// `MSET key value [key value …]`
 pub fn mset(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     mset_generic(ctx, argv, false)
 }
-/// MSETNX key value [key value …]
+/// `MSETNX key value [key value …]`
 pub fn msetnx(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     mset_generic(ctx, argv, true)
 }

@@ -125,7 +125,7 @@ fn zadd_generic(ctx: &mut ExecCtx<'_>, argv: &[Bytes], f: AddFlags, first: usize
     }
 }
 
-/// ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member …]
+/// `ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member …]`
 pub fn zadd(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     let mut f = AddFlags::default();
     let mut i = 2;
@@ -160,7 +160,7 @@ pub fn zincrby(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     zadd_generic(ctx, argv, f, 2)
 }
 
-/// ZREM key member [member …]
+/// `ZREM key member [member …]`
 pub fn zrem(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     let key = &argv[1];
     let n = match lookup_write(ctx, key) {
@@ -186,7 +186,7 @@ pub fn zscore(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     }
 }
 
-/// ZMSCORE key member [member …]
+/// `ZMSCORE key member [member …]`
 pub fn zmscore(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     match read(ctx, &argv[1]) {
         Ok(z) => Frame::Array(
@@ -459,27 +459,27 @@ fn zrange_generic(
     Frame::Array(out)
 }
 
-/// ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count] [WITHSCORES]
+/// `ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count] [WITHSCORES]`
 pub fn zrange(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     zrange_generic(ctx, argv, RangeType::Auto, None)
 }
-/// ZREVRANGE key start stop [WITHSCORES]
+/// `ZREVRANGE key start stop [WITHSCORES]`
 pub fn zrevrange(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     zrange_generic(ctx, argv, RangeType::Rank, Some(true))
 }
-/// ZRANGEBYSCORE key min max [WITHSCORES] [LIMIT offset count]
+/// `ZRANGEBYSCORE key min max [WITHSCORES] [LIMIT offset count]`
 pub fn zrangebyscore(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     zrange_generic(ctx, argv, RangeType::Score, Some(false))
 }
-/// ZREVRANGEBYSCORE key max min [WITHSCORES] [LIMIT offset count]
+/// `ZREVRANGEBYSCORE key max min [WITHSCORES] [LIMIT offset count]`
 pub fn zrevrangebyscore(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     zrange_generic(ctx, argv, RangeType::Score, Some(true))
 }
-/// ZRANGEBYLEX key min max [LIMIT offset count]
+/// `ZRANGEBYLEX key min max [LIMIT offset count]`
 pub fn zrangebylex(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     zrange_generic(ctx, argv, RangeType::Lex, Some(false))
 }
-/// ZREVRANGEBYLEX key max min [LIMIT offset count]
+/// `ZREVRANGEBYLEX key max min [LIMIT offset count]`
 pub fn zrevrangebylex(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     zrange_generic(ctx, argv, RangeType::Lex, Some(true))
 }
@@ -543,11 +543,11 @@ fn pop_generic(ctx: &mut ExecCtx<'_>, argv: &[Bytes], max: bool) -> Frame {
     Frame::Array(out)
 }
 
-/// ZPOPMIN key [count]
+/// `ZPOPMIN key [count]`
 pub fn zpopmin(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     pop_generic(ctx, argv, false)
 }
-/// ZPOPMAX key [count]
+/// `ZPOPMAX key [count]`
 pub fn zpopmax(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     pop_generic(ctx, argv, true)
 }
@@ -623,7 +623,7 @@ pub fn zremrangebyscore(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     remove_members(ctx, argv, victims)
 }
 
-/// ZSCAN key cursor [MATCH p] [COUNT n]: one call returns every member and its score as a
+/// `ZSCAN key cursor [MATCH p] [COUNT n]`: one call returns every member and its score as a
 /// string (cursor 0), as Redis does for listpack-encoded sorted sets.
 pub fn zscan(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     if let Err(e) = parse_cursor(&argv[2]) {
