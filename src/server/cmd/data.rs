@@ -6,6 +6,17 @@
 //! owns [`DATA_COMMANDS`], which the server's dispatcher reads for arity, flags, key positions
 //! and the handler. Every handler is wrapped so it re-checks its own arity before running:
 //! handlers then index `argv` only within that arity and no input can make them panic.
+//!
+//! # Where we knowingly differ from Redis 7.0
+//! - One database: `COPY … DB n` accepts only 0, FLUSHALL empties the one keyspace.
+//! - Replies whose RESP3 shape is a list of pairs (ZRANGE/ZPOPMIN WITHSCORES, HRANDFIELD
+//!   WITHVALUES) are built in their flat RESP2 shape: [`ExecCtx`] does not carry the protocol.
+//! - HSCAN/SSCAN/ZSCAN return the whole collection in one call with cursor 0 (what Redis does
+//!   for small, listpack-encoded collections); std's maps have no stable cursor.
+//! - OBJECT ENCODING is derived from the value's shape (Redis 7.0's thresholds), not from its
+//!   history: a short string built by APPEND reports `embstr` where Redis says `raw`.
+//! - A write command that fails (WRONGTYPE after lookup, a non-numeric INCR) or changes nothing
+//!   may still bump the key's WATCH version: EXEC then aborts where Redis would not.
 
 use super::flags::{DENYOOM, FAST, READONLY, WRITE};
 use super::{CommandSpec, ExecCtx, Handler, hashes, keys, lists, sets, strings, zsets};
