@@ -791,3 +791,67 @@ fn split_args(s: &str) -> Vec<String> {
     }
     out
 }
+
+/// Every spec's arity, flags and legacy key positions equal what redis-server's COMMAND INFO
+/// reports, so COMMAND INFO, ACL key checks and the dispatcher's arity check agree with Redis.
+#[test]
+fn command_table_matches_redis_command_info() {
+    use rkv::server::cmd::data::DATA_COMMANDS;
+    use rkv::server::cmd::flags::{DENYOOM, FAST, READONLY, WRITE};
+    let server = common::redis_server(&[]);
+    let mut con = server.client();
+    let mut diffs = Vec::new();
+    for spec in DATA_COMMANDS {
+        let info: redis::Value = redis::cmd("COMMAND")
+            .arg("INFO")
+            .arg(spec.name)
+            .query(&mut con)
+            .unwrap();
+        let R::Arr(outer) = from_value(info) else {
+            panic!("COMMAND INFO reply")
+        };
+        let Some(R::Arr(fields)) = outer.into_iter().next() else {
+            diffs.push(format!("{}: unknown to redis-server", spec.name));
+            continue;
+        };
+        let int = |i: usize| match &fields[i] {
+            R::Int(n) => *n,
+            other => panic!("{}: field {i} is {other:?}", spec.name),
+        };
+        let R::Arr(flag_list) = &fields[2] else {
+            panic!("flags")
+        };
+        let has = |f: &str| {
+            flag_list
+                .iter()
+                .any(|x| matches!(x, R::Simple(s) if s == f))
+        };
+        let theirs = (
+            int(1),
+            has("write"),
+            has("readonly"),
+            has("denyoom"),
+            has("fast"),
+            int(3),
+            int(4),
+            int(5),
+        );
+        let ours = (
+            i64::from(spec.arity),
+            spec.flags & WRITE != 0,
+            spec.flags & READONLY != 0,
+            spec.flags & DENYOOM != 0,
+            spec.flags & FAST != 0,
+            i64::from(spec.first_key),
+            i64::from(spec.last_key),
+            i64::from(spec.step),
+        );
+        if ours != theirs {
+            diffs.push(format!(
+                "{}: ours (arity, write, readonly, denyoom, fast, first, last, step) = {ours:?}, redis = {theirs:?}",
+                spec.name
+            ));
+        }
+    }
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
