@@ -852,6 +852,28 @@ fn command_table_matches_redis_command_info() {
                 spec.name
             ));
         }
+        // COMMAND DOCS name -> [name, [field, value, …]] on RESP2; compare "group".
+        let docs: redis::Value = redis::cmd("COMMAND")
+            .arg("DOCS")
+            .arg(spec.name)
+            .query(&mut con)
+            .unwrap();
+        let R::Arr(d) = from_value(docs) else {
+            panic!("COMMAND DOCS reply")
+        };
+        let group = match d.get(1) {
+            Some(R::Arr(kv)) => kv
+                .chunks(2)
+                .find(|p| p[0] == R::Bulk(b"group".to_vec()))
+                .map(|p| p[1].clone()),
+            _ => None,
+        };
+        if group != Some(R::Bulk(spec.group.as_bytes().to_vec())) {
+            diffs.push(format!(
+                "{}: group {} vs redis {group:?}",
+                spec.name, spec.group
+            ));
+        }
     }
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }

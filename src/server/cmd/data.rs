@@ -409,16 +409,16 @@ pub static DATA_COMMANDS: &[CommandSpec] = &[
     spec!("sintercard", -3, R, 0, 0, 0, "set", sets::sintercard),
     spec!("sscan", -3, R, 1, 1, 1, "set", sets::sscan),
     // sorted sets
-    spec!("zadd", -4, WDF, 1, 1, 1, "sorted_set", zsets::zadd),
-    spec!("zrem", -3, WF, 1, 1, 1, "sorted_set", zsets::zrem),
-    spec!("zscore", 3, RF, 1, 1, 1, "sorted_set", zsets::zscore),
-    spec!("zmscore", -3, RF, 1, 1, 1, "sorted_set", zsets::zmscore),
-    spec!("zcard", 2, RF, 1, 1, 1, "sorted_set", zsets::zcard),
-    spec!("zincrby", 4, WDF, 1, 1, 1, "sorted_set", zsets::zincrby),
-    spec!("zrank", 3, RF, 1, 1, 1, "sorted_set", zsets::zrank),
-    spec!("zrevrank", 3, RF, 1, 1, 1, "sorted_set", zsets::zrevrank),
-    spec!("zrange", -4, R, 1, 1, 1, "sorted_set", zsets::zrange),
-    spec!("zrevrange", -4, R, 1, 1, 1, "sorted_set", zsets::zrevrange),
+    spec!("zadd", -4, WDF, 1, 1, 1, "sorted-set", zsets::zadd),
+    spec!("zrem", -3, WF, 1, 1, 1, "sorted-set", zsets::zrem),
+    spec!("zscore", 3, RF, 1, 1, 1, "sorted-set", zsets::zscore),
+    spec!("zmscore", -3, RF, 1, 1, 1, "sorted-set", zsets::zmscore),
+    spec!("zcard", 2, RF, 1, 1, 1, "sorted-set", zsets::zcard),
+    spec!("zincrby", 4, WDF, 1, 1, 1, "sorted-set", zsets::zincrby),
+    spec!("zrank", 3, RF, 1, 1, 1, "sorted-set", zsets::zrank),
+    spec!("zrevrank", 3, RF, 1, 1, 1, "sorted-set", zsets::zrevrank),
+    spec!("zrange", -4, R, 1, 1, 1, "sorted-set", zsets::zrange),
+    spec!("zrevrange", -4, R, 1, 1, 1, "sorted-set", zsets::zrevrange),
     spec!(
         "zrangebyscore",
         -4,
@@ -426,7 +426,7 @@ pub static DATA_COMMANDS: &[CommandSpec] = &[
         1,
         1,
         1,
-        "sorted_set",
+        "sorted-set",
         zsets::zrangebyscore
     ),
     spec!(
@@ -436,7 +436,7 @@ pub static DATA_COMMANDS: &[CommandSpec] = &[
         1,
         1,
         1,
-        "sorted_set",
+        "sorted-set",
         zsets::zrevrangebyscore
     ),
     spec!(
@@ -446,7 +446,7 @@ pub static DATA_COMMANDS: &[CommandSpec] = &[
         1,
         1,
         1,
-        "sorted_set",
+        "sorted-set",
         zsets::zrangebylex
     ),
     spec!(
@@ -456,13 +456,13 @@ pub static DATA_COMMANDS: &[CommandSpec] = &[
         1,
         1,
         1,
-        "sorted_set",
+        "sorted-set",
         zsets::zrevrangebylex
     ),
-    spec!("zcount", 4, RF, 1, 1, 1, "sorted_set", zsets::zcount),
-    spec!("zlexcount", 4, RF, 1, 1, 1, "sorted_set", zsets::zlexcount),
-    spec!("zpopmin", -2, WF, 1, 1, 1, "sorted_set", zsets::zpopmin),
-    spec!("zpopmax", -2, WF, 1, 1, 1, "sorted_set", zsets::zpopmax),
+    spec!("zcount", 4, RF, 1, 1, 1, "sorted-set", zsets::zcount),
+    spec!("zlexcount", 4, RF, 1, 1, 1, "sorted-set", zsets::zlexcount),
+    spec!("zpopmin", -2, WF, 1, 1, 1, "sorted-set", zsets::zpopmin),
+    spec!("zpopmax", -2, WF, 1, 1, 1, "sorted-set", zsets::zpopmax),
     spec!(
         "zremrangebyrank",
         4,
@@ -470,7 +470,7 @@ pub static DATA_COMMANDS: &[CommandSpec] = &[
         1,
         1,
         1,
-        "sorted_set",
+        "sorted-set",
         zsets::zremrangebyrank
     ),
     spec!(
@@ -480,10 +480,10 @@ pub static DATA_COMMANDS: &[CommandSpec] = &[
         1,
         1,
         1,
-        "sorted_set",
+        "sorted-set",
         zsets::zremrangebyscore
     ),
-    spec!("zscan", -3, R, 1, 1, 1, "sorted_set", zsets::zscan),
+    spec!("zscan", -3, R, 1, 1, 1, "sorted-set", zsets::zscan),
 ];
 
 /// The spec of a data command by name, any case. A hash lookup over a table built once: the
