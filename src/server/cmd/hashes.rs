@@ -290,6 +290,9 @@ pub fn hrandfield(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
         Err(e) => return e,
     };
     let pairs: Vec<(&Bytes, &Bytes)> = h.iter().collect();
+    if pairs.is_empty() {
+        return Frame::Array(vec![]);
+    }
     let chosen: Vec<(&Bytes, &Bytes)> = if count >= 0 {
         sample_distinct(pairs, count as usize)
     } else {

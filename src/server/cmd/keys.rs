@@ -163,7 +163,7 @@ fn ttl_generic(ctx: &mut ExecCtx<'_>, argv: &[Bytes], ms: bool, absolute: bool) 
     };
     let at = at as i64;
     let t = if absolute { at } else { at - ctx.now_ms as i64 }.max(0);
-    Frame::Integer(if ms { t } else { (t + 500) / 1000 })
+    Frame::Integer(if ms { t } else { t.saturating_add(500) / 1000 })
 }
 
 /// TTL key
@@ -742,6 +742,29 @@ mod tests {
         h.now_ms += 1000;
         h.run(&["GET", "k"]);
         assert_ne!(h.db.version(b"k"), v3, "expiry changes the version");
+    }
+
+    #[test]
+    fn extreme_expire_times_do_not_overflow() {
+        let mut h = H::new();
+        h.run(&["SET", "k", "v"]);
+        assert_eq!(h.run(&["PEXPIREAT", "k", "9223372036854775807"]), i(1));
+        let left = i64::MAX - h.now_ms as i64;
+        assert_eq!(h.run(&["TTL", "k"]), i((left + 500) / 1000));
+        assert_eq!(h.run(&["EXPIRETIME", "k"]), i(9_223_372_036_854_775));
+        assert_eq!(h.run(&["PEXPIRETIME", "k"]), i(i64::MAX));
+    }
+
+    /// Aggregates loaded empty (e.g. from a foreign snapshot) must not make random reads panic.
+    #[test]
+    fn random_reads_on_empty_loaded_aggregates() {
+        let mut h = H::new();
+        h.db.insert_entry("h".into(), super::Value::Hash(Default::default()), None);
+        h.db.insert_entry("s".into(), super::Value::Set(Default::default()), None);
+        assert_eq!(h.run(&["HRANDFIELD", "h", "-3"]), arr(&[]));
+        assert_eq!(h.run(&["SRANDMEMBER", "s", "-3"]), arr(&[]));
+        assert_eq!(h.run(&["SPOP", "s"]), super::Frame::Null);
+        assert_eq!(h.run(&["HRANDFIELD", "h"]), super::Frame::Null);
     }
 
     #[test]

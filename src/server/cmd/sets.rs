@@ -193,6 +193,9 @@ pub fn srandmember(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
         Err(e) => return e,
     };
     let members: Vec<&Bytes> = s.iter().collect();
+    if members.is_empty() {
+        return Frame::Array(vec![]);
+    }
     let chosen: Vec<&Bytes> = if count >= 0 {
         sample_distinct(members, count as usize)
     } else {
