@@ -489,8 +489,8 @@ pub static DATA_COMMANDS: &[CommandSpec] = &[
 /// The spec of a data command by name, any case. A hash lookup over a table built once: the
 /// dispatcher calls this for every command, so it must not scan the table.
 pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
-    static INDEX: std::sync::OnceLock<HashMap<&'static [u8], &'static CommandSpec>> =
-        std::sync::OnceLock::new();
+    type Index = HashMap<&'static [u8], &'static CommandSpec, foldhash::fast::RandomState>;
+    static INDEX: std::sync::OnceLock<Index> = std::sync::OnceLock::new();
     let index = INDEX.get_or_init(|| {
         DATA_COMMANDS
             .iter()
