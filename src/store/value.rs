@@ -128,6 +128,44 @@ impl ZSet {
         Some(self.order.range(..(Score(s), m)).count())
     }
 
+    /// Members whose score lies within the bounds, in ascending order (reverse it for
+    /// descending). Uses the ordered index, so the cost is O(log N + M).
+    pub fn range_by_score(
+        &self,
+        min: std::ops::Bound<f64>,
+        max: std::ops::Bound<f64>,
+    ) -> impl DoubleEndedIterator<Item = (&Bytes, f64)> {
+        use std::ops::Bound::{Excluded, Included, Unbounded};
+        let empty = Bytes::new();
+        // Lower bound: the smallest (score, member) pair that qualifies.
+        let lower: Option<std::ops::Bound<(Score, Bytes)>> = match min {
+            Unbounded => Some(Unbounded),
+            Included(m) => Some(Included((Score(m), empty.clone()))),
+            Excluded(m) if m == f64::INFINITY => None,
+            Excluded(m) => Some(Included((Score(m.next_up()), empty.clone()))),
+        };
+        // Upper bound: (max, "") excluded removes every member scored max, so an inclusive
+        // max uses the next representable score.
+        let upper: Option<std::ops::Bound<(Score, Bytes)>> = match max {
+            Unbounded => Some(Unbounded),
+            Included(m) if m == f64::INFINITY => Some(Unbounded),
+            Included(m) => Some(Excluded((Score(m.next_up()), empty.clone()))),
+            Excluded(m) if m == f64::NEG_INFINITY => None,
+            Excluded(m) => Some(Excluded((Score(m), empty))),
+        };
+        let range = match (lower, upper) {
+            (Some(lo), Some(hi)) => {
+                let valid = match (&lo, &hi) {
+                    (Included(a) | Excluded(a), Included(b) | Excluded(b)) => a < b,
+                    _ => true,
+                };
+                valid.then(|| self.order.range((lo, hi)))
+            }
+            _ => None,
+        };
+        range.into_iter().flatten().map(|(s, m)| (m, s.0))
+    }
+
     /// Remove and return the lowest-ranked member.
     pub fn pop_min(&mut self) -> Option<(Bytes, f64)> {
         let (s, m) = self.order.pop_first()?;

@@ -9,6 +9,12 @@
 //! by the connection layer.
 
 pub mod data;
+pub mod hashes;
+pub mod keys;
+pub mod lists;
+pub mod sets;
+pub mod strings;
+pub mod zsets;
 
 use crate::resp::Frame;
 use crate::store::Db;
