@@ -892,8 +892,11 @@ pub fn read_rdb_buffered<R: BufRead>(r: &mut R) -> Result<(Db, RdbAux, u64), Rdb
             OP_EOF => break,
             OP_SELECTDB => dbid = src.len()?,
             OP_RESIZEDB => {
+                let keys = src.len()?;
                 src.len()?;
-                src.len()?;
+                // A hint from the file: cap it so a hostile header cannot make us reserve
+                // memory for keys that are not there.
+                db.reserve(usize::try_from(keys.min(1 << 24)).unwrap_or(0));
             }
             OP_AUX => {
                 let k = src.string()?;

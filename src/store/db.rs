@@ -131,6 +131,12 @@ impl Db {
         (r % n.max(1) as u64) as usize
     }
 
+    /// Make room for `additional` more keys (a snapshot's RESIZEDB hint), so loading a large
+    /// snapshot does not rehash the table over and over.
+    pub fn reserve(&mut self, additional: usize) {
+        self.map.reserve(additional);
+    }
+
     /// Insert a key as loaded from a snapshot or a full sync (no propagation, no checks).
     pub fn insert_entry(&mut self, key: Bytes, value: Value, expire_at_ms: Option<u64>) {
         self.set(key, value, expire_at_ms);
