@@ -53,8 +53,7 @@ impl ServerGuard {
     /// A `redis` crate client connection.
     pub fn client(&self) -> redis::Connection {
         let c = redis::Client::open(format!("redis://127.0.0.1:{}/", self.port)).unwrap();
-        c.get_connection_with_timeout(Duration::from_secs(5))
-            .unwrap()
+        c.get_connection_with_timeout(Duration::from_secs(5)).unwrap()
     }
 
     /// The working directory.
@@ -99,9 +98,7 @@ pub fn redis_server(extra: &[&str]) -> ServerGuard {
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    let child = cmd
-        .spawn()
-        .expect("redis-server must be installed (.ci/run installs it)");
+    let child = cmd.spawn().expect("redis-server must be installed (.ci/run installs it)");
     wait_ready(port, Duration::from_secs(10));
     ServerGuard { child, port, dir }
 }
