@@ -813,6 +813,11 @@ fn client_command(
             shared.pause_changed.send_modify(|v| *v += 1);
             Outcome::Reply(Frame::ok())
         }
+        // Client libraries announce themselves (Redis 7.2); accepted and not recorded.
+        "setinfo" if n == 4 => match lower(&argv[2]).as_str() {
+            "lib-name" | "lib-ver" => Outcome::Reply(Frame::ok()),
+            _ => err(format!("ERR Unrecognized option '{}'", text(&argv[2]))),
+        },
         "no-evict" if n == 3 => match lower(&argv[2]).as_str() {
             "on" | "off" => Outcome::Reply(Frame::ok()),
             _ => err("ERR syntax error"),
