@@ -162,7 +162,7 @@ fn opt_str(v: &str) -> Option<String> {
 /// Parse `save` as Redis: `"3600 1 300 100"` pairs, `""` for none.
 pub fn parse_save(v: &str) -> Result<Vec<(u64, u64)>, String> {
     let parts: Vec<&str> = v.split_whitespace().collect();
-    if parts.len() % 2 != 0 {
+    if !parts.len().is_multiple_of(2) {
         return Err("Invalid save parameters".to_string());
     }
     parts

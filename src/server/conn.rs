@@ -212,10 +212,6 @@ async fn wait_fsync(shared: &Shared, client: &Client, policy: Option<FsyncPolicy
 }
 
 /// Run every complete command in `rbuf`, taking the lock once for the batch.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the connection's pieces, borrowed separately"
-)]
 fn process_batch(
     shared: &Arc<Shared>,
     client: &mut Client,

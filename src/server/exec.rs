@@ -10,7 +10,7 @@ use crate::resp::{Frame, Protocol};
 use crate::server::acl::User;
 use crate::server::cmd::{self, CommandSpec, ExecCtx, Handler, flags};
 use crate::server::info;
-use crate::server::state::{ClientKind, Pause, Shared, State, WatchEntry, now_ms, snapshot_db};
+use crate::server::state::{ClientKind, Pause, Shared, State, now_ms, snapshot_db};
 use bytes::Bytes;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -186,22 +186,22 @@ pub fn execute(
             user.name, spec.name
         ));
     }
-    if let Some(queue) = client.multi.as_mut() {
-        if !matches!(
+    if let Some(queue) = client.multi.as_mut()
+        && !matches!(
             spec.name,
             "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
-        ) {
-            if spec.flags & flags::NO_MULTI != 0 {
-                client.multi_error = true;
-                return err("ERR Command not allowed inside a transaction");
-            }
-            queue.push(argv);
-            let n = queue.len();
-            if let Some(e) = state.clients.get_mut(&client.id) {
-                e.multi = i64::try_from(n).unwrap_or(i64::MAX);
-            }
-            return Outcome::Reply(Frame::Simple("QUEUED".into()));
+        )
+    {
+        if spec.flags & flags::NO_MULTI != 0 {
+            client.multi_error = true;
+            return err("ERR Command not allowed inside a transaction");
         }
+        queue.push(argv);
+        let n = queue.len();
+        if let Some(e) = state.clients.get_mut(&client.id) {
+            e.multi = i64::try_from(n).unwrap_or(i64::MAX);
+        }
+        return Outcome::Reply(Frame::Simple("QUEUED".into()));
     }
     run(shared, state, client, spec, argv)
 }
@@ -378,10 +378,7 @@ fn server_command(
                 if client.watched.iter().any(|(w, _)| w == k) {
                     continue;
                 }
-                let e = state
-                    .watched
-                    .entry(k.clone())
-                    .or_insert_with(WatchEntry::default);
+                let e = state.watched.entry(k.clone()).or_default();
                 e.refs += 1;
                 client.watched.push((k.clone(), e.version));
             }
@@ -536,20 +533,20 @@ fn hello(shared: &Arc<Shared>, state: &mut State, client: &mut Client, argv: &[B
             ));
         }
     }
-    if let Some((u, p)) = auth {
-        if let Err(e) = authenticate(state, client, &u, &p) {
-            return Outcome::Reply(e);
-        }
+    if let Some((u, p)) = auth
+        && let Err(e) = authenticate(state, client, &u, &p)
+    {
+        return Outcome::Reply(e);
     }
     if client.user.is_none() {
         return err(
             "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
         );
     }
-    if let Some(name) = setname {
-        if let Err(e) = set_name(state, client.id, &name) {
-            return Outcome::Reply(e);
-        }
+    if let Some(name) = setname
+        && let Err(e) = set_name(state, client.id, &name)
+    {
+        return Outcome::Reply(e);
     }
     client.proto = proto;
     if let Some(e) = state.clients.get_mut(&client.id) {
@@ -619,14 +616,14 @@ fn exec(shared: &Arc<Shared>, state: &mut State, client: &mut Client) -> Outcome
             replies.push(Frame::error(unknown_command_error(&argv)));
             continue;
         };
-        if let Some(u) = &client.user {
-            if !u.may_run(spec) {
-                replies.push(Frame::error(format!(
-                    "NOPERM User {} has no permissions to run the '{}' command",
-                    u.name, spec.name
-                )));
-                continue;
-            }
+        if let Some(u) = &client.user
+            && !u.may_run(spec)
+        {
+            replies.push(Frame::error(format!(
+                "NOPERM User {} has no permissions to run the '{}' command",
+                u.name, spec.name
+            )));
+            continue;
         }
         state.stats.total_commands_processed += 1;
         match spec.handler {
@@ -875,7 +872,7 @@ fn client_kill(state: &mut State, client: &mut Client, argv: &[Bytes]) -> Outcom
         e.kill.notify_one();
         return Outcome::Reply(Frame::ok());
     }
-    if n < 4 || n % 2 != 0 {
+    if n < 4 || !n.is_multiple_of(2) {
         return err("ERR syntax error");
     }
     let mut id = None;
@@ -942,7 +939,7 @@ fn config_command(state: &mut State, argv: &[Bytes]) -> Outcome {
                     .collect(),
             ))
         }
-        "set" if n >= 4 && n % 2 == 0 => {
+        "set" if n >= 4 && n.is_multiple_of(2) => {
             let owned: Vec<(String, String)> = argv[2..]
                 .chunks(2)
                 .map(|c| (text(&c[0]), text(&c[1])))
@@ -999,10 +996,11 @@ fn apply_config_change(
     }
     if !before.appendonly && state.config.appendonly {
         start_aof(state).map_err(|e| format!("starting the AOF: {e}"))?;
-    } else if before.appendonly && !state.config.appendonly {
-        if let Some(mut aof) = state.persist.aof.take() {
-            let _ = aof.fsync();
-        }
+    } else if before.appendonly
+        && !state.config.appendonly
+        && let Some(mut aof) = state.persist.aof.take()
+    {
+        let _ = aof.fsync();
     }
     Ok(())
 }

@@ -151,10 +151,10 @@ async fn run(config: Config) -> anyhow::Result<()> {
                 failed = Some(e);
             }
         }
-        if let Some(aof) = st.persist.aof.as_mut() {
-            if let Err(e) = aof.fsync() {
-                tracing::error!("could not fsync the AOF: {e}");
-            }
+        if let Some(aof) = st.persist.aof.as_mut()
+            && let Err(e) = aof.fsync()
+        {
+            tracing::error!("could not fsync the AOF: {e}");
         }
     }
     shared.request_shutdown();
