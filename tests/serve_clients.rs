@@ -445,3 +445,26 @@ fn protected_mode_refuses_non_loopback_without_password() {
         eprintln!("no non-loopback address here: only the loopback half ran");
     }
 }
+
+#[test]
+fn active_expiry_removes_keys_and_counts_them() {
+    let srv = rkv_serve(&[]);
+    let mut c = srv.client();
+    for i in 0..20 {
+        let _: () = cmd("SET")
+            .arg(format!("e{i}"))
+            .arg("v")
+            .arg("PX")
+            .arg(50)
+            .query(&mut c)
+            .unwrap();
+    }
+    let _: () = cmd("SET").arg("keep").arg("v").query(&mut c).unwrap();
+    // Nothing reads the keys: only the 100 ms expiry cycle can remove them.
+    wait_until(Duration::from_secs(5), "expired keys reclaimed", || {
+        let ks: String = cmd("INFO").arg("keyspace").query(&mut c).unwrap();
+        ks.contains("db0:keys=1,expires=0")
+    });
+    let stats: String = cmd("INFO").arg("stats").query(&mut c).unwrap();
+    assert!(stats.contains("expired_keys:20"), "{stats}");
+}

@@ -250,3 +250,32 @@ fn quit_replies_then_closes() {
     assert_eq!(read_replies(&mut s, 1)[0], Frame::ok());
     assert!(closed(&mut s));
 }
+
+#[test]
+fn client_reply_off_and_skip() {
+    let srv = rkv_serve(&[]);
+    let mut s = connect(srv.port);
+    s.write_all(b"CLIENT REPLY OFF\r\nPING\r\nCLIENT REPLY ON\r\nECHO a\r\nCLIENT REPLY SKIP\r\nECHO b\r\nECHO c\r\n")
+        .unwrap();
+    // OFF silences itself and PING; SKIP silences itself and the next command.
+    assert_eq!(
+        read_replies(&mut s, 3),
+        vec![Frame::ok(), Frame::bulk("a"), Frame::bulk("c")]
+    );
+    s.write_all(b"PING\r\n").unwrap();
+    assert_eq!(read_replies(&mut s, 1), vec![simple("PONG")]);
+}
+
+#[test]
+fn resp3_after_hello_3() {
+    let srv = rkv_serve(&[]);
+    let mut s = connect(srv.port);
+    s.write_all(b"HELLO 3\r\nCONFIG GET maxclients\r\n")
+        .unwrap();
+    let r = read_replies(&mut s, 2);
+    assert!(matches!(r[0], Frame::Map(_)), "{r:?}");
+    assert_eq!(
+        r[1],
+        Frame::Map(vec![(Frame::bulk("maxclients"), Frame::bulk("10000"))])
+    );
+}

@@ -63,3 +63,33 @@ fn redis_benchmark_default_suite_has_no_errors() {
         );
     }
 }
+
+#[test]
+fn bad_config_file_exits_2_naming_file_key_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("bad.toml");
+    std::fs::write(&cfg, "port = 0\n\nno-such-directive = 1\n").unwrap();
+    let out = Command::new(common::rkv_bin())
+        .args(["serve", "--config", cfg.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{}: unknown key `no-such-directive` (line 3)",
+            cfg.display()
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn replicaof_is_refused_for_now() {
+    let out = Command::new(common::rkv_bin())
+        .args(["serve", "--port", "0", "--replicaof", "127.0.0.1:1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not supported yet"));
+}

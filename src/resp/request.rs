@@ -16,8 +16,9 @@ pub const UNAUTH_MAX_ARGS: i64 = 10;
 pub const UNAUTH_MAX_BULK: i64 = 16384;
 /// Arguments at least this long are split off the read buffer instead of copied.
 const SPLIT_THRESHOLD: usize = 64 * 1024;
-/// Capacity we reserve up front for an argument vector, whatever `*N` claims.
-const ARGV_PREALLOC: usize = 64;
+/// Most capacity we reserve up front for an argument vector, whatever `*N` claims (32 KB of
+/// `Bytes` handles); beyond it the vector grows as arguments actually arrive.
+const ARGV_PREALLOC: usize = 1024;
 
 /// Limits the parser applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

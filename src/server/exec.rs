@@ -168,23 +168,29 @@ pub fn execute(
         }
         return err(arity_error(spec.name));
     }
-    let Some(user) = client.user.clone() else {
-        if spec.flags & flags::NOAUTH == 0 {
+    // Borrow the user rather than clone the Arc: every connection shares the default user,
+    // and a reference-count bump per command would bounce its cache line between cores.
+    match client.user.as_deref() {
+        None => {
+            if spec.flags & flags::NOAUTH == 0 {
+                if client.multi.is_some() {
+                    client.multi_error = true;
+                }
+                return err("NOAUTH Authentication required.");
+            }
+            return run(shared, state, client, spec, argv);
+        }
+        Some(user) if !user.may_run(spec) => {
+            let msg = format!(
+                "NOPERM User {} has no permissions to run the '{}' command",
+                user.name, spec.name
+            );
             if client.multi.is_some() {
                 client.multi_error = true;
             }
-            return err("NOAUTH Authentication required.");
+            return err(msg);
         }
-        return run(shared, state, client, spec, argv);
-    };
-    if !user.may_run(spec) {
-        if client.multi.is_some() {
-            client.multi_error = true;
-        }
-        return err(format!(
-            "NOPERM User {} has no permissions to run the '{}' command",
-            user.name, spec.name
-        ));
+        Some(_) => {}
     }
     if let Some(queue) = client.multi.as_mut()
         && !matches!(
