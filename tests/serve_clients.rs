@@ -468,3 +468,44 @@ fn active_expiry_removes_keys_and_counts_them() {
     let stats: String = cmd("INFO").arg("stats").query(&mut c).unwrap();
     assert!(stats.contains("expired_keys:20"), "{stats}");
 }
+
+#[test]
+fn client_pause_write_also_holds_active_expiry() {
+    let srv = rkv_serve(&[]);
+    let mut c = srv.client();
+    let _: () = cmd("SET")
+        .arg("e")
+        .arg("v")
+        .arg("PX")
+        .arg(100)
+        .query(&mut c)
+        .unwrap();
+    let _: () = cmd("CLIENT")
+        .arg("PAUSE")
+        .arg(1500)
+        .arg("WRITE")
+        .query(&mut c)
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(600));
+    let ks: String = cmd("INFO").arg("keyspace").query(&mut c).unwrap();
+    assert!(
+        ks.contains("db0:keys=1"),
+        "expiry must wait for the pause: {ks}"
+    );
+    let v: Option<String> = cmd("GET").arg("e").query(&mut c).unwrap();
+    assert_eq!(v, None, "an expired key reads as missing");
+    let ks: String = cmd("INFO").arg("keyspace").query(&mut c).unwrap();
+    assert!(
+        ks.contains("db0:keys=1"),
+        "a read during the pause must not delete: {ks}"
+    );
+    let _: () = cmd("CLIENT").arg("UNPAUSE").query(&mut c).unwrap();
+    wait_until(
+        Duration::from_secs(5),
+        "expired key reclaimed after the pause",
+        || {
+            let ks: String = cmd("INFO").arg("keyspace").query(&mut c).unwrap();
+            !ks.contains("db0:")
+        },
+    );
+}

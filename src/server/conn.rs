@@ -248,7 +248,23 @@ fn process_batch(
                 guard.insert(g)
             }
         };
-        match exec::execute(shared, st, client, argv) {
+        // A bug in a command must cost its client, not the server: the panic is caught here,
+        // the client gets an error and is closed, and every other connection goes on.
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            exec::execute(shared, st, client, argv)
+        }));
+        let outcome = match outcome {
+            Ok(o) => o,
+            Err(_) => {
+                tracing::error!(
+                    "internal error running a command for client {}: closing it",
+                    client.id
+                );
+                exec::encode_reply(&Frame::error("ERR internal error"), client, out);
+                return Batch::Close;
+            }
+        };
+        match outcome {
             Outcome::Reply(f) => {
                 if matches!(f, Frame::Error(_)) {
                     st.stats.total_error_replies += 1;

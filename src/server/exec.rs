@@ -257,12 +257,13 @@ pub fn run_data(
     f: fn(&mut ExecCtx<'_>, &[Bytes]) -> Frame,
     argv: &[Bytes],
 ) -> Frame {
+    let is_master = state.expires_keys();
     let mut ctx = ExecCtx {
         db: &mut state.db,
         now_ms: now_ms(),
         propagate: &mut state.scratch,
         dirty: &mut state.dirty,
-        is_master: true,
+        is_master,
     };
     let reply = f(&mut ctx, argv);
     if !state.scratch.is_empty() {
@@ -634,12 +635,13 @@ fn exec(shared: &Arc<Shared>, state: &mut State, client: &mut Client) -> Outcome
         state.stats.total_commands_processed += 1;
         match spec.handler {
             Handler::Data(f) => {
+                let is_master = state.expires_keys();
                 let mut ctx = ExecCtx {
                     db: &mut state.db,
                     now_ms: now_ms(),
                     propagate: &mut inner,
                     dirty: &mut state.dirty,
-                    is_master: true,
+                    is_master,
                 };
                 replies.push(f(&mut ctx, &argv));
             }

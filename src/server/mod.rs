@@ -204,7 +204,14 @@ async fn cron(shared: Arc<Shared>) {
         let mut fsync_path = None;
         {
             let mut st = shared.lock();
-            let dead = st.db.expire_cycle(now_ms(), EXPIRE_PER_TICK);
+            // During a CLIENT PAUSE the dataset must not change, so that replicas can catch up
+            // to a fixed offset (a failover waits for that): expiry waits too, as in Redis 7.
+            let paused = st.pause.is_some_and(|p| p.until > Instant::now());
+            let dead = if paused {
+                Vec::new()
+            } else {
+                st.db.expire_cycle(now_ms(), EXPIRE_PER_TICK)
+            };
             if !dead.is_empty() {
                 st.stats.expired_keys += u64::try_from(dead.len()).unwrap_or(0);
                 let cmds = dead

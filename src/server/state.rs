@@ -367,6 +367,12 @@ impl State {
         }
     }
 
+    /// True when this node deletes keys it finds expired (and propagates the DEL): not during
+    /// a CLIENT PAUSE, when an expired key reads as missing but stays, as on a replica.
+    pub fn expires_keys(&self) -> bool {
+        self.pause.is_none_or(|p| p.until <= Instant::now())
+    }
+
     /// The path of the snapshot file.
     pub fn rdb_path(&self) -> std::path::PathBuf {
         self.config.dir.join(&self.config.dbfilename)
