@@ -156,6 +156,8 @@ async fn serve(
                 Batch::Protocol(e) => {
                     tracing::debug!("protocol error from {peer}: {e}");
                     exec::encode_reply(&Frame::error(format!("ERR {e}")), client, &mut out);
+                    // Replies to writes earlier in the batch still wait for their fsync.
+                    wait_fsync(shared, client, fsync_policy).await;
                     flush(shared, stream, &mut out).await;
                     return;
                 }

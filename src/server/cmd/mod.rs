@@ -173,3 +173,40 @@ impl CommandSpec {
         (usize::try_from(first).unwrap_or(0)..usize::try_from(end).unwrap_or(0)).step_by(step)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(first: i32, last: i32, step: i32) -> CommandSpec {
+        CommandSpec {
+            name: "x",
+            arity: -1,
+            flags: 0,
+            first_key: first,
+            last_key: last,
+            step,
+            group: "generic",
+            handler: Handler::Server,
+        }
+    }
+
+    #[test]
+    fn key_positions_follow_first_last_step() {
+        let kp = |s: CommandSpec, argc| s.key_positions(argc).collect::<Vec<_>>();
+        assert_eq!(kp(spec(1, 1, 1), 3), vec![1]);
+        assert_eq!(kp(spec(1, -1, 1), 4), vec![1, 2, 3]);
+        assert_eq!(kp(spec(1, -1, 2), 5), vec![1, 3]);
+        assert_eq!(kp(spec(1, -2, 1), 4), vec![1, 2]);
+        assert_eq!(kp(spec(0, 0, 0), 4), Vec::<usize>::new());
+        assert_eq!(kp(spec(1, 1, 1), 1), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn lookup_ignores_case_and_knows_server_commands() {
+        assert_eq!(lookup(b"PiNg").map(|s| s.name), Some("ping"));
+        assert!(lookup(b"no-such-command").is_none());
+        assert!(lookup(&[b'a'; 40]).is_none());
+        assert!(lookup(&[0xff, 0xfe]).is_none());
+    }
+}

@@ -58,7 +58,7 @@ pub static SERVER_COMMANDS: &[CommandSpec] = &[
     },
     spec("unwatch", 1, FAST | STALE | LOADING, "transaction"),
     spec("info", -1, STALE | LOADING, "server"),
-    spec("config", -2, ADMIN | STALE | LOADING | NO_MULTI, "server"),
+    spec("config", -2, ADMIN | STALE | LOADING, "server"),
     spec("command", -1, STALE | LOADING, "server"),
     spec("time", 1, FAST | STALE | LOADING, "server"),
     spec("lastsave", 1, FAST | STALE | LOADING, "server"),
