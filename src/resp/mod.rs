@@ -11,7 +11,7 @@ pub mod request;
 
 pub use encode::{Protocol, encode};
 pub use frame::{FrameError, FrameLimits, parse_frame};
-pub use request::{Limits, ProtocolError, RequestParser};
+pub use request::{Limits, ProtocolError, RequestParser, parse_request};
 
 use bytes::Bytes;
 
