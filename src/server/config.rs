@@ -494,6 +494,12 @@ impl Config {
         Ok(())
     }
 
+    /// Set one parameter from text, whether or not it may change while running.
+    pub fn set_one(&mut self, name: &str, value: &str) -> Result<(), String> {
+        let param = find_param(name).ok_or_else(|| format!("unknown parameter '{name}'"))?;
+        (param.set)(self, value)
+    }
+
     /// Build the configuration from the optional file and the flags (flags win).
     pub fn from_args(args: &ServeArgs) -> Result<Config, ConfigError> {
         let mut cfg = Config::default();
@@ -546,10 +552,8 @@ impl Config {
                 parse_bool(v).map_err(|e| ConfigError(format!("--protected-mode: {e}")))?;
         }
         if let Some(v) = &args.client_query_buffer_limit {
-            (find_param("client-query-buffer-limit")
-                .map(|p| p.set)
-                .unwrap_or(|_, _| Ok(())))(&mut cfg, v)
-            .map_err(|e| ConfigError(format!("--client-query-buffer-limit: {e}")))?;
+            cfg.set_one("client-query-buffer-limit", v)
+                .map_err(|e| ConfigError(format!("--client-query-buffer-limit: {e}")))?;
         }
         Ok(cfg)
     }
