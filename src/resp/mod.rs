@@ -9,7 +9,7 @@
 //!   takes complete arguments off the read buffer as they arrive); [`parse_request`] is the
 //!   stateless form that reports the bytes a request used (a replica's offset needs them).
 //! - [`frame`]: any RESP2/RESP3 reply, for the client side (replication, tests).
-//! - [`encode`]: a [`Frame`] onto a buffer for protocol 2 or 3.
+//! - [`mod@encode`]: a [`Frame`] onto a buffer for protocol 2 or 3.
 
 pub mod encode;
 pub mod frame;
