@@ -279,3 +279,21 @@ fn resp3_after_hello_3() {
         Frame::Map(vec![(Frame::bulk("maxclients"), Frame::bulk("10000"))])
     );
 }
+
+#[test]
+fn a_deep_pipeline_is_answered_in_full_while_others_are_served() {
+    let srv = rkv_serve(&[]);
+    let mut s = connect(srv.port);
+    let n = 5000;
+    let req = b"*1\r\n$4\r\nPING\r\n".repeat(n);
+    let writer = {
+        let mut w = s.try_clone().unwrap();
+        std::thread::spawn(move || w.write_all(&req).unwrap())
+    };
+    let mut other = connect(srv.port);
+    other.write_all(b"PING\r\n").unwrap();
+    assert_eq!(read_replies(&mut other, 1)[0], simple("PONG"));
+    let replies = read_replies(&mut s, n);
+    assert!(replies.iter().all(|r| *r == simple("PONG")));
+    writer.join().unwrap();
+}

@@ -20,10 +20,16 @@ const READ_CHUNK: usize = 16 * 1024;
 /// An output buffer that grew past this is released after a flush.
 const OUT_KEEP: usize = 1024 * 1024;
 
+/// Most commands run under one lock acquisition: a client with a deep pipeline then lets
+/// the others in, and its output buffer stays bounded.
+const BATCH_MAX: usize = 1024;
+
 /// How a batch of commands ended.
 enum Batch {
     /// Everything complete in the buffer ran.
     Done,
+    /// [`BATCH_MAX`] commands ran; more are waiting in the buffer.
+    Yield,
     /// A command is held by CLIENT PAUSE until this instant or a pause change.
     Paused(Instant, watch::Receiver<u64>),
     /// Send what is buffered, then close (QUIT, CLIENT KILL of ourselves, SHUTDOWN).
@@ -148,6 +154,14 @@ async fn serve(
                 &mut fsync_policy,
             ) {
                 Batch::Done => break,
+                Batch::Yield => {
+                    if !wait_fsync(shared, client, fsync_policy).await
+                        || !flush(shared, stream, &mut out).await
+                    {
+                        return;
+                    }
+                    tokio::task::yield_now().await;
+                }
                 Batch::Close => {
                     wait_fsync(shared, client, fsync_policy).await;
                     flush(shared, stream, &mut out).await;
@@ -224,7 +238,12 @@ fn process_batch(
     fsync_policy: &mut Option<FsyncPolicy>,
 ) -> Batch {
     let mut guard: Option<std::sync::MutexGuard<'_, State>> = None;
+    let mut ran = 0usize;
     loop {
+        if ran == BATCH_MAX {
+            return Batch::Yield;
+        }
+        ran += 1;
         let argv = match pending.take() {
             Some(a) => a,
             None => match parser.next(rbuf, client.authenticated()) {
