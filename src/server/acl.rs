@@ -94,7 +94,7 @@ pub fn in_category(spec: &CommandSpec, cat: &str) -> bool {
         "fast" => spec.flags & flags::FAST != 0,
         "slow" => spec.flags & flags::FAST == 0,
         "keyspace" => spec.group == "generic" || spec.group == "keyspace",
-        "sortedset" => spec.group == "sorted_set" || spec.group == "sortedset",
+        "sortedset" => matches!(spec.group, "sorted_set" | "sortedset" | "sorted-set"),
         other => spec.group == other,
     }
 }
