@@ -38,6 +38,8 @@ enum Batch {
     Protocol(ProtocolError),
     /// The query buffer passed client-query-buffer-limit: close.
     QueryBufferLimit,
+    /// A command takes the connection over.
+    Handoff(exec::Handoff),
 }
 
 /// Serve one accepted connection until it closes.
@@ -91,7 +93,17 @@ pub async fn handle(shared: Arc<Shared>, mut stream: TcpStream, peer: SocketAddr
             return;
         }
     };
-    serve(&shared, &mut stream, &mut client, &kill, &peer).await;
+    if let Some((handoff, pending_input)) =
+        serve(&shared, &mut stream, &mut client, &kill, &peer).await
+    {
+        handoff(exec::HandoffConn {
+            stream,
+            pending_input,
+            client_id: id,
+            kill: Arc::clone(&kill),
+        })
+        .await;
+    }
     let mut st = shared.lock();
     client.unwatch_all(&mut st);
     st.clients.remove(&id);
@@ -119,13 +131,13 @@ async fn serve(
     client: &mut Client,
     kill: &Notify,
     peer: &SocketAddr,
-) {
+) -> Option<(exec::Handoff, BytesMut)> {
     let mut rbuf = BytesMut::with_capacity(READ_CHUNK);
     let mut out = BytesMut::with_capacity(READ_CHUNK);
     let mut parser = RequestParser::new(Limits::default());
     let mut shutdown = shared.shutdown.subscribe();
     if *shutdown.borrow_and_update() {
-        return;
+        return None;
     }
     let mut pending: Option<Vec<Bytes>> = None;
     loop {
@@ -134,13 +146,13 @@ async fn serve(
         }
         tokio::select! {
             r = stream.read_buf(&mut rbuf) => match r {
-                Ok(0) | Err(_) => return,
+                Ok(0) | Err(_) => return None,
                 Ok(n) => {
                     shared.net_input.fetch_add(u64::try_from(n).unwrap_or(0), Ordering::Relaxed);
                 }
             },
-            _ = kill.notified() => return,
-            _ = shutdown.changed() => return,
+            _ = kill.notified() => return None,
+            _ = shutdown.changed() => return None,
         }
         let mut fsync_policy = None;
         loop {
@@ -154,18 +166,26 @@ async fn serve(
                 &mut fsync_policy,
             ) {
                 Batch::Done => break,
+                Batch::Handoff(h) => {
+                    if !wait_fsync(shared, client, fsync_policy).await
+                        || !flush(shared, stream, &mut out).await
+                    {
+                        return None;
+                    }
+                    return Some((h, std::mem::take(&mut rbuf)));
+                }
                 Batch::Yield => {
                     if !wait_fsync(shared, client, fsync_policy).await
                         || !flush(shared, stream, &mut out).await
                     {
-                        return;
+                        return None;
                     }
                     tokio::task::yield_now().await;
                 }
                 Batch::Close => {
                     wait_fsync(shared, client, fsync_policy).await;
                     flush(shared, stream, &mut out).await;
-                    return;
+                    return None;
                 }
                 Batch::Protocol(e) => {
                     tracing::debug!("protocol error from {peer}: {e}");
@@ -173,7 +193,7 @@ async fn serve(
                     // Replies to writes earlier in the batch still wait for their fsync.
                     wait_fsync(shared, client, fsync_policy).await;
                     flush(shared, stream, &mut out).await;
-                    return;
+                    return None;
                 }
                 Batch::QueryBufferLimit => {
                     tracing::warn!(
@@ -181,26 +201,26 @@ async fn serve(
                         client.id,
                         rbuf.len()
                     );
-                    return;
+                    return None;
                 }
                 Batch::Paused(until, mut changed) => {
                     if !wait_fsync(shared, client, fsync_policy).await
                         || !flush(shared, stream, &mut out).await
                     {
-                        return;
+                        return None;
                     }
                     tokio::select! {
                         _ = tokio::time::sleep_until(until.into()) => {}
                         _ = changed.changed() => {}
-                        _ = kill.notified() => return,
-                        _ = shutdown.changed() => return,
+                        _ = kill.notified() => return None,
+                        _ = shutdown.changed() => return None,
                     }
                 }
             }
         }
         if !wait_fsync(shared, client, fsync_policy).await || !flush(shared, stream, &mut out).await
         {
-            return;
+            return None;
         }
     }
 }
@@ -302,6 +322,7 @@ fn process_batch(
                 return Batch::Paused(until, rx);
             }
             Outcome::Shutdown => return Batch::Close,
+            Outcome::Handoff(h) => return Batch::Handoff(h),
         }
     }
     if let Some(g) = guard.as_ref() {

@@ -53,7 +53,6 @@ pub struct Client {
 }
 
 /// What the connection must do after a command.
-#[derive(Debug)]
 pub enum Outcome {
     /// Send the reply (unless CLIENT REPLY suppresses it) and go on.
     Reply(Frame),
@@ -64,6 +63,35 @@ pub enum Outcome {
     Paused(Instant, Vec<Bytes>),
     /// Stop the server (SHUTDOWN); close without a reply.
     Shutdown,
+    /// The command takes the connection over (e.g. PSYNC turning it into a replica's feed):
+    /// replies so far are flushed, then the handoff owns the socket until it ends.
+    Handoff(Handoff),
+}
+
+/// What a connection hands over to a command that takes it over.
+pub struct HandoffConn {
+    /// The socket.
+    pub stream: tokio::net::TcpStream,
+    /// Bytes already read but not yet parsed (e.g. a REPLCONF sent right after PSYNC).
+    pub pending_input: bytes::BytesMut,
+    /// The client's id (its CLIENT LIST entry stays until the handoff ends).
+    pub client_id: u64,
+    /// Woken by CLIENT KILL for this client.
+    pub kill: Arc<tokio::sync::Notify>,
+}
+
+/// The task that runs a taken-over connection.
+pub type Handoff = Box<
+    dyn FnOnce(HandoffConn) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
+        + Send,
+>;
+
+impl std::fmt::Debug for HandoffConn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HandoffConn")
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
 }
 
 fn err(msg: impl Into<String>) -> Outcome {
@@ -647,7 +675,7 @@ fn exec(shared: &Arc<Shared>, state: &mut State, client: &mut Client) -> Outcome
             }
             Handler::Server => match server_command(shared, state, client, spec, argv) {
                 Outcome::Reply(f) | Outcome::Close(f) => replies.push(f),
-                Outcome::Paused(..) | Outcome::Shutdown => {
+                Outcome::Paused(..) | Outcome::Shutdown | Outcome::Handoff(_) => {
                     replies.push(Frame::error("ERR command not allowed in a transaction"));
                 }
             },
