@@ -1174,6 +1174,18 @@ fn command_command(argv: &[Bytes]) -> Outcome {
 
 /// SAVE: write the snapshot now, under the lock (it blocks the server, as Redis's SAVE does).
 pub fn save_now(state: &mut State) -> Result<(), String> {
+    // A background save still writing would rename its older snapshot over ours.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while state
+        .persist
+        .bgsave_writing
+        .load(std::sync::atomic::Ordering::Acquire)
+    {
+        if Instant::now() > deadline {
+            return Err("a background save is still writing after 120 s".into());
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
     let path = state.rdb_path();
     crate::persist::rdb::save_atomic(&path, &state.db, &Default::default())
         .map_err(|e| format!("{}: {e:#}", path.display()))?;
@@ -1195,10 +1207,13 @@ pub fn start_bgsave(shared: &Arc<Shared>, state: &mut State) -> Result<(), Strin
     state.persist.bgsave_in_progress = true;
     state.persist.bgsave_started = Some(Instant::now());
     let shared = Arc::clone(shared);
+    let writing = Arc::clone(&state.persist.bgsave_writing);
+    writing.store(true, std::sync::atomic::Ordering::Release);
     tracing::info!("Background saving started");
     tokio::task::spawn_blocking(move || {
         let started = Instant::now();
         let result = crate::persist::rdb::save_atomic(&path, &copy, &Default::default());
+        writing.store(false, std::sync::atomic::Ordering::Release);
         let mut st = shared.lock();
         st.persist.bgsave_in_progress = false;
         st.persist.bgsave_started = None;

@@ -129,6 +129,10 @@ pub struct PersistState {
     pub last_save_unix: u64,
     /// A BGSAVE is running.
     pub bgsave_in_progress: bool,
+    /// True while a BGSAVE thread is writing the file; cleared before it takes the lock, so a
+    /// SAVE (holding the lock) can wait for it rather than have an older snapshot renamed over
+    /// its newer one.
+    pub bgsave_writing: Arc<std::sync::atomic::AtomicBool>,
     /// When the running BGSAVE started.
     pub bgsave_started: Option<Instant>,
     /// Outcome of the last BGSAVE.
@@ -262,6 +266,7 @@ impl State {
             persist: PersistState {
                 last_save_unix: now_ms() / 1000,
                 bgsave_in_progress: false,
+                bgsave_writing: Arc::new(std::sync::atomic::AtomicBool::new(false)),
                 bgsave_started: None,
                 last_bgsave_ok: true,
                 last_bgsave_secs: -1,
