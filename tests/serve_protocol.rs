@@ -229,17 +229,31 @@ fn unknown_command_and_arity_errors_use_redis_text() {
 fn maxclients_refuses_extra_connections() {
     let srv = rkv_serve(&["--maxclients", "2"]);
     let mut a = connect(srv.port);
+    // The fixture's readiness probes may still be closing: wait until `a` is alone.
+    common::wait_until(Duration::from_secs(5), "probe connections gone", || {
+        a.write_all(b"INFO clients\r\n").unwrap();
+        match &read_replies(&mut a, 1)[0] {
+            Frame::Bulk(b) => String::from_utf8_lossy(b).contains("connected_clients:1\r\n"),
+            other => panic!("unexpected {other:?}"),
+        }
+    });
     let mut b = connect(srv.port);
-    a.write_all(b"PING\r\n").unwrap();
     b.write_all(b"PING\r\n").unwrap();
-    read_replies(&mut a, 1);
-    read_replies(&mut b, 1);
+    assert_eq!(read_replies(&mut b, 1)[0], simple("PONG"));
     let mut c = connect(srv.port);
     assert_eq!(
         read_replies(&mut c, 1)[0],
         Frame::error("ERR max number of clients reached")
     );
     assert!(closed(&mut c));
+    let info_stats = {
+        a.write_all(b"INFO stats\r\n").unwrap();
+        read_replies(&mut a, 1).remove(0)
+    };
+    let Frame::Bulk(text) = info_stats else {
+        panic!()
+    };
+    assert!(String::from_utf8_lossy(&text).contains("rejected_connections:1\r\n"));
 }
 
 #[test]
