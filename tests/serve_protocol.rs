@@ -311,3 +311,34 @@ fn a_deep_pipeline_is_answered_in_full_while_others_are_served() {
     assert!(replies.iter().all(|r| *r == simple("PONG")));
     writer.join().unwrap();
 }
+
+#[test]
+fn monitor_streams_other_clients_commands() {
+    let srv = rkv_serve(&[]);
+    let mut m = connect(srv.port);
+    m.write_all(b"MONITOR\r\n").unwrap();
+    assert_eq!(read_replies(&mut m, 1)[0], Frame::ok());
+    let mut c = connect(srv.port);
+    c.write_all(b"*2\r\n$4\r\nECHO\r\n$5\r\nhe\"lo\r\nCONFIG GET port\r\n")
+        .unwrap();
+    read_replies(&mut c, 2);
+    let line = match &read_replies(&mut m, 1)[0] {
+        Frame::Simple(l) => l.clone(),
+        other => panic!("unexpected {other:?}"),
+    };
+    assert!(line.ends_with(r#"] "ECHO" "he\"lo""#), "{line}");
+    assert!(line.contains(" [0 127.0.0.1:"), "{line}");
+    // Admin commands (CONFIG) are not shown; the next line is the next ordinary command.
+    c.write_all(b"PING\r\n").unwrap();
+    read_replies(&mut c, 1);
+    let line = match &read_replies(&mut m, 1)[0] {
+        Frame::Simple(l) => l.clone(),
+        other => panic!("unexpected {other:?}"),
+    };
+    assert!(line.ends_with(r#"] "PING""#), "{line}");
+    // The monitor is listed until it leaves.
+    c.write_all(b"CLIENT LIST\r\n").unwrap();
+    let list = read_replies(&mut c, 1).remove(0);
+    let Frame::Bulk(list) = list else { panic!() };
+    assert!(String::from_utf8_lossy(&list).contains("cmd=monitor"));
+}

@@ -15,6 +15,37 @@ use bytes::Bytes;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// Lines a MONITOR client may fall behind by before it is dropped.
+const MONITOR_QUEUE: usize = 10_000;
+
+/// A MONITOR connection: `+OK`, then every command as a line, until the client leaves (any
+/// input other than what we ignore is not processed, as in Redis, where a monitor can only
+/// QUIT) or falls too far behind.
+async fn monitor_loop(mut conn: HandoffConn, mut rx: tokio::sync::mpsc::Receiver<Bytes>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    if conn.stream.write_all(b"+OK\r\n").await.is_err() {
+        return;
+    }
+    let mut sink = [0u8; 1024];
+    loop {
+        tokio::select! {
+            line = rx.recv() => match line {
+                Some(l) => {
+                    if conn.stream.write_all(&l).await.is_err() {
+                        return;
+                    }
+                }
+                None => return,
+            },
+            r = conn.stream.read(&mut sink) => match r {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            },
+            _ = conn.kill.notified() => return,
+        }
+    }
+}
+
 /// CLIENT REPLY mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReplyMode {
@@ -271,6 +302,12 @@ fn run(
         e.last_cmd = spec.name;
         e.last_active = Instant::now();
     }
+    if !state.monitors.is_empty()
+        && spec.flags & flags::ADMIN == 0
+        && !matches!(spec.name, "auth" | "hello")
+    {
+        state.feed_monitors(client.id, &argv);
+    }
     match spec.handler {
         Handler::Data(f) => Outcome::Reply(run_data(state, client, spec, f, &argv)),
         Handler::Server => server_command(shared, state, client, spec, argv),
@@ -486,6 +523,11 @@ fn server_command(
             tracing::info!("SHUTDOWN requested by a client, exiting");
             shared.request_shutdown();
             Outcome::Shutdown
+        }
+        "monitor" => {
+            let (tx, rx) = tokio::sync::mpsc::channel(MONITOR_QUEUE);
+            state.monitors.push((client.id, tx));
+            Outcome::Handoff(Box::new(move |conn| Box::pin(monitor_loop(conn, rx))))
         }
         "debug" => match lower(&argv[1]).as_str() {
             "sleep" if argv.len() == 3 => {

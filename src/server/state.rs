@@ -182,6 +182,8 @@ pub struct State {
     pub pause: Option<Pause>,
     /// Reused propagation buffer for data commands.
     pub scratch: Vec<Vec<Bytes>>,
+    /// MONITOR clients: (client id, where its lines go).
+    pub monitors: Vec<(u64, tokio::sync::mpsc::Sender<Bytes>)>,
 }
 
 /// The shared handle: the state plus the channels waits happen on.
@@ -278,6 +280,7 @@ impl State {
             watched: HashMap::new(),
             pause: None,
             scratch: Vec::new(),
+            monitors: Vec::new(),
         }
     }
 
@@ -477,4 +480,44 @@ pub fn dataset_commands(db: &Db) -> Vec<Vec<Bytes>> {
         }
     }
     out
+}
+
+/// A MONITOR line as Redis writes it: `+1700000000.123456 [0 127.0.0.1:5555] "SET" "k"`.
+pub fn monitor_line(addr: &str, argv: &[Bytes]) -> Bytes {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let mut line = format!("+{}.{:06} [0 {addr}]", now.as_secs(), now.subsec_micros());
+    for a in argv {
+        line.push_str(" \"");
+        for &c in a.iter() {
+            match c {
+                b'\\' => line.push_str("\\\\"),
+                b'"' => line.push_str("\\\""),
+                b'\n' => line.push_str("\\n"),
+                b'\r' => line.push_str("\\r"),
+                b'\t' => line.push_str("\\t"),
+                0x07 => line.push_str("\\a"),
+                0x08 => line.push_str("\\b"),
+                c if c.is_ascii_graphic() || c == b' ' => line.push(char::from(c)),
+                c => line.push_str(&format!("\\x{c:02x}")),
+            }
+        }
+        line.push('"');
+    }
+    line.push_str("\r\n");
+    Bytes::from(line)
+}
+
+impl State {
+    /// Send a command to every MONITOR client; a monitor that cannot keep up is dropped.
+    pub fn feed_monitors(&mut self, client_id: u64, argv: &[Bytes]) {
+        let addr = self
+            .clients
+            .get(&client_id)
+            .map_or_else(String::new, |e| e.addr.clone());
+        let line = monitor_line(&addr, argv);
+        self.monitors
+            .retain(|(_, tx)| tx.try_send(line.clone()).is_ok());
+    }
 }

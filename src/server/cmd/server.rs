@@ -66,4 +66,5 @@ pub static SERVER_COMMANDS: &[CommandSpec] = &[
     spec("bgsave", -1, ADMIN, "server"),
     spec("shutdown", -1, ADMIN | NO_MULTI | STALE | LOADING, "server"),
     spec("debug", -2, ADMIN | NO_MULTI, "server"),
+    spec("monitor", 1, ADMIN | NO_MULTI | LOADING | STALE, "server"),
 ];
