@@ -521,3 +521,50 @@ impl State {
             .retain(|(_, tx)| tx.try_send(line.clone()).is_ok());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn monitor_lines_escape_like_sdscatrepr() {
+        let argv = [
+            Bytes::from_static(b"SET"),
+            Bytes::from_static(b"a\"b\\c"),
+            Bytes::from_static(b"\x01\n\xff"),
+        ];
+        let line = monitor_line("127.0.0.1:5", &argv);
+        let line = std::str::from_utf8(&line).unwrap();
+        assert!(line.starts_with('+'));
+        assert!(
+            line.ends_with("[0 127.0.0.1:5] \"SET\" \"a\\\"b\\\\c\" \"\\x01\\n\\xff\"\r\n"),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn dataset_commands_rebuild_every_type() {
+        let mut db = Db::new();
+        db.insert_entry(
+            Bytes::from_static(b"s"),
+            Value::Str(Bytes::from_static(b"v")),
+            Some(99),
+        );
+        db.insert_entry(
+            Bytes::from_static(b"l"),
+            Value::List((0..100).map(|i| Bytes::from(i.to_string())).collect()),
+            None,
+        );
+        let cmds = dataset_commands(&db);
+        let names: Vec<&[u8]> = cmds.iter().map(|c| &c[0][..]).collect();
+        assert!(names.contains(&&b"SET"[..]));
+        assert!(names.contains(&&b"PEXPIREAT"[..]));
+        let pushed: usize = cmds
+            .iter()
+            .filter(|c| &c[0][..] == b"RPUSH")
+            .map(|c| c.len() - 2)
+            .sum();
+        assert_eq!(pushed, 100);
+        assert!(cmds.iter().all(|c| c.len() <= 66), "chunked");
+    }
+}
