@@ -52,6 +52,11 @@ complete -c rkv -n "__fish_rkv_using_subcommand serve" -l masterauth -d 'Passwor
 complete -c rkv -n "__fish_rkv_using_subcommand serve" -l replica-priority -d 'Priority as a failover candidate (0: never)' -r
 complete -c rkv -n "__fish_rkv_using_subcommand serve" -l dir -d 'Directory for dump.rdb and the append-only file' -r -F
 complete -c rkv -n "__fish_rkv_using_subcommand serve" -l config -d 'TOML configuration file (keys named like redis.conf directives); CONFIG REWRITE writes it' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l appendfsync -d 'When the AOF is fsynced: always, everysec (default) or no' -r
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l save -d 'Save points as redis.conf writes them, e.g. "3600 1 300 100" ("" for none, the default)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l maxclients -d 'Most simultaneous clients (default 10000)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l protected-mode -d 'yes/no: refuse non-loopback clients while the default user has no password' -r
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l client-query-buffer-limit -d 'Largest query buffer per client, e.g. 1gb (default)' -r
 complete -c rkv -n "__fish_rkv_using_subcommand serve" -s a -l password -d 'Password for AUTH on every node contacted' -r
 complete -c rkv -n "__fish_rkv_using_subcommand serve" -s u -l user -d 'ACL user name for AUTH (none: AUTH with the password alone)' -r
 complete -c rkv -n "__fish_rkv_using_subcommand serve" -s i -l inventory -d 'TOML inventory of nodes' -r -F

@@ -90,6 +90,10 @@ pub enum OutputFormat {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "parsed once per process; boxing ServeArgs would buy nothing"
+)]
 pub enum Command {
     /// Run a store node speaking RESP: a Redis-compatible server.
     Serve(ServeArgs),
@@ -155,6 +159,26 @@ pub struct ServeArgs {
     /// TOML configuration file (keys named like redis.conf directives); CONFIG REWRITE writes it.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// When the AOF is fsynced: always, everysec (default) or no.
+    #[arg(long, value_name = "POLICY")]
+    pub appendfsync: Option<String>,
+
+    /// Save points as redis.conf writes them, e.g. "3600 1 300 100" ("" for none, the default).
+    #[arg(long, value_name = "POINTS")]
+    pub save: Option<String>,
+
+    /// Most simultaneous clients (default 10000).
+    #[arg(long, value_name = "N")]
+    pub maxclients: Option<u64>,
+
+    /// yes/no: refuse non-loopback clients while the default user has no password.
+    #[arg(long, value_name = "yes|no")]
+    pub protected_mode: Option<String>,
+
+    /// Largest query buffer per client, e.g. 1gb (default).
+    #[arg(long, value_name = "SIZE")]
+    pub client_query_buffer_limit: Option<String>,
 }
 
 /// `rkv info` options.

@@ -163,7 +163,7 @@ fn parse_at(
                 }
                 if ty == b'|' {
                     // An attribute annotates the frame that follows; we keep only that frame.
-                    return parse_at(buf, pos, limits, depth);
+                    return parse_at(buf, pos, limits, depth + 1);
                 }
                 Frame::Map(pairs)
             } else {
@@ -193,5 +193,58 @@ fn parse_double(l: &[u8]) -> Option<f64> {
         "-inf" => Some(f64::NEG_INFINITY),
         "nan" => Some(f64::NAN),
         _ => s.parse().ok(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nesting_and_attribute_chains_are_bounded() {
+        let deep = "*1\r\n".repeat(100) + ":1\r\n";
+        assert_eq!(
+            parse_frame(deep.as_bytes(), &FrameLimits::default()),
+            Err(FrameError::TooDeep)
+        );
+        let attrs = "|1\r\n+a\r\n+b\r\n".repeat(100) + ":1\r\n";
+        assert_eq!(
+            parse_frame(attrs.as_bytes(), &FrameLimits::default()),
+            Err(FrameError::TooDeep)
+        );
+        let one = "|1\r\n+a\r\n+b\r\n:7\r\n";
+        assert_eq!(
+            parse_frame(one.as_bytes(), &FrameLimits::default()),
+            Ok(Some((Frame::Integer(7), one.len())))
+        );
+    }
+
+    #[test]
+    fn reply_types() {
+        let l = FrameLimits::default();
+        let p = |s: &str| parse_frame(s.as_bytes(), &l).unwrap().unwrap().0;
+        assert_eq!(p("$-1\r\n"), Frame::Null);
+        assert_eq!(p("*-1\r\n"), Frame::NullArray);
+        assert_eq!(p("_\r\n"), Frame::Null);
+        assert_eq!(p(",inf\r\n"), Frame::Double(f64::INFINITY));
+        assert_eq!(p("!3\r\nERR\r\n"), Frame::Error("ERR".into()));
+        assert_eq!(
+            p("=7\r\ntxt:abc\r\n"),
+            Frame::Verbatim("txt".into(), Bytes::from_static(b"abc"))
+        );
+        assert_eq!(
+            p("%1\r\n+k\r\n:1\r\n"),
+            Frame::Map(vec![(Frame::Simple("k".into()), Frame::Integer(1))])
+        );
+        assert_eq!(parse_frame(b"$5\r\nab", &l), Ok(None));
+        assert!(parse_frame(b"?x\r\n", &l).is_err());
+        let small = FrameLimits {
+            max_bulk_len: 4,
+            ..FrameLimits::default()
+        };
+        assert_eq!(
+            parse_frame(b"$5\r\nabcde\r\n", &small),
+            Err(FrameError::TooLarge("bulk length"))
+        );
     }
 }

@@ -4,6 +4,12 @@
 //! precise control over limits (bulk length, array length, nesting, inline length) and over
 //! Redis's exact protocol error texts; the `redis` crate's parser is client-side and
 //! allocates past what we would accept.
+//!
+//! - [`request`]: what clients send. [`RequestParser`] is incremental (one per connection: it
+//!   takes complete arguments off the read buffer as they arrive); [`parse_request`] is the
+//!   stateless form that reports the bytes a request used (a replica's offset needs them).
+//! - [`frame`]: any RESP2/RESP3 reply, for the client side (replication, tests).
+//! - [`mod@encode`]: a [`Frame`] onto a buffer for protocol 2 or 3.
 
 pub mod encode;
 pub mod frame;
@@ -11,7 +17,7 @@ pub mod request;
 
 pub use encode::{Protocol, encode};
 pub use frame::{FrameError, FrameLimits, parse_frame};
-pub use request::{Limits, ProtocolError, RequestParser};
+pub use request::{Limits, ProtocolError, RequestParser, parse_request};
 
 use bytes::Bytes;
 

@@ -26,6 +26,40 @@ fn arb_frame() -> impl Strategy<Value = Frame> {
 
 proptest! {
     #[test]
+    fn stateless_and_incremental_parsers_agree(data in proptest::collection::vec(any::<u8>(), 0..256)) {
+        let mut p = RequestParser::new(Limits::default());
+        let mut buf = BytesMut::from(&data[..]);
+        let a = p.next(&mut buf, true);
+        let consumed = data.len() - buf.len();
+        let b = parse_request(&data, &Limits::default());
+        match (a, b) {
+            (Ok(Some(x)), Ok(Some((y, used)))) => {
+                prop_assert_eq!(x, y);
+                prop_assert_eq!(consumed, used);
+            }
+            (Ok(None), Ok(None)) => {}
+            (Err(x), Err(y)) => prop_assert_eq!(x, y),
+            (x, y) => prop_assert!(false, "incremental {:?} vs stateless {:?}", x, y),
+        }
+    }
+
+    #[test]
+    fn stateless_parser_counts_pipelined_bytes(argvs in proptest::collection::vec(proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..20), 1..4), 1..5)) {
+        let mut wire = Vec::new();
+        for argv in &argvs {
+            let f = Frame::Array(argv.iter().map(|a| Frame::Bulk(Bytes::from(a.clone()))).collect());
+            wire.extend_from_slice(&f.to_bytes(Protocol::Resp2));
+        }
+        let mut pos = 0;
+        for argv in &argvs {
+            let (got, used) = parse_request(&wire[pos..], &Limits::default()).unwrap().unwrap();
+            prop_assert_eq!(got.iter().map(|b| b.to_vec()).collect::<Vec<_>>(), argv.clone());
+            pos += used;
+        }
+        prop_assert_eq!(pos, wire.len());
+    }
+
+    #[test]
     fn request_parser_never_panics(data in proptest::collection::vec(any::<u8>(), 0..512), auth in any::<bool>()) {
         let mut p = RequestParser::new(Limits::default());
         let mut buf = BytesMut::from(&data[..]);

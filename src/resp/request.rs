@@ -16,8 +16,9 @@ pub const UNAUTH_MAX_ARGS: i64 = 10;
 pub const UNAUTH_MAX_BULK: i64 = 16384;
 /// Arguments at least this long are split off the read buffer instead of copied.
 const SPLIT_THRESHOLD: usize = 64 * 1024;
-/// Capacity we reserve up front for an argument vector, whatever `*N` claims.
-const ARGV_PREALLOC: usize = 64;
+/// Most capacity we reserve up front for an argument vector, whatever `*N` claims (32 KB of
+/// `Bytes` handles); beyond it the vector grows as arguments actually arrive.
+const ARGV_PREALLOC: usize = 1024;
 
 /// Limits the parser applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,6 +174,82 @@ impl RequestParser {
         }
         Ok(Some(std::mem::take(&mut self.argv)))
     }
+}
+
+/// Parse one request from the front of `buf` without consuming it: `Ok(Some((argv, consumed)))`
+/// when a whole request is there, `Ok(None)` when more bytes are needed (nothing is allocated
+/// then). Same grammar, limits and errors as [`RequestParser`] for an authenticated client.
+///
+/// This is the form for a caller that must count bytes, such as a replica applying its
+/// master's stream (the replication offset advances by `consumed`). It rescans from the start
+/// on each call, so connections use the incremental [`RequestParser`] instead.
+pub fn parse_request(
+    buf: &[u8],
+    limits: &Limits,
+) -> Result<Option<(Vec<Bytes>, usize)>, ProtocolError> {
+    if buf.is_empty() {
+        return Ok(None);
+    }
+    if buf[0] != b'*' {
+        let limit = buf.len().min(INLINE_MAX + 1);
+        let Some(nl) = memchr(b'\n', &buf[..limit]) else {
+            if buf.len() > INLINE_MAX {
+                return Err(ProtocolError::TooBigInline);
+            }
+            return Ok(None);
+        };
+        let end = if nl > 0 && buf[nl - 1] == b'\r' {
+            nl - 1
+        } else {
+            nl
+        };
+        let args = split_args(&buf[..end]).ok_or(ProtocolError::UnbalancedQuotes)?;
+        return Ok(Some((args, nl + 1)));
+    }
+    let Some(nl) = find_crlf(buf) else {
+        if buf.len() > INLINE_MAX {
+            return Err(ProtocolError::TooBigMbulkCount);
+        }
+        return Ok(None);
+    };
+    let n = parse_i64(&buf[1..nl]).ok_or(ProtocolError::InvalidMultibulkLength)?;
+    if n > i64::from(i32::MAX) {
+        return Err(ProtocolError::InvalidMultibulkLength);
+    }
+    let mut pos = nl + 2;
+    if n <= 0 {
+        return Ok(Some((Vec::new(), pos)));
+    }
+    // First find the extent without allocating, then copy the arguments out.
+    let mut spans = Vec::with_capacity(usize::try_from(n).unwrap_or(0).min(ARGV_PREALLOC));
+    for _ in 0..n {
+        let rest = &buf[pos..];
+        let Some(nl) = find_crlf(rest) else {
+            if rest.len() > INLINE_MAX {
+                return Err(ProtocolError::TooBigBulkCount);
+            }
+            return Ok(None);
+        };
+        if rest[0] != b'$' {
+            return Err(ProtocolError::ExpectedDollar(char::from(rest[0])));
+        }
+        let len = parse_i64(&rest[1..nl]).ok_or(ProtocolError::InvalidBulkLength)?;
+        if len < 0 || len > limits.max_bulk_len {
+            return Err(ProtocolError::InvalidBulkLength);
+        }
+        let len = usize::try_from(len).map_err(|_| ProtocolError::InvalidBulkLength)?;
+        let start = pos + nl + 2;
+        if buf.len() < start + len + 2 {
+            return Ok(None);
+        }
+        spans.push((start, len));
+        pos = start + len + 2;
+    }
+    let argv = spans
+        .into_iter()
+        .map(|(s, l)| Bytes::copy_from_slice(&buf[s..s + l]))
+        .collect();
+    Ok(Some((argv, pos)))
 }
 
 /// Position of the first `\r\n` (Redis looks for `\r` and requires `\n` after it).

@@ -1,10 +1,304 @@
-//! `rkv serve`: a Redis-compatible RESP server. OWNER: server helper.
+//! `rkv serve`: a Redis-compatible RESP server.
+//!
+//! # Shape
+//! - [`config`]: the configuration (TOML file, flags, CONFIG GET/SET/REWRITE table).
+//! - [`state`]: the keyspace and server-wide state behind one mutex, and
+//!   [`state::State::propagate`], the one place every change leaves the node (AOF today,
+//!   replication next).
+//! - [`conn`]: one task per connection; pipelined commands run under one lock acquisition and
+//!   their replies go out in one write.
+//! - [`exec`]: dispatch and the connection/server commands; [`cmd`]: the command table.
+//! - [`info`]: INFO; [`acl`]: users and protected mode; [`glob`]: Redis patterns.
+//!
+//! # Persistence choices
+//! - `save` is empty (no automatic snapshots) unless the config file, `--save` or CONFIG SET
+//!   sets save points. `dump.rdb` in `dir` is still loaded at start when it exists, and it is
+//!   written on SHUTDOWN, SIGTERM and Ctrl-C when `save` is non-empty (or on SHUTDOWN SAVE).
+//! - With `appendonly`, the AOF is replayed at start instead of `dump.rdb` (as Redis does),
+//!   and every propagated command is appended. `appendfsync always` holds a write's reply until
+//!   an fsync covers it; one task fsyncs for all waiting connections (group commit).
+//!   `everysec` fsyncs from the 100 ms timer once a second.
+//! - The fsync uses our own descriptor on the AOF file: fsync flushes the file, whichever
+//!   descriptor wrote it, so the lock is never held across a disk flush.
 
+pub mod acl;
 pub mod cmd;
+pub mod config;
+pub mod conn;
+pub mod exec;
+pub mod glob;
+pub mod info;
+pub mod state;
 
+use crate::ExitError;
 use crate::cli::{GlobalArgs, ServeArgs};
+use crate::persist::aof::{AofWriter, FsyncPolicy};
+use anyhow::Context;
+use config::Config;
+use state::{Shared, State, now_ms};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+
+/// Keys the active expiry cycle may delete per 100 ms tick.
+const EXPIRE_PER_TICK: usize = 200;
 
 /// Run the server in the foreground until Ctrl-C, SIGTERM or SHUTDOWN.
-pub fn run_blocking(_global: &GlobalArgs, _args: ServeArgs) -> anyhow::Result<()> {
-    anyhow::bail!("rkv serve is not built yet")
+pub fn run_blocking(_global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
+    let config = Config::from_args(&args).map_err(|e| ExitError::usage(e.0))?;
+    if config.replicaof.is_some() {
+        return Err(ExitError::usage(
+            "replicaof: replication is not supported yet by rkv serve",
+        ));
+    }
+    if !config.dir.is_dir() {
+        return Err(ExitError::usage(format!(
+            "dir {}: not a directory",
+            config.dir.display()
+        )));
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")?;
+    let result = runtime.block_on(run(config));
+    runtime.shutdown_timeout(Duration::from_secs(2));
+    result
+}
+
+/// Load the dataset: the AOF when appendonly is on, else dump.rdb when present.
+fn load(state: &mut State) -> anyhow::Result<()> {
+    if state.config.appendonly {
+        let path = state.aof_path();
+        let report =
+            crate::persist::aof::replay(&path, &mut |argv| exec::apply_replayed(state, &argv))
+                .with_context(|| format!("could not replay the AOF {}", path.display()))?;
+        if let Some(at) = report.truncated_at {
+            tracing::warn!(
+                "the AOF {} ended in the middle of a command: truncated at byte {at}, the incomplete command was dropped",
+                path.display()
+            );
+        }
+        tracing::info!(
+            "DB loaded from append only file: {} commands, {} keys",
+            report.commands,
+            state.db.len()
+        );
+        state.persist.aof = Some(
+            AofWriter::open(&path, state.config.appendfsync)
+                .with_context(|| format!("could not open the AOF {}", path.display()))?,
+        );
+        state.dirty = 0;
+        return Ok(());
+    }
+    let path = state.rdb_path();
+    match crate::persist::rdb::load_file(&path) {
+        Ok(Some((db, _aux))) => {
+            state.db = db;
+            tracing::info!("DB loaded from disk: {} keys", state.db.len());
+        }
+        Ok(None) => {}
+        Err(e) => {
+            return Err(anyhow::Error::new(e))
+                .with_context(|| format!("could not load {}", path.display()));
+        }
+    }
+    Ok(())
+}
+
+async fn run(config: Config) -> anyhow::Result<()> {
+    let mut state = State::new(config);
+    load(&mut state)?;
+    let binds = state.config.bind.clone();
+    let mut port = state.config.port;
+    let shared = Shared::new(state);
+    let mut listeners = Vec::new();
+    for b in &binds {
+        let l = TcpListener::bind((b.as_str(), port))
+            .await
+            .with_context(|| format!("could not listen on {b}:{port}"))?;
+        let addr = l.local_addr().context("listener address")?;
+        port = addr.port();
+        tracing::info!("listening on {addr}");
+        listeners.push(l);
+    }
+    shared.port.store(u64::from(port), Ordering::Relaxed);
+    // CONFIG GET port reports the port actually bound (useful with --port 0).
+    shared.lock().config.port = port;
+    for l in listeners {
+        tokio::spawn(accept_loop(Arc::clone(&shared), l));
+    }
+    tokio::spawn(cron(Arc::clone(&shared)));
+    tokio::spawn(fsync_task(Arc::clone(&shared)));
+    tracing::info!("Ready to accept connections");
+
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("could not install the SIGTERM handler")?;
+    let mut shutdown = shared.shutdown.subscribe();
+    let by_signal = tokio::select! {
+        _ = tokio::signal::ctrl_c() => { tracing::info!("Received SIGINT scheduling shutdown..."); true }
+        _ = sigterm.recv() => { tracing::info!("Received SIGTERM scheduling shutdown..."); true }
+        _ = shutdown.changed() => false,
+    };
+    let mut failed = None;
+    {
+        let mut st = shared.lock();
+        if by_signal && !st.config.save.is_empty() {
+            tracing::info!("Saving the final RDB snapshot before exiting.");
+            if let Err(e) = exec::save_now(&mut st) {
+                tracing::error!("error trying to save the DB: {e}");
+                failed = Some(e);
+            }
+        }
+        if let Some(aof) = st.persist.aof.as_mut()
+            && let Err(e) = aof.fsync()
+        {
+            tracing::error!("could not fsync the AOF: {e}");
+        }
+    }
+    shared.request_shutdown();
+    tracing::info!("rkv is now ready to exit, bye bye...");
+    match failed {
+        Some(e) => anyhow::bail!("could not save before exiting: {e}"),
+        None => Ok(()),
+    }
+}
+
+async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
+    let mut shutdown = shared.shutdown.subscribe();
+    loop {
+        tokio::select! {
+            r = listener.accept() => match r {
+                Ok((stream, peer)) => {
+                    tokio::spawn(conn::handle(Arc::clone(&shared), stream, peer));
+                }
+                Err(e) => {
+                    // Out of descriptors and the like: back off instead of spinning.
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// The 100 ms timer: active expiry, ops/sec, save points, pause expiry, AOF everysec.
+async fn cron(shared: Arc<Shared>) {
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut shutdown = shared.shutdown.subscribe();
+    let mut samples = [0u64; 16];
+    let mut sample_i = 0usize;
+    let mut last_cmds = 0u64;
+    let mut last_at = Instant::now();
+    let mut last_fsync = Instant::now();
+    let mut last_bgsave_try = Instant::now() - Duration::from_secs(60);
+    let mut synced_seq = 0u64;
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = shutdown.changed() => return,
+        }
+        let mut fsync_path = None;
+        {
+            let mut st = shared.lock();
+            // During a CLIENT PAUSE the dataset must not change, so that replicas can catch up
+            // to a fixed offset (a failover waits for that): expiry waits too, as in Redis 7.
+            let paused = st.pause.is_some_and(|p| p.until > Instant::now());
+            let dead = if paused {
+                Vec::new()
+            } else {
+                st.db.expire_cycle(now_ms(), EXPIRE_PER_TICK)
+            };
+            if !dead.is_empty() {
+                st.stats.expired_keys += u64::try_from(dead.len()).unwrap_or(0);
+                let cmds = dead
+                    .into_iter()
+                    .map(|k| vec![bytes::Bytes::from_static(b"DEL"), k])
+                    .collect();
+                st.propagate(cmds);
+            }
+            let now = Instant::now();
+            let total = st.stats.total_commands_processed;
+            let ms = now.duration_since(last_at).as_millis().max(1);
+            samples[sample_i % samples.len()] =
+                u64::try_from(u128::from(total.saturating_sub(last_cmds)) * 1000 / ms).unwrap_or(0);
+            sample_i += 1;
+            last_cmds = total;
+            last_at = now;
+            st.stats.instantaneous_ops_per_sec = samples.iter().sum::<u64>() / 16;
+            if st.pause.is_some_and(|p| p.until <= now) {
+                st.pause = None;
+                shared.pause_changed.send_modify(|v| *v += 1);
+            }
+            let since_save = (now_ms() / 1000).saturating_sub(st.persist.last_save_unix);
+            let due =
+                st.config.save.iter().any(|&(secs, changes)| {
+                    st.dirty >= changes && since_save >= secs && changes > 0
+                });
+            let retry_ok =
+                st.persist.last_bgsave_ok || last_bgsave_try.elapsed() > Duration::from_secs(5);
+            if due && !st.persist.bgsave_in_progress && retry_ok {
+                last_bgsave_try = Instant::now();
+                tracing::info!("{} changes since the last save: saving", st.dirty);
+                let _ = exec::start_bgsave(&shared, &mut st);
+            }
+            if st.aof_policy() == Some(FsyncPolicy::EverySec)
+                && last_fsync.elapsed() >= Duration::from_secs(1)
+                && st.persist.aof_seq > synced_seq
+            {
+                last_fsync = Instant::now();
+                synced_seq = st.persist.aof_seq;
+                fsync_path = Some(st.aof_path());
+            }
+        }
+        if let Some(path) = fsync_path {
+            let r = tokio::task::spawn_blocking(move || fsync_file(&path)).await;
+            if let Ok(Err(e)) = r {
+                tracing::error!("AOF fsync failed: {e}");
+            }
+        }
+    }
+}
+
+fn fsync_file(path: &std::path::Path) -> std::io::Result<()> {
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(path)?
+        .sync_data()
+}
+
+/// Group commit for appendfsync always: one fsync covers every append made before it.
+async fn fsync_task(shared: Arc<Shared>) {
+    let mut shutdown = shared.shutdown.subscribe();
+    loop {
+        tokio::select! {
+            _ = shared.fsync_request.notified() => {}
+            _ = shutdown.changed() => return,
+        }
+        let (seq, path) = {
+            let st = shared.lock();
+            (st.persist.aof_seq, st.aof_path())
+        };
+        if seq <= *shared.fsync_done.borrow() {
+            continue;
+        }
+        match tokio::task::spawn_blocking(move || fsync_file(&path)).await {
+            Ok(Ok(())) => {
+                shared.fsync_done.send_replace(seq);
+            }
+            Ok(Err(e)) => {
+                // As Redis with appendfsync always: a write we cannot make durable must not be
+                // acknowledged, so we stop.
+                tracing::error!(
+                    "can't persist the AOF (fsync failed: {e}) with appendfsync always: exiting"
+                );
+                shared.request_shutdown();
+                return;
+            }
+            Err(_) => return,
+        }
+    }
 }

@@ -12,6 +12,7 @@ pub mod data;
 pub mod hashes;
 pub mod keys;
 pub mod lists;
+pub mod server;
 pub mod sets;
 pub mod strings;
 pub mod zsets;
@@ -19,6 +20,8 @@ pub mod zsets;
 use crate::resp::Frame;
 use crate::store::Db;
 use bytes::Bytes;
+use std::collections::HashMap;
+use std::sync::LazyLock;
 
 /// Command flags, as Redis's COMMAND INFO reports them.
 pub mod flags {
@@ -123,5 +126,93 @@ impl ExecCtx<'_> {
     /// Propagate `argv` unchanged (the common case for a write that changed something).
     pub fn propagate_verbatim(&mut self, argv: &[Bytes]) {
         self.propagate.push(argv.to_vec());
+    }
+}
+
+/// Every command, server and data, by lower-case name; built once.
+static TABLE: LazyLock<HashMap<&'static str, &'static CommandSpec>> = LazyLock::new(|| {
+    let mut t = HashMap::new();
+    for spec in data::DATA_COMMANDS.iter().chain(server::SERVER_COMMANDS) {
+        t.insert(spec.name, spec);
+    }
+    t
+});
+
+/// Look a command up by name, case-insensitively, without allocating.
+pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
+    let mut buf = [0u8; 32];
+    if name.len() > buf.len() {
+        return None;
+    }
+    for (d, s) in buf.iter_mut().zip(name) {
+        *d = s.to_ascii_lowercase();
+    }
+    let s = std::str::from_utf8(&buf[..name.len()]).ok()?;
+    TABLE.get(s).copied()
+}
+
+/// Every command, for COMMAND / COMMAND COUNT (sorted by name for a stable order).
+pub fn all_commands() -> Vec<&'static CommandSpec> {
+    let mut v: Vec<_> = TABLE.values().copied().collect();
+    v.sort_by_key(|s| s.name);
+    v
+}
+
+impl CommandSpec {
+    /// The positions of the keys in an argument vector of `argc` entries, from
+    /// first_key/last_key/step (a negative last_key counts from the end, -1 the last).
+    pub fn key_positions(&self, argc: usize) -> impl Iterator<Item = usize> {
+        let argc_i = i64::try_from(argc).unwrap_or(i64::MAX);
+        let first = i64::from(self.first_key);
+        let end = if self.last_key < 0 {
+            argc_i + 1 + i64::from(self.last_key)
+        } else {
+            i64::from(self.last_key) + 1
+        }
+        .clamp(0, argc_i);
+        let step = usize::try_from(self.step).unwrap_or(1).max(1);
+        let (first, end) = if first <= 0 {
+            (0, 0)
+        } else {
+            (first, end.max(first))
+        };
+        (usize::try_from(first).unwrap_or(0)..usize::try_from(end).unwrap_or(0)).step_by(step)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(first: i32, last: i32, step: i32) -> CommandSpec {
+        CommandSpec {
+            name: "x",
+            arity: -1,
+            flags: 0,
+            first_key: first,
+            last_key: last,
+            step,
+            group: "generic",
+            handler: Handler::Server,
+        }
+    }
+
+    #[test]
+    fn key_positions_follow_first_last_step() {
+        let kp = |s: CommandSpec, argc| s.key_positions(argc).collect::<Vec<_>>();
+        assert_eq!(kp(spec(1, 1, 1), 3), vec![1]);
+        assert_eq!(kp(spec(1, -1, 1), 4), vec![1, 2, 3]);
+        assert_eq!(kp(spec(1, -1, 2), 5), vec![1, 3]);
+        assert_eq!(kp(spec(1, -2, 1), 4), vec![1, 2]);
+        assert_eq!(kp(spec(0, 0, 0), 4), Vec::<usize>::new());
+        assert_eq!(kp(spec(1, 1, 1), 1), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn lookup_ignores_case_and_knows_server_commands() {
+        assert_eq!(lookup(b"PiNg").map(|s| s.name), Some("ping"));
+        assert!(lookup(b"no-such-command").is_none());
+        assert!(lookup(&[b'a'; 40]).is_none());
+        assert!(lookup(&[0xff, 0xfe]).is_none());
     }
 }

@@ -1,0 +1,831 @@
+//! The server's configuration: the `--config` TOML file (keys named like redis.conf
+//! directives), command-line flags over it, and the CONFIG GET / SET / REWRITE table.
+//!
+//! One table ([`PARAMS`]) names every parameter with how to read it, whether it can change
+//! while running, and how to parse a new value, so CONFIG GET, CONFIG SET, the file loader and
+//! CONFIG REWRITE cannot disagree about a name.
+
+use crate::cli::ServeArgs;
+use crate::persist::aof::FsyncPolicy;
+use crate::server::acl::{Rule, User};
+use crate::server::glob::glob_match;
+use std::path::{Path, PathBuf};
+
+/// Everything `rkv serve` is configured with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// TCP port (0: ephemeral).
+    pub port: u16,
+    /// Addresses to listen on.
+    pub bind: Vec<String>,
+    /// The default user's password (None: no password).
+    pub requirepass: Option<String>,
+    /// Password for our master (used by replication).
+    pub masterauth: Option<String>,
+    /// ACL user for our master (used by replication).
+    pub masteruser: Option<String>,
+    /// `host port` of a master to replicate from.
+    pub replicaof: Option<String>,
+    /// Failover priority (0: never promote).
+    pub replica_priority: u32,
+    /// Refuse writes from clients while a replica.
+    pub replica_read_only: bool,
+    /// Where dump.rdb and the AOF live.
+    pub dir: PathBuf,
+    /// The snapshot file name.
+    pub dbfilename: String,
+    /// The AOF file name.
+    pub appendfilename: String,
+    /// AOF on.
+    pub appendonly: bool,
+    /// When the AOF is fsynced.
+    pub appendfsync: FsyncPolicy,
+    /// Save points: (seconds, changes).
+    pub save: Vec<(u64, u64)>,
+    /// Most simultaneous clients.
+    pub maxclients: u64,
+    /// Refuse non-loopback clients while the default user has no password.
+    pub protected_mode: bool,
+    /// Longest bulk argument a client may send.
+    pub proto_max_bulk_len: i64,
+    /// Largest query buffer a client may accumulate before it is disconnected.
+    pub client_query_buffer_limit: u64,
+    /// Replication backlog size (used by replication).
+    pub repl_backlog_size: u64,
+    /// Seconds between the master's PINGs to replicas (used by replication).
+    pub repl_ping_replica_period: u64,
+    /// Seconds a replica waits on its master before giving up (used by replication).
+    pub repl_timeout: u64,
+    /// Named ACL users from the config file.
+    pub users: Vec<User>,
+    /// The file CONFIG REWRITE writes, if any.
+    pub config_file: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            port: 6379,
+            bind: vec!["127.0.0.1".to_string()],
+            requirepass: None,
+            masterauth: None,
+            masteruser: None,
+            replicaof: None,
+            replica_priority: 100,
+            replica_read_only: true,
+            dir: PathBuf::from("."),
+            dbfilename: "dump.rdb".to_string(),
+            appendfilename: "appendonly.aof".to_string(),
+            appendonly: false,
+            appendfsync: FsyncPolicy::EverySec,
+            save: Vec::new(),
+            maxclients: 10000,
+            protected_mode: true,
+            proto_max_bulk_len: 512 * 1024 * 1024,
+            client_query_buffer_limit: 1024 * 1024 * 1024,
+            repl_backlog_size: 1024 * 1024,
+            repl_ping_replica_period: 10,
+            repl_timeout: 60,
+            users: Vec::new(),
+            config_file: None,
+        }
+    }
+}
+
+/// A configuration problem, worded for the operator.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+type Getter = fn(&Config) -> String;
+type Setter = fn(&mut Config, &str) -> Result<(), String>;
+
+/// One configuration parameter.
+pub struct Param {
+    /// The directive name.
+    pub name: &'static str,
+    /// Its current value as CONFIG GET shows it.
+    pub get: Getter,
+    /// How to set it from text.
+    pub set: Setter,
+    /// True when CONFIG SET may change it while running.
+    pub mutable: bool,
+}
+
+fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.to_string()
+}
+
+fn parse_bool(v: &str) -> Result<bool, String> {
+    match v.to_ascii_lowercase().as_str() {
+        "yes" => Ok(true),
+        "no" => Ok(false),
+        _ => Err("argument must be 'yes' or 'no'".to_string()),
+    }
+}
+
+/// Parse a memory size as Redis's memtoll: `1gb` (1024³), `1g` (1000³), `10kb`, plain bytes.
+pub fn parse_memory(v: &str) -> Result<u64, String> {
+    let lower = v.to_ascii_lowercase();
+    let (num, mul) = [
+        ("gb", 1u64 << 30),
+        ("mb", 1 << 20),
+        ("kb", 1 << 10),
+        ("g", 1_000_000_000),
+        ("m", 1_000_000),
+        ("k", 1000),
+        ("b", 1),
+    ]
+    .iter()
+    .find_map(|(suffix, mul)| lower.strip_suffix(suffix).map(|n| (n.to_string(), *mul)))
+    .unwrap_or((lower.clone(), 1));
+    let n: u64 = num
+        .parse()
+        .map_err(|_| "argument must be a memory value".to_string())?;
+    n.checked_mul(mul)
+        .ok_or_else(|| "argument must be a memory value".to_string())
+}
+
+fn parse_num<T: std::str::FromStr>(v: &str) -> Result<T, String> {
+    v.parse()
+        .map_err(|_| "argument couldn't be parsed into an integer".to_string())
+}
+
+fn opt_str(v: &str) -> Option<String> {
+    if v.is_empty() {
+        None
+    } else {
+        Some(v.to_string())
+    }
+}
+
+/// Parse `save` as Redis: `"3600 1 300 100"` pairs, `""` for none.
+pub fn parse_save(v: &str) -> Result<Vec<(u64, u64)>, String> {
+    let parts: Vec<&str> = v.split_whitespace().collect();
+    if !parts.len().is_multiple_of(2) {
+        return Err("Invalid save parameters".to_string());
+    }
+    parts
+        .chunks(2)
+        .map(|c| {
+            let s = c[0]
+                .parse()
+                .map_err(|_| "Invalid save parameters".to_string())?;
+            let n = c[1]
+                .parse()
+                .map_err(|_| "Invalid save parameters".to_string())?;
+            Ok((s, n))
+        })
+        .collect()
+}
+
+fn fsync_name(p: FsyncPolicy) -> &'static str {
+    match p {
+        FsyncPolicy::Always => "always",
+        FsyncPolicy::EverySec => "everysec",
+        FsyncPolicy::No => "no",
+    }
+}
+
+fn parse_fsync(v: &str) -> Result<FsyncPolicy, String> {
+    match v.to_ascii_lowercase().as_str() {
+        "always" => Ok(FsyncPolicy::Always),
+        "everysec" => Ok(FsyncPolicy::EverySec),
+        "no" => Ok(FsyncPolicy::No),
+        _ => Err("argument(s) must be one of the following: always, everysec, no".to_string()),
+    }
+}
+
+/// Every parameter, in CONFIG REWRITE order.
+pub static PARAMS: &[Param] = &[
+    Param {
+        name: "port",
+        get: |c| c.port.to_string(),
+        set: |c, v| {
+            c.port = parse_num(v)?;
+            Ok(())
+        },
+        mutable: false,
+    },
+    Param {
+        name: "bind",
+        get: |c| c.bind.join(" "),
+        set: |c, v| {
+            c.bind = v.split_whitespace().map(str::to_string).collect();
+            Ok(())
+        },
+        mutable: false,
+    },
+    Param {
+        name: "requirepass",
+        get: |c| c.requirepass.clone().unwrap_or_default(),
+        set: |c, v| {
+            c.requirepass = opt_str(v);
+            Ok(())
+        },
+        mutable: true,
+    },
+    Param {
+        name: "masterauth",
+        get: |c| c.masterauth.clone().unwrap_or_default(),
+        set: |c, v| {
+            c.masterauth = opt_str(v);
+            Ok(())
+        },
+        mutable: true,
+    },
+    Param {
+        name: "masteruser",
+        get: |c| c.masteruser.clone().unwrap_or_default(),
+        set: |c, v| {
+            c.masteruser = opt_str(v);
+            Ok(())
+        },
+        mutable: true,
+    },
+    Param {
+        name: "replicaof",
+        get: |c| c.replicaof.clone().unwrap_or_default(),
+        set: |c, v| {
+            c.replicaof = opt_str(v);
+            Ok(())
+        },
+        mutable: false,
+    },
+    Param {
+        name: "replica-priority",
+        get: |c| c.replica_priority.to_string(),
+        set: |c, v| {
+            c.replica_priority = parse_num(v)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Param {
+        name: "replica-read-only",
+        get: |c| yes_no(c.replica_read_only),
+        set: |c, v| {
+            c.replica_read_only = parse_bool(v)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Param {
+        name: "dir",
+        get: |c| c.dir.display().to_string(),
+        set: |c, v| {
+            c.dir = PathBuf::from(v);
+            Ok(())
+        },
+        mutable: false,
+    },
+    Param {
+        name: "dbfilename",
+        get: |c| c.dbfilename.clone(),
+        set: |c, v| {
+            if v.is_empty() || v.contains('/') {
+                return Err("dbfilename can't be a path, just a filename".to_string());
+            }
+            c.dbfilename = v.to_string();
+            Ok(())
+        },
+        mutable: false,
+    },
+    Param {
+        name: "appendfilename",
+        get: |c| c.appendfilename.clone(),
+        set: |c, v| {
+            if v.is_empty() || v.contains('/') {
+                return Err("appendfilename can't be a path, just a filename".to_string());
+            }
+            c.appendfilename = v.to_string();
+            Ok(())
+        },
+        mutable: false,
+    },
+    Param {
+        name: "appendonly",
+        get: |c| yes_no(c.appendonly),
+        set: |c, v| {
+            c.appendonly = parse_bool(v)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Param {
+        name: "appendfsync",
+        get: |c| fsync_name(c.appendfsync).to_string(),
+        set: |c, v| {
+            c.appendfsync = parse_fsync(v)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Param {
+        name: "save",
+        get: |c| {
+            c.save
+                .iter()
+                .map(|(s, n)| format!("{s} {n}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        },
+        set: |c, v| {
+            c.save = parse_save(v)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Param {
+        name: "maxclients",
+        get: |c| c.maxclients.to_string(),
+        set: |c, v| {
+            let n: u64 = parse_num(v)?;
+            if n == 0 {
+                return Err("argument must be between 1 and 4294967295 inclusive".to_string());
+            }
+            c.maxclients = n;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Param {
+        name: "protected-mode",
+        get: |c| yes_no(c.protected_mode),
+        set: |c, v| {
+            c.protected_mode = parse_bool(v)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Param {
+        name: "proto-max-bulk-len",
+        get: |c| c.proto_max_bulk_len.to_string(),
+        set: |c, v| {
+            let n = parse_memory(v)?;
+            if n < 1024 * 1024 {
+                return Err(
+                    "argument must be between 1048576 and 9223372036854775807 inclusive"
+                        .to_string(),
+                );
+            }
+            c.proto_max_bulk_len = i64::try_from(n).map_err(|_| "value too large".to_string())?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Param {
+        name: "client-query-buffer-limit",
+        get: |c| c.client_query_buffer_limit.to_string(),
+        set: |c, v| {
+            let n = parse_memory(v)?;
+            if n < 1024 * 1024 {
+                return Err(
+                    "argument must be between 1048576 and 9223372036854775807 inclusive"
+                        .to_string(),
+                );
+            }
+            c.client_query_buffer_limit = n;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Param {
+        name: "repl-backlog-size",
+        get: |c| c.repl_backlog_size.to_string(),
+        set: |c, v| {
+            c.repl_backlog_size = parse_memory(v)?.max(16 * 1024);
+            Ok(())
+        },
+        mutable: true,
+    },
+    Param {
+        name: "repl-ping-replica-period",
+        get: |c| c.repl_ping_replica_period.to_string(),
+        set: |c, v| {
+            let n: u64 = parse_num(v)?;
+            if n == 0 {
+                return Err("argument must be between 1 and 2147483647 inclusive".to_string());
+            }
+            c.repl_ping_replica_period = n;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Param {
+        name: "repl-timeout",
+        get: |c| c.repl_timeout.to_string(),
+        set: |c, v| {
+            let n: u64 = parse_num(v)?;
+            if n == 0 {
+                return Err("argument must be between 1 and 2147483647 inclusive".to_string());
+            }
+            c.repl_timeout = n;
+            Ok(())
+        },
+        mutable: true,
+    },
+];
+
+/// Redis's old names for some directives.
+fn canonical(name: &str) -> &str {
+    match name {
+        "slaveof" => "replicaof",
+        "slave-priority" => "replica-priority",
+        "slave-read-only" => "replica-read-only",
+        "repl-ping-slave-period" => "repl-ping-replica-period",
+        other => other,
+    }
+}
+
+/// The parameter called `name` (case-insensitive, old aliases accepted).
+pub fn find_param(name: &str) -> Option<&'static Param> {
+    let lower = name.to_ascii_lowercase();
+    let name = canonical(&lower);
+    PARAMS.iter().find(|p| p.name == name)
+}
+
+/// True for parameters whose values must never be shown in logs.
+pub fn is_secret(name: &str) -> bool {
+    matches!(name, "requirepass" | "masterauth")
+}
+
+impl Config {
+    /// CONFIG GET: every (name, value) matching any of the patterns, each once.
+    pub fn get_matching(&self, patterns: &[&[u8]]) -> Vec<(&'static str, String)> {
+        PARAMS
+            .iter()
+            .filter(|p| {
+                patterns
+                    .iter()
+                    .any(|pat| glob_match(pat, p.name.as_bytes(), true))
+            })
+            .map(|p| (p.name, (p.get)(self)))
+            .collect()
+    }
+
+    /// CONFIG SET of several pairs: all apply or none do. The error is Redis's text after `ERR `.
+    pub fn set_many(&mut self, pairs: &[(&str, &str)]) -> Result<(), String> {
+        let mut next = self.clone();
+        for (i, (name, value)) in pairs.iter().enumerate() {
+            let Some(param) = find_param(name) else {
+                return Err(format!(
+                    "Unknown option or number of arguments for CONFIG SET - '{name}'"
+                ));
+            };
+            if pairs[..i]
+                .iter()
+                .any(|(n, _)| find_param(n).is_some_and(|p| p.name == param.name))
+            {
+                return Err(format!(
+                    "CONFIG SET failed (possibly related to argument '{name}') - duplicate parameter"
+                ));
+            }
+            if !param.mutable {
+                return Err(format!(
+                    "CONFIG SET failed (possibly related to argument '{name}') - can't set immutable config"
+                ));
+            }
+            (param.set)(&mut next, value).map_err(|e| {
+                format!("CONFIG SET failed (possibly related to argument '{name}') - {e}")
+            })?;
+        }
+        *self = next;
+        Ok(())
+    }
+
+    /// Set one parameter from text, whether or not it may change while running.
+    pub fn set_one(&mut self, name: &str, value: &str) -> Result<(), String> {
+        let param = find_param(name).ok_or_else(|| format!("unknown parameter '{name}'"))?;
+        (param.set)(self, value)
+    }
+
+    /// Build the configuration from the optional file and the flags (flags win).
+    pub fn from_args(args: &ServeArgs) -> Result<Config, ConfigError> {
+        let mut cfg = Config::default();
+        if let Some(path) = &args.config {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+            cfg.apply_toml(&text)
+                .map_err(|e| ConfigError(format!("{}: {}", path.display(), e.0)))?;
+            cfg.config_file = Some(path.clone());
+        }
+        if let Some(p) = args.port {
+            cfg.port = p;
+        }
+        if !args.bind.is_empty() {
+            cfg.bind = args.bind.clone();
+        }
+        if let Some(v) = &args.requirepass {
+            cfg.requirepass = opt_str(v);
+        }
+        if let Some(v) = &args.masteruser {
+            cfg.masteruser = opt_str(v);
+        }
+        if let Some(v) = &args.masterauth {
+            cfg.masterauth = opt_str(v);
+        }
+        if let Some(v) = args.replica_priority {
+            cfg.replica_priority = v;
+        }
+        if let Some(v) = &args.dir {
+            cfg.dir = v.clone();
+        }
+        if args.appendonly {
+            cfg.appendonly = true;
+        }
+        if let Some(v) = &args.replicaof {
+            cfg.replicaof = Some(v.clone());
+        }
+        if let Some(v) = &args.appendfsync {
+            cfg.appendfsync =
+                parse_fsync(v).map_err(|e| ConfigError(format!("--appendfsync: {e}")))?;
+        }
+        if let Some(v) = &args.save {
+            cfg.save = parse_save(v).map_err(|e| ConfigError(format!("--save: {e}")))?;
+        }
+        if let Some(v) = args.maxclients {
+            cfg.maxclients = v.max(1);
+        }
+        if let Some(v) = &args.protected_mode {
+            cfg.protected_mode =
+                parse_bool(v).map_err(|e| ConfigError(format!("--protected-mode: {e}")))?;
+        }
+        if let Some(v) = &args.client_query_buffer_limit {
+            cfg.set_one("client-query-buffer-limit", v)
+                .map_err(|e| ConfigError(format!("--client-query-buffer-limit: {e}")))?;
+        }
+        Ok(cfg)
+    }
+
+    /// Apply a TOML document: every key must be a known directive or `user` tables.
+    pub fn apply_toml(&mut self, text: &str) -> Result<(), ConfigError> {
+        let table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| ConfigError(e.to_string().trim().to_string()))?;
+        for (key, value) in &table {
+            let at = || {
+                line_of(text, key)
+                    .map(|l| format!(" (line {l})"))
+                    .unwrap_or_default()
+            };
+            if key == "user" {
+                let users = value.as_array().ok_or_else(|| {
+                    ConfigError(format!("`user` must be [[user]] tables{}", at()))
+                })?;
+                for u in users {
+                    self.users
+                        .push(parse_user(u).map_err(|e| ConfigError(format!("{e}{}", at())))?);
+                }
+                continue;
+            }
+            let Some(param) = find_param(key) else {
+                return Err(ConfigError(format!("unknown key `{key}`{}", at())));
+            };
+            let text_value = match value {
+                toml::Value::String(s) => s.clone(),
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Boolean(b) => yes_no(*b),
+                toml::Value::Array(a) if param.name == "bind" => a
+                    .iter()
+                    .map(|v| v.as_str().map(str::to_string))
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(|| ConfigError(format!("`bind` must be strings{}", at())))?
+                    .join(" "),
+                _ => {
+                    return Err(ConfigError(format!(
+                        "`{key}` must be a string, integer or boolean{}",
+                        at()
+                    )));
+                }
+            };
+            (param.set)(self, &text_value)
+                .map_err(|e| ConfigError(format!("`{key}`: {e}{}", at())))?;
+        }
+        Ok(())
+    }
+
+    /// The TOML text CONFIG REWRITE writes: every parameter plus the users.
+    pub fn to_toml(&self) -> String {
+        let mut table = toml::Table::new();
+        for p in PARAMS {
+            let v = (p.get)(self);
+            let value = match p.name {
+                "port"
+                | "replica-priority"
+                | "maxclients"
+                | "repl-ping-replica-period"
+                | "repl-timeout" => v
+                    .parse::<i64>()
+                    .map(toml::Value::Integer)
+                    .unwrap_or(toml::Value::String(v)),
+                "bind" => toml::Value::Array(
+                    self.bind
+                        .iter()
+                        .map(|b| toml::Value::String(b.clone()))
+                        .collect(),
+                ),
+                "requirepass" | "masterauth" | "masteruser" | "replicaof" if v.is_empty() => {
+                    continue;
+                }
+                _ => toml::Value::String(v),
+            };
+            table.insert(p.name.to_string(), value);
+        }
+        if !self.users.is_empty() {
+            let users = self
+                .users
+                .iter()
+                .map(|u| {
+                    let mut t = toml::Table::new();
+                    t.insert("name".into(), toml::Value::String(u.name.clone()));
+                    if let Some(pw) = &u.password {
+                        t.insert("password".into(), toml::Value::String(pw.clone()));
+                    }
+                    t.insert(
+                        "commands".into(),
+                        toml::Value::Array(
+                            u.rules
+                                .iter()
+                                .map(|r| toml::Value::String(r.to_string()))
+                                .collect(),
+                        ),
+                    );
+                    toml::Value::Table(t)
+                })
+                .collect();
+            table.insert("user".into(), toml::Value::Array(users));
+        }
+        let mut out = String::from("# Written by rkv CONFIG REWRITE.\n");
+        out.push_str(&toml::to_string(&table).unwrap_or_default());
+        out
+    }
+
+    /// CONFIG REWRITE: write the file atomically (temp file, fsync, rename).
+    pub fn rewrite(&self) -> Result<(), String> {
+        let Some(path) = &self.config_file else {
+            return Err("The server is running without a config file".to_string());
+        };
+        write_atomic(path, self.to_toml().as_bytes())
+            .map_err(|e| format!("Rewriting config file: {e}"))
+    }
+}
+
+fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("config"),
+        std::process::id()
+    ));
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(data)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+fn line_of(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            let l = l.strip_prefix("[[").unwrap_or(l);
+            let l = l.trim_start_matches('"');
+            l.strip_prefix(key).is_some_and(|rest| {
+                let rest = rest.trim_start_matches('"').trim_start();
+                rest.starts_with('=') || rest.starts_with("]]")
+            })
+        })
+        .map(|i| i + 1)
+}
+
+fn parse_user(v: &toml::Value) -> Result<User, String> {
+    let t = v.as_table().ok_or("`user` entries must be tables")?;
+    for k in t.keys() {
+        if !matches!(k.as_str(), "name" | "password" | "commands") {
+            return Err(format!("unknown key `{k}` in [[user]]"));
+        }
+    }
+    let name = t
+        .get("name")
+        .and_then(|n| n.as_str())
+        .ok_or("[[user]] needs a `name`")?
+        .to_string();
+    if name.is_empty() || name.contains(char::is_whitespace) {
+        return Err("[[user]] name must be a non-empty word".to_string());
+    }
+    let password = t.get("password").map(|p| {
+        p.as_str()
+            .map(str::to_string)
+            .ok_or("[[user]] password must be a string")
+    });
+    let password = password.transpose()?;
+    let mut rules = Vec::new();
+    if let Some(cmds) = t.get("commands") {
+        let arr = cmds
+            .as_array()
+            .ok_or("[[user]] commands must be an array of strings")?;
+        for c in arr {
+            let s = c.as_str().ok_or("[[user]] commands must be strings")?;
+            rules.push(Rule::parse(s)?);
+        }
+    }
+    Ok(User {
+        name,
+        password,
+        rules,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_keys_and_unknown_key_line() {
+        let mut c = Config::default();
+        c.apply_toml(
+            "port = 7000\nbind = [\"127.0.0.1\", \"::1\"]\nsave = \"60 10\"\nappendonly = true\n",
+        )
+        .unwrap();
+        assert_eq!(c.port, 7000);
+        assert_eq!(c.bind, vec!["127.0.0.1", "::1"]);
+        assert_eq!(c.save, vec![(60, 10)]);
+        assert!(c.appendonly);
+        let err = Config::default()
+            .apply_toml("port = 1\n\nbogus = 3\n")
+            .unwrap_err();
+        assert_eq!(err.0, "unknown key `bogus` (line 3)");
+    }
+
+    #[test]
+    fn users_parse() {
+        let mut c = Config::default();
+        c.apply_toml(
+            "[[user]]\nname = \"repl\"\npassword = \"pw\"\ncommands = [\"-@all\", \"+psync\", \"+replconf\", \"+ping\"]\n",
+        )
+        .unwrap();
+        assert_eq!(c.users.len(), 1);
+        assert_eq!(c.users[0].rules.len(), 4);
+        let err = Config::default()
+            .apply_toml("[[user]]\nname = \"x\"\ncolor = 1\n")
+            .unwrap_err();
+        assert!(err.0.contains("unknown key `color`"), "{}", err.0);
+    }
+
+    #[test]
+    fn config_set_rules() {
+        let mut c = Config::default();
+        c.set_many(&[("maxclients", "5"), ("save", "10 1")])
+            .unwrap();
+        assert_eq!(c.maxclients, 5);
+        let err = c.set_many(&[("port", "1")]).unwrap_err();
+        assert_eq!(
+            err,
+            "CONFIG SET failed (possibly related to argument 'port') - can't set immutable config"
+        );
+        let err = c
+            .set_many(&[("maxclients", "9"), ("maxclients", "x")])
+            .unwrap_err();
+        assert!(err.contains("duplicate"));
+        assert_eq!(c.maxclients, 5);
+        assert!(
+            c.set_many(&[("nope", "1")])
+                .unwrap_err()
+                .starts_with("Unknown option")
+        );
+        let got = c.get_matching(&[b"max*", b"maxclients"]);
+        assert_eq!(got, vec![("maxclients", "5".to_string())]);
+    }
+
+    #[test]
+    fn memory_values() {
+        assert_eq!(parse_memory("1gb").unwrap(), 1 << 30);
+        assert_eq!(parse_memory("2k").unwrap(), 2000);
+        assert_eq!(parse_memory("512MB").unwrap(), 512 << 20);
+        assert!(parse_memory("x").is_err());
+    }
+
+    #[test]
+    fn rewrite_round_trips() {
+        let mut c = Config::default();
+        c.apply_toml("port = 7001\nrequirepass = \"s\"\nsave = \"100 2\"\n[[user]]\nname = \"r\"\npassword = \"p\"\ncommands = [\"+ping\"]\n").unwrap();
+        let mut d = Config::default();
+        d.apply_toml(&c.to_toml()).unwrap();
+        assert_eq!(d.port, 7001);
+        assert_eq!(d.requirepass.as_deref(), Some("s"));
+        assert_eq!(d.save, vec![(100, 2)]);
+        assert_eq!(d.users, c.users);
+    }
+}
