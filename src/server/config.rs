@@ -8,7 +8,7 @@
 use crate::cli::ServeArgs;
 use crate::persist::aof::FsyncPolicy;
 use crate::server::acl::{Rule, User};
-use crate::server::glob::glob_match;
+use crate::store::glob::glob_match_nocase;
 use std::path::{Path, PathBuf};
 
 /// Everything `rkv serve` is configured with.
@@ -458,7 +458,7 @@ impl Config {
             .filter(|p| {
                 patterns
                     .iter()
-                    .any(|pat| glob_match(pat, p.name.as_bytes(), true))
+                    .any(|pat| glob_match_nocase(pat, p.name.as_bytes()))
             })
             .map(|p| (p.name, (p.get)(self)))
             .collect()

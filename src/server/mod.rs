@@ -26,7 +26,6 @@ pub mod cmd;
 pub mod config;
 pub mod conn;
 pub mod exec;
-pub mod glob;
 pub mod info;
 pub mod state;
 
