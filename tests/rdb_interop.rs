@@ -402,7 +402,7 @@ fn redis_replication_id_is_read_from_aux_fields() {
     let r = common::redis_server(&["--replicaof", "127.0.0.1", &g.port.to_string()]);
     let mut rcon = r.client();
     common::wait_until(
-        std::time::Duration::from_secs(10),
+        std::time::Duration::from_secs(30),
         "replica in sync",
         || {
             let info: String = redis::cmd("INFO")

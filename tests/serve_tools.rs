@@ -86,11 +86,16 @@ fn bad_config_file_exits_2_naming_file_key_and_line() {
 }
 
 #[test]
-fn replicaof_is_refused_for_now() {
-    let out = Command::new(common::rkv_bin())
-        .args(["serve", "--port", "0", "--replicaof", "127.0.0.1:1"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{out:?}");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not supported yet"));
+fn a_bad_replicaof_is_a_usage_error() {
+    for bad in ["127.0.0.1", "127.0.0.1:0", "127.0.0.1 99999", ":6379"] {
+        let out = Command::new(common::rkv_bin())
+            .args(["serve", "--port", "0", "--replicaof", bad])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad}: {out:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("replicaof"),
+            "{bad}: {out:?}"
+        );
+    }
 }

@@ -7,7 +7,9 @@
 //! protocol; the server owns the keyspace and its own replication state.
 
 use super::{ReplId, ReplOffset};
+use crate::persist::rdb::read_rdb;
 use crate::resp::{Frame, FrameLimits, parse_frame};
+use crate::store::Db;
 use bytes::{Buf, Bytes, BytesMut};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -61,8 +63,9 @@ pub trait LinkHost: Send + Sync + 'static {
     /// The history we can continue: our master's replid and our processed offset, or `None`
     /// for a fresh replica (`PSYNC ? -1`).
     fn psync_position(&self) -> Option<(ReplId, ReplOffset)>;
-    /// Replace the whole dataset with an RDB payload whose history is `(replid, offset)`.
-    fn full_sync(&self, replid: ReplId, offset: ReplOffset, rdb: Vec<u8>) -> Result<(), String>;
+    /// Replace the whole dataset with the master's snapshot, whose history is
+    /// `(replid, offset)`.
+    fn full_sync(&self, replid: ReplId, offset: ReplOffset, db: Db) -> Result<(), String>;
     /// The master continues our history; `new_replid` is its ID when it differs from the one
     /// we asked for (it was promoted: our old ID becomes our replid2).
     fn partial_sync(&self, new_replid: Option<ReplId>);
@@ -75,6 +78,11 @@ pub trait LinkHost: Send + Sync + 'static {
     fn set_link_state(&self, state: LinkState);
     /// Note that a byte arrived from the master (for `master_last_io_seconds_ago`).
     fn touch_io(&self);
+    /// A connection to the master is being made: list it among the node's clients (CLIENT
+    /// LIST, CLIENT KILL TYPE master) and return what wakes when it is killed.
+    fn link_opened(&self) -> Arc<tokio::sync::Notify>;
+    /// That connection ended.
+    fn link_closed(&self);
 }
 
 /// Why one connection attempt ended.
@@ -101,10 +109,16 @@ pub async fn run_link(host: Arc<dyn LinkHost>, cfg: LinkConfig, mut stop: watch:
             return;
         }
         host.set_link_state(LinkState::Handshake);
+        let kill = host.link_opened();
         let result = tokio::select! {
             r = session(&*host, &cfg) => r,
-            _ = stop.changed() => return,
+            _ = kill.notified() => Err(LinkError::Protocol("connection killed (CLIENT KILL)".into())),
+            _ = stop.changed() => {
+                host.link_closed();
+                return;
+            }
         };
+        host.link_closed();
         host.set_link_state(LinkState::Connect);
         match result {
             Ok(()) => tracing::warn!("connection with master {}:{} lost", cfg.host, cfg.port),
@@ -290,7 +304,15 @@ async fn session(host: &dyn LinkHost, cfg: &LinkConfig) -> Result<(), LinkError>
             tracing::info!("full resync from master: {replid}:{offset}");
             let rdb = read_payload(&mut c, host, cfg).await?;
             let len = rdb.len();
-            host.full_sync(replid, ReplOffset(offset), rdb)
+            // Parsing a large snapshot is CPU work: keep it off the runtime's threads.
+            let db = tokio::task::spawn_blocking(move || read_rdb(&mut &rdb[..]))
+                .await
+                .map_err(|e| LinkError::Protocol(format!("loading the snapshot failed: {e}")))?
+                .map_err(|e| {
+                    LinkError::Protocol(format!("the master's snapshot could not be loaded: {e:#}"))
+                })?
+                .0;
+            host.full_sync(replid, ReplOffset(offset), db)
                 .map_err(LinkError::Protocol)?;
             tracing::info!("MASTER <-> REPLICA sync: finished with success ({len} bytes)");
         }

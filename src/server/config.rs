@@ -56,6 +56,15 @@ pub struct Config {
     pub repl_ping_replica_period: u64,
     /// Seconds a replica waits on its master before giving up (used by replication).
     pub repl_timeout: u64,
+    /// The address a replica asks its master to list it at (`replica-announce-ip`).
+    pub replica_announce_ip: Option<String>,
+    /// The port a replica asks its master to list it at (0: its own port).
+    pub replica_announce_port: u16,
+    /// Serve reads while the link to the master is down.
+    pub replica_serve_stale_data: bool,
+    /// How far (bytes) a replica may fall behind before it is dropped: the hard limit of
+    /// `client-output-buffer-limit replica`.
+    pub replica_buffer_hard_limit: u64,
     /// Named ACL users from the config file.
     pub users: Vec<User>,
     /// The file CONFIG REWRITE writes, if any.
@@ -86,6 +95,10 @@ impl Default for Config {
             repl_backlog_size: 1024 * 1024,
             repl_ping_replica_period: 10,
             repl_timeout: 60,
+            replica_announce_ip: None,
+            replica_announce_port: 0,
+            replica_serve_stale_data: true,
+            replica_buffer_hard_limit: 256 * 1024 * 1024,
             users: Vec::new(),
             config_file: None,
         }
@@ -425,6 +438,69 @@ pub static PARAMS: &[Param] = &[
         },
         mutable: true,
     },
+    Param {
+        name: "replica-announce-ip",
+        get: |c| c.replica_announce_ip.clone().unwrap_or_default(),
+        set: |c, v| {
+            c.replica_announce_ip = opt_str(v);
+            Ok(())
+        },
+        mutable: true,
+    },
+    Param {
+        name: "replica-announce-port",
+        get: |c| c.replica_announce_port.to_string(),
+        set: |c, v| {
+            c.replica_announce_port = parse_num(v)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Param {
+        name: "replica-serve-stale-data",
+        get: |c| yes_no(c.replica_serve_stale_data),
+        set: |c, v| {
+            c.replica_serve_stale_data = parse_bool(v)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Param {
+        name: "client-output-buffer-limit",
+        get: |c| {
+            format!(
+                "normal 0 0 0 replica {} {} 60 pubsub 33554432 8388608 60",
+                c.replica_buffer_hard_limit,
+                c.replica_buffer_hard_limit / 4
+            )
+        },
+        set: |c, v| {
+            // Redis's form: `class hard soft seconds` groups. We honour the replica class's
+            // hard limit (how far a replica may fall behind); the other classes are accepted
+            // and not enforced.
+            let words: Vec<&str> = v.split_whitespace().collect();
+            if words.is_empty() || !words.len().is_multiple_of(4) {
+                return Err("Wrong number of arguments in buffer limit configuration.".into());
+            }
+            for g in words.chunks(4) {
+                let hard = parse_memory(g[1])?;
+                parse_memory(g[2])?;
+                g[3].parse::<u64>()
+                    .map_err(|_| "Invalid soft limit seconds".to_string())?;
+                match g[0].to_ascii_lowercase().as_str() {
+                    "replica" | "slave" => c.replica_buffer_hard_limit = hard,
+                    "normal" | "pubsub" => {}
+                    other => {
+                        return Err(format!(
+                            "Invalid client class specified in buffer limit configuration: {other}"
+                        ));
+                    }
+                }
+            }
+            Ok(())
+        },
+        mutable: true,
+    },
 ];
 
 /// Redis's old names for some directives.
@@ -434,6 +510,9 @@ fn canonical(name: &str) -> &str {
         "slave-priority" => "replica-priority",
         "slave-read-only" => "replica-read-only",
         "repl-ping-slave-period" => "repl-ping-replica-period",
+        "slave-announce-ip" => "replica-announce-ip",
+        "slave-announce-port" => "replica-announce-port",
+        "slave-serve-stale-data" => "replica-serve-stale-data",
         other => other,
     }
 }
@@ -615,6 +694,7 @@ impl Config {
                 | "replica-priority"
                 | "maxclients"
                 | "repl-ping-replica-period"
+                | "replica-announce-port"
                 | "repl-timeout" => v
                     .parse::<i64>()
                     .map(toml::Value::Integer)
@@ -625,7 +705,13 @@ impl Config {
                         .map(|b| toml::Value::String(b.clone()))
                         .collect(),
                 ),
-                "requirepass" | "masterauth" | "masteruser" | "replicaof" if v.is_empty() => {
+                "requirepass"
+                | "masterauth"
+                | "masteruser"
+                | "replicaof"
+                | "replica-announce-ip"
+                    if v.is_empty() =>
+                {
                     continue;
                 }
                 _ => toml::Value::String(v),

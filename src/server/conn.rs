@@ -38,6 +38,8 @@ enum Batch {
     Protocol(ProtocolError),
     /// The query buffer passed client-query-buffer-limit: close.
     QueryBufferLimit,
+    /// A command (WAIT) must wait for this reply, without the lock; then the batch goes on.
+    Block(std::pin::Pin<Box<dyn std::future::Future<Output = Frame> + Send>>),
     /// A command takes the connection over.
     Handoff(exec::Handoff),
 }
@@ -203,6 +205,19 @@ async fn serve(
                     );
                     return None;
                 }
+                Batch::Block(fut) => {
+                    if !wait_fsync(shared, client, fsync_policy).await
+                        || !flush(shared, stream, &mut out).await
+                    {
+                        return None;
+                    }
+                    let reply = tokio::select! {
+                        f = fut => f,
+                        _ = kill.notified() => return None,
+                        _ = shutdown.changed() => return None,
+                    };
+                    exec::encode_reply(&reply, client, &mut out);
+                }
                 Batch::Paused(until, mut changed) => {
                     if !wait_fsync(shared, client, fsync_policy).await
                         || !flush(shared, stream, &mut out).await
@@ -323,6 +338,8 @@ fn process_batch(
             }
             Outcome::Shutdown => return Batch::Close,
             Outcome::Handoff(h) => return Batch::Handoff(h),
+            Outcome::NoReply => {}
+            Outcome::Block(fut) => return Batch::Block(fut),
         }
     }
     if let Some(g) = guard.as_ref() {

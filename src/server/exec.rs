@@ -81,6 +81,10 @@ pub struct Client {
     pub kind: ClientKind,
     /// client-query-buffer-limit as last seen under the lock.
     pub query_buffer_limit: u64,
+    /// `REPLCONF listening-port` (a replica's own port).
+    pub repl_port: Option<u16>,
+    /// `REPLCONF ip-address` (the address a replica wants to be listed at).
+    pub repl_ip: Option<String>,
 }
 
 /// What the connection must do after a command.
@@ -94,6 +98,10 @@ pub enum Outcome {
     Paused(Instant, Vec<Bytes>),
     /// Stop the server (SHUTDOWN); close without a reply.
     Shutdown,
+    /// Send nothing (REPLCONF ACK gets no reply, as in Redis).
+    NoReply,
+    /// Wait for this future (WAIT), without holding the lock, then send its reply.
+    Block(std::pin::Pin<Box<dyn std::future::Future<Output = Frame> + Send>>),
     /// The command takes the connection over (e.g. PSYNC turning it into a replica's feed):
     /// replies so far are flushed, then the handoff owns the socket until it ends.
     Handoff(Handoff),
@@ -187,6 +195,8 @@ impl Client {
             aof_seq: 0,
             kind: ClientKind::Normal,
             query_buffer_limit: state.config.client_query_buffer_limit,
+            repl_port: None,
+            repl_ip: None,
         }
     }
 
@@ -250,6 +260,16 @@ pub fn execute(
             return err(msg);
         }
         Some(_) => {}
+    }
+    if spec.is_write()
+        && state.repl.is_replica()
+        && state.config.replica_read_only
+        && client.kind != ClientKind::Master
+    {
+        if client.multi.is_some() {
+            client.multi_error = true;
+        }
+        return err(crate::server::repl::READONLY_ERROR);
     }
     if let Some(queue) = client.multi.as_mut()
         && !matches!(
@@ -322,7 +342,7 @@ pub fn run_data(
     f: fn(&mut ExecCtx<'_>, &[Bytes]) -> Frame,
     argv: &[Bytes],
 ) -> Frame {
-    let is_master = state.expires_keys();
+    let is_master = state.expires_keys() && !state.repl.is_replica();
     let mut ctx = ExecCtx {
         db: &mut state.db,
         now_ms: now_ms(),
@@ -467,6 +487,9 @@ fn server_command(
             Outcome::Reply(Frame::Verbatim("txt".into(), Bytes::from(s)))
         }
         "config" => config_command(state, &argv),
+        "replicaof" | "slaveof" | "role" | "replconf" | "psync" | "sync" | "wait" => {
+            crate::server::repl::command(shared, state, client, spec.name, argv)
+        }
         "command" => command_command(&argv),
         "time" => {
             let now = std::time::SystemTime::now()
@@ -705,7 +728,7 @@ fn exec(shared: &Arc<Shared>, state: &mut State, client: &mut Client) -> Outcome
         state.stats.total_commands_processed += 1;
         match spec.handler {
             Handler::Data(f) => {
-                let is_master = state.expires_keys();
+                let is_master = state.expires_keys() && !state.repl.is_replica();
                 let mut ctx = ExecCtx {
                     db: &mut state.db,
                     now_ms: now_ms(),
@@ -717,7 +740,11 @@ fn exec(shared: &Arc<Shared>, state: &mut State, client: &mut Client) -> Outcome
             }
             Handler::Server => match server_command(shared, state, client, spec, argv) {
                 Outcome::Reply(f) | Outcome::Close(f) => replies.push(f),
-                Outcome::Paused(..) | Outcome::Shutdown | Outcome::Handoff(_) => {
+                Outcome::NoReply => replies.push(Frame::ok()),
+                Outcome::Paused(..)
+                | Outcome::Shutdown
+                | Outcome::Handoff(_)
+                | Outcome::Block(_) => {
                     replies.push(Frame::error("ERR command not allowed in a transaction"));
                 }
             },
@@ -1215,6 +1242,15 @@ fn command_command(argv: &[Bytes]) -> Outcome {
 }
 
 /// SAVE: write the snapshot now, under the lock (it blocks the server, as Redis's SAVE does).
+/// The replication history a snapshot taken now belongs to (its `repl-id`/`repl-offset`
+/// aux fields), so a restart can continue with a partial resync.
+fn rdb_aux(state: &State) -> crate::persist::rdb::RdbAux {
+    crate::persist::rdb::RdbAux {
+        repl_id: Some(state.repl.replid.to_string()),
+        repl_offset: Some(state.repl.offset().0),
+    }
+}
+
 pub fn save_now(state: &mut State) -> Result<(), String> {
     // A background save still writing would rename its older snapshot over ours.
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -1229,7 +1265,8 @@ pub fn save_now(state: &mut State) -> Result<(), String> {
         std::thread::sleep(Duration::from_millis(5));
     }
     let path = state.rdb_path();
-    crate::persist::rdb::save_atomic(&path, &state.db, &Default::default())
+    let aux = rdb_aux(state);
+    crate::persist::rdb::save_atomic(&path, &state.db, &aux)
         .map_err(|e| format!("{}: {e:#}", path.display()))?;
     state.dirty = 0;
     state.persist.last_save_unix = now_ms() / 1000;
@@ -1244,6 +1281,7 @@ pub fn start_bgsave(shared: &Arc<Shared>, state: &mut State) -> Result<(), Strin
         return Err("ERR Background save already in progress".into());
     }
     let copy = snapshot_db(&state.db);
+    let aux = rdb_aux(state);
     let dirty_at_start = state.dirty;
     let path = state.rdb_path();
     state.persist.bgsave_in_progress = true;
@@ -1254,7 +1292,7 @@ pub fn start_bgsave(shared: &Arc<Shared>, state: &mut State) -> Result<(), Strin
     tracing::info!("Background saving started");
     tokio::task::spawn_blocking(move || {
         let started = Instant::now();
-        let result = crate::persist::rdb::save_atomic(&path, &copy, &Default::default());
+        let result = crate::persist::rdb::save_atomic(&path, &copy, &aux);
         writing.store(false, std::sync::atomic::Ordering::Release);
         let mut st = shared.lock();
         st.persist.bgsave_in_progress = false;

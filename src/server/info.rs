@@ -237,9 +237,9 @@ fn info_stats(state: &State, shared: &Shared) -> String {
                 shared.net_output.load(rel).to_string(),
             ),
             ("rejected_connections", s.rejected_connections.to_string()),
-            ("sync_full", "0".into()),
-            ("sync_partial_ok", "0".into()),
-            ("sync_partial_err", "0".into()),
+            ("sync_full", state.repl.sync_full.to_string()),
+            ("sync_partial_ok", state.repl.sync_partial_ok.to_string()),
+            ("sync_partial_err", state.repl.sync_partial_err.to_string()),
             ("expired_keys", s.expired_keys.to_string()),
             ("evicted_keys", "0".into()),
             ("keyspace_hits", s.keyspace_hits.to_string()),
@@ -251,28 +251,13 @@ fn info_stats(state: &State, shared: &Shared) -> String {
     )
 }
 
-/// INFO replication. The replication layer extends this one function (role, replicas, link
-/// state, backlog); field names and order follow Redis 7.0.
+/// INFO replication, in Redis 7.0's field names and order (see
+/// `replication::master::ReplicationState::info`).
 pub fn info_replication(state: &State) -> String {
-    let r = &state.repl;
-    lines(
-        "Replication",
-        &[
-            ("role", "master".into()),
-            ("connected_slaves", "0".into()),
-            ("master_failover_state", "no-failover".into()),
-            ("master_replid", r.replid.clone()),
-            ("master_replid2", r.replid2.clone()),
-            ("master_repl_offset", r.offset.to_string()),
-            ("second_repl_offset", r.second_offset.to_string()),
-            ("repl_backlog_active", "0".into()),
-            (
-                "repl_backlog_size",
-                state.config.repl_backlog_size.to_string(),
-            ),
-            ("repl_backlog_first_byte_offset", "0".into()),
-            ("repl_backlog_histlen", "0".into()),
-        ],
+    state.repl.info(
+        state.config.replica_priority,
+        state.config.replica_read_only,
+        true,
     )
 }
 

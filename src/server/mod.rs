@@ -27,6 +27,7 @@ pub mod config;
 pub mod conn;
 pub mod exec;
 pub mod info;
+pub mod repl;
 pub mod state;
 
 use crate::ExitError;
@@ -46,11 +47,10 @@ const EXPIRE_PER_TICK: usize = 200;
 /// Run the server in the foreground until Ctrl-C, SIGTERM or SHUTDOWN.
 pub fn run_blocking(_global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
     let config = Config::from_args(&args).map_err(|e| ExitError::usage(e.0))?;
-    if config.replicaof.is_some() {
-        return Err(ExitError::usage(
-            "replicaof: replication is not supported yet by rkv serve",
-        ));
-    }
+    let replicaof = match &config.replicaof {
+        Some(spec) => Some(parse_replicaof(spec).map_err(ExitError::usage)?),
+        None => None,
+    };
     if !config.dir.is_dir() {
         return Err(ExitError::usage(format!(
             "dir {}: not a directory",
@@ -61,7 +61,7 @@ pub fn run_blocking(_global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()>
         .enable_all()
         .build()
         .context("could not start the async runtime")?;
-    let result = runtime.block_on(run(config));
+    let result = runtime.block_on(run(config, replicaof));
     runtime.shutdown_timeout(Duration::from_secs(2));
     result
 }
@@ -93,8 +93,18 @@ fn load(state: &mut State) -> anyhow::Result<()> {
     }
     let path = state.rdb_path();
     match crate::persist::rdb::load_file(&path) {
-        Ok(Some((db, _aux))) => {
+        Ok(Some((db, aux))) => {
             state.db = db;
+            // The history this snapshot belongs to: a restarted replica (or master) can then
+            // continue with a partial resync instead of a full one.
+            if let (Some(id), Some(off)) = (
+                aux.repl_id
+                    .as_deref()
+                    .and_then(crate::replication::ReplId::parse),
+                aux.repl_offset,
+            ) {
+                state.repl.restore(id, crate::replication::ReplOffset(off));
+            }
             tracing::info!("DB loaded from disk: {} keys", state.db.len());
         }
         Ok(None) => {}
@@ -106,7 +116,28 @@ fn load(state: &mut State) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn run(config: Config) -> anyhow::Result<()> {
+/// `host port` (as redis.conf writes it) or `host:port`.
+fn parse_replicaof(spec: &str) -> Result<(String, u16), String> {
+    let spec = spec.trim();
+    let (host, port) = match spec.split_once(' ') {
+        Some((h, p)) => (h.trim(), p.trim()),
+        None => spec
+            .rsplit_once(':')
+            .ok_or_else(|| format!("replicaof {spec:?}: expected \"HOST PORT\" or HOST:PORT"))?,
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let port: u16 = port
+        .parse()
+        .ok()
+        .filter(|p| *p > 0)
+        .ok_or_else(|| format!("replicaof {spec:?}: invalid port {port:?}"))?;
+    if host.is_empty() {
+        return Err(format!("replicaof {spec:?}: missing host"));
+    }
+    Ok((host.to_string(), port))
+}
+
+async fn run(config: Config, replicaof: Option<(String, u16)>) -> anyhow::Result<()> {
     let mut state = State::new(config);
     load(&mut state)?;
     let binds = state.config.bind.clone();
@@ -127,6 +158,10 @@ async fn run(config: Config) -> anyhow::Result<()> {
     shared.lock().config.port = port;
     for l in listeners {
         tokio::spawn(accept_loop(Arc::clone(&shared), l));
+    }
+    if let Some((host, port)) = replicaof {
+        let mut st = shared.lock();
+        repl::start_replication(&shared, &mut st, host, port);
     }
     tokio::spawn(cron(Arc::clone(&shared)));
     tokio::spawn(fsync_task(Arc::clone(&shared)));
@@ -195,6 +230,7 @@ async fn cron(shared: Arc<Shared>) {
     let mut last_fsync = Instant::now();
     let mut last_bgsave_try = Instant::now() - Duration::from_secs(60);
     let mut synced_seq = 0u64;
+    let mut last_ping = Instant::now();
     loop {
         tokio::select! {
             _ = tick.tick() => {}
@@ -206,7 +242,8 @@ async fn cron(shared: Arc<Shared>) {
             // During a CLIENT PAUSE the dataset must not change, so that replicas can catch up
             // to a fixed offset (a failover waits for that): expiry waits too, as in Redis 7.
             let paused = st.pause.is_some_and(|p| p.until > Instant::now());
-            let dead = if paused {
+            // A replica never expires keys itself: its master's DELs do (as in Redis).
+            let dead = if paused || st.repl.is_replica() {
                 Vec::new()
             } else {
                 st.db.expire_cycle(now_ms(), EXPIRE_PER_TICK)
@@ -220,6 +257,10 @@ async fn cron(shared: Arc<Shared>) {
                 st.propagate(cmds);
             }
             let now = Instant::now();
+            if now.duration_since(last_ping).as_secs() >= st.config.repl_ping_replica_period {
+                last_ping = now;
+                repl::ping_replicas(&mut st);
+            }
             let total = st.stats.total_commands_processed;
             let ms = now.duration_since(last_at).as_millis().max(1);
             samples[sample_i % samples.len()] =

@@ -6,6 +6,7 @@
 //! `appendfsync always`, a background save) waits outside it, on the channels in [`Shared`].
 
 use crate::persist::aof::{AofWriter, FsyncPolicy};
+use crate::replication::master::ReplicationState;
 use crate::server::acl::User;
 use crate::server::cmd::{self, CommandSpec};
 use crate::server::config::Config;
@@ -108,20 +109,6 @@ pub struct Pause {
     pub all: bool,
 }
 
-/// The replication identity and counters. Today this node is always a master with no
-/// replicas; the replication layer extends this struct (role, backlog, replicas).
-#[derive(Debug)]
-pub struct ReplState {
-    /// master_replid.
-    pub replid: String,
-    /// master_replid2.
-    pub replid2: String,
-    /// master_repl_offset.
-    pub offset: u64,
-    /// second_repl_offset.
-    pub second_offset: i64,
-}
-
 /// Persistence status for INFO and save points.
 #[derive(Debug)]
 pub struct PersistState {
@@ -172,8 +159,18 @@ pub struct State {
     pub stats: Stats,
     /// Connected clients by id.
     pub clients: HashMap<u64, ClientEntry>,
-    /// Replication identity.
-    pub repl: ReplState,
+    /// Replication: identity, backlog, replicas, and the link to our master.
+    pub repl: ReplicationState,
+    /// Stops the running link to our master (REPLICAOF changes, NO ONE, shutdown).
+    pub link_stop: Option<watch::Sender<bool>>,
+    /// Bumped each time a new link is started, so callbacks from an older one are ignored.
+    pub link_gen: u64,
+    /// The CLIENT LIST id of the connection to our master, while there is one.
+    pub link_client: Option<u64>,
+    /// Wakes replica feeders when the stream grows.
+    pub repl_feed: Arc<Notify>,
+    /// Wakes WAIT and FAILOVER when a replica acknowledges.
+    pub repl_ack: Arc<Notify>,
     /// Persistence status.
     pub persist: PersistState,
     /// Watched keys.
@@ -252,6 +249,10 @@ impl State {
     /// A fresh state for `config` with an empty keyspace.
     pub fn new(config: Config) -> State {
         let users = build_users(&config);
+        let repl = ReplicationState::new(
+            usize::try_from(config.repl_backlog_size).unwrap_or(usize::MAX),
+            usize::try_from(config.replica_buffer_hard_limit).unwrap_or(usize::MAX),
+        );
         State {
             db: Db::new(),
             config,
@@ -259,12 +260,12 @@ impl State {
             dirty: 0,
             stats: Stats::default(),
             clients: HashMap::new(),
-            repl: ReplState {
-                replid: random_hex40(),
-                replid2: "0".repeat(40),
-                offset: 0,
-                second_offset: -1,
-            },
+            repl,
+            link_stop: None,
+            link_gen: 0,
+            link_client: None,
+            repl_feed: Arc::new(Notify::new()),
+            repl_ack: Arc::new(Notify::new()),
             persist: PersistState {
                 last_save_unix: now_ms() / 1000,
                 bgsave_in_progress: false,
@@ -306,8 +307,8 @@ impl State {
     }
 
     /// The single place every change leaves the node: called with the lock held, right after
-    /// the change, so the order here is the order of application. Today it invalidates
-    /// WATCHes and feeds the AOF; replication adds the backlog and the replicas' streams here.
+    /// the change, so the order here is the order of application. It invalidates WATCHes,
+    /// feeds the AOF, and (on a master) the replication stream.
     pub fn propagate(&mut self, cmds: Vec<Vec<Bytes>>) {
         if cmds.is_empty() {
             return;
@@ -330,6 +331,10 @@ impl State {
                     self.persist.aof_last_write_failed = true;
                 }
             }
+        }
+        self.repl.feed_commands(&cmds);
+        if !self.repl.replicas.is_empty() {
+            self.repl_feed.notify_waiters();
         }
     }
 

@@ -67,4 +67,11 @@ pub static SERVER_COMMANDS: &[CommandSpec] = &[
     spec("shutdown", -1, ADMIN | NO_MULTI | STALE | LOADING, "server"),
     spec("debug", -2, ADMIN | NO_MULTI, "server"),
     spec("monitor", 1, ADMIN | NO_MULTI | LOADING | STALE, "server"),
+    spec("replicaof", 3, ADMIN | NO_MULTI | STALE, "server"),
+    spec("slaveof", 3, ADMIN | NO_MULTI | STALE, "server"),
+    spec("role", 1, FAST | LOADING | STALE, "server"),
+    spec("replconf", -1, ADMIN | LOADING | STALE, "server"),
+    spec("psync", -3, ADMIN | NO_MULTI, "server"),
+    spec("sync", 1, ADMIN | NO_MULTI, "server"),
+    spec("wait", 3, 0, "generic"),
 ];
