@@ -253,9 +253,13 @@ impl<'j> Nodes<'j> {
 
     async fn client(&mut self, node: &NodeAddr) -> Result<&mut NodeClient, NodeError> {
         if !self.conns.contains_key(node) {
-            let c =
-                NodeClient::open(self.opts.transport, node, &self.opts.creds, self.opts.timeout)
-                    .await?;
+            let c = NodeClient::open(
+                self.opts.transport,
+                node,
+                &self.opts.creds,
+                self.opts.timeout,
+            )
+            .await?;
             self.conns.insert(node.clone(), c);
         }
         self.conns
@@ -442,7 +446,10 @@ pub async fn run(plan: &Plan, nodes: &mut Nodes<'_>, on_event: &mut dyn FnMut(Ev
                 r.note = note.clone();
                 nodes.note(
                     "step_done",
-                    format!("{what}{}", note.as_ref().map(|n| format!(": {n}")).unwrap_or_default()),
+                    format!(
+                        "{what}{}",
+                        note.as_ref().map(|n| format!(": {n}")).unwrap_or_default()
+                    ),
                 );
                 on_event(Event::Done {
                     index,
@@ -550,14 +557,32 @@ async fn run_step(
             let since = st.paused.as_ref().map_or_else(Instant::now, |p| p.1);
             let deadline = since + Duration::from_millis(*budget_ms);
             st.budget_deadline = Some(deadline);
-            let (m, r) = wait_equal(nodes, master, replica, deadline, st.paused_offset, index, on_event).await?;
+            let (m, r) = wait_equal(
+                nodes,
+                master,
+                replica,
+                deadline,
+                st.paused_offset,
+                index,
+                on_event,
+            )
+            .await?;
             Ok(Some(format!("offsets {m} = {r}")))
         }
         Step::Promote { node } => {
-            if let (Some((master, _, _)), Some(deadline)) = (st.paused.clone(), st.budget_deadline) {
+            if let (Some((master, _, _)), Some(deadline)) = (st.paused.clone(), st.budget_deadline)
+            {
                 // Read both again right before promoting (the master's PING moves its offset).
-                let (m, r) =
-                    wait_equal(nodes, &master, node, deadline, st.paused_offset, index, on_event).await?;
+                let (m, r) = wait_equal(
+                    nodes,
+                    &master,
+                    node,
+                    deadline,
+                    st.paused_offset,
+                    index,
+                    on_event,
+                )
+                .await?;
                 st.final_offset = Some(m);
                 st.promoted_at = Some(r);
             } else {
@@ -567,11 +592,17 @@ async fn run_step(
             nodes.replicaof(node, "NO", "ONE").await?;
             let info = nodes.info(node, "replication").await?;
             if info.role != Role::Master {
-                return Err(fail(format!("{node} still reports role {}", info.role.as_str())));
+                return Err(fail(format!(
+                    "{node} still reports role {}",
+                    info.role.as_str()
+                )));
             }
-            Ok(st
-                .promoted_at
-                .map(|o| format!("promoted at offset {o}, new replid {}", info.master_replid.as_deref().unwrap_or("?"))))
+            Ok(st.promoted_at.map(|o| {
+                format!(
+                    "promoted at offset {o}, new replid {}",
+                    info.master_replid.as_deref().unwrap_or("?")
+                )
+            }))
         }
         Step::Follow { node, master } => {
             nodes.set_link_credentials(node).await?;
@@ -586,7 +617,9 @@ async fn run_step(
                     .zip(info.master_port)
                     .is_some_and(|(h, p)| NodeAddr::new(h, p) == *master);
             if !points {
-                return Err(fail(format!("{node} does not report {master} as its master")));
+                return Err(fail(format!(
+                    "{node} does not report {master} as its master"
+                )));
             }
             Ok(None)
         }
@@ -605,7 +638,10 @@ async fn run_step(
                 st.write_pause = Some(since.elapsed());
                 st.paused = None;
             }
-            Ok(note.or_else(|| st.write_pause.map(|d| format!("writes were paused for {} ms", d.as_millis()))))
+            Ok(note.or_else(|| {
+                st.write_pause
+                    .map(|d| format!("writes were paused for {} ms", d.as_millis()))
+            }))
         }
         Step::Verify { master, replicas } => {
             let deadline = Instant::now() + nodes.opts.verify_timeout;
@@ -672,10 +708,7 @@ async fn wait_equal(
         if let (Some(m), Some(r)) = (m, r) {
             if m == r {
                 if equal_once {
-                    nodes.note(
-                        "note",
-                        format!("{replica} at offset {r} = {master} at {m}"),
-                    );
+                    nodes.note("note", format!("{replica} at offset {r} = {master} at {m}"));
                     return Ok((m, r));
                 }
                 equal_once = true;

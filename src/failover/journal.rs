@@ -15,11 +15,20 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub const REDACTED: &str = "***";
 
 /// CONFIG SET directives whose value is a secret.
-const SECRET_DIRECTIVES: &[&str] = &["masterauth", "requirepass", "sentinel-pass", "tls-key-file-pass"];
+const SECRET_DIRECTIVES: &[&str] = &[
+    "masterauth",
+    "requirepass",
+    "sentinel-pass",
+    "tls-key-file-pass",
+];
 
 /// Blank the secret arguments of one command (name first, as sent).
 pub fn redact(args: &[String]) -> Vec<String> {
-    let upper = |i: usize| args.get(i).map(|a| a.to_ascii_uppercase()).unwrap_or_default();
+    let upper = |i: usize| {
+        args.get(i)
+            .map(|a| a.to_ascii_uppercase())
+            .unwrap_or_default()
+    };
     let mut out: Vec<String> = args.to_vec();
     match upper(0).as_str() {
         "AUTH" => {
@@ -226,7 +235,10 @@ mod tests {
                 v(&["CONFIG", "SET", "replica-priority", "10"]),
             ),
             (v(&["REPLICAOF", "h", "1"]), v(&["REPLICAOF", "h", "1"])),
-            (v(&["CONFIG", "SET", "masterauth"]), v(&["CONFIG", "SET", "masterauth"])),
+            (
+                v(&["CONFIG", "SET", "masterauth"]),
+                v(&["CONFIG", "SET", "masterauth"]),
+            ),
         ] {
             assert_eq!(redact(&cmd), want, "{cmd:?}");
         }

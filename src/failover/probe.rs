@@ -3,8 +3,8 @@
 //! master, and the proof that the new master continues the old one's history.
 
 use super::execute::{Nodes, value_text};
-use crate::node::{Credentials, NodeAddr, NodeClient, Transport};
 use crate::node::info::InfoDoc;
+use crate::node::{Credentials, NodeAddr, NodeClient, Transport};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -60,8 +60,9 @@ pub async fn sentinel_evidence(
     {
         return Some(format!("{master} has clients named sentinel-…"));
     }
-    if let Ok(redis::Value::Array(items)) =
-        nodes.send(master, &["PUBSUB", "NUMSUB", HELLO_CHANNEL]).await
+    if let Ok(redis::Value::Array(items)) = nodes
+        .send(master, &["PUBSUB", "NUMSUB", HELLO_CHANNEL])
+        .await
         && let Some(redis::Value::Int(n)) = items.get(1)
         && *n > 0
     {
@@ -157,7 +158,10 @@ impl SyncStats {
 }
 
 /// Read INFO stats from each node (unreadable nodes are left out).
-pub async fn sync_stats(nodes: &mut Nodes<'_>, addrs: &[NodeAddr]) -> BTreeMap<NodeAddr, SyncStats> {
+pub async fn sync_stats(
+    nodes: &mut Nodes<'_>,
+    addrs: &[NodeAddr],
+) -> BTreeMap<NodeAddr, SyncStats> {
     let mut out = BTreeMap::new();
     for a in addrs {
         if let Ok(t) = nodes.info_text(a, "stats").await {
@@ -190,8 +194,16 @@ pub async fn reachable_within(
         if i > 0 {
             tokio::time::sleep(gap).await;
         }
-        if let Ok(mut c) = NodeClient::open(Transport::Direct, node, creds, timeout.min(gap.max(Duration::from_millis(200)))).await
-            && c.query::<redis::Value>(&redis::cmd("PING"), "PING").await.is_ok()
+        if let Ok(mut c) = NodeClient::open(
+            Transport::Direct,
+            node,
+            creds,
+            timeout.min(gap.max(Duration::from_millis(200))),
+        )
+        .await
+            && c.query::<redis::Value>(&redis::cmd("PING"), "PING")
+                .await
+                .is_ok()
         {
             return true;
         }
@@ -270,7 +282,9 @@ id=6 addr=127.0.0.1:53 fd=11 name=app age=3 idle=0 flags=N db=0\n";
 
     #[test]
     fn sync_stats_deltas() {
-        let a = SyncStats::parse("# Stats\r\nsync_full:1\r\nsync_partial_ok:2\r\nsync_partial_err:0\r\n");
+        let a = SyncStats::parse(
+            "# Stats\r\nsync_full:1\r\nsync_partial_ok:2\r\nsync_partial_err:0\r\n",
+        );
         let b = SyncStats::parse("sync_full:1\nsync_partial_ok:4\nsync_partial_err:1\n");
         assert_eq!(
             a.delta(&b),
