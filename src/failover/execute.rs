@@ -699,12 +699,32 @@ async fn wait_equal(
 ) -> Result<(i64, i64), StepError> {
     let mut last = (None, None);
     let mut equal_once = false;
+    let over = |m: Option<i64>, r: Option<i64>| {
+        format!(
+            "{replica} did not catch up with {master} within the pause budget (offsets {} vs {})",
+            r.map_or("?".into(), |v| v.to_string()),
+            m.map_or("?".into(), |v| v.to_string())
+        )
+    };
     loop {
+        // A node that stops answering must not stretch the pause past the budget.
+        let left = deadline
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(1));
         let m = match fixed_master_offset {
             Some(o) => Some(o),
-            None => nodes.info(master, "replication").await?.master_repl_offset,
+            None => tokio::time::timeout(left, nodes.info(master, "replication"))
+                .await
+                .map_err(|_| fail(over(last.0, last.1)))??
+                .master_repl_offset,
         };
-        let r = nodes.info(replica, "replication").await?.slave_repl_offset;
+        let left = deadline
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(1));
+        let r = tokio::time::timeout(left, nodes.info(replica, "replication"))
+            .await
+            .map_err(|_| fail(format!("{} ({replica} did not answer)", over(m, last.1))))??
+            .slave_repl_offset;
         if let (Some(m), Some(r)) = (m, r) {
             if m == r {
                 if equal_once {
@@ -728,11 +748,7 @@ async fn wait_equal(
             last = (m, r);
         }
         if Instant::now() >= deadline {
-            let text = format!(
-                "{replica} did not catch up with {master} within the pause budget (offsets {} vs {})",
-                r.map_or("?".into(), |v| v.to_string()),
-                m.map_or("?".into(), |v| v.to_string())
-            );
+            let text = over(m, r);
             nodes.note("note", text.clone());
             return Err(fail(text));
         }
