@@ -169,6 +169,23 @@ async fn run_async(
             Ok(())
         }
     };
+    // Never ask without a terminal: settle that before touching anything.
+    let mut prompt = if args.dry_run {
+        None
+    } else {
+        render::prompt::prompter(args.yes, "rkv failover")?
+    };
+    // The candidate belongs to the group even when its master no longer lists it (an
+    // interrupted run promoted it): crawl from it too.
+    let mut seed_list = seed_list;
+    if let Some(t) = &to
+        && !seed_list.iter().any(|s| &s.addr == t)
+    {
+        seed_list.push(Seed {
+            addr: t.clone(),
+            creds: None,
+        });
+    }
     let mut snap = discover(
         seed_list.clone(),
         &setup.opts,
@@ -267,11 +284,6 @@ async fn run_async(
     };
     let mut the_plan = plan::plan(&snap, &req).map_err(refused)?;
 
-    let mut prompt = if args.dry_run {
-        None
-    } else {
-        render::prompt::prompter(args.yes, "rkv failover")?
-    };
     let style = render::table::Style {
         color: color(global),
         width: None,
