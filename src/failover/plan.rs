@@ -269,7 +269,9 @@ pub fn rank(snap: &Snapshot, master: &NodeState, planned: bool) -> Vec<Candidate
             if n.priority == Some(0) {
                 rejected.push("replica-priority is 0 (never promote)".to_string());
             }
-            if n.offset.is_none_or(|o| o <= 0) {
+            // A fresh master with no writes yet has offset 0 and so do its real replicas;
+            // a replica at 0 behind a master that has written is not carrying data.
+            if n.offset.is_none_or(|o| o <= 0 && master.offset.is_some_and(|m| m > 0)) {
                 rejected.push("has no replication offset (not a data replica)".to_string());
             }
         }
@@ -800,6 +802,22 @@ mod tests {
             plan(&done, &req(Some(3))),
             Err(Refusal::NothingToDo(addr(3)))
         );
+    }
+
+    #[test]
+    fn offset_zero_is_a_data_replica_only_while_the_master_is_at_zero() {
+        let fresh = snap(vec![master(1, 0), replica(2, 1, 0, 100)]);
+        assert_eq!(plan(&fresh, &req(Some(2))).unwrap().candidate, addr(2));
+        let written = snap(vec![master(1, 500), replica(2, 1, 0, 100)]);
+        match plan(&written, &req(Some(2))) {
+            Err(Refusal::Ineligible { reasons, .. }) => {
+                assert!(reasons.iter().any(|r| r.contains("not a data replica")))
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        let mut unknown = replica(2, 1, 0, 100);
+        unknown.offset = None;
+        assert!(plan(&snap(vec![master(1, 0), unknown]), &req(Some(2))).is_err());
     }
 
     #[test]
