@@ -21,7 +21,7 @@ fn conn(port: u16, pw: Option<&str>) -> redis::Connection {
         None => format!("redis://127.0.0.1:{port}/"),
     };
     let c = redis::Client::open(url).unwrap();
-    let mut c = c
+    let c = c
         .get_connection_with_timeout(Duration::from_secs(5))
         .unwrap();
     c.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
@@ -396,7 +396,7 @@ fn pause_budget_exceeded_aborts_and_unpauses() {
     assert!(j.contains("\"UNPAUSE\""), "{j}");
 }
 
-struct Sentinel(std::process::Child, tempfile::TempDir);
+struct Sentinel(std::process::Child, #[allow(dead_code, reason = "kept until drop")] tempfile::TempDir);
 
 impl Drop for Sentinel {
     fn drop(&mut self) {
