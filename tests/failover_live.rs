@@ -54,7 +54,10 @@ fn follows(port: u16, pw: Option<&str>, master: u16) -> bool {
 }
 
 fn stat(port: u16, pw: Option<&str>, key: &str) -> i64 {
-    field(&info(port, pw, "stats"), key).unwrap().parse().unwrap()
+    field(&info(port, pw, "stats"), key)
+        .unwrap()
+        .parse()
+        .unwrap()
 }
 
 /// A master and two replicas with their links up; `extra` goes to every node.
@@ -178,7 +181,11 @@ fn all_present(port: u16, acked: &[u64]) {
         let keys: Vec<String> = chunk.iter().map(|i| format!("k:{i}")).collect();
         let vals: Vec<Option<u64>> = redis::cmd("MGET").arg(&keys).query(&mut c).unwrap();
         for (i, v) in chunk.iter().zip(vals) {
-            assert_eq!(v, Some(*i), "acknowledged write k:{i} missing on the new master");
+            assert_eq!(
+                v,
+                Some(*i),
+                "acknowledged write k:{i} missing on the new master"
+            );
         }
     }
 }
@@ -227,11 +234,17 @@ fn planned_switchover_under_load_loses_no_acknowledged_write() {
 
     assert_eq!(role(r2.port, None), "master");
     for r in [&m, &r1] {
-        wait_until(Duration::from_secs(5), "node follows the new master", || {
-            follows(r.port, None, r2.port)
-        });
+        wait_until(
+            Duration::from_secs(5),
+            "node follows the new master",
+            || follows(r.port, None, r2.port),
+        );
     }
-    assert!(acked.len() > 100, "the load wrote only {} keys", acked.len());
+    assert!(
+        acked.len() > 100,
+        "the load wrote only {} keys",
+        acked.len()
+    );
     all_present(r2.port, &acked);
     // The new master served partial resyncs only.
     assert!(stat(r2.port, None, "sync_partial_ok") >= 2);
@@ -263,8 +276,7 @@ fn unplanned_failover_promotes_the_most_advanced_replica() {
         .query(&mut conn(r1.port, None))
         .unwrap();
     wait_until(Duration::from_secs(5), "r1's link down", || {
-        field(&info(r1.port, None, "replication"), "master_link_status").as_deref()
-            == Some("down")
+        field(&info(r1.port, None, "replication"), "master_link_status").as_deref() == Some("down")
     });
     for i in 0..100 {
         let _: () = redis::cmd("SET")
@@ -273,10 +285,13 @@ fn unplanned_failover_promotes_the_most_advanced_replica() {
             .query(&mut mc)
             .unwrap();
     }
-    let m_off: i64 = field(&info(m.port, Some("lockout"), "replication"), "master_repl_offset")
-        .unwrap()
-        .parse()
-        .unwrap();
+    let m_off: i64 = field(
+        &info(m.port, Some("lockout"), "replication"),
+        "master_repl_offset",
+    )
+    .unwrap()
+    .parse()
+    .unwrap();
     wait_until(Duration::from_secs(5), "r2 has every write", || {
         field(&info(r2.port, None, "replication"), "slave_repl_offset")
             .is_some_and(|o| o.parse::<i64>().unwrap() == m_off)
@@ -300,7 +315,10 @@ fn unplanned_failover_promotes_the_most_advanced_replica() {
     assert_eq!(doc["candidate"], r2.addr(), "{doc:#}");
     assert_eq!(doc["ranking"][1]["addr"], r1.addr());
     let warnings = doc["warnings"].to_string();
-    assert!(warnings.contains("must not come back as a master"), "{warnings}");
+    assert!(
+        warnings.contains("must not come back as a master"),
+        "{warnings}"
+    );
     assert_eq!(role(r2.port, None), "master");
     wait_until(Duration::from_secs(5), "r1 follows r2", || {
         follows(r1.port, None, r2.port)
@@ -325,7 +343,14 @@ fn ineligible_candidate_is_refused_with_its_reason() {
     });
     let out = rkv(
         state.path(),
-        &["failover", &m.addr(), "--to", &r.addr(), "--yes", "--ignore-sentinel"],
+        &[
+            "failover",
+            &m.addr(),
+            "--to",
+            &r.addr(),
+            "--yes",
+            "--ignore-sentinel",
+        ],
     );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(
@@ -368,14 +393,26 @@ fn pause_budget_exceeded_aborts_and_unpauses() {
         std::fs::read_to_string(&journal).is_ok_and(|j| j.contains("NUMSUB"))
     });
     let pid = r2.child.id().to_string();
-    assert!(Command::new("kill").args(["-STOP", &pid]).status().unwrap().success());
+    assert!(
+        Command::new("kill")
+            .args(["-STOP", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
     let _: () = redis::cmd("SET")
         .arg("late")
         .arg(1)
         .query(&mut conn(m.port, None))
         .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(Command::new("kill").args(["-CONT", &pid]).status().unwrap().success());
+    assert!(
+        Command::new("kill")
+            .args(["-CONT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("pause budget"), "{}", text(&out));
@@ -388,7 +425,10 @@ fn pause_budget_exceeded_aborts_and_unpauses() {
         .arg(1)
         .query(&mut conn(m.port, None))
         .unwrap();
-    assert!(t.elapsed() < Duration::from_millis(500), "master still paused");
+    assert!(
+        t.elapsed() < Duration::from_millis(500),
+        "master still paused"
+    );
     wait_until(Duration::from_secs(5), "r2 follows m again", || {
         follows(r2.port, None, m.port)
     });
@@ -396,7 +436,10 @@ fn pause_budget_exceeded_aborts_and_unpauses() {
     assert!(j.contains("\"UNPAUSE\""), "{j}");
 }
 
-struct Sentinel(std::process::Child, #[allow(dead_code, reason = "kept until drop")] tempfile::TempDir);
+struct Sentinel(
+    std::process::Child,
+    #[allow(dead_code, reason = "kept until drop")] tempfile::TempDir,
+);
 
 impl Drop for Sentinel {
     fn drop(&mut self) {
@@ -442,7 +485,10 @@ fn sentinel_watching_the_master_is_a_refusal() {
             .unwrap();
         list.contains("name=sentinel-")
     });
-    let out = rkv(state.path(), &["failover", &m.addr(), "--to", &r2.addr(), "--yes"]);
+    let out = rkv(
+        state.path(),
+        &["failover", &m.addr(), "--to", &r2.addr(), "--yes"],
+    );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("Sentinel watches"), "{}", text(&out));
@@ -451,7 +497,14 @@ fn sentinel_watching_the_master_is_a_refusal() {
     // With --ignore-sentinel a dry run plans it.
     let out = rkv(
         state.path(),
-        &["failover", &m.addr(), "--to", &r2.addr(), "--dry-run", "--ignore-sentinel"],
+        &[
+            "failover",
+            &m.addr(),
+            "--to",
+            &r2.addr(),
+            "--dry-run",
+            "--ignore-sentinel",
+        ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
@@ -462,7 +515,14 @@ fn dry_run_changes_nothing_and_writes_no_journal() {
     let (m, r1, r2) = group(&[], None);
     let out = rkv(
         state.path(),
-        &["failover", &m.addr(), "--dry-run", "--ignore-sentinel", "--output", "json"],
+        &[
+            "failover",
+            &m.addr(),
+            "--dry-run",
+            "--ignore-sentinel",
+            "--output",
+            "json",
+        ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let doc = json(&out);
@@ -471,13 +531,23 @@ fn dry_run_changes_nothing_and_writes_no_journal() {
     let steps = doc["steps"].as_array().unwrap();
     assert!(steps.len() >= 6);
     assert!(steps.iter().all(|s| s["status"] == "not_run"));
-    assert!(steps.iter().all(|s| s["check"].as_str().is_some_and(|c| !c.is_empty())));
+    assert!(
+        steps
+            .iter()
+            .all(|s| s["check"].as_str().is_some_and(|c| !c.is_empty()))
+    );
     assert_eq!(doc["ranking"].as_array().unwrap().len(), 2);
     assert_eq!(role(m.port, None), "master");
     assert!(follows(r1.port, None, m.port) && follows(r2.port, None, m.port));
-    assert!(!state.path().join("rkv").exists(), "a dry run wrote a journal");
+    assert!(
+        !state.path().join("rkv").exists(),
+        "a dry run wrote a journal"
+    );
     // The human form shows the plan with checks.
-    let out = rkv(state.path(), &["failover", &m.addr(), "--dry-run", "--ignore-sentinel"]);
+    let out = rkv(
+        state.path(),
+        &["failover", &m.addr(), "--dry-run", "--ignore-sentinel"],
+    );
     let s = String::from_utf8_lossy(&out.stdout);
     assert!(s.contains("CLIENT PAUSE") && s.contains("check:"), "{s}");
 }
@@ -489,7 +559,17 @@ fn journal_has_every_step_and_no_secret() {
     let (m, r1, r2) = group(&["--requirepass", pw, "--masterauth", pw], Some(pw));
     let out = rkv(
         state.path(),
-        &["failover", &m.addr(), "--to", &r1.addr(), "--yes", "-a", pw, "--output", "json"],
+        &[
+            "failover",
+            &m.addr(),
+            "--to",
+            &r1.addr(),
+            "--yes",
+            "-a",
+            pw,
+            "--output",
+            "json",
+        ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let all = text(&out);
@@ -516,9 +596,11 @@ fn journal_has_every_step_and_no_secret() {
             );
         }
     }
-    assert!(lines.iter().any(|l| {
-        l["command"] == serde_json::json!(["CONFIG", "SET", "masterauth", "***"])
-    }));
+    assert!(
+        lines
+            .iter()
+            .any(|l| { l["command"] == serde_json::json!(["CONFIG", "SET", "masterauth", "***"]) })
+    );
     assert!(lines.iter().any(|l| {
         l["command"] == serde_json::json!(["REPLICAOF", "NO", "ONE"]) && l["node"] == r1.addr()
     }));
@@ -526,7 +608,11 @@ fn journal_has_every_step_and_no_secret() {
     // Each node without a config file says so instead of failing.
     let persisted = doc["report"]["persisted"].as_object().unwrap();
     assert_eq!(persisted.len(), 3);
-    assert!(persisted.values().all(|v| v == "not persisted: no config file"));
+    assert!(
+        persisted
+            .values()
+            .all(|v| v == "not persisted: no config file")
+    );
     for r in [&m, &r2] {
         wait_until(Duration::from_secs(5), "follows r1", || {
             follows(r.port, Some(pw), r1.port)
@@ -568,7 +654,14 @@ fn rerun_after_an_interrupted_failover_converges() {
     // Once more: nothing left to do.
     let out = rkv(
         state.path(),
-        &["failover", &m.addr(), "--to", &r2.addr(), "--yes", "--ignore-sentinel"],
+        &[
+            "failover",
+            &m.addr(),
+            "--to",
+            &r2.addr(),
+            "--yes",
+            "--ignore-sentinel",
+        ],
     );
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("nothing to do"),

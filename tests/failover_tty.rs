@@ -31,7 +31,17 @@ impl Tmux {
     }
 
     fn start(&self, shell_cmd: &str) {
-        self.run(&["new-session", "-d", "-s", "t", "-x", "200", "-y", "50", shell_cmd]);
+        self.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "200",
+            "-y",
+            "50",
+            shell_cmd,
+        ]);
     }
 
     fn screen(&self) -> String {
@@ -105,7 +115,10 @@ fn operator_chooses_the_candidate_and_confirms_on_a_terminal() {
     let state = tempfile::tempdir().unwrap();
     let (m, r1, r2) = group();
     let t = Tmux::new("yes");
-    t.start(&command(state.path(), &format!("failover {} --ignore-sentinel", m.addr())));
+    t.start(&command(
+        state.path(),
+        &format!("failover {} --ignore-sentinel", m.addr()),
+    ));
     let screen = t.wait_for("Which replica should become the master?");
     assert!(screen.contains("VERDICT"), "ranking shown first:\n{screen}");
     // The second entry, then Enter.

@@ -43,7 +43,11 @@ fn promote_refuses_while_the_master_lives_and_reports_after_it_died() {
     wait_until(Duration::from_secs(10), "link up", || {
         repl(r.port).contains("master_link_status:up")
     });
-    let _: () = redis::cmd("SET").arg("a").arg(1).query(&mut m.client()).unwrap();
+    let _: () = redis::cmd("SET")
+        .arg("a")
+        .arg(1)
+        .query(&mut m.client())
+        .unwrap();
     let out = rkv(&["promote", &r.addr(), "--yes"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("rkv failover --to"), "{}", text(&out));

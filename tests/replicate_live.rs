@@ -54,7 +54,15 @@ fn a_standalone_node_joins_a_master_with_credentials_and_its_data_is_replaced() 
         .query(&mut conn(s.port, Some(pw)))
         .unwrap();
     let out = rkv(&[
-        "replicate", &s.addr(), "--to", &m.addr(), "--yes", "-a", pw, "--output", "json",
+        "replicate",
+        &s.addr(),
+        "--to",
+        &m.addr(),
+        "--yes",
+        "-a",
+        pw,
+        "--output",
+        "json",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(!text(&out).contains(pw), "the password was printed");
@@ -62,7 +70,12 @@ fn a_standalone_node_joins_a_master_with_credentials_and_its_data_is_replaced() 
     assert_eq!(doc["link"], "up");
     assert_eq!(doc["lag_bytes"], 0);
     assert_eq!(doc["full_syncs"], 1);
-    assert!(doc["steps"][0]["action"].as_str().unwrap().contains("masterauth"));
+    assert!(
+        doc["steps"][0]["action"]
+            .as_str()
+            .unwrap()
+            .contains("masterauth")
+    );
     let mut sc = conn(s.port, Some(pw));
     let gone: Option<i64> = redis::cmd("GET").arg("only-on-s").query(&mut sc).unwrap();
     assert_eq!(gone, None, "its own data was replaced");
@@ -91,7 +104,16 @@ fn a_master_downstream_of_the_replica_is_refused() {
     let c = redis_server(&[]);
     let out = rkv(&["replicate", &c.addr(), "--to", &a.addr()]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    let out = rkv(&["replicate", &c.addr(), "--to", &a.addr(), "--yes", "--no-wait", "--output", "json"]);
+    let out = rkv(&[
+        "replicate",
+        &c.addr(),
+        "--to",
+        &a.addr(),
+        "--yes",
+        "--no-wait",
+        "--output",
+        "json",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["waited"], false);

@@ -562,10 +562,6 @@ fn next_command(args: &FailoverArgs, plan: &Plan, changed: bool) -> String {
     }
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one document assembled from the run's parts"
-)]
 fn document(
     plan: &Plan,
     steps: Vec<StepResult>,

@@ -713,10 +713,12 @@ async fn wait_equal(
             .max(Duration::from_millis(1));
         let m = match fixed_master_offset {
             Some(o) => Some(o),
-            None => tokio::time::timeout(left, nodes.info(master, "replication"))
-                .await
-                .map_err(|_| fail(over(last.0, last.1)))??
-                .master_repl_offset,
+            None => {
+                tokio::time::timeout(left, nodes.info(master, "replication"))
+                    .await
+                    .map_err(|_| fail(over(last.0, last.1)))??
+                    .master_repl_offset
+            }
         };
         let left = deadline
             .saturating_duration_since(Instant::now())
@@ -725,15 +727,15 @@ async fn wait_equal(
             .await
             .map_err(|_| fail(format!("{} ({replica} did not answer)", over(m, last.1))))??
             .slave_repl_offset;
-        if let (Some(m), Some(r)) = (m, r) {
-            if m == r {
-                if equal_once {
-                    nodes.note("note", format!("{replica} at offset {r} = {master} at {m}"));
-                    return Ok((m, r));
-                }
-                equal_once = true;
-                continue;
+        if let (Some(m), Some(r)) = (m, r)
+            && m == r
+        {
+            if equal_once {
+                nodes.note("note", format!("{replica} at offset {r} = {master} at {m}"));
+                return Ok((m, r));
             }
+            equal_once = true;
+            continue;
         }
         equal_once = false;
         if (m, r) != last {

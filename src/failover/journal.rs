@@ -55,15 +55,15 @@ pub fn redact(args: &[String]) -> Vec<String> {
             }
         }
         "MIGRATE" => {
-            if let Some(i) = args.iter().position(|a| a.eq_ignore_ascii_case("AUTH")) {
-                if let Some(a) = out.get_mut(i + 1) {
-                    *a = REDACTED.to_string();
-                }
+            if let Some(i) = args.iter().position(|a| a.eq_ignore_ascii_case("AUTH"))
+                && let Some(a) = out.get_mut(i + 1)
+            {
+                *a = REDACTED.to_string();
             }
-            if let Some(i) = args.iter().position(|a| a.eq_ignore_ascii_case("AUTH2")) {
-                if let Some(a) = out.get_mut(i + 2) {
-                    *a = REDACTED.to_string();
-                }
+            if let Some(i) = args.iter().position(|a| a.eq_ignore_ascii_case("AUTH2"))
+                && let Some(a) = out.get_mut(i + 2)
+            {
+                *a = REDACTED.to_string();
             }
         }
         _ => {}

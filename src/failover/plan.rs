@@ -271,7 +271,9 @@ pub fn rank(snap: &Snapshot, master: &NodeState, planned: bool) -> Vec<Candidate
             }
             // A fresh master with no writes yet has offset 0 and so do its real replicas;
             // a replica at 0 behind a master that has written is not carrying data.
-            if n.offset.is_none_or(|o| o <= 0 && master.offset.is_some_and(|m| m > 0)) {
+            if n.offset
+                .is_none_or(|o| o <= 0 && master.offset.is_some_and(|m| m > 0))
+            {
                 rejected.push("has no replication offset (not a data replica)".to_string());
             }
         }
