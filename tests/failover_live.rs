@@ -681,3 +681,82 @@ fn without_a_terminal_and_without_yes_it_exits_2() {
     let out = rkv(state.path(), &["promote", &r2.addr()]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
 }
+
+#[test]
+fn ctrl_c_while_paused_unpauses_and_changes_nothing() {
+    let state = tempfile::tempdir().unwrap();
+    let (m, _r1, r2) = group(&[], None);
+    let journal = state.path().join("j.jsonl");
+    let child = Command::new(rkv_bin())
+        .args([
+            "failover",
+            &m.addr(),
+            "--to",
+            &r2.addr(),
+            "--yes",
+            "--max-write-pause",
+            "20s",
+            "--journal",
+            journal.to_str().unwrap(),
+        ])
+        .env("XDG_STATE_HOME", state.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Freeze the candidate while rkv listens for Sentinel, so the wait for it never ends.
+    wait_until(Duration::from_secs(10), "rkv probing for Sentinel", || {
+        std::fs::read_to_string(&journal).is_ok_and(|j| j.contains("NUMSUB"))
+    });
+    let pid = r2.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-STOP", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    wait_until(Duration::from_secs(10), "rkv paused the master", || {
+        std::fs::read_to_string(&journal).is_ok_and(|j| j.contains("\"step_started\",\"step\":2"))
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    let rkv_pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &rkv_pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let t = Instant::now();
+    // Let rkv act on the signal, then wake the candidate so the report afterwards can read it.
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        Command::new("kill")
+            .args(["-CONT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        t.elapsed() < Duration::from_secs(10),
+        "rkv did not stop promptly"
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("interrupted"), "{}", text(&out));
+    assert!(err.contains("nothing was changed"), "{}", text(&out));
+    assert_eq!(role(m.port, None), "master");
+    let t = Instant::now();
+    let _: () = redis::cmd("SET")
+        .arg("after")
+        .arg(1)
+        .query(&mut conn(m.port, None))
+        .unwrap();
+    assert!(
+        t.elapsed() < Duration::from_millis(500),
+        "master still paused"
+    );
+}

@@ -154,3 +154,34 @@ fn declining_at_the_prompt_exits_3_and_changes_nothing() {
     assert_eq!(role_of(&m), "master");
     assert_eq!(role_of(&r2), "slave");
 }
+
+#[test]
+fn unplanned_failover_needs_the_old_master_typed() {
+    let state = tempfile::tempdir().unwrap();
+    let (mut m, r1, r2) = group();
+    let old = m.addr();
+    m.kill();
+    let t = Tmux::new("typed");
+    t.start(&command(
+        state.path(),
+        &format!("failover {} {} --to {}", r1.addr(), r2.addr(), r1.addr()),
+    ));
+    let screen = t.wait_for("Type its address to confirm");
+    assert!(screen.contains("UNPLANNED"), "{screen}");
+    assert!(
+        screen.contains("must not come back as a master"),
+        "{screen}"
+    );
+    t.keys(&["-l", &old]);
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("EXIT=");
+    assert!(screen.contains("EXIT=0"), "{screen}");
+    assert_eq!(role_of(&r1), "master");
+    wait_until(Duration::from_secs(5), "r2 follows r1", || {
+        let text: String = redis::cmd("INFO")
+            .arg("replication")
+            .query(&mut r2.client())
+            .unwrap();
+        text.contains(&format!("master_port:{}", r1.port)) && text.contains("master_link_status:up")
+    });
+}
