@@ -485,6 +485,16 @@ pub async fn run(plan: &Plan, nodes: &mut Nodes<'_>, on_event: &mut dyn FnMut(Ev
                         }
                     }
                 }
+                if st.promoted
+                    && let Some((node, since, _)) = &st.paused
+                {
+                    // Not unpaused on purpose: until it follows the new master, lifting the
+                    // pause would let it take writes as a second master.
+                    message.push_str(&format!(
+                        "; {node} is still paused (for {} ms so far) and takes writes again as a second master when its pause deadline passes: finish now",
+                        since.elapsed().as_millis()
+                    ));
+                }
                 failure = Some(Failure {
                     step: index,
                     message,
