@@ -7,6 +7,9 @@
 
 mod common;
 
+/// A master starts a full sync at once (7.0 waits 5 s for more replicas by default).
+const FAST_SYNC: &[&str] = &["--repl-diskless-sync-delay", "0"];
+
 use common::{ServerGuard, free_port, redis_server, rkv_bin, wait_ready, wait_until};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -62,10 +65,13 @@ fn stat(port: u16, pw: Option<&str>, key: &str) -> i64 {
 
 /// A master and two replicas with their links up; `extra` goes to every node.
 fn group(extra: &[&str], pw: Option<&str>) -> (ServerGuard, ServerGuard, ServerGuard) {
-    let m = redis_server(extra);
+    let mut margs: Vec<&str> = FAST_SYNC.to_vec();
+    margs.extend_from_slice(extra);
+    let m = redis_server(&margs);
     let of = format!("127.0.0.1 {}", m.port);
     let mut args: Vec<&str> = vec!["--replicaof", &of];
     args.extend_from_slice(extra);
+    args.extend_from_slice(FAST_SYNC);
     let r1 = redis_server(&args);
     let r2 = redis_server(&args);
     for r in [&r1, &r2] {
@@ -335,7 +341,7 @@ fn unplanned_failover_promotes_the_most_advanced_replica() {
 #[test]
 fn ineligible_candidate_is_refused_with_its_reason() {
     let state = tempfile::tempdir().unwrap();
-    let m = redis_server(&[]);
+    let m = redis_server(FAST_SYNC);
     let of = format!("127.0.0.1 {}", m.port);
     let r = redis_server(&["--replicaof", &of, "--replica-priority", "0"]);
     wait_until(Duration::from_secs(10), "link up", || {

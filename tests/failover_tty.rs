@@ -4,6 +4,9 @@
 
 mod common;
 
+/// A master starts a full sync at once (7.0 waits 5 s for more replicas by default).
+const FAST_SYNC: &[&str] = &["--repl-diskless-sync-delay", "0"];
+
 use common::{ServerGuard, redis_server, rkv_bin, wait_until};
 use std::process::Command;
 use std::time::Duration;
@@ -86,10 +89,10 @@ fn role_of(g: &ServerGuard) -> String {
 }
 
 fn group() -> (ServerGuard, ServerGuard, ServerGuard) {
-    let m = redis_server(&[]);
+    let m = redis_server(FAST_SYNC);
     let of = format!("127.0.0.1 {}", m.port);
-    let r1 = redis_server(&["--replicaof", &of]);
-    let r2 = redis_server(&["--replicaof", &of]);
+    let r1 = redis_server(&["--replicaof", &of, "--repl-diskless-sync-delay", "0"]);
+    let r2 = redis_server(&["--replicaof", &of, "--repl-diskless-sync-delay", "0"]);
     for r in [&r1, &r2] {
         wait_until(Duration::from_secs(10), "link up", || {
             let t: String = redis::cmd("INFO")

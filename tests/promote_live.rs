@@ -4,6 +4,9 @@
 
 mod common;
 
+/// A master starts a full sync at once (7.0 waits 5 s for more replicas by default).
+const FAST_SYNC: &[&str] = &["--repl-diskless-sync-delay", "0"];
+
 use common::{redis_server, rkv_bin, wait_until};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
@@ -37,7 +40,7 @@ fn repl(port: u16) -> String {
 
 #[test]
 fn promote_refuses_while_the_master_lives_and_reports_after_it_died() {
-    let mut m = redis_server(&[]);
+    let mut m = redis_server(FAST_SYNC);
     let of = format!("127.0.0.1 {}", m.port);
     let r = redis_server(&["--replicaof", &of]);
     wait_until(Duration::from_secs(10), "link up", || {
@@ -53,6 +56,14 @@ fn promote_refuses_while_the_master_lives_and_reports_after_it_died() {
     assert!(text(&out).contains("rkv failover --to"), "{}", text(&out));
     assert!(repl(r.port).contains("role:slave"));
 
+    wait_until(
+        Duration::from_secs(5),
+        "the write reached the replica",
+        || {
+            let v: Option<i64> = redis::cmd("GET").arg("a").query(&mut r.client()).unwrap();
+            v == Some(1)
+        },
+    );
     m.kill();
     let out = rkv(&["promote", &r.addr(), "--yes", "--output", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
@@ -67,7 +78,7 @@ fn promote_refuses_while_the_master_lives_and_reports_after_it_died() {
 
 #[test]
 fn promote_with_force_makes_a_second_master() {
-    let m = redis_server(&[]);
+    let m = redis_server(FAST_SYNC);
     let of = format!("127.0.0.1 {}", m.port);
     let r = redis_server(&["--replicaof", &of]);
     wait_until(Duration::from_secs(10), "link up", || {

@@ -5,6 +5,9 @@
 
 mod common;
 
+/// A master starts a full sync at once (7.0 waits 5 s for more replicas by default).
+const FAST_SYNC: &[&str] = &["--repl-diskless-sync-delay", "0"];
+
 use common::{redis_server, rkv_bin, wait_until};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
@@ -39,7 +42,7 @@ fn conn(port: u16, pw: Option<&str>) -> redis::Connection {
 #[test]
 fn a_standalone_node_joins_a_master_with_credentials_and_its_data_is_replaced() {
     let pw = "link-Secret-7";
-    let m = redis_server(&["--requirepass", pw]);
+    let m = redis_server(&["--requirepass", pw, "--repl-diskless-sync-delay", "0"]);
     let s = redis_server(&["--requirepass", pw]);
     for i in 0..2000 {
         let _: () = redis::cmd("SET")
@@ -85,7 +88,7 @@ fn a_standalone_node_joins_a_master_with_credentials_and_its_data_is_replaced() 
 
 #[test]
 fn a_master_downstream_of_the_replica_is_refused() {
-    let a = redis_server(&[]);
+    let a = redis_server(FAST_SYNC);
     let of = format!("127.0.0.1 {}", a.port);
     let b = redis_server(&["--replicaof", &of]);
     wait_until(Duration::from_secs(10), "link up", || {
@@ -101,7 +104,7 @@ fn a_master_downstream_of_the_replica_is_refused() {
     let out = rkv(&["replicate", &a.addr(), "--to", &a.addr(), "--yes"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     // Without a terminal and without --yes: exit 2, nothing changed.
-    let c = redis_server(&[]);
+    let c = redis_server(FAST_SYNC);
     let out = rkv(&["replicate", &c.addr(), "--to", &a.addr()]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let out = rkv(&[
