@@ -79,6 +79,22 @@ fn group(extra: &[&str], pw: Option<&str>) -> (ServerGuard, ServerGuard, ServerG
             follows(r.port, pw, m.port)
         });
     }
+    // Up is not yet streaming (after a diskless sync the master waits for the replica's
+    // first ACK): wait until a write has reached both.
+    let _: () = redis::cmd("SET")
+        .arg("warmup")
+        .arg(1)
+        .query(&mut conn(m.port, pw))
+        .unwrap();
+    for r in [&r1, &r2] {
+        wait_until(Duration::from_secs(10), "the replica streams", || {
+            let v: Option<i64> = redis::cmd("GET")
+                .arg("warmup")
+                .query(&mut conn(r.port, pw))
+                .unwrap();
+            v == Some(1)
+        });
+    }
     (m, r1, r2)
 }
 

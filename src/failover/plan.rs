@@ -274,7 +274,11 @@ pub fn rank(snap: &Snapshot, master: &NodeState, planned: bool) -> Vec<Candidate
             if n.offset
                 .is_none_or(|o| o <= 0 && master.offset.is_some_and(|m| m > 0))
             {
-                rejected.push("has no replication offset (not a data replica)".to_string());
+                rejected.push(format!(
+                    "has no replication offset (not a data replica): at {} while the master is at {}",
+                    n.offset.map_or("?".into(), |o| o.to_string()),
+                    master.offset.map_or("?".into(), |o| o.to_string())
+                ));
             }
         }
         out.push(Candidate {
