@@ -782,3 +782,40 @@ fn ctrl_c_while_paused_unpauses_and_changes_nothing() {
         "master still paused"
     );
 }
+
+#[test]
+fn a_hello_on_the_sentinel_channel_is_a_refusal() {
+    let state = tempfile::tempdir().unwrap();
+    let (m, _r1, r2) = group(&[], None);
+    // Something publishes Sentinel hellos through the master, without a named client or a
+    // subscriber: only listening on the channel can tell.
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let port = m.port;
+    let publisher = std::thread::spawn(move || {
+        let mut c = conn(port, None);
+        while !flag.load(Ordering::Relaxed) {
+            let _: i64 = redis::cmd("PUBLISH")
+                .arg("__sentinel__:hello")
+                .arg("127.0.0.1,26379,abc,0,grp,127.0.0.1,6379,0")
+                .query(&mut c)
+                .unwrap();
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    });
+    let out = rkv(
+        state.path(),
+        &["failover", &m.addr(), "--to", &r2.addr(), "--yes"],
+    );
+    stop.store(true, Ordering::Relaxed);
+    publisher.join().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Sentinel watches"), "{}", text(&out));
+    assert!(
+        err.contains("a message on __sentinel__:hello"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(role(m.port, None), "master");
+}
