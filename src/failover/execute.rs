@@ -711,7 +711,7 @@ async fn wait_equal(
     let mut equal_once = false;
     let over = |m: Option<i64>, r: Option<i64>| {
         format!(
-            "{replica} did not catch up with {master} within the pause budget (offsets {} vs {})",
+            "{replica} did not catch up with {master} within the pause budget ({replica} at offset {}, {master} at {})",
             r.map_or("?".into(), |v| v.to_string()),
             m.map_or("?".into(), |v| v.to_string())
         )
