@@ -188,3 +188,35 @@ fn unplanned_failover_needs_the_old_master_typed() {
         text.contains(&format!("master_port:{}", r1.port)) && text.contains("master_link_status:up")
     });
 }
+
+#[test]
+fn replicate_says_what_is_replaced_and_asks() {
+    let state = tempfile::tempdir().unwrap();
+    let m = redis_server(FAST_SYNC);
+    let s = redis_server(&[]);
+    let of = format!("127.0.0.1 {}", s.port);
+    let below = redis_server(&["--replicaof", &of]);
+    wait_until(Duration::from_secs(10), "s lists its replica", || {
+        let text: String = redis::cmd("INFO")
+            .arg("replication")
+            .query(&mut s.client())
+            .unwrap();
+        text.contains("connected_slaves:1")
+    });
+    let t = Tmux::new("repl");
+    t.start(&command(
+        state.path(),
+        &format!("replicate {} --to {}", s.addr(), m.addr()),
+    ));
+    let screen = t.wait_for("a replica of");
+    assert!(screen.contains("data will be replaced"), "{screen}");
+    assert!(
+        screen.contains(&below.addr()),
+        "its replicas are named:\n{screen}"
+    );
+    t.keys(&["y"]);
+    let screen = t.wait_for("EXIT=");
+    assert!(screen.contains("EXIT=0"), "{screen}");
+    assert!(screen.contains("with link up"), "{screen}");
+    assert_eq!(role_of(&s), "slave");
+}
