@@ -819,3 +819,64 @@ fn a_hello_on_the_sentinel_channel_is_a_refusal() {
     );
     assert_eq!(role(m.port, None), "master");
 }
+
+#[test]
+fn a_failure_after_the_promotion_prints_the_state_and_the_command_to_finish() {
+    let state = tempfile::tempdir().unwrap();
+    let pw = "pw-after-ponr";
+    let m = redis_server(&[
+        "--requirepass",
+        pw,
+        "--masterauth",
+        pw,
+        "--repl-diskless-sync-delay",
+        "0",
+        // The old master cannot take CONFIG SET masterauth: re-pointing it fails after the
+        // candidate was promoted.
+        "--rename-command",
+        "CONFIG",
+        "",
+    ]);
+    let of = format!("127.0.0.1 {}", m.port);
+    let args = ["--replicaof", &of, "--requirepass", pw, "--masterauth", pw];
+    let r1 = redis_server(&args);
+    wait_until(Duration::from_secs(10), "link up", || {
+        follows(r1.port, Some(pw), m.port)
+    });
+    let out = rkv(
+        state.path(),
+        &[
+            "failover",
+            &m.addr(),
+            "--to",
+            &r1.addr(),
+            "--yes",
+            "-a",
+            pw,
+            "--ignore-sentinel",
+            "--max-write-pause",
+            "1s",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        err.contains("was promoted but the run stopped at step 4"),
+        "{}",
+        text(&out)
+    );
+    assert!(err.contains("still paused"), "{}", text(&out));
+    assert!(
+        err.contains(&format!(
+            "next: rkv failover {} --to {} --yes",
+            m.addr(),
+            r1.addr()
+        )),
+        "{}",
+        text(&out)
+    );
+    assert!(stdout.contains("Topology now:"), "{}", text(&out));
+    assert!(!text(&out).contains(pw));
+    assert_eq!(role(r1.port, Some(pw)), "master");
+}

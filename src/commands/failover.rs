@@ -480,10 +480,14 @@ async fn run_async(
             message: p.message,
         });
     }
-    let next = outcome
-        .failure
-        .as_ref()
-        .map(|f| next_command(args, &the_plan, f.changed));
+    let next = outcome.failure.as_ref().map(|f| {
+        next_command(
+            args,
+            &the_plan,
+            f.changed,
+            setup.opts.creds.password.is_some(),
+        )
+    });
     if let Some(f) = &outcome.failure {
         problems.insert(
             0,
@@ -542,7 +546,7 @@ async fn run_async(
 }
 
 /// What to run after a run stopped midway: the same command, which converges.
-fn next_command(args: &FailoverArgs, plan: &Plan, changed: bool) -> String {
+fn next_command(args: &FailoverArgs, plan: &Plan, changed: bool, creds_used: bool) -> String {
     let mut cmd = String::from("rkv failover");
     for n in &args.nodes {
         cmd.push(' ');
@@ -551,6 +555,10 @@ fn next_command(args: &FailoverArgs, plan: &Plan, changed: bool) -> String {
     cmd.push_str(&format!(" --to {} --yes", plan.candidate));
     if args.ignore_sentinel {
         cmd.push_str(" --ignore-sentinel");
+    }
+    if creds_used {
+        // Never echo the secret itself.
+        cmd.push_str(" (with the same credentials)");
     }
     if changed {
         format!(
