@@ -54,6 +54,14 @@ pub fn redact(args: &[String]) -> Vec<String> {
                 i += 2;
             }
         }
+        "ACL" if upper(1) == "SETUSER" => {
+            // Rules `>pass`, `<pass`, `#hash`, `!hash` carry secrets.
+            for a in out.iter_mut().skip(3) {
+                if a.starts_with(['>', '<', '#', '!']) {
+                    *a = format!("{}{REDACTED}", &a[..1]);
+                }
+            }
+        }
         "MIGRATE" => {
             if let Some(i) = args.iter().position(|a| a.eq_ignore_ascii_case("AUTH"))
                 && let Some(a) = out.get_mut(i + 1)
@@ -235,6 +243,10 @@ mod tests {
                 v(&["CONFIG", "SET", "replica-priority", "10"]),
             ),
             (v(&["REPLICAOF", "h", "1"]), v(&["REPLICAOF", "h", "1"])),
+            (
+                v(&["ACL", "SETUSER", "bob", "on", ">pw", "~*", "+@all"]),
+                v(&["ACL", "SETUSER", "bob", "on", ">***", "~*", "+@all"]),
+            ),
             (
                 v(&["CONFIG", "SET", "masterauth"]),
                 v(&["CONFIG", "SET", "masterauth"]),
