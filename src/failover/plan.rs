@@ -430,12 +430,20 @@ pub fn plan(snap: &Snapshot, req: &Request) -> Result<Plan, Refusal> {
     let mut steps = Vec::new();
     let budget_ms = req.max_write_pause.as_millis() as u64;
     if planned {
+        let mode = pause_mode(master.version.as_deref());
+        if mode == PauseMode::All {
+            warnings.push(format!(
+                "{} runs Redis {} (< 6.2): CLIENT PAUSE holds every client, rkv's own commands too, so the old master is re-pointed only when its pause ends; writes held by the pause may be acknowledged by it first and then lost",
+                master.addr,
+                master.version.as_deref().unwrap_or("?")
+            ));
+        }
         steps.push(Step::PauseWrites {
             node: master.addr.clone(),
             // The pause outlives the budget by a margin for promote + re-point (milliseconds
             // in practice), and still lifts by itself if rkv is killed.
             timeout_ms: budget_ms + 2_000,
-            mode: pause_mode(master.version.as_deref()),
+            mode,
         });
         steps.push(Step::WaitCaughtUp {
             replica: chosen.addr.clone(),
@@ -839,5 +847,10 @@ mod tests {
                 ..
             }
         ));
+        assert!(
+            p.warnings.iter().any(|w| w.contains("< 6.2")),
+            "{:?}",
+            p.warnings
+        );
     }
 }
