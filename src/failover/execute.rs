@@ -363,8 +363,8 @@ impl<'j> Nodes<'j> {
     }
 }
 
-/// INFO's text without the journal's length cut.
-fn value_text_full(v: &redis::Value) -> String {
+/// A reply as text without the journal's length cut (INFO, CLIENT LIST: parsed whole).
+pub fn value_text_full(v: &redis::Value) -> String {
     match v {
         redis::Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
         redis::Value::VerbatimString { text, .. } => text.clone(),

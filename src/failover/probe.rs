@@ -2,7 +2,7 @@
 //! watching the master, the resync counters before and after, the clients still on the old
 //! master, and the proof that the new master continues the old one's history.
 
-use super::execute::{Nodes, value_text};
+use super::execute::{Nodes, value_text_full};
 use crate::node::info::InfoDoc;
 use crate::node::{Credentials, NodeAddr, NodeClient, Transport};
 use serde::Serialize;
@@ -56,7 +56,7 @@ pub async fn sentinel_evidence(
     listen: Duration,
 ) -> Option<String> {
     if let Ok(v) = nodes.send(master, &["CLIENT", "LIST"]).await
-        && sentinel_in_client_list(&value_text(&v))
+        && sentinel_in_client_list(&value_text_full(&v))
     {
         return Some(format!("{master} has clients named sentinel-…"));
     }
@@ -178,7 +178,7 @@ pub async fn clients_left(nodes: &mut Nodes<'_>, node: &NodeAddr) -> Option<usiz
         _ => None,
     };
     let v = nodes.send(node, &["CLIENT", "LIST"]).await.ok()?;
-    Some(ordinary_clients(&value_text(&v), own))
+    Some(ordinary_clients(&value_text_full(&v), own))
 }
 
 /// Try to reach `node` `tries` times over `window`: true when it answered PING once.
