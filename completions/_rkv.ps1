@@ -43,6 +43,9 @@ Register-ArgumentCompleter -Native -CommandName 'rkv' -ScriptBlock {
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show one node''s replication state, parsed (or raw with --raw)')
             [CompletionResult]::new('topology', 'topology', [CompletionResultType]::ParameterValue, 'Discover the master/replica graph from seed nodes (or the inventory) and show it')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check every link and offset; exit 0 only when all is healthy')
+            [CompletionResult]::new('replicate', 'replicate', [CompletionResultType]::ParameterValue, 'Make REPLICA a replica of MASTER (link credentials set too), then wait for the sync')
+            [CompletionResult]::new('promote', 'promote', [CompletionResultType]::ParameterValue, 'Low-level: make one replica a master (REPLICAOF NO ONE), with checks')
+            [CompletionResult]::new('failover', 'failover', [CompletionResultType]::ParameterValue, 'Guided promotion: choose a candidate, show the plan, confirm, switch, re-point, verify')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages (to DIR, default: the current directory)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -151,6 +154,87 @@ Register-ArgumentCompleter -Native -CommandName 'rkv' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'rkv;replicate' {
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The master it must follow')
+            [CompletionResult]::new('--wait-timeout', '--wait-timeout', [CompletionResultType]::ParameterName, 'How long to wait for the link and the sync, e.g. 60s')
+            [CompletionResult]::new('--max-lag-bytes', '--max-lag-bytes', [CompletionResultType]::ParameterName, 'Done when the replica is at most this many bytes behind the master offset read just before it (0: it reached that offset)')
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Password for AUTH on every node contacted')
+            [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'Password for AUTH on every node contacted')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'ACL user name for AUTH (none: AUTH with the password alone)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'ACL user name for AUTH (none: AUTH with the password alone)')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'TOML inventory of nodes')
+            [CompletionResult]::new('--inventory', '--inventory', [CompletionResultType]::ParameterName, 'TOML inventory of nodes')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: a human table, one JSON document, or tab-separated rows')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: a human table, one JSON document, or tab-separated rows')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-node connect and command timeout, e.g. 500ms, 2s')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
+            [CompletionResult]::new('--no-wait', '--no-wait', [CompletionResultType]::ParameterName, 'Return once the node accepted REPLICAOF, without waiting for the sync')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'No ANSI colour (also off when stdout is not a terminal)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'rkv;promote' {
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Password for AUTH on every node contacted')
+            [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'Password for AUTH on every node contacted')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'ACL user name for AUTH (none: AUTH with the password alone)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'ACL user name for AUTH (none: AUTH with the password alone)')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'TOML inventory of nodes')
+            [CompletionResult]::new('--inventory', '--inventory', [CompletionResultType]::ParameterName, 'TOML inventory of nodes')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: a human table, one JSON document, or tab-separated rows')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: a human table, one JSON document, or tab-separated rows')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-node connect and command timeout, e.g. 500ms, 2s')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Promote even though its master is alive (two masters: use `rkv failover` instead)')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'No ANSI colour (also off when stdout is not a terminal)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'rkv;failover' {
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The replica to promote (default: the best eligible one)')
+            [CompletionResult]::new('--sentinel', '--sentinel', [CompletionResultType]::ParameterName, 'Sentinels watching the group (coordination with them is not implemented yet)')
+            [CompletionResult]::new('--max-write-pause', '--max-write-pause', [CompletionResultType]::ParameterName, 'Longest time writes may be held on the master while the candidate catches up')
+            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Where to write the JSON-lines journal (default: under $XDG_STATE_HOME/rkv/journal)')
+            [CompletionResult]::new('--wait-timeout', '--wait-timeout', [CompletionResultType]::ParameterName, 'How long the final verification waits for every link to come up')
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Password for AUTH on every node contacted')
+            [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'Password for AUTH on every node contacted')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'ACL user name for AUTH (none: AUTH with the password alone)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'ACL user name for AUTH (none: AUTH with the password alone)')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'TOML inventory of nodes')
+            [CompletionResult]::new('--inventory', '--inventory', [CompletionResultType]::ParameterName, 'TOML inventory of nodes')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: a human table, one JSON document, or tab-separated rows')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: a human table, one JSON document, or tab-separated rows')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-node connect and command timeout, e.g. 500ms, 2s')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask; without --to, pick the best candidate')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask; without --to, pick the best candidate')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the ranking and the plan, change nothing')
+            [CompletionResult]::new('--ignore-sentinel', '--ignore-sentinel', [CompletionResultType]::ParameterName, 'Go ahead even though Sentinel watches the master (it may fight the change)')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'No ANSI colour (also off when stdout is not a terminal)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'rkv;completions' {
             [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Password for AUTH on every node contacted')
             [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'Password for AUTH on every node contacted')
@@ -198,6 +282,9 @@ Register-ArgumentCompleter -Native -CommandName 'rkv' -ScriptBlock {
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show one node''s replication state, parsed (or raw with --raw)')
             [CompletionResult]::new('topology', 'topology', [CompletionResultType]::ParameterValue, 'Discover the master/replica graph from seed nodes (or the inventory) and show it')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check every link and offset; exit 0 only when all is healthy')
+            [CompletionResult]::new('replicate', 'replicate', [CompletionResultType]::ParameterValue, 'Make REPLICA a replica of MASTER (link credentials set too), then wait for the sync')
+            [CompletionResult]::new('promote', 'promote', [CompletionResultType]::ParameterValue, 'Low-level: make one replica a master (REPLICAOF NO ONE), with checks')
+            [CompletionResult]::new('failover', 'failover', [CompletionResultType]::ParameterValue, 'Guided promotion: choose a candidate, show the plan, confirm, switch, re-point, verify')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages (to DIR, default: the current directory)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -213,6 +300,15 @@ Register-ArgumentCompleter -Native -CommandName 'rkv' -ScriptBlock {
             break
         }
         'rkv;help;verify' {
+            break
+        }
+        'rkv;help;replicate' {
+            break
+        }
+        'rkv;help;promote' {
+            break
+        }
+        'rkv;help;failover' {
             break
         }
         'rkv;help;completions' {

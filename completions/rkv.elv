@@ -40,6 +40,9 @@ set edit:completion:arg-completer[rkv] = {|@words|
             cand info 'Show one node''s replication state, parsed (or raw with --raw)'
             cand topology 'Discover the master/replica graph from seed nodes (or the inventory) and show it'
             cand verify 'Check every link and offset; exit 0 only when all is healthy'
+            cand replicate 'Make REPLICA a replica of MASTER (link credentials set too), then wait for the sync'
+            cand promote 'Low-level: make one replica a master (REPLICAOF NO ONE), with checks'
+            cand failover 'Guided promotion: choose a candidate, show the plan, confirm, switch, re-point, verify'
             cand completions 'Print a shell completion script'
             cand man 'Write the man pages (to DIR, default: the current directory)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -143,6 +146,84 @@ set edit:completion:arg-completer[rkv] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'rkv;replicate'= {
+            cand --to 'The master it must follow'
+            cand --wait-timeout 'How long to wait for the link and the sync, e.g. 60s'
+            cand --max-lag-bytes 'Done when the replica is at most this many bytes behind the master offset read just before it (0: it reached that offset)'
+            cand -a 'Password for AUTH on every node contacted'
+            cand --password 'Password for AUTH on every node contacted'
+            cand -u 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand --user 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand -i 'TOML inventory of nodes'
+            cand --inventory 'TOML inventory of nodes'
+            cand -o 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --output 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --timeout 'Per-node connect and command timeout, e.g. 500ms, 2s'
+            cand -y 'Do not ask for confirmation'
+            cand --yes 'Do not ask for confirmation'
+            cand --no-wait 'Return once the node accepted REPLICAOF, without waiting for the sync'
+            cand --no-color 'No ANSI colour (also off when stdout is not a terminal)'
+            cand -q 'Print less on stderr'
+            cand --quiet 'Print less on stderr'
+            cand -v 'Print more on stderr (repeat for more)'
+            cand --verbose 'Print more on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rkv;promote'= {
+            cand -a 'Password for AUTH on every node contacted'
+            cand --password 'Password for AUTH on every node contacted'
+            cand -u 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand --user 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand -i 'TOML inventory of nodes'
+            cand --inventory 'TOML inventory of nodes'
+            cand -o 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --output 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --timeout 'Per-node connect and command timeout, e.g. 500ms, 2s'
+            cand -y 'Do not ask for confirmation'
+            cand --yes 'Do not ask for confirmation'
+            cand --force 'Promote even though its master is alive (two masters: use `rkv failover` instead)'
+            cand --no-color 'No ANSI colour (also off when stdout is not a terminal)'
+            cand -q 'Print less on stderr'
+            cand --quiet 'Print less on stderr'
+            cand -v 'Print more on stderr (repeat for more)'
+            cand --verbose 'Print more on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rkv;failover'= {
+            cand --to 'The replica to promote (default: the best eligible one)'
+            cand --sentinel 'Sentinels watching the group (coordination with them is not implemented yet)'
+            cand --max-write-pause 'Longest time writes may be held on the master while the candidate catches up'
+            cand --journal 'Where to write the JSON-lines journal (default: under $XDG_STATE_HOME/rkv/journal)'
+            cand --wait-timeout 'How long the final verification waits for every link to come up'
+            cand -a 'Password for AUTH on every node contacted'
+            cand --password 'Password for AUTH on every node contacted'
+            cand -u 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand --user 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand -i 'TOML inventory of nodes'
+            cand --inventory 'TOML inventory of nodes'
+            cand -o 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --output 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --timeout 'Per-node connect and command timeout, e.g. 500ms, 2s'
+            cand -y 'Do not ask; without --to, pick the best candidate'
+            cand --yes 'Do not ask; without --to, pick the best candidate'
+            cand --dry-run 'Print the ranking and the plan, change nothing'
+            cand --ignore-sentinel 'Go ahead even though Sentinel watches the master (it may fight the change)'
+            cand --no-color 'No ANSI colour (also off when stdout is not a terminal)'
+            cand -q 'Print less on stderr'
+            cand --quiet 'Print less on stderr'
+            cand -v 'Print more on stderr (repeat for more)'
+            cand --verbose 'Print more on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'rkv;completions'= {
             cand -a 'Password for AUTH on every node contacted'
             cand --password 'Password for AUTH on every node contacted'
@@ -188,6 +269,9 @@ set edit:completion:arg-completer[rkv] = {|@words|
             cand info 'Show one node''s replication state, parsed (or raw with --raw)'
             cand topology 'Discover the master/replica graph from seed nodes (or the inventory) and show it'
             cand verify 'Check every link and offset; exit 0 only when all is healthy'
+            cand replicate 'Make REPLICA a replica of MASTER (link credentials set too), then wait for the sync'
+            cand promote 'Low-level: make one replica a master (REPLICAOF NO ONE), with checks'
+            cand failover 'Guided promotion: choose a candidate, show the plan, confirm, switch, re-point, verify'
             cand completions 'Print a shell completion script'
             cand man 'Write the man pages (to DIR, default: the current directory)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -199,6 +283,12 @@ set edit:completion:arg-completer[rkv] = {|@words|
         &'rkv;help;topology'= {
         }
         &'rkv;help;verify'= {
+        }
+        &'rkv;help;replicate'= {
+        }
+        &'rkv;help;promote'= {
+        }
+        &'rkv;help;failover'= {
         }
         &'rkv;help;completions'= {
         }

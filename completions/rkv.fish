@@ -40,6 +40,9 @@ complete -c rkv -n "__fish_rkv_needs_command" -f -a "serve" -d 'Run a store node
 complete -c rkv -n "__fish_rkv_needs_command" -f -a "info" -d 'Show one node\'s replication state, parsed (or raw with --raw)'
 complete -c rkv -n "__fish_rkv_needs_command" -f -a "topology" -d 'Discover the master/replica graph from seed nodes (or the inventory) and show it'
 complete -c rkv -n "__fish_rkv_needs_command" -f -a "verify" -d 'Check every link and offset; exit 0 only when all is healthy'
+complete -c rkv -n "__fish_rkv_needs_command" -f -a "replicate" -d 'Make REPLICA a replica of MASTER (link credentials set too), then wait for the sync'
+complete -c rkv -n "__fish_rkv_needs_command" -f -a "promote" -d 'Low-level: make one replica a master (REPLICAOF NO ONE), with checks'
+complete -c rkv -n "__fish_rkv_needs_command" -f -a "failover" -d 'Guided promotion: choose a candidate, show the plan, confirm, switch, re-point, verify'
 complete -c rkv -n "__fish_rkv_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c rkv -n "__fish_rkv_needs_command" -f -a "man" -d 'Write the man pages (to DIR, default: the current directory)'
 complete -c rkv -n "__fish_rkv_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -110,6 +113,57 @@ complete -c rkv -n "__fish_rkv_using_subcommand verify" -s q -l quiet -d 'Print 
 complete -c rkv -n "__fish_rkv_using_subcommand verify" -s v -l verbose -d 'Print more on stderr (repeat for more)'
 complete -c rkv -n "__fish_rkv_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand verify" -s V -l version -d 'Print version'
+complete -c rkv -n "__fish_rkv_using_subcommand replicate" -l to -d 'The master it must follow' -r
+complete -c rkv -n "__fish_rkv_using_subcommand replicate" -l wait-timeout -d 'How long to wait for the link and the sync, e.g. 60s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand replicate" -l max-lag-bytes -d 'Done when the replica is at most this many bytes behind the master offset read just before it (0: it reached that offset)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand replicate" -s a -l password -d 'Password for AUTH on every node contacted' -r
+complete -c rkv -n "__fish_rkv_using_subcommand replicate" -s u -l user -d 'ACL user name for AUTH (none: AUTH with the password alone)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand replicate" -s i -l inventory -d 'TOML inventory of nodes' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand replicate" -s o -l output -d 'Output format: a human table, one JSON document, or tab-separated rows' -r -f -a "table\t'A human table'
+json\t'One JSON document'
+tsv\t'Tab-separated rows, for cut and awk'"
+complete -c rkv -n "__fish_rkv_using_subcommand replicate" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand replicate" -s y -l yes -d 'Do not ask for confirmation'
+complete -c rkv -n "__fish_rkv_using_subcommand replicate" -l no-wait -d 'Return once the node accepted REPLICAOF, without waiting for the sync'
+complete -c rkv -n "__fish_rkv_using_subcommand replicate" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
+complete -c rkv -n "__fish_rkv_using_subcommand replicate" -s q -l quiet -d 'Print less on stderr'
+complete -c rkv -n "__fish_rkv_using_subcommand replicate" -s v -l verbose -d 'Print more on stderr (repeat for more)'
+complete -c rkv -n "__fish_rkv_using_subcommand replicate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rkv -n "__fish_rkv_using_subcommand replicate" -s V -l version -d 'Print version'
+complete -c rkv -n "__fish_rkv_using_subcommand promote" -s a -l password -d 'Password for AUTH on every node contacted' -r
+complete -c rkv -n "__fish_rkv_using_subcommand promote" -s u -l user -d 'ACL user name for AUTH (none: AUTH with the password alone)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand promote" -s i -l inventory -d 'TOML inventory of nodes' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand promote" -s o -l output -d 'Output format: a human table, one JSON document, or tab-separated rows' -r -f -a "table\t'A human table'
+json\t'One JSON document'
+tsv\t'Tab-separated rows, for cut and awk'"
+complete -c rkv -n "__fish_rkv_using_subcommand promote" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand promote" -s y -l yes -d 'Do not ask for confirmation'
+complete -c rkv -n "__fish_rkv_using_subcommand promote" -l force -d 'Promote even though its master is alive (two masters: use `rkv failover` instead)'
+complete -c rkv -n "__fish_rkv_using_subcommand promote" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
+complete -c rkv -n "__fish_rkv_using_subcommand promote" -s q -l quiet -d 'Print less on stderr'
+complete -c rkv -n "__fish_rkv_using_subcommand promote" -s v -l verbose -d 'Print more on stderr (repeat for more)'
+complete -c rkv -n "__fish_rkv_using_subcommand promote" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rkv -n "__fish_rkv_using_subcommand promote" -s V -l version -d 'Print version'
+complete -c rkv -n "__fish_rkv_using_subcommand failover" -l to -d 'The replica to promote (default: the best eligible one)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand failover" -l sentinel -d 'Sentinels watching the group (coordination with them is not implemented yet)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand failover" -l max-write-pause -d 'Longest time writes may be held on the master while the candidate catches up' -r
+complete -c rkv -n "__fish_rkv_using_subcommand failover" -l journal -d 'Where to write the JSON-lines journal (default: under $XDG_STATE_HOME/rkv/journal)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand failover" -l wait-timeout -d 'How long the final verification waits for every link to come up' -r
+complete -c rkv -n "__fish_rkv_using_subcommand failover" -s a -l password -d 'Password for AUTH on every node contacted' -r
+complete -c rkv -n "__fish_rkv_using_subcommand failover" -s u -l user -d 'ACL user name for AUTH (none: AUTH with the password alone)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand failover" -s i -l inventory -d 'TOML inventory of nodes' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand failover" -s o -l output -d 'Output format: a human table, one JSON document, or tab-separated rows' -r -f -a "table\t'A human table'
+json\t'One JSON document'
+tsv\t'Tab-separated rows, for cut and awk'"
+complete -c rkv -n "__fish_rkv_using_subcommand failover" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand failover" -s y -l yes -d 'Do not ask; without --to, pick the best candidate'
+complete -c rkv -n "__fish_rkv_using_subcommand failover" -l dry-run -d 'Print the ranking and the plan, change nothing'
+complete -c rkv -n "__fish_rkv_using_subcommand failover" -l ignore-sentinel -d 'Go ahead even though Sentinel watches the master (it may fight the change)'
+complete -c rkv -n "__fish_rkv_using_subcommand failover" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
+complete -c rkv -n "__fish_rkv_using_subcommand failover" -s q -l quiet -d 'Print less on stderr'
+complete -c rkv -n "__fish_rkv_using_subcommand failover" -s v -l verbose -d 'Print more on stderr (repeat for more)'
+complete -c rkv -n "__fish_rkv_using_subcommand failover" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rkv -n "__fish_rkv_using_subcommand failover" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_using_subcommand completions" -s a -l password -d 'Password for AUTH on every node contacted' -r
 complete -c rkv -n "__fish_rkv_using_subcommand completions" -s u -l user -d 'ACL user name for AUTH (none: AUTH with the password alone)' -r
 complete -c rkv -n "__fish_rkv_using_subcommand completions" -s i -l inventory -d 'TOML inventory of nodes' -r -F
@@ -134,10 +188,13 @@ complete -c rkv -n "__fish_rkv_using_subcommand man" -s q -l quiet -d 'Print les
 complete -c rkv -n "__fish_rkv_using_subcommand man" -s v -l verbose -d 'Print more on stderr (repeat for more)'
 complete -c rkv -n "__fish_rkv_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand man" -s V -l version -d 'Print version'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify completions man help" -f -a "serve" -d 'Run a store node speaking RESP: a Redis-compatible server'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify completions man help" -f -a "info" -d 'Show one node\'s replication state, parsed (or raw with --raw)'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify completions man help" -f -a "topology" -d 'Discover the master/replica graph from seed nodes (or the inventory) and show it'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify completions man help" -f -a "verify" -d 'Check every link and offset; exit 0 only when all is healthy'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify completions man help" -f -a "man" -d 'Write the man pages (to DIR, default: the current directory)'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify replicate promote failover completions man help" -f -a "serve" -d 'Run a store node speaking RESP: a Redis-compatible server'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify replicate promote failover completions man help" -f -a "info" -d 'Show one node\'s replication state, parsed (or raw with --raw)'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify replicate promote failover completions man help" -f -a "topology" -d 'Discover the master/replica graph from seed nodes (or the inventory) and show it'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify replicate promote failover completions man help" -f -a "verify" -d 'Check every link and offset; exit 0 only when all is healthy'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify replicate promote failover completions man help" -f -a "replicate" -d 'Make REPLICA a replica of MASTER (link credentials set too), then wait for the sync'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify replicate promote failover completions man help" -f -a "promote" -d 'Low-level: make one replica a master (REPLICAOF NO ONE), with checks'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify replicate promote failover completions man help" -f -a "failover" -d 'Guided promotion: choose a candidate, show the plan, confirm, switch, re-point, verify'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify replicate promote failover completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify replicate promote failover completions man help" -f -a "man" -d 'Write the man pages (to DIR, default: the current directory)'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify replicate promote failover completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -103,6 +103,12 @@ pub enum Command {
     Topology(TopologyArgs),
     /// Check every link and offset; exit 0 only when all is healthy.
     Verify(VerifyArgs),
+    /// Make REPLICA a replica of MASTER (link credentials set too), then wait for the sync.
+    Replicate(ReplicateArgs),
+    /// Low-level: make one replica a master (REPLICAOF NO ONE), with checks.
+    Promote(PromoteArgs),
+    /// Guided promotion: choose a candidate, show the plan, confirm, switch, re-point, verify.
+    Failover(FailoverArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell to complete for.
@@ -222,6 +228,91 @@ pub struct VerifyArgs {
     /// Keep checking (every 500 ms) until healthy or this much time has passed, e.g. 30s.
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub wait: Option<Duration>,
+}
+
+/// `rkv replicate` options.
+#[derive(Debug, Clone, Args)]
+pub struct ReplicateArgs {
+    /// The node to re-point (its data and its own replicas' data will be replaced).
+    #[arg(value_name = "REPLICA")]
+    pub replica: String,
+
+    /// The master it must follow.
+    #[arg(long, value_name = "MASTER")]
+    pub to: String,
+
+    /// Do not ask for confirmation.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+
+    /// Return once the node accepted REPLICAOF, without waiting for the sync.
+    #[arg(long)]
+    pub no_wait: bool,
+
+    /// How long to wait for the link and the sync, e.g. 60s.
+    #[arg(long, value_parser = parse_duration, default_value = "60s", value_name = "DURATION")]
+    pub wait_timeout: Duration,
+
+    /// Done when the replica is at most this many bytes behind the master offset read just
+    /// before it (0: it reached that offset).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub max_lag_bytes: u64,
+}
+
+/// `rkv promote` options.
+#[derive(Debug, Clone, Args)]
+pub struct PromoteArgs {
+    /// The replica to promote.
+    #[arg(value_name = "REPLICA")]
+    pub replica: String,
+
+    /// Do not ask for confirmation.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+
+    /// Promote even though its master is alive (two masters: use `rkv failover` instead).
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `rkv failover` options.
+#[derive(Debug, Clone, Args)]
+pub struct FailoverArgs {
+    /// Seed nodes (default: every node of the inventory).
+    #[arg(value_name = "NODE")]
+    pub nodes: Vec<String>,
+
+    /// The replica to promote (default: the best eligible one).
+    #[arg(long, value_name = "CANDIDATE")]
+    pub to: Option<String>,
+
+    /// Do not ask; without --to, pick the best candidate.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+
+    /// Print the ranking and the plan, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Sentinels watching the group (coordination with them is not implemented yet).
+    #[arg(long = "sentinel", value_name = "ADDR")]
+    pub sentinels: Vec<String>,
+
+    /// Go ahead even though Sentinel watches the master (it may fight the change).
+    #[arg(long)]
+    pub ignore_sentinel: bool,
+
+    /// Longest time writes may be held on the master while the candidate catches up.
+    #[arg(long, value_parser = parse_duration, default_value = "5s", value_name = "DURATION")]
+    pub max_write_pause: Duration,
+
+    /// Where to write the JSON-lines journal (default: under $XDG_STATE_HOME/rkv/journal).
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+
+    /// How long the final verification waits for every link to come up.
+    #[arg(long, value_parser = parse_duration, default_value = "30s", value_name = "DURATION")]
+    pub wait_timeout: Duration,
 }
 
 /// Parse a human duration such as `500ms`, `2s`, `1m30s`.

@@ -10,6 +10,7 @@
 //! - [`persist`]: RDB reader/writer (also the full-sync payload) and AOF.
 //! - [`node`]: talking to any Redis-protocol node: addresses, client, INFO/ROLE parsing.
 //! - [`topology`]: the replication graph: model, discovery, health rules.
+//! - [`failover`]: changing roles safely: the pure planner, the executor, the journal.
 //! - [`render`]: tables, JSON, TSV.
 
 pub mod cli;

@@ -2,7 +2,10 @@
 //! core modules, acts, and renders; none holds logic worth testing on its own.
 
 pub mod docs;
+pub mod failover;
 pub mod info;
+pub mod promote;
+pub mod replicate;
 pub mod topology;
 pub mod verify;
 
@@ -16,6 +19,9 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Info(args) => info::run(&global, &args),
         Command::Topology(args) => topology::run(&global, &args),
         Command::Verify(args) => verify::run(&global, &args),
+        Command::Replicate(args) => replicate::run(&global, &args),
+        Command::Promote(args) => promote::run(&global, &args),
+        Command::Failover(args) => failover::run(&global, &args),
         Command::Completions { shell } => docs::completions(shell),
         Command::Man { dir } => docs::man(dir),
     }

@@ -1,3 +1,8 @@
-//! Failover: the pure planner, the executor that runs its steps, and the journal.
+//! Failover: the pure planner ([`plan`]), the executor that runs its steps against live
+//! nodes ([`execute`]), the reads around a run and their interpretation ([`probe`]), and the
+//! JSON-lines journal of every command sent ([`journal`]).
 
+pub mod execute;
+pub mod journal;
 pub mod plan;
+pub mod probe;

@@ -269,8 +269,16 @@ pub fn rank(snap: &Snapshot, master: &NodeState, planned: bool) -> Vec<Candidate
             if n.priority == Some(0) {
                 rejected.push("replica-priority is 0 (never promote)".to_string());
             }
-            if n.offset.is_none_or(|o| o <= 0) {
-                rejected.push("has no replication offset (not a data replica)".to_string());
+            // A fresh master with no writes yet has offset 0 and so do its real replicas;
+            // a replica at 0 behind a master that has written is not carrying data.
+            if n.offset
+                .is_none_or(|o| o <= 0 && master.offset.is_some_and(|m| m > 0))
+            {
+                rejected.push(format!(
+                    "has no replication offset (not a data replica): at {} while the master is at {}",
+                    n.offset.map_or("?".into(), |o| o.to_string()),
+                    master.offset.map_or("?".into(), |o| o.to_string())
+                ));
             }
         }
         out.push(Candidate {
@@ -422,12 +430,20 @@ pub fn plan(snap: &Snapshot, req: &Request) -> Result<Plan, Refusal> {
     let mut steps = Vec::new();
     let budget_ms = req.max_write_pause.as_millis() as u64;
     if planned {
+        let mode = pause_mode(master.version.as_deref());
+        if mode == PauseMode::All {
+            warnings.push(format!(
+                "{} runs Redis {} (< 6.2): CLIENT PAUSE holds every client, rkv's own commands too, so the old master is re-pointed only when its pause ends; writes held by the pause may be acknowledged by it first and then lost",
+                master.addr,
+                master.version.as_deref().unwrap_or("?")
+            ));
+        }
         steps.push(Step::PauseWrites {
             node: master.addr.clone(),
             // The pause outlives the budget by a margin for promote + re-point (milliseconds
             // in practice), and still lifts by itself if rkv is killed.
             timeout_ms: budget_ms + 2_000,
-            mode: pause_mode(master.version.as_deref()),
+            mode,
         });
         steps.push(Step::WaitCaughtUp {
             replica: chosen.addr.clone(),
@@ -803,6 +819,22 @@ mod tests {
     }
 
     #[test]
+    fn offset_zero_is_a_data_replica_only_while_the_master_is_at_zero() {
+        let fresh = snap(vec![master(1, 0), replica(2, 1, 0, 100)]);
+        assert_eq!(plan(&fresh, &req(Some(2))).unwrap().candidate, addr(2));
+        let written = snap(vec![master(1, 500), replica(2, 1, 0, 100)]);
+        match plan(&written, &req(Some(2))) {
+            Err(Refusal::Ineligible { reasons, .. }) => {
+                assert!(reasons.iter().any(|r| r.contains("not a data replica")))
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        let mut unknown = replica(2, 1, 0, 100);
+        unknown.offset = None;
+        assert!(plan(&snap(vec![master(1, 0), unknown]), &req(Some(2))).is_err());
+    }
+
+    #[test]
     fn old_servers_get_a_pause_of_all_clients() {
         let mut m = master(1, 100);
         m.version = Some("5.0.7".into());
@@ -815,5 +847,10 @@ mod tests {
                 ..
             }
         ));
+        assert!(
+            p.warnings.iter().any(|w| w.contains("< 6.2")),
+            "{:?}",
+            p.warnings
+        );
     }
 }

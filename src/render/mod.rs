@@ -3,6 +3,9 @@
 //! tab-separated rows, [`json`] one pretty document.
 
 pub mod json;
+pub mod plan;
+pub mod progress;
+pub mod prompt;
 pub mod table;
 pub mod tree;
 pub mod tsv;

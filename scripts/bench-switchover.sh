@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Longest gap between two acknowledged writes, and acknowledged writes lost, during a planned
+# switchover of 1 master + 2 replicas (Debian redis-server) on loopback: `rkv failover --to R2`
+# against Redis's own `FAILOVER TO R2`, measured by the same client (examples/switchover_gap.rs),
+# in one run, ROUNDS rounds each (fresh nodes every round).
+# Usage: scripts/bench-switchover.sh [ROUNDS]
+# SENTINEL FAILOVER is measured in the Sentinel issue. This is a benchmark, not a test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${1:-1}
+cargo build --release -q --bin rkv --example switchover_gap
+RKV=./target/release/rkv
+GAP=./target/release/examples/switchover_gap
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+start_group() { # sets M R1 R2
+  local base=$((20000 + RANDOM % 20000))
+  M=$base; R1=$((base + 1)); R2=$((base + 2))
+  for p in $M $R1 $R2; do
+    mkdir -p "$work/$p"
+    local extra=()
+    [ "$p" != "$M" ] && extra=(--replicaof "127.0.0.1 $M")
+    redis-server --port "$p" --bind 127.0.0.1 --save "" --appendonly no --dir "$work/$p" \
+      --logfile "$work/$p/log" "${extra[@]}" &
+    pids+=($!)
+  done
+  for p in $M $R1 $R2; do
+    for _ in $(seq 100); do redis-cli -p "$p" ping >/dev/null 2>&1 && break; sleep 0.05; done
+  done
+  for p in $R1 $R2; do
+    for _ in $(seq 200); do
+      redis-cli -p "$p" info replication | grep -q master_link_status:up && break; sleep 0.05
+    done
+  done
+}
+
+stop_group() { for p in $M $R1 $R2; do redis-cli -p "$p" shutdown nosave >/dev/null 2>&1 || true; done; }
+
+echo "rkv $(git rev-parse --short HEAD), redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/'), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
+for round in $(seq "$ROUNDS"); do
+  start_group
+  printf 'rkv failover      : '
+  "$GAP" "$M,$R1,$R2" -- "$RKV" failover "127.0.0.1:$M" --to "127.0.0.1:$R2" --yes -q \
+    --ignore-sentinel --journal "$work/journal-$round.jsonl"
+  stop_group
+  start_group
+  printf 'redis FAILOVER TO : '
+  "$GAP" "$M,$R1,$R2" -- redis-cli -p "$M" FAILOVER TO 127.0.0.1 "$R2"
+  stop_group
+done

@@ -1,0 +1,650 @@
+//! `rkv failover`: discover, confirm an unreachable master with retries, look for Sentinel,
+//! plan (pure), show the ranking and the plan, ask (or not), run the plan with a journal,
+//! then prove and report: history continued, links up, partial resyncs, pause measured,
+//! clients left on the old master, roles persisted.
+
+use super::topology::{
+    Setup, check_seeds_reachable, color, finish, print, resolve_arg, runtime, seeds,
+};
+use crate::ExitError;
+use crate::cli::{FailoverArgs, GlobalArgs, OutputFormat};
+use crate::failover::execute::{self, Nodes, Outcome, Status, StepResult};
+use crate::failover::journal::{self, Journal};
+use crate::failover::plan::{self, Candidate, Kind, Plan, Refusal, Step};
+use crate::failover::probe::{self, HistoryProof, SyncStats};
+use crate::node::client::resolve;
+use crate::node::{NodeAddr, Role, parse_node};
+use crate::render;
+use crate::render::prompt::Prompter;
+use crate::topology::{HealthOptions, Seed, Snapshot, discover, health};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::time::Duration;
+
+/// How long we listen on `__sentinel__:hello` when nothing else showed a Sentinel (they
+/// publish every 2 s).
+const HELLO_LISTEN: Duration = Duration::from_millis(2500);
+
+/// Tries and window to confirm that a master is really unreachable.
+const CONFIRM_TRIES: u32 = 3;
+const CONFIRM_WINDOW: Duration = Duration::from_secs(1);
+
+/// One problem found after (or while) running.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    /// What kind (`step_failed`, a topology health rule, `full_resync`, `history`).
+    pub kind: String,
+    /// The node concerned.
+    pub node: Option<String>,
+    /// A sentence for the operator.
+    pub message: String,
+}
+
+/// Resync counters that moved on one node during the run.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResyncDelta {
+    /// The node (these count syncs it served as a master).
+    pub node: NodeAddr,
+    /// Full resyncs served.
+    pub sync_full: i64,
+    /// Partial resyncs served.
+    pub sync_partial_ok: i64,
+    /// Partial resyncs refused.
+    pub sync_partial_err: i64,
+}
+
+/// The proof and report after a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// How long writes were held on the old master (measured).
+    pub write_pause_ms: Option<f64>,
+    /// The old master's offset when the candidate was promoted.
+    pub final_offset: Option<i64>,
+    /// The candidate's offset when it was promoted.
+    pub promoted_at: Option<i64>,
+    /// Whether the new master continues the old master's history.
+    pub history: Option<HistoryProof>,
+    /// Resync counters that moved.
+    pub resyncs: Vec<ResyncDelta>,
+    /// True when no full resync happened.
+    pub partial_only: bool,
+    /// Ordinary clients still connected to the old master.
+    pub old_master_clients: Option<usize>,
+    /// Per node: "config file rewritten" or "not persisted: no config file".
+    pub persisted: BTreeMap<String, String>,
+}
+
+/// `rkv failover --output json`.
+#[derive(Debug, Serialize)]
+pub struct FailoverDoc {
+    /// switchover, failover or resume.
+    pub kind: Kind,
+    /// The master replaced.
+    pub old_master: NodeAddr,
+    /// The replica promoted.
+    pub candidate: NodeAddr,
+    /// True when nothing was run.
+    pub dry_run: bool,
+    /// Where the journal is.
+    pub journal: Option<String>,
+    /// Every replica considered, best first.
+    pub ranking: Vec<Candidate>,
+    /// Every step with its status.
+    pub steps: Vec<StepResult>,
+    /// What the operator must know.
+    pub warnings: Vec<String>,
+    /// What went wrong or is not healthy.
+    pub problems: Vec<Problem>,
+    /// Proof and report (null on a dry run).
+    pub report: Option<Report>,
+    /// What to run next when the run stopped midway.
+    pub next: Option<String>,
+}
+
+/// `rkv failover [NODE…]`.
+pub fn run(global: &GlobalArgs, args: &FailoverArgs) -> anyhow::Result<()> {
+    let setup = super::topology::setup(global)?;
+    let (seed_list, single) = seeds(&args.nodes, &setup)?;
+    for s in &args.sentinels {
+        parse_node(s).map_err(|e| ExitError::usage(format!("--sentinel {s}: {e}")))?;
+    }
+    let to = args
+        .to
+        .as_ref()
+        .map(|t| resolve_arg(t, &setup).map(|s| s.addr))
+        .transpose()?;
+    let rt = runtime()?;
+    let res = rt.block_on(run_async(global, args, &setup, seed_list, single, to));
+    finish(rt);
+    res
+}
+
+/// The snapshot's node that is `to` (same address, or the same socket address).
+async fn canonical(snap: &Snapshot, to: &NodeAddr, timeout: Duration) -> NodeAddr {
+    if snap.get(to).is_some() {
+        return to.clone();
+    }
+    let Ok(want) = resolve(to, timeout).await else {
+        return to.clone();
+    };
+    for n in &snap.nodes {
+        if resolve(&n.addr, timeout).await.ok() == Some(want) {
+            return n.addr.clone();
+        }
+    }
+    to.clone()
+}
+
+/// The one reachable master, if exactly one.
+fn live_master(snap: &Snapshot) -> Option<&NodeAddr> {
+    let live: Vec<&NodeAddr> = snap
+        .nodes
+        .iter()
+        .filter(|n| n.role == Role::Master && n.reachable())
+        .map(|n| &n.addr)
+        .collect();
+    match live.as_slice() {
+        [m] => Some(m),
+        _ => None,
+    }
+}
+
+async fn run_async(
+    global: &GlobalArgs,
+    args: &FailoverArgs,
+    setup: &Setup,
+    seed_list: Vec<Seed>,
+    single: bool,
+    to: Option<NodeAddr>,
+) -> anyhow::Result<()> {
+    let human_out = global.output == OutputFormat::Table;
+    let show = |text: &str| -> anyhow::Result<()> {
+        if human_out {
+            print(text)
+        } else {
+            if !global.quiet {
+                eprint!("{text}");
+            }
+            Ok(())
+        }
+    };
+    // Never ask without a terminal: settle that before touching anything.
+    let mut prompt = if args.dry_run {
+        None
+    } else {
+        render::prompt::prompter(args.yes, "rkv failover")?
+    };
+    // The candidate belongs to the group even when its master no longer lists it (an
+    // interrupted run promoted it): crawl from it too.
+    let mut seed_list = seed_list;
+    if let Some(t) = &to
+        && !seed_list.iter().any(|s| &s.addr == t)
+    {
+        seed_list.push(Seed {
+            addr: t.clone(),
+            creds: None,
+        });
+    }
+    let mut snap = discover(
+        seed_list.clone(),
+        &setup.opts,
+        setup.inventory.as_ref(),
+        single,
+    )
+    .await;
+    check_seeds_reachable(&snap)?;
+
+    // A master nobody can reach: make sure over a short window before calling it dead.
+    if live_master(&snap).is_none() {
+        let named: Vec<NodeAddr> = snap
+            .nodes
+            .iter()
+            .filter(|n| !n.reachable() && n.role != Role::Replica)
+            .filter(|n| {
+                snap.nodes
+                    .iter()
+                    .any(|r| r.master.as_ref() == Some(&n.addr))
+            })
+            .map(|n| n.addr.clone())
+            .collect();
+        for m in named {
+            if probe::reachable_within(
+                &m,
+                &setup.opts.creds,
+                global.timeout,
+                CONFIRM_TRIES,
+                CONFIRM_WINDOW,
+            )
+            .await
+            {
+                tracing::warn!("{m} answered on a retry; discovering again");
+                snap = discover(
+                    seed_list.clone(),
+                    &setup.opts,
+                    setup.inventory.as_ref(),
+                    single,
+                )
+                .await;
+                break;
+            }
+        }
+    }
+    let to = match to {
+        Some(t) => Some(canonical(&snap, &t, global.timeout).await),
+        None => None,
+    };
+
+    let mut journal = if args.dry_run {
+        Journal::disabled()
+    } else {
+        let path = args
+            .journal
+            .clone()
+            .unwrap_or_else(|| journal::default_path("failover"));
+        let j = Journal::open(&path)?;
+        if !global.quiet {
+            eprintln!("rkv: journal: {}", path.display());
+        }
+        j
+    };
+    let journal_path = (!args.dry_run).then(|| journal.path().display().to_string());
+    let mut nodes = Nodes::new(
+        execute::Options {
+            creds: setup.opts.creds.clone(),
+            timeout: global.timeout,
+            transport: setup.opts.transport,
+            verify_timeout: args.wait_timeout,
+        },
+        &mut journal,
+    );
+
+    // Sentinel: its clients, its hello channel's subscribers, or a hello message.
+    let mut sentinel_why: Option<String> =
+        (!args.sentinels.is_empty()).then(|| format!("--sentinel {}", args.sentinels.join(", ")));
+    if sentinel_why.is_none()
+        && !args.ignore_sentinel
+        && let Some(m) = live_master(&snap).cloned()
+    {
+        sentinel_why = probe::sentinel_evidence(&mut nodes, &m, HELLO_LISTEN).await;
+    }
+    let mut req = plan::Request {
+        to: to.clone(),
+        sentinel_watching: sentinel_why.is_some(),
+        ignore_sentinel: args.ignore_sentinel,
+        max_write_pause: args.max_write_pause,
+    };
+    let refused = |r: Refusal| -> anyhow::Error {
+        match (&r, &sentinel_why) {
+            (Refusal::SentinelWatching(_), Some(why)) => {
+                anyhow::anyhow!("refused: {r} (seen: {why})")
+            }
+            _ => anyhow::anyhow!("refused: {r}"),
+        }
+    };
+    let mut the_plan = plan::plan(&snap, &req).map_err(refused)?;
+
+    let style = render::table::Style {
+        color: color(global),
+        width: None,
+    };
+    if !the_plan.ranking.is_empty() {
+        show(&render::plan::ranking(
+            &the_plan.ranking,
+            Some(&the_plan.candidate),
+            style,
+        ))?;
+    }
+    // Several eligible candidates and no --to: the operator chooses.
+    if let Some(p) = prompt.as_mut()
+        && to.is_none()
+        && the_plan.kind != Kind::Resume
+    {
+        let eligible: Vec<&Candidate> = the_plan.ranking.iter().filter(|c| c.eligible()).collect();
+        if eligible.len() > 1 {
+            let items: Vec<String> = eligible
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{} (offset {}, priority {})",
+                        c.addr,
+                        c.offset.map_or("?".into(), |o| o.to_string()),
+                        c.priority.map_or("?".into(), |o| o.to_string())
+                    )
+                })
+                .collect();
+            let i = p.select("Which replica should become the master?", &items)?;
+            req.to = eligible.get(i).map(|c| c.addr.clone());
+            the_plan = plan::plan(&snap, &req).map_err(refused)?;
+        }
+    }
+    show(&render::plan::plan(&the_plan))?;
+
+    if args.dry_run {
+        let doc = document(
+            &the_plan,
+            StepResult::pending(&the_plan),
+            None,
+            Vec::new(),
+            None,
+            true,
+            None,
+        );
+        if !human_out {
+            print(&render::json::to_string(&doc)?)?;
+        } else {
+            print("dry run: nothing was changed\n")?;
+        }
+        return Ok(());
+    }
+
+    if let Some(p) = prompt.as_mut() {
+        let go = match the_plan.kind {
+            Kind::Failover => {
+                let typed = p.input(&format!(
+                    "The master {} is unreachable; writes may be lost. Type its address to confirm",
+                    the_plan.old_master
+                ))?;
+                typed.trim() == the_plan.old_master.to_string()
+            }
+            Kind::Switchover | Kind::Resume => {
+                p.confirm(&format!("Run this plan ({} steps)?", the_plan.steps.len()))?
+            }
+        };
+        if !go {
+            return Err(ExitError::aborted("stopped: nothing was changed"));
+        }
+    }
+
+    let all: Vec<NodeAddr> = snap
+        .nodes
+        .iter()
+        .filter(|n| n.reachable())
+        .map(|n| n.addr.clone())
+        .collect();
+    let before = probe::sync_stats(&mut nodes, &all).await;
+    let old_replid = snap
+        .get(&the_plan.old_master)
+        .and_then(|m| m.replid.clone())
+        .or_else(|| {
+            snap.get(&the_plan.candidate)
+                .filter(|c| c.role == Role::Replica)
+                .and_then(|c| c.replid.clone())
+        });
+
+    let mut progress =
+        render::progress::StepProgress::new(std::io::stderr().is_terminal(), global.quiet);
+    let outcome = execute::run(&the_plan, &mut nodes, &mut |e| progress.event(&e)).await;
+
+    // Proof and report.
+    let mut problems = Vec::new();
+    let history = if the_plan.kind == Kind::Resume {
+        None
+    } else {
+        let final_offset = match the_plan.kind {
+            Kind::Switchover => outcome.final_offset,
+            _ => outcome.promoted_at,
+        };
+        match nodes.info(&the_plan.candidate, "replication").await {
+            Ok(info) if info.role == Role::Master => Some(probe::history_proof(
+                &the_plan.candidate,
+                &info,
+                old_replid.as_deref(),
+                final_offset,
+            )),
+            _ => None,
+        }
+    };
+    if let Some(h) = &history
+        && !h.continues
+    {
+        problems.push(Problem {
+            kind: "history".into(),
+            node: Some(h.new_master.to_string()),
+            message: format!(
+                "{} does not continue the old history at offset {} (replid2 {}, second_repl_offset {})",
+                h.new_master,
+                h.old_final_offset.map_or("?".into(), |o| (o + 1).to_string()),
+                h.replid2.as_deref().unwrap_or("-"),
+                h.second_repl_offset.map_or("-".into(), |o| o.to_string())
+            ),
+        });
+    }
+    let after = probe::sync_stats(&mut nodes, &all).await;
+    let resyncs: Vec<ResyncDelta> = after
+        .iter()
+        .filter_map(|(n, a)| {
+            let d = before
+                .get(n)
+                .copied()
+                .unwrap_or(SyncStats::default())
+                .delta(a);
+            (d != SyncStats::default()).then(|| ResyncDelta {
+                node: n.clone(),
+                sync_full: d.sync_full,
+                sync_partial_ok: d.sync_partial_ok,
+                sync_partial_err: d.sync_partial_err,
+            })
+        })
+        .collect();
+    let partial_only = resyncs.iter().all(|d| d.sync_full == 0);
+    for d in resyncs.iter().filter(|d| d.sync_full > 0) {
+        problems.push(Problem {
+            kind: "full_resync".into(),
+            node: Some(d.node.to_string()),
+            message: format!("{} served {} full resync(s)", d.node, d.sync_full),
+        });
+    }
+    let old_master_clients = if the_plan.kind == Kind::Failover {
+        None
+    } else {
+        probe::clients_left(&mut nodes, &the_plan.old_master).await
+    };
+    let persisted: BTreeMap<String, String> = outcome
+        .steps
+        .iter()
+        .filter_map(|s| match (&s.step, &s.note) {
+            (Step::Persist { node }, Some(n)) if s.status == Status::Done => {
+                Some((node.to_string(), n.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    let report = Report {
+        write_pause_ms: outcome.write_pause_ms,
+        final_offset: outcome.final_offset,
+        promoted_at: outcome.promoted_at,
+        history,
+        resyncs,
+        partial_only,
+        old_master_clients,
+        persisted,
+    };
+    drop(nodes);
+
+    // The topology now, judged by the health rules.
+    let mut after_seeds = seed_list.clone();
+    after_seeds.push(Seed {
+        addr: the_plan.candidate.clone(),
+        creds: None,
+    });
+    let now = discover(after_seeds, &setup.opts, setup.inventory.as_ref(), single).await;
+    let checks = health::check(&now, &HealthOptions::default());
+    for p in health::problems(&checks) {
+        problems.push(Problem {
+            kind: serde_json::to_value(p.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_else(|| "topology".into()),
+            node: Some(p.node),
+            message: p.message,
+        });
+    }
+    let next = outcome.failure.as_ref().map(|f| {
+        next_command(
+            args,
+            &the_plan,
+            f.changed,
+            setup.opts.creds.password.is_some(),
+        )
+    });
+    if let Some(f) = &outcome.failure {
+        problems.insert(
+            0,
+            Problem {
+                kind: "step_failed".into(),
+                node: None,
+                message: format!("step {}: {}", f.step, f.message),
+            },
+        );
+    }
+    let failure = outcome.failure.clone();
+    let doc = document(
+        &the_plan,
+        outcome.steps.clone(),
+        Some(report),
+        problems,
+        journal_path,
+        false,
+        next,
+    );
+    if human_out {
+        let mut s = report_text(&doc, &outcome);
+        s.push_str("\nTopology now:\n");
+        s.push_str(&super::topology::render(&now, OutputFormat::Table, style)?);
+        print(&s)?;
+    } else {
+        print(&render::json::to_string(&doc)?)?;
+    }
+    match failure {
+        None if doc.problems.is_empty() => Ok(()),
+        None => {
+            if !global.quiet {
+                for p in &doc.problems {
+                    eprintln!("problem: {}", p.message);
+                }
+            }
+            Err(ExitError::silent_failure())
+        }
+        Some(f) => {
+            let state = if f.changed {
+                format!(
+                    "{} was promoted but the run stopped at step {}; the topology above is the state now",
+                    the_plan.candidate, f.step
+                )
+            } else {
+                "nothing was changed".to_string()
+            };
+            Err(anyhow::anyhow!(
+                "failover stopped at step {}: {}\n{state}\nnext: {}",
+                f.step,
+                f.message,
+                doc.next.clone().unwrap_or_default()
+            ))
+        }
+    }
+}
+
+/// What to run after a run stopped midway: the same command, which converges.
+fn next_command(args: &FailoverArgs, plan: &Plan, changed: bool, creds_used: bool) -> String {
+    let mut cmd = String::from("rkv failover");
+    for n in &args.nodes {
+        cmd.push(' ');
+        cmd.push_str(n);
+    }
+    cmd.push_str(&format!(" --to {} --yes", plan.candidate));
+    if args.ignore_sentinel {
+        cmd.push_str(" --ignore-sentinel");
+    }
+    if creds_used {
+        // Never echo the secret itself.
+        cmd.push_str(" (with the same credentials)");
+    }
+    if changed {
+        format!(
+            "{cmd}   (it sees {} as master and finishes what is left)",
+            plan.candidate
+        )
+    } else {
+        format!("fix the cause above, then: {cmd}")
+    }
+}
+
+fn document(
+    plan: &Plan,
+    steps: Vec<StepResult>,
+    report: Option<Report>,
+    problems: Vec<Problem>,
+    journal: Option<String>,
+    dry_run: bool,
+    next: Option<String>,
+) -> FailoverDoc {
+    FailoverDoc {
+        kind: plan.kind,
+        old_master: plan.old_master.clone(),
+        candidate: plan.candidate.clone(),
+        dry_run,
+        journal,
+        ranking: plan.ranking.clone(),
+        steps,
+        warnings: plan.warnings.clone(),
+        problems,
+        report,
+        next,
+    }
+}
+
+/// The human report after a run.
+fn report_text(doc: &FailoverDoc, outcome: &Outcome) -> String {
+    let mut s = String::new();
+    let Some(r) = &doc.report else {
+        return s;
+    };
+    s.push_str("\nReport:\n");
+    if let Some(ms) = r.write_pause_ms {
+        s.push_str(&format!(
+            "  writes paused on {}: {ms:.1} ms\n",
+            doc.old_master
+        ));
+    }
+    if let Some(h) = &r.history {
+        s.push_str(&format!(
+            "  history: {} {} the old history (replid2 {}, second_repl_offset {}, old final offset {})\n",
+            h.new_master,
+            if h.continues { "continues" } else { "does NOT continue" },
+            render::table::short_id(h.replid2.as_deref()),
+            h.second_repl_offset.map_or("-".into(), |o| o.to_string()),
+            h.old_final_offset.map_or("-".into(), |o| o.to_string()),
+        ));
+    }
+    if r.resyncs.is_empty() {
+        s.push_str("  resyncs: none served yet\n");
+    }
+    for d in &r.resyncs {
+        s.push_str(&format!(
+            "  resyncs served by {}: {} partial, {} full\n",
+            d.node, d.sync_partial_ok, d.sync_full
+        ));
+    }
+    if let Some(c) = r.old_master_clients {
+        s.push_str(&format!(
+            "  clients still connected to {}: {c}{}\n",
+            doc.old_master,
+            if c > 0 {
+                " (they now get READONLY for writes: point them at the new master)"
+            } else {
+                ""
+            }
+        ));
+    }
+    for (n, note) in &r.persisted {
+        s.push_str(&format!("  {n}: {note}\n"));
+    }
+    if outcome.failure.is_none() && doc.problems.is_empty() {
+        s.push_str(&format!(
+            "  {} is the master; every node follows it\n",
+            doc.candidate
+        ));
+    }
+    s
+}

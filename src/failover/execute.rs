@@ -1,0 +1,769 @@
+//! The executor: runs a [`Plan`] step by step against live nodes, each step under a deadline,
+//! emitting [`Event`]s that the human and JSON renderers both consume, and writing every
+//! command and reply to the [`Journal`].
+//!
+//! Safety rules it keeps (the reasons are in the issue this implements):
+//! - The pause on the old master carries its own deadline, so a crash of rkv cannot leave it
+//!   paused; until the promotion (the point of no return) any failure, a blown pause budget or
+//!   Ctrl-C lifts the pause and aborts with nothing changed.
+//! - The candidate is promoted only when its offset equals the paused master's, read again
+//!   right before promoting: a master keeps sending its periodic PING during CLIENT PAUSE
+//!   WRITE (14 bytes of stream each), and promoting one PING short would force the old master
+//!   into a full resync.
+//! - Credentials for a replication link (masterauth/masteruser) are set before REPLICAOF on
+//!   every node re-pointed; they never appear in events, errors or the journal.
+
+use super::journal::{Entry, Journal};
+use super::plan::{Kind, PauseMode, Plan, Step};
+use crate::node::{Credentials, NodeAddr, NodeClient, NodeError, ReplicationInfo, Role, Transport};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// How often offsets are polled while the master is paused (a pause costs write latency).
+const FAST_POLL: Duration = Duration::from_millis(5);
+
+/// How often slower conditions (links coming up) are polled.
+const SLOW_POLL: Duration = Duration::from_millis(50);
+
+/// Longest reply text kept in the journal per command.
+const MAX_REPLY_TEXT: usize = 4096;
+
+/// How the executor reaches nodes and how long it waits.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Credentials for AUTH, and for masterauth/masteruser on re-pointed nodes.
+    pub creds: Credentials,
+    /// Per-command timeout.
+    pub timeout: Duration,
+    /// How nodes are reached.
+    pub transport: Transport,
+    /// How long the Verify step waits for every link to come up.
+    pub verify_timeout: Duration,
+}
+
+/// What the executor reports while it runs.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// A step began.
+    Started {
+        /// 1-based index.
+        index: usize,
+        /// How many steps in all.
+        total: usize,
+        /// `Step::describe`.
+        what: String,
+    },
+    /// Something a spinner can show (offsets while waiting).
+    Progress {
+        /// 1-based index.
+        index: usize,
+        /// What is happening.
+        message: String,
+    },
+    /// A step finished and its check holds.
+    Done {
+        /// 1-based index.
+        index: usize,
+        /// `Step::describe`.
+        what: String,
+        /// How long it took.
+        duration: Duration,
+        /// A remark (e.g. "not persisted: no config file").
+        note: Option<String>,
+    },
+    /// A step failed.
+    Failed {
+        /// 1-based index.
+        index: usize,
+        /// `Step::describe`.
+        what: String,
+        /// How long it ran.
+        duration: Duration,
+        /// Why.
+        error: String,
+    },
+}
+
+/// The state of one step after a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Ran and its check held.
+    Done,
+    /// Ran and failed.
+    Failed,
+    /// Not run (the run stopped earlier, or this is a dry run).
+    NotRun,
+}
+
+/// One step of the JSON `steps` array.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepResult {
+    /// 1-based index.
+    pub index: usize,
+    /// The step itself (`action` and its fields).
+    #[serde(flatten)]
+    pub step: Step,
+    /// What it does.
+    pub description: String,
+    /// The check that must hold before the next step.
+    pub check: String,
+    /// How it went.
+    pub status: Status,
+    /// How long it ran.
+    pub duration_ms: Option<f64>,
+    /// A remark.
+    pub note: Option<String>,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+impl StepResult {
+    /// Every step of `plan`, not run yet.
+    pub fn pending(plan: &Plan) -> Vec<StepResult> {
+        plan.steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| StepResult {
+                index: i + 1,
+                step: s.clone(),
+                description: s.describe(),
+                check: s.check(),
+                status: Status::NotRun,
+                duration_ms: None,
+                note: None,
+                error: None,
+            })
+            .collect()
+    }
+}
+
+/// How a run stopped early.
+#[derive(Debug, Clone, Serialize)]
+pub struct Failure {
+    /// The step that failed (1-based).
+    pub step: usize,
+    /// Why.
+    pub message: String,
+    /// False when nothing was changed (the run stopped before the promotion and the pause
+    /// was lifted); true when roles were already changing.
+    pub changed: bool,
+    /// Whether the operator interrupted it.
+    pub interrupted: bool,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    /// Every step with its status.
+    pub steps: Vec<StepResult>,
+    /// Set when the run stopped early.
+    pub failure: Option<Failure>,
+    /// How long writes were held on the old master, measured from the pause's reply to the
+    /// unpause's reply (or to the abort).
+    pub write_pause_ms: Option<f64>,
+    /// The old master's offset when the candidate was promoted (all its history).
+    pub final_offset: Option<i64>,
+    /// The candidate's offset when it was promoted.
+    pub promoted_at: Option<i64>,
+}
+
+/// A step's error: a message, and whether Ctrl-C caused it.
+#[derive(Debug, Clone)]
+struct StepError {
+    message: String,
+    interrupted: bool,
+}
+
+impl From<NodeError> for StepError {
+    fn from(e: NodeError) -> Self {
+        StepError {
+            message: e.to_string(),
+            interrupted: false,
+        }
+    }
+}
+
+fn fail(message: impl Into<String>) -> StepError {
+    StepError {
+        message: message.into(),
+        interrupted: false,
+    }
+}
+
+/// Reply text for the journal: strings as they are, arrays joined, long texts cut.
+pub fn value_text(v: &redis::Value) -> String {
+    let mut s = match v {
+        redis::Value::Nil => "(nil)".to_string(),
+        redis::Value::Int(i) => i.to_string(),
+        redis::Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
+        redis::Value::SimpleString(s) => s.clone(),
+        redis::Value::Okay => "OK".to_string(),
+        redis::Value::Array(items) | redis::Value::Set(items) => {
+            let parts: Vec<String> = items.iter().map(value_text).collect();
+            format!("[{}]", parts.join(", "))
+        }
+        other => format!("{other:?}"),
+    };
+    if s.len() > MAX_REPLY_TEXT {
+        let mut end = MAX_REPLY_TEXT;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+        s.push('…');
+    }
+    s
+}
+
+/// Open connections to the nodes a run talks to, with every command journaled.
+pub struct Nodes<'j> {
+    opts: Options,
+    conns: HashMap<NodeAddr, NodeClient>,
+    journal: &'j mut Journal,
+    /// The step the next journal entries belong to.
+    step: Option<usize>,
+}
+
+impl<'j> Nodes<'j> {
+    /// Nothing opened yet.
+    pub fn new(opts: Options, journal: &'j mut Journal) -> Nodes<'j> {
+        Nodes {
+            opts,
+            conns: HashMap::new(),
+            journal,
+            step: None,
+        }
+    }
+
+    /// The credentials in use.
+    pub fn creds(&self) -> &Credentials {
+        &self.opts.creds
+    }
+
+    fn note(&mut self, event: &'static str, message: String) {
+        let mut e = Entry::new(event);
+        e.step = self.step;
+        e.message = Some(self.opts.creds.scrub(&message));
+        if let Err(err) = self.journal.write(e) {
+            tracing::warn!("{err}");
+        }
+    }
+
+    async fn client(&mut self, node: &NodeAddr) -> Result<&mut NodeClient, NodeError> {
+        if !self.conns.contains_key(node) {
+            let c = NodeClient::open(
+                self.opts.transport,
+                node,
+                &self.opts.creds,
+                self.opts.timeout,
+            )
+            .await?;
+            self.conns.insert(node.clone(), c);
+        }
+        self.conns
+            .get_mut(node)
+            .ok_or_else(|| NodeError::Connect("connection vanished".into()))
+    }
+
+    /// Send one command; journal it when `journaled` (polls are not, to keep the journal
+    /// readable: their outcome is noted once).
+    async fn call(
+        &mut self,
+        node: &NodeAddr,
+        args: &[&str],
+        journaled: bool,
+    ) -> Result<redis::Value, NodeError> {
+        let started = Instant::now();
+        let mut cmd = redis::cmd(args.first().copied().unwrap_or("PING"));
+        for a in args.iter().skip(1) {
+            cmd.arg(*a);
+        }
+        let name = args.first().copied().unwrap_or("PING").to_ascii_uppercase();
+        let res = match self.client(node).await {
+            Ok(c) => c.query::<redis::Value>(&cmd, &name).await,
+            Err(e) => Err(e),
+        };
+        if matches!(res, Err(NodeError::Timeout(..) | NodeError::Connect(_))) {
+            // Reconnect next time rather than reuse a connection in an unknown state.
+            self.conns.remove(node);
+        }
+        if journaled {
+            let mut e = Entry::new("command");
+            e.step = self.step;
+            e.node = Some(node.to_string());
+            e.command = Some(args.iter().map(|a| a.to_string()).collect());
+            e.reply = Some(self.opts.creds.scrub(&match &res {
+                Ok(v) => value_text(v),
+                Err(err) => format!("error: {err}"),
+            }));
+            e.duration_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
+            if let Err(err) = self.journal.write(e) {
+                tracing::warn!("{err}");
+            }
+        }
+        res
+    }
+
+    /// Send one command and journal it.
+    pub async fn send(
+        &mut self,
+        node: &NodeAddr,
+        args: &[&str],
+    ) -> Result<redis::Value, NodeError> {
+        self.call(node, args, true).await
+    }
+
+    /// `INFO <section>` parsed, not journaled (used for polling).
+    pub async fn info(
+        &mut self,
+        node: &NodeAddr,
+        section: &str,
+    ) -> Result<ReplicationInfo, NodeError> {
+        let v = self.call(node, &["INFO", section], false).await?;
+        Ok(ReplicationInfo::parse(&value_text_full(&v)))
+    }
+
+    /// `INFO <section>` as raw text, not journaled.
+    pub async fn info_text(&mut self, node: &NodeAddr, section: &str) -> Result<String, NodeError> {
+        let v = self.call(node, &["INFO", section], false).await?;
+        Ok(value_text_full(&v))
+    }
+
+    /// REPLICAOF, falling back to SLAVEOF on servers older than 5.0.
+    pub async fn replicaof(
+        &mut self,
+        node: &NodeAddr,
+        host: &str,
+        port: &str,
+    ) -> Result<redis::Value, NodeError> {
+        match self.send(node, &["REPLICAOF", host, port]).await {
+            Err(NodeError::Command { reason, .. }) if is_unknown_command(&reason) => {
+                self.send(node, &["SLAVEOF", host, port]).await
+            }
+            other => other,
+        }
+    }
+
+    /// Set masterauth (and masteruser) on `node` when credentials are in use, so its link
+    /// to the new master can authenticate.
+    pub async fn set_link_credentials(&mut self, node: &NodeAddr) -> Result<(), NodeError> {
+        let creds = self.opts.creds.clone();
+        let Some(pw) = creds.password.as_ref() else {
+            return Ok(());
+        };
+        if let Some(user) = &creds.user {
+            self.send(node, &["CONFIG", "SET", "masteruser", user])
+                .await?;
+        }
+        self.send(node, &["CONFIG", "SET", "masterauth", pw.expose()])
+            .await?;
+        Ok(())
+    }
+}
+
+/// A reply as text without the journal's length cut (INFO, CLIENT LIST: parsed whole).
+pub fn value_text_full(v: &redis::Value) -> String {
+    match v {
+        redis::Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
+        redis::Value::VerbatimString { text, .. } => text.clone(),
+        redis::Value::SimpleString(s) => s.clone(),
+        other => value_text(other),
+    }
+}
+
+/// True for "unknown command" answers (older servers lack REPLICAOF, CLIENT UNPAUSE, …).
+pub fn is_unknown_command(reason: &str) -> bool {
+    let r = reason.to_ascii_lowercase();
+    r.contains("unknown command") || r.contains("unknown subcommand")
+}
+
+/// Whether a replica's INFO says it follows `master` with its link up.
+pub fn follows(info: &ReplicationInfo, master: &NodeAddr) -> bool {
+    info.role == Role::Replica
+        && info.master_link_up == Some(true)
+        && info
+            .master_host
+            .as_deref()
+            .zip(info.master_port)
+            .is_some_and(|(h, p)| NodeAddr::new(h, p) == *master)
+}
+
+/// What is known while a run is under way.
+struct RunState {
+    /// The paused master and when its pause began.
+    paused: Option<(NodeAddr, Instant, PauseMode)>,
+    /// When the pause budget runs out.
+    budget_deadline: Option<Instant>,
+    /// The offset read atomically with a pause of ALL clients (the master cannot be read
+    /// while every client is paused).
+    paused_offset: Option<i64>,
+    promoted: bool,
+    write_pause: Option<Duration>,
+    final_offset: Option<i64>,
+    promoted_at: Option<i64>,
+}
+
+/// Run `plan`, calling `on_event` as it goes. Stops at the first failure; before the
+/// promotion a failure (or Ctrl-C) lifts the pause and leaves everything as it was.
+pub async fn run(plan: &Plan, nodes: &mut Nodes<'_>, on_event: &mut dyn FnMut(Event)) -> Outcome {
+    let total = plan.steps.len();
+    let mut results = StepResult::pending(plan);
+    let mut st = RunState {
+        paused: None,
+        budget_deadline: None,
+        paused_offset: None,
+        promoted: plan.kind == Kind::Resume,
+        write_pause: None,
+        final_offset: None,
+        promoted_at: None,
+    };
+    let mut failure = None;
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    for (i, step) in plan.steps.iter().enumerate() {
+        let index = i + 1;
+        nodes.step = Some(index);
+        let what = step.describe();
+        nodes.note("step_started", what.clone());
+        on_event(Event::Started {
+            index,
+            total,
+            what: what.clone(),
+        });
+        let started = Instant::now();
+        let res = tokio::select! {
+            r = run_step(step, index, nodes, &mut st, on_event) => r,
+            _ = &mut ctrl_c => Err(StepError { message: "interrupted (Ctrl-C)".into(), interrupted: true }),
+        };
+        let duration = started.elapsed();
+        let r = &mut results[i];
+        r.duration_ms = Some(duration.as_secs_f64() * 1000.0);
+        match res {
+            Ok(note) => {
+                r.status = Status::Done;
+                r.note = note.clone();
+                nodes.note(
+                    "step_done",
+                    format!(
+                        "{what}{}",
+                        note.as_ref().map(|n| format!(": {n}")).unwrap_or_default()
+                    ),
+                );
+                on_event(Event::Done {
+                    index,
+                    what,
+                    duration,
+                    note,
+                });
+            }
+            Err(e) => {
+                let message = nodes.creds().scrub(&e.message);
+                r.status = Status::Failed;
+                r.error = Some(message.clone());
+                nodes.note("step_failed", format!("{what}: {message}"));
+                on_event(Event::Failed {
+                    index,
+                    what,
+                    duration,
+                    error: message.clone(),
+                });
+                let mut message = message;
+                if !st.promoted {
+                    // Nothing changed yet: lift the pause and leave.
+                    if let Some((node, since, _)) = st.paused.take() {
+                        nodes.step = None;
+                        match nodes.send(&node, &["CLIENT", "UNPAUSE"]).await {
+                            Ok(_) => {
+                                st.write_pause = Some(since.elapsed());
+                                message.push_str(&format!("; the pause on {node} was lifted"));
+                            }
+                            Err(err) => message.push_str(&format!(
+                                "; CLIENT UNPAUSE on {node} failed ({err}): its pause lifts by itself at its deadline"
+                            )),
+                        }
+                    }
+                }
+                if st.promoted
+                    && let Some((node, since, _)) = &st.paused
+                {
+                    // Not unpaused on purpose: until it follows the new master, lifting the
+                    // pause would let it take writes as a second master.
+                    message.push_str(&format!(
+                        "; {node} is still paused (for {} ms so far) and takes writes again as a second master when its pause deadline passes: finish now",
+                        since.elapsed().as_millis()
+                    ));
+                }
+                failure = Some(Failure {
+                    step: index,
+                    message,
+                    changed: st.promoted,
+                    interrupted: e.interrupted,
+                });
+                break;
+            }
+        }
+    }
+    nodes.step = None;
+    Outcome {
+        steps: results,
+        failure,
+        write_pause_ms: st.write_pause.map(|d| d.as_secs_f64() * 1000.0),
+        final_offset: st.final_offset,
+        promoted_at: st.promoted_at,
+    }
+}
+
+/// Run one step and check its result; `Ok(Some(note))` carries a remark.
+async fn run_step(
+    step: &Step,
+    index: usize,
+    nodes: &mut Nodes<'_>,
+    st: &mut RunState,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<Option<String>, StepError> {
+    match step {
+        Step::PauseWrites {
+            node,
+            timeout_ms,
+            mode,
+        } => {
+            let ms = timeout_ms.to_string();
+            match mode {
+                PauseMode::Write => {
+                    nodes.send(node, &["CLIENT", "PAUSE", &ms, "WRITE"]).await?;
+                }
+                PauseMode::All => {
+                    // Every client (us too) is held once the pause starts: read the offset in
+                    // the same transaction.
+                    nodes.send(node, &["MULTI"]).await?;
+                    nodes.send(node, &["CLIENT", "PAUSE", &ms]).await?;
+                    nodes.send(node, &["INFO", "replication"]).await?;
+                    let v = nodes.send(node, &["EXEC"]).await?;
+                    let info = match &v {
+                        redis::Value::Array(items) => items
+                            .get(1)
+                            .map(|i| ReplicationInfo::parse(&value_text_full(i))),
+                        _ => None,
+                    };
+                    st.paused_offset = info.and_then(|i| i.master_repl_offset);
+                    if st.paused_offset.is_none() {
+                        return Err(fail(format!(
+                            "could not read the offset of {node} with the pause ({})",
+                            value_text(&v)
+                        )));
+                    }
+                }
+            }
+            st.paused = Some((node.clone(), Instant::now(), *mode));
+            Ok(None)
+        }
+        Step::WaitCaughtUp {
+            replica,
+            master,
+            budget_ms,
+        } => {
+            let since = st.paused.as_ref().map_or_else(Instant::now, |p| p.1);
+            let deadline = since + Duration::from_millis(*budget_ms);
+            st.budget_deadline = Some(deadline);
+            let (m, r) = wait_equal(
+                nodes,
+                master,
+                replica,
+                deadline,
+                st.paused_offset,
+                index,
+                on_event,
+            )
+            .await?;
+            Ok(Some(format!("offsets {m} = {r}")))
+        }
+        Step::Promote { node } => {
+            if let (Some((master, _, _)), Some(deadline)) = (st.paused.clone(), st.budget_deadline)
+            {
+                // Read both again right before promoting (the master's PING moves its offset).
+                let (m, r) = wait_equal(
+                    nodes,
+                    &master,
+                    node,
+                    deadline,
+                    st.paused_offset,
+                    index,
+                    on_event,
+                )
+                .await?;
+                st.final_offset = Some(m);
+                st.promoted_at = Some(r);
+            } else {
+                st.promoted_at = nodes.info(node, "replication").await?.slave_repl_offset;
+            }
+            st.promoted = true;
+            nodes.replicaof(node, "NO", "ONE").await?;
+            let info = nodes.info(node, "replication").await?;
+            if info.role != Role::Master {
+                return Err(fail(format!(
+                    "{node} still reports role {}",
+                    info.role.as_str()
+                )));
+            }
+            Ok(st.promoted_at.map(|o| {
+                format!(
+                    "promoted at offset {o}, new replid {}",
+                    info.master_replid.as_deref().unwrap_or("?")
+                )
+            }))
+        }
+        Step::Follow { node, master } => {
+            nodes.set_link_credentials(node).await?;
+            nodes
+                .replicaof(node, master.host(), &master.port().to_string())
+                .await?;
+            let info = nodes.info(node, "replication").await?;
+            let points = info.role == Role::Replica
+                && info
+                    .master_host
+                    .as_deref()
+                    .zip(info.master_port)
+                    .is_some_and(|(h, p)| NodeAddr::new(h, p) == *master);
+            if !points {
+                return Err(fail(format!(
+                    "{node} does not report {master} as its master"
+                )));
+            }
+            Ok(None)
+        }
+        Step::Unpause { node } => {
+            let since = st.paused.as_ref().filter(|p| &p.0 == node).map(|p| p.1);
+            let res = nodes.send(node, &["CLIENT", "UNPAUSE"]).await;
+            let note = match res {
+                Ok(_) => None,
+                Err(NodeError::Command { reason, .. }) if is_unknown_command(&reason) => Some(
+                    "CLIENT UNPAUSE needs Redis 6.2: the pause lifts by itself at its deadline"
+                        .to_string(),
+                ),
+                Err(e) => return Err(e.into()),
+            };
+            if let Some(since) = since {
+                st.write_pause = Some(since.elapsed());
+                st.paused = None;
+            }
+            Ok(note.or_else(|| {
+                st.write_pause
+                    .map(|d| format!("writes were paused for {} ms", d.as_millis()))
+            }))
+        }
+        Step::Verify { master, replicas } => {
+            let deadline = Instant::now() + nodes.opts.verify_timeout;
+            let mut waiting: Vec<NodeAddr> = replicas.clone();
+            loop {
+                let mut still = Vec::new();
+                for r in &waiting {
+                    match nodes.info(r, "replication").await {
+                        Ok(info) if follows(&info, master) => {}
+                        _ => still.push(r.clone()),
+                    }
+                }
+                waiting = still;
+                if waiting.is_empty() {
+                    return Ok(None);
+                }
+                if Instant::now() >= deadline {
+                    let names: Vec<String> = waiting.iter().map(ToString::to_string).collect();
+                    return Err(fail(format!(
+                        "not following {master} with link up after {:?}: {}",
+                        nodes.opts.verify_timeout,
+                        names.join(", ")
+                    )));
+                }
+                on_event(Event::Progress {
+                    index,
+                    message: format!("waiting for {} link(s)", waiting.len()),
+                });
+                tokio::time::sleep(SLOW_POLL).await;
+            }
+        }
+        Step::Persist { node } => match nodes.send(node, &["CONFIG", "REWRITE"]).await {
+            Ok(_) => Ok(Some("config file rewritten".into())),
+            Err(NodeError::Command { reason, .. })
+                if reason.to_ascii_lowercase().contains("config file") =>
+            {
+                Ok(Some("not persisted: no config file".into()))
+            }
+            Err(e) => Err(e.into()),
+        },
+    }
+}
+
+/// Poll until the replica's processed offset equals the master's, twice in a row (the second
+/// read is the "right before promoting" one), or the deadline passes. With a pause of ALL
+/// clients the master cannot be read: its offset read with the pause is used instead.
+async fn wait_equal(
+    nodes: &mut Nodes<'_>,
+    master: &NodeAddr,
+    replica: &NodeAddr,
+    deadline: Instant,
+    fixed_master_offset: Option<i64>,
+    index: usize,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<(i64, i64), StepError> {
+    let mut last = (None, None);
+    let mut equal_once = false;
+    let over = |m: Option<i64>, r: Option<i64>| {
+        format!(
+            "{replica} did not catch up with {master} within the pause budget ({replica} at offset {}, {master} at {})",
+            r.map_or("?".into(), |v| v.to_string()),
+            m.map_or("?".into(), |v| v.to_string())
+        )
+    };
+    loop {
+        // A node that stops answering must not stretch the pause past the budget.
+        let left = deadline
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(1));
+        let m = match fixed_master_offset {
+            Some(o) => Some(o),
+            None => {
+                tokio::time::timeout(left, nodes.info(master, "replication"))
+                    .await
+                    .map_err(|_| fail(over(last.0, last.1)))??
+                    .master_repl_offset
+            }
+        };
+        let left = deadline
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(1));
+        let r = tokio::time::timeout(left, nodes.info(replica, "replication"))
+            .await
+            .map_err(|_| fail(format!("{} ({replica} did not answer)", over(m, last.1))))??
+            .slave_repl_offset;
+        if let (Some(m), Some(r)) = (m, r)
+            && m == r
+        {
+            if equal_once {
+                nodes.note("note", format!("{replica} at offset {r} = {master} at {m}"));
+                return Ok((m, r));
+            }
+            equal_once = true;
+            continue;
+        }
+        equal_once = false;
+        if (m, r) != last {
+            on_event(Event::Progress {
+                index,
+                message: format!(
+                    "{master} at {}, {replica} at {}",
+                    m.map_or("?".into(), |v| v.to_string()),
+                    r.map_or("?".into(), |v| v.to_string())
+                ),
+            });
+            last = (m, r);
+        }
+        if Instant::now() >= deadline {
+            let text = over(m, r);
+            nodes.note("note", text.clone());
+            return Err(fail(text));
+        }
+        tokio::time::sleep(FAST_POLL).await;
+    }
+}

@@ -1,0 +1,317 @@
+//! Reads the executor needs around a run, and their pure interpretation: is a Sentinel
+//! watching the master, the resync counters before and after, the clients still on the old
+//! master, and the proof that the new master continues the old one's history.
+
+use super::execute::{Nodes, value_text_full};
+use crate::node::info::InfoDoc;
+use crate::node::{Credentials, NodeAddr, NodeClient, Transport};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// The channel every Sentinel publishes its hello on, through each monitored master.
+pub const HELLO_CHANNEL: &str = "__sentinel__:hello";
+
+/// Client names and flags from CLIENT LIST text: `(name, flags, id)` per line.
+pub fn client_list(text: &str) -> Vec<BTreeMap<String, String>> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            l.split_whitespace()
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+/// Whether CLIENT LIST shows a Sentinel (it names its connections `sentinel-<id>-cmd` and
+/// `sentinel-<id>-pubsub`).
+pub fn sentinel_in_client_list(text: &str) -> bool {
+    client_list(text)
+        .iter()
+        .any(|c| c.get("name").is_some_and(|n| n.starts_with("sentinel-")))
+}
+
+/// Ordinary clients in CLIENT LIST: not replicas (`S`), not the master link (`M`), not
+/// pub/sub-only Sentinel links, and not the connection with id `own_id` (ours).
+pub fn ordinary_clients(text: &str, own_id: Option<i64>) -> usize {
+    client_list(text)
+        .iter()
+        .filter(|c| {
+            let flags = c.get("flags").map_or("", String::as_str);
+            let id = c.get("id").and_then(|i| i.parse::<i64>().ok());
+            !flags.contains('S')
+                && !flags.contains('M')
+                && !c.get("name").is_some_and(|n| n.starts_with("sentinel-"))
+                && (own_id.is_none() || id != own_id)
+        })
+        .count()
+}
+
+/// Why we think a Sentinel watches a master, if we do.
+pub async fn sentinel_evidence(
+    nodes: &mut Nodes<'_>,
+    master: &NodeAddr,
+    listen: Duration,
+) -> Option<String> {
+    if let Ok(v) = nodes.send(master, &["CLIENT", "LIST"]).await
+        && sentinel_in_client_list(&value_text_full(&v))
+    {
+        return Some(format!("{master} has clients named sentinel-…"));
+    }
+    if let Ok(redis::Value::Array(items)) = nodes
+        .send(master, &["PUBSUB", "NUMSUB", HELLO_CHANNEL])
+        .await
+        && let Some(redis::Value::Int(n)) = items.get(1)
+        && *n > 0
+    {
+        return Some(format!("{n} subscriber(s) to {HELLO_CHANNEL} on {master}"));
+    }
+    if listen.is_zero() {
+        return None;
+    }
+    let creds = nodes.creds().clone();
+    match hello_within(master, &creds, listen).await {
+        Ok(true) => Some(format!("a message on {HELLO_CHANNEL} from {master}")),
+        Ok(false) => None,
+        Err(e) => {
+            tracing::debug!("listening on {HELLO_CHANNEL}: {e}");
+            None
+        }
+    }
+}
+
+/// Subscribe to the hello channel on `master` and wait at most `listen` for one message.
+async fn hello_within(
+    master: &NodeAddr,
+    creds: &Credentials,
+    listen: Duration,
+) -> Result<bool, String> {
+    use futures_util::StreamExt;
+    let sock = Transport::Direct
+        .endpoint(master, listen)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut settings = redis::RedisConnectionInfo::default().set_skip_set_lib_name();
+    if let Some(p) = &creds.password {
+        settings = settings.set_password(p.expose());
+        if let Some(u) = &creds.user {
+            settings = settings.set_username(u);
+        }
+    }
+    let info = redis::IntoConnectionInfo::into_connection_info(redis::ConnectionAddr::Tcp(
+        sock.ip().to_string(),
+        sock.port(),
+    ))
+    .map_err(|e| creds.scrub(&e.to_string()))?
+    .set_redis_settings(settings);
+    let client = redis::Client::open(info).map_err(|e| creds.scrub(&e.to_string()))?;
+    let work = async {
+        let mut ps = client
+            .get_async_pubsub()
+            .await
+            .map_err(|e| creds.scrub(&e.to_string()))?;
+        ps.subscribe(HELLO_CHANNEL)
+            .await
+            .map_err(|e| creds.scrub(&e.to_string()))?;
+        let mut stream = ps.on_message();
+        Ok::<bool, String>(stream.next().await.is_some())
+    };
+    match tokio::time::timeout(listen, work).await {
+        Ok(r) => r,
+        Err(_) => Ok(false),
+    }
+}
+
+/// Resync counters of one node (INFO stats): they count syncs this node served as a master.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SyncStats {
+    /// `sync_full`.
+    pub sync_full: i64,
+    /// `sync_partial_ok`.
+    pub sync_partial_ok: i64,
+    /// `sync_partial_err`.
+    pub sync_partial_err: i64,
+}
+
+impl SyncStats {
+    /// Parse from INFO stats text.
+    pub fn parse(text: &str) -> SyncStats {
+        let doc = InfoDoc::parse(text);
+        let int = |k: &str| doc.get(k).and_then(|v| v.parse().ok()).unwrap_or(0);
+        SyncStats {
+            sync_full: int("sync_full"),
+            sync_partial_ok: int("sync_partial_ok"),
+            sync_partial_err: int("sync_partial_err"),
+        }
+    }
+
+    /// `after - self`.
+    pub fn delta(&self, after: &SyncStats) -> SyncStats {
+        SyncStats {
+            sync_full: after.sync_full - self.sync_full,
+            sync_partial_ok: after.sync_partial_ok - self.sync_partial_ok,
+            sync_partial_err: after.sync_partial_err - self.sync_partial_err,
+        }
+    }
+}
+
+/// Read INFO stats from each node (unreadable nodes are left out).
+pub async fn sync_stats(
+    nodes: &mut Nodes<'_>,
+    addrs: &[NodeAddr],
+) -> BTreeMap<NodeAddr, SyncStats> {
+    let mut out = BTreeMap::new();
+    for a in addrs {
+        if let Ok(t) = nodes.info_text(a, "stats").await {
+            out.insert(a.clone(), SyncStats::parse(&t));
+        }
+    }
+    out
+}
+
+/// Ordinary clients still connected to `node` (ours excluded).
+pub async fn clients_left(nodes: &mut Nodes<'_>, node: &NodeAddr) -> Option<usize> {
+    let own = match nodes.send(node, &["CLIENT", "ID"]).await {
+        Ok(redis::Value::Int(i)) => Some(i),
+        _ => None,
+    };
+    let v = nodes.send(node, &["CLIENT", "LIST"]).await.ok()?;
+    Some(ordinary_clients(&value_text_full(&v), own))
+}
+
+/// Try to reach `node` `tries` times over `window`: true when it answered PING once.
+pub async fn reachable_within(
+    node: &NodeAddr,
+    creds: &Credentials,
+    timeout: Duration,
+    tries: u32,
+    window: Duration,
+) -> bool {
+    let gap = window / tries.max(1);
+    for i in 0..tries.max(1) {
+        if i > 0 {
+            tokio::time::sleep(gap).await;
+        }
+        if let Ok(mut c) = NodeClient::open(
+            Transport::Direct,
+            node,
+            creds,
+            timeout.min(gap.max(Duration::from_millis(200))),
+        )
+        .await
+            && c.query::<redis::Value>(&redis::cmd("PING"), "PING")
+                .await
+                .is_ok()
+        {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether the new master continues the old master's history at its final offset: its
+/// replid2 is the old replid and its second_repl_offset is the old final offset + 1.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryProof {
+    /// The new master.
+    pub new_master: NodeAddr,
+    /// Its replid now.
+    pub replid: Option<String>,
+    /// Its replid2 (should be the old master's replid).
+    pub replid2: Option<String>,
+    /// Its second_repl_offset (should be the old final offset + 1).
+    pub second_repl_offset: Option<i64>,
+    /// The old master's replid.
+    pub old_replid: Option<String>,
+    /// The old master's final offset.
+    pub old_final_offset: Option<i64>,
+    /// True when both match.
+    pub continues: bool,
+}
+
+/// Judge the proof from the new master's INFO (pure).
+pub fn history_proof(
+    new_master: &NodeAddr,
+    info: &crate::node::ReplicationInfo,
+    old_replid: Option<&str>,
+    old_final_offset: Option<i64>,
+) -> HistoryProof {
+    let replid2 = info
+        .master_replid2
+        .clone()
+        .filter(|r| r.bytes().any(|b| b != b'0'));
+    let continues = old_replid.is_some()
+        && replid2.as_deref() == old_replid
+        && match old_final_offset {
+            Some(o) => info.second_repl_offset == Some(o + 1),
+            None => info.second_repl_offset.is_some(),
+        };
+    HistoryProof {
+        new_master: new_master.clone(),
+        replid: info.master_replid.clone(),
+        replid2,
+        second_repl_offset: info.second_repl_offset,
+        old_replid: old_replid.map(str::to_string),
+        old_final_offset,
+        continues,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIST: &str = "id=3 addr=127.0.0.1:50 laddr=127.0.0.1:6379 fd=8 name=sentinel-1a2b3c4d-cmd age=3 idle=0 flags=N db=0\n\
+id=4 addr=127.0.0.1:51 fd=9 name= age=3 idle=0 flags=S db=0\n\
+id=5 addr=127.0.0.1:52 fd=10 name= age=3 idle=0 flags=N db=0\n\
+id=6 addr=127.0.0.1:53 fd=11 name=app age=3 idle=0 flags=N db=0\n";
+
+    #[test]
+    fn sentinel_and_ordinary_clients_are_told_apart() {
+        assert!(sentinel_in_client_list(LIST));
+        assert!(!sentinel_in_client_list(
+            "id=5 addr=127.0.0.1:52 fd=10 name=app flags=N db=0\n"
+        ));
+        // 5 is us, 4 a replica, 3 a sentinel: only 6 is left.
+        assert_eq!(ordinary_clients(LIST, Some(5)), 1);
+        assert_eq!(ordinary_clients(LIST, None), 2);
+        assert_eq!(ordinary_clients("", None), 0);
+    }
+
+    #[test]
+    fn sync_stats_deltas() {
+        let a = SyncStats::parse(
+            "# Stats\r\nsync_full:1\r\nsync_partial_ok:2\r\nsync_partial_err:0\r\n",
+        );
+        let b = SyncStats::parse("sync_full:1\nsync_partial_ok:4\nsync_partial_err:1\n");
+        assert_eq!(
+            a.delta(&b),
+            SyncStats {
+                sync_full: 0,
+                sync_partial_ok: 2,
+                sync_partial_err: 1
+            }
+        );
+    }
+
+    #[test]
+    fn history_proof_needs_replid2_and_next_offset() {
+        let a = NodeAddr::new("127.0.0.1", 1);
+        let mut info = crate::node::ReplicationInfo {
+            master_replid: Some("b".repeat(40)),
+            master_replid2: Some("a".repeat(40)),
+            second_repl_offset: Some(101),
+            ..Default::default()
+        };
+        let old = "a".repeat(40);
+        assert!(history_proof(&a, &info, Some(&old), Some(100)).continues);
+        assert!(!history_proof(&a, &info, Some(&old), Some(114)).continues);
+        assert!(!history_proof(&a, &info, Some(&"c".repeat(40)), Some(100)).continues);
+        info.master_replid2 = Some("0".repeat(40));
+        let p = history_proof(&a, &info, Some(&old), Some(100));
+        assert!(!p.continues);
+        assert_eq!(p.replid2, None);
+    }
+}
