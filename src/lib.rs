@@ -11,6 +11,8 @@
 //! - [`node`]: talking to any Redis-protocol node: addresses, client, INFO/ROLE parsing.
 //! - [`topology`]: the replication graph: model, discovery, health rules.
 //! - [`render`]: tables, JSON, TSV.
+//! - [`transport`]: direct TCP or an SSH tunnel (libssh2 on its own threads); remote commands.
+//! - [`persist_role`]: make a role change survive a restart (CONFIG REWRITE or the config file over SSH).
 
 pub mod cli;
 pub mod commands;
@@ -19,12 +21,14 @@ pub mod inventory;
 pub mod logging;
 pub mod node;
 pub mod persist;
+pub mod persist_role;
 pub mod render;
 pub mod replication;
 pub mod resp;
 pub mod server;
 pub mod store;
 pub mod topology;
+pub mod transport;
 
 use std::fmt;
 

@@ -176,7 +176,10 @@ fn parse_ssh_url(rest: &str, whole: &str) -> Result<NodeSpec, AddrError> {
     let Some((hop, node)) = rest.split_once('/') else {
         return Err(AddrError::Path(redact_ssh_user(whole)));
     };
-    if hop.contains(':') && hop.contains('@') && hop.split_once('@').is_some_and(|(u, _)| u.contains(':')) {
+    if hop.contains(':')
+        && hop.contains('@')
+        && hop.split_once('@').is_some_and(|(u, _)| u.contains(':'))
+    {
         return Err(AddrError::SshPassword(redact_ssh_user(whole)));
     }
     let via = parse_ssh_hop(hop)?;
@@ -494,9 +497,17 @@ mod tests {
         let s = parse_node("SSH://[::1]:2200/[::1]:7000").unwrap();
         assert_eq!(s.via.unwrap().addr.to_string(), "[::1]:2200");
         assert_eq!(s.addr.to_string(), "[::1]:7000");
-        assert!(matches!(parse_node("ssh://bastion"), Err(AddrError::Path(_))));
-        assert!(matches!(parse_node("ssh://bastion/"), Err(AddrError::Path(_))));
-        let e = parse_node("ssh://ops:hunter2@bastion/h:1").unwrap_err().to_string();
+        assert!(matches!(
+            parse_node("ssh://bastion"),
+            Err(AddrError::Path(_))
+        ));
+        assert!(matches!(
+            parse_node("ssh://bastion/"),
+            Err(AddrError::Path(_))
+        ));
+        let e = parse_node("ssh://ops:hunter2@bastion/h:1")
+            .unwrap_err()
+            .to_string();
         assert!(!e.contains("hunter2"), "{e}");
         assert!(e.contains("ops:***@bastion"), "{e}");
         assert!(parse_node("ssh://bastion:0/h:1").is_err());
@@ -506,7 +517,10 @@ mod tests {
     #[test]
     fn ssh_hops() {
         let h = parse_ssh_hop("10.0.0.1").unwrap();
-        assert_eq!((h.user, h.addr.to_string()), (None, "10.0.0.1:22".to_string()));
+        assert_eq!(
+            (h.user, h.addr.to_string()),
+            (None, "10.0.0.1:22".to_string())
+        );
         let h = parse_ssh_hop("root@127.0.0.1:2022").unwrap();
         assert_eq!(h.to_string(), "root@127.0.0.1:2022");
         assert_eq!(parse_ssh_hop("[::1]").unwrap().addr.port(), 22);

@@ -112,8 +112,6 @@ enum Want {
     Set(String),
     /// No active line.
     Remove,
-    /// Leave as is.
-    Keep,
 }
 
 /// Apply one directive change to the lines. `names` are the directive and its aliases (the
@@ -126,7 +124,6 @@ fn apply_directive(lines: &mut Vec<String>, names: &[&str], want: &Want) {
         .map(|(i, _)| i)
         .collect();
     match want {
-        Want::Keep => {}
         Want::Remove => {
             for i in active.into_iter().rev() {
                 lines.remove(i);
@@ -267,7 +264,7 @@ pub fn edit_serve_toml(text: &str, edit: &RoleEdit) -> Edited {
         .into_iter()
         .map(|(b, _)| b.to_string())
         .collect();
-    let mut set = |lines: &mut Vec<String>, names: &[&str], want: Want| {
+    let set = |lines: &mut Vec<String>, names: &[&str], want: Want| {
         // Only the root table: it ends at the first `[table]` header.
         let root_end = lines
             .iter()
@@ -277,7 +274,6 @@ pub fn edit_serve_toml(text: &str, edit: &RoleEdit) -> Edited {
             .filter(|&i| toml_key(&lines[i]).is_some_and(|k| names.contains(&k.as_str())))
             .collect();
         match want {
-            Want::Keep => {}
             Want::Remove => {
                 for i in active.into_iter().rev() {
                     lines.remove(i);
