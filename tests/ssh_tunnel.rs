@@ -1,0 +1,186 @@
+//! `rkv topology` and `rkv info` through a real OpenSSH server: redis-server nodes on loopback
+//! reached only through direct-tcpip channels, and host keys checked the way ssh does.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod ssh_support;
+
+use common::{redis_server, rkv_bin};
+use ssh_support::{Sshd, fingerprint, keygen, write_inventory};
+use std::process::{Command, Output};
+
+fn rkv(args: &[&str]) -> Output {
+    Command::new(rkv_bin())
+        .args(args)
+        .env_remove("SSH_AUTH_SOCK")
+        .env_remove("RKV_INVENTORY")
+        .env_remove("RKV_PASSWORD")
+        .env_remove("REDISCLI_AUTH")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn node_entries(sshd: &Sshd, nodes: &[(&str, u16)]) -> String {
+    nodes
+        .iter()
+        .map(|(name, port)| {
+            format!(
+                "[[nodes]]\nname = \"{name}\"\naddr = \"127.0.0.1:{port}\"\nssh = \"{}\"\n\n",
+                sshd.addr()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn topology_and_info_through_the_tunnel() {
+    let sshd = Sshd::start();
+    let master = redis_server(&[]);
+    let mport = master.port.to_string();
+    let replica = redis_server(&["--replicaof", &format!("127.0.0.1 {mport}")]);
+    let dir = tempfile::tempdir().unwrap();
+    let kh = dir.path().join("known_hosts");
+    std::fs::write(&kh, sshd.known_hosts_line()).unwrap();
+    let inv = write_inventory(
+        dir.path(),
+        &sshd,
+        &kh,
+        &node_entries(&sshd, &[("m", master.port), ("r", replica.port)]),
+    );
+    let inv = inv.to_str().unwrap();
+
+    common::wait_until(std::time::Duration::from_secs(10), "replica link up", || {
+        let out = rkv(&["-i", inv, "-o", "json", "topology"]);
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        doc["nodes"]
+            .as_array()
+            .is_some_and(|n| n.iter().any(|n| n["role"] == "replica" && n["link"] == "up"))
+    });
+    let out = rkv(&["-i", inv, "-o", "json", "topology"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let nodes = doc["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 2, "{doc:#}");
+    let m = nodes.iter().find(|n| n["name"] == "m").unwrap();
+    let r = nodes.iter().find(|n| n["name"] == "r").unwrap();
+    assert_eq!(m["addr"], master.addr());
+    assert_eq!(m["role"], "master");
+    assert_eq!(r["role"], "replica");
+    assert_eq!(r["master"], master.addr());
+    assert_eq!(r["link"], "up");
+    assert_eq!(doc["problems"].as_array().unwrap().len(), 0, "{doc:#}");
+
+    let out = rkv(&["-i", inv, "-o", "json", "info", "r"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["nodes"][0]["role"], "replica");
+    assert_eq!(doc["nodes"][0]["master"], master.addr());
+
+    // One-off ssh:// address, no inventory routes: the same node through the same server.
+    let url = format!("ssh://root@{}/127.0.0.1:{}", sshd.addr(), master.port);
+    let kh_s = kh.to_str().unwrap();
+    let key = sshd.user_key();
+    let one_off = dir.path().join("one-off.toml");
+    std::fs::write(
+        &one_off,
+        format!(
+            "[ssh]\nidentity = \"{}\"\nknown_hosts = \"{kh_s}\"\n",
+            key.display()
+        ),
+    )
+    .unwrap();
+    let out = rkv(&["-i", one_off.to_str().unwrap(), "-o", "json", "info", &url]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["nodes"][0]["role"], "master");
+
+    // Proof the tunnel carried the traffic: sshd opened a channel to each node...
+    assert!(sshd.tunnelled_to(master.port), "{}", sshd.log());
+    assert!(sshd.tunnelled_to(replica.port), "{}", sshd.log());
+    // ...and without sshd the same inventory reaches nothing.
+    drop(sshd);
+    let out = rkv(&["-i", inv, "-o", "json", "topology"]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("ssh root@127.0.0.1:"), "{err}");
+}
+
+#[test]
+fn unknown_host_key_refused_with_fingerprint_then_accepted() {
+    let sshd = Sshd::start();
+    let node = redis_server(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let kh = dir.path().join("known_hosts");
+    let inv = write_inventory(dir.path(), &sshd, &kh, &node_entries(&sshd, &[("n", node.port)]));
+    let inv = inv.to_str().unwrap();
+
+    let out = rkv(&["-i", inv, "info", "n"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    let fp = fingerprint(&sshd.host_pub());
+    assert!(err.contains(&fp), "fingerprint {fp} not in: {err}");
+    assert!(err.contains("--accept-new-host-key"), "{err}");
+    assert!(err.contains(&format!("ssh root@{}", sshd.addr())), "{err}");
+    assert!(!kh.exists(), "known_hosts must not be created without the flag");
+    assert!(!sshd.tunnelled_to(node.port));
+
+    let out = rkv(&["-i", inv, "--accept-new-host-key", "info", "n"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let added = std::fs::read_to_string(&kh).unwrap();
+    assert_eq!(added, sshd.known_hosts_line());
+
+    // Now known: no flag needed; and still known once the file is hashed like ssh's
+    // HashKnownHosts writes it.
+    let out = rkv(&["-i", inv, "info", "n"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let st = Command::new("ssh-keygen")
+        .arg("-H")
+        .arg("-f")
+        .arg(&kh)
+        .output()
+        .unwrap();
+    assert!(st.status.success());
+    let hashed = std::fs::read_to_string(&kh).unwrap();
+    assert!(hashed.starts_with("|1|"), "{hashed}");
+    let out = rkv(&["-i", inv, "info", "n"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn changed_host_key_refused_even_with_accept_new() {
+    let sshd = Sshd::start();
+    let node = redis_server(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    // known_hosts records another key for this host and port.
+    keygen(&dir.path().join("other"));
+    let other = std::fs::read_to_string(dir.path().join("other.pub")).unwrap();
+    let mut parts = other.split_whitespace();
+    let line = format!(
+        "[127.0.0.1]:{} {} {}\n",
+        sshd.port,
+        parts.next().unwrap(),
+        parts.next().unwrap()
+    );
+    let kh = dir.path().join("known_hosts");
+    std::fs::write(&kh, &line).unwrap();
+    let inv = write_inventory(dir.path(), &sshd, &kh, &node_entries(&sshd, &[("n", node.port)]));
+    let inv = inv.to_str().unwrap();
+    for extra in [&[][..], &["--accept-new-host-key"][..]] {
+        let mut args = vec!["-i", inv];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["info", "n"]);
+        let out = rkv(&args);
+        assert_eq!(out.status.code(), Some(1));
+        let err = text(&out.stderr);
+        assert!(err.contains("HOST KEY CHANGED"), "{err}");
+        assert!(err.contains(&fingerprint(&sshd.host_pub())), "{err}");
+        assert!(err.contains("ssh-keygen -R"), "{err}");
+    }
+    assert_eq!(std::fs::read_to_string(&kh).unwrap(), line);
+    assert!(!sshd.tunnelled_to(node.port));
+}
