@@ -10,7 +10,9 @@ use common::{free_port, redis_server, wait_ready, wait_until};
 use rkv::inventory::Inventory;
 use rkv::node::conffile::{MasterAuth, RoleEdit};
 use rkv::node::{Credentials, NodeAddr, Secret, Transport};
-use rkv::persist_role::{NodeCommand, PersistMethod, PersistRequest, persist_role, run_node_command};
+use rkv::persist_role::{
+    NodeCommand, PersistMethod, PersistRequest, persist_role, run_node_command,
+};
 use ssh_support::{Sshd, write_inventory};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -192,7 +194,11 @@ fn config_edited_over_ssh_and_restarted_node_keeps_its_role() {
         matches!(outcome.method, PersistMethod::SshEdit { changed: true, .. }),
         "{outcome:?}"
     );
-    assert!(!std::fs::read_to_string(&conf).unwrap().contains("\nreplicaof "));
+    assert!(
+        !std::fs::read_to_string(&conf)
+            .unwrap()
+            .contains("\nreplicaof ")
+    );
     stop_by_pidfile(&pidfile, port);
     let out = rt
         .block_on(run_node_command(
@@ -260,6 +266,9 @@ fn remote_command_failure_is_reported_with_stderr() {
     let PersistMethod::NotPersisted { reason } = &outcome.method else {
         panic!("{outcome:?}");
     };
-    assert!(reason.contains(&format!("ssh root@{}", sshd.addr())), "{reason}");
+    assert!(
+        reason.contains(&format!("ssh root@{}", sshd.addr())),
+        "{reason}"
+    );
     assert!(reason.contains("missing.conf"), "{reason}");
 }

@@ -54,13 +54,18 @@ fn topology_and_info_through_the_tunnel() {
     );
     let inv = inv.to_str().unwrap();
 
-    common::wait_until(std::time::Duration::from_secs(10), "replica link up", || {
-        let out = rkv(&["-i", inv, "-o", "json", "topology"]);
-        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
-        doc["nodes"]
-            .as_array()
-            .is_some_and(|n| n.iter().any(|n| n["role"] == "replica" && n["link"] == "up"))
-    });
+    common::wait_until(
+        std::time::Duration::from_secs(10),
+        "replica link up",
+        || {
+            let out = rkv(&["-i", inv, "-o", "json", "topology"]);
+            let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+            doc["nodes"].as_array().is_some_and(|n| {
+                n.iter()
+                    .any(|n| n["role"] == "replica" && n["link"] == "up")
+            })
+        },
+    );
     let out = rkv(&["-i", inv, "-o", "json", "topology"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -116,7 +121,12 @@ fn unknown_host_key_refused_with_fingerprint_then_accepted() {
     let node = redis_server(&[]);
     let dir = tempfile::tempdir().unwrap();
     let kh = dir.path().join("known_hosts");
-    let inv = write_inventory(dir.path(), &sshd, &kh, &node_entries(&sshd, &[("n", node.port)]));
+    let inv = write_inventory(
+        dir.path(),
+        &sshd,
+        &kh,
+        &node_entries(&sshd, &[("n", node.port)]),
+    );
     let inv = inv.to_str().unwrap();
 
     let out = rkv(&["-i", inv, "info", "n"]);
@@ -126,7 +136,10 @@ fn unknown_host_key_refused_with_fingerprint_then_accepted() {
     assert!(err.contains(&fp), "fingerprint {fp} not in: {err}");
     assert!(err.contains("--accept-new-host-key"), "{err}");
     assert!(err.contains(&format!("ssh root@{}", sshd.addr())), "{err}");
-    assert!(!kh.exists(), "known_hosts must not be created without the flag");
+    assert!(
+        !kh.exists(),
+        "known_hosts must not be created without the flag"
+    );
     assert!(!sshd.tunnelled_to(node.port));
 
     let out = rkv(&["-i", inv, "--accept-new-host-key", "info", "n"]);
@@ -168,7 +181,12 @@ fn changed_host_key_refused_even_with_accept_new() {
     );
     let kh = dir.path().join("known_hosts");
     std::fs::write(&kh, &line).unwrap();
-    let inv = write_inventory(dir.path(), &sshd, &kh, &node_entries(&sshd, &[("n", node.port)]));
+    let inv = write_inventory(
+        dir.path(),
+        &sshd,
+        &kh,
+        &node_entries(&sshd, &[("n", node.port)]),
+    );
     let inv = inv.to_str().unwrap();
     for extra in [&[][..], &["--accept-new-host-key"][..]] {
         let mut args = vec!["-i", inv];
