@@ -6,7 +6,7 @@ mod common;
 mod ssh_support;
 
 use common::{redis_server, rkv_bin};
-use ssh_support::{Sshd, fingerprint, keygen, write_inventory};
+use ssh_support::{Sshd, fingerprint, keygen, keygen_type, write_inventory};
 use std::process::{Command, Output};
 
 fn rkv(args: &[&str]) -> Output {
@@ -201,4 +201,40 @@ fn changed_host_key_refused_even_with_accept_new() {
     }
     assert_eq!(std::fs::read_to_string(&kh).unwrap(), line);
     assert!(!sshd.tunnelled_to(node.port));
+}
+
+#[test]
+fn known_hosts_with_another_key_type_is_not_a_changed_key() {
+    // The server offers ed25519 and ECDSA; known_hosts records only its ECDSA key (as an
+    // older ssh would have). rkv must ask for ECDSA, not cry "changed".
+    let sshd = Sshd::start_with(true);
+    let node = redis_server(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let kh = dir.path().join("known_hosts");
+    let ecdsa = sshd.dir.path().join("host_key_ecdsa.pub");
+    std::fs::write(&kh, sshd.known_hosts_line_for(&ecdsa)).unwrap();
+    let inv = write_inventory(
+        dir.path(),
+        &sshd,
+        &kh,
+        &node_entries(&sshd, &[("n", node.port)]),
+    );
+    let inv = inv.to_str().unwrap();
+    let out = rkv(&["-i", inv, "info", "n"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(sshd.tunnelled_to(node.port));
+
+    // A different ECDSA key recorded: now it is a changed key, reported with the ECDSA
+    // fingerprint the server presented when asked for that type.
+    keygen_type(&dir.path().join("other"), "ecdsa");
+    std::fs::write(
+        &kh,
+        sshd.known_hosts_line_for(&dir.path().join("other.pub")),
+    )
+    .unwrap();
+    let out = rkv(&["-i", inv, "--accept-new-host-key", "info", "n"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("HOST KEY CHANGED"), "{err}");
+    assert!(err.contains(&fingerprint(&ecdsa)), "{err}");
 }

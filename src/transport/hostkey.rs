@@ -111,13 +111,110 @@ pub fn key_is_encrypted(text: &str) -> bool {
     key_type(rest).is_some_and(|cipher| cipher != "none")
 }
 
+/// The key type a known_hosts line records (`ssh-ed25519`…), markers skipped.
+pub fn line_key_type(line: &str) -> Option<&str> {
+    let mut fields = line.split_whitespace();
+    let mut first = fields.next()?;
+    if first.starts_with('@') {
+        first = fields.next()?;
+    }
+    let _hosts = first;
+    fields.next()
+}
+
+/// What known_hosts says about a presented key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// A line for this host records this key.
+    Known,
+    /// No line names this host.
+    Unknown,
+    /// A line for this host records another key of the same type.
+    Changed,
+    /// Lines for this host record only keys of other types: the server should be asked
+    /// for one of those (OpenSSH prefers the algorithms it has keys for).
+    OtherTypes(Vec<String>),
+}
+
+/// The host key algorithms to ask for to get a key of one of these types.
+pub fn algorithms_for(types: &[String]) -> String {
+    let mut algs: Vec<&str> = Vec::new();
+    for t in types {
+        let add: &[&str] = match t.as_str() {
+            "ssh-rsa" => &["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"],
+            other => &[other][..],
+        };
+        for a in add {
+            if !algs.contains(a) {
+                algs.push(a);
+            }
+        }
+    }
+    algs.join(",")
+}
+
+/// Hash the presented key against known_hosts one line at a time. libssh2 matches hashed
+/// (`|1|…`) host names; because the `ssh2` crate cannot tell it the key type, a line of
+/// another type would look like a changed key, so we sort that out here from the lines'
+/// own key types.
+fn classify(
+    sess: &Session,
+    text: &str,
+    host: &str,
+    port: u16,
+    blob: &[u8],
+    presented_type: &str,
+) -> Result<Verdict, ssh2::Error> {
+    let mut types: Vec<String> = Vec::new();
+    let mut same_type_mismatch = false;
+    for line in text.lines() {
+        let l = line.trim();
+        if l.is_empty() || l.starts_with('#') || l.starts_with('@') {
+            continue;
+        }
+        let mut kh = sess.known_hosts()?;
+        if kh.read_str(l, KnownHostFileKind::OpenSSH).is_err() {
+            tracing::debug!("known_hosts: skipped a line libssh2 does not understand");
+            continue;
+        }
+        match kh.check_port(host, port, blob) {
+            CheckResult::Match => return Ok(Verdict::Known),
+            CheckResult::Mismatch => {
+                let t = line_key_type(l).unwrap_or("unknown").to_string();
+                same_type_mismatch |= t == presented_type;
+                if !types.contains(&t) {
+                    types.push(t);
+                }
+            }
+            CheckResult::NotFound | CheckResult::Failure => {}
+        }
+    }
+    Ok(if same_type_mismatch {
+        Verdict::Changed
+    } else if types.is_empty() {
+        Verdict::Unknown
+    } else {
+        Verdict::OtherTypes(types)
+    })
+}
+
+/// The outcome of a successful check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Checked {
+    /// The key is known (or was just added).
+    Trusted,
+    /// known_hosts has this host only under other key types: reconnect asking for these
+    /// host key algorithms.
+    RetryWith(String),
+}
+
 /// Check the session's host key against known_hosts; accept (append) an unknown one only
-/// when the settings say so. Returns whether a key was added.
+/// when the settings say so.
 pub fn verify(
     sess: &Session,
     target: &SshTarget,
     settings: &SshSettings,
-) -> Result<bool, SshError> {
+) -> Result<Checked, SshError> {
     let t = target.to_string();
     let (blob, _) = sess.host_key().ok_or_else(|| SshError::Handshake {
         target: t.clone(),
@@ -134,52 +231,40 @@ pub fn verify(
         path: shown.clone(),
         reason,
     };
-    let mut kh = sess
-        .known_hosts()
-        .map_err(|e| kh_err(e.message().to_string()))?;
-    match std::fs::metadata(path) {
+    let text = match std::fs::metadata(path) {
         Ok(m) if m.len() > MAX_KNOWN_HOSTS_BYTES => {
             return Err(kh_err("larger than 16 MiB".into()));
         }
-        Ok(_) => {
-            let text = std::fs::read_to_string(path).map_err(|e| kh_err(e.to_string()))?;
-            for line in text.lines() {
-                let l = line.trim();
-                if l.is_empty() || l.starts_with('#') || l.starts_with('@') {
-                    continue;
-                }
-                if kh.read_str(l, KnownHostFileKind::OpenSSH).is_err() {
-                    tracing::debug!("{shown}: skipped a line libssh2 does not understand");
-                }
-            }
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Ok(_) => std::fs::read_to_string(path).map_err(|e| kh_err(e.to_string()))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(kh_err(e.to_string())),
-    }
+    };
     let (host, port) = (target.addr.host(), target.addr.port());
-    match kh.check_port(host, port, blob) {
-        CheckResult::Match => Ok(false),
-        CheckResult::Mismatch => Err(SshError::HostKeyChanged {
+    let verdict = classify(sess, &text, host, port, blob, &key_type)
+        .map_err(|e| kh_err(e.message().to_string()))?;
+    match verdict {
+        Verdict::Known => Ok(Checked::Trusted),
+        Verdict::Changed => Err(SshError::HostKeyChanged {
             target: t.clone(),
             known_hosts: shown.clone(),
             key_type,
             fingerprint: fp,
             entry: entry_name(host, port),
         }),
-        CheckResult::NotFound if settings.accept_new_host_key => {
+        Verdict::OtherTypes(types) => Ok(Checked::RetryWith(algorithms_for(&types))),
+        Verdict::Unknown if settings.accept_new_host_key => {
             let line = known_hosts_line(host, port, blob)
                 .ok_or_else(|| kh_err("the host key blob is malformed".into()))?;
             append_line(path, &line).map_err(|e| kh_err(e.to_string()))?;
             tracing::warn!("ssh {t}: added {key_type} key {fp} to {shown}");
-            Ok(true)
+            Ok(Checked::Trusted)
         }
-        CheckResult::NotFound => Err(SshError::UnknownHostKey {
+        Verdict::Unknown => Err(SshError::UnknownHostKey {
             target: t.clone(),
             known_hosts: shown,
             key_type,
             fingerprint: fp,
         }),
-        CheckResult::Failure => Err(kh_err("libssh2 could not check the key".into())),
     }
 }
 
@@ -283,6 +368,20 @@ mod tests {
             base64(&raw, true)
         );
         assert!(!key_is_encrypted(&text));
+    }
+
+    #[test]
+    fn line_types_and_algorithms() {
+        assert_eq!(line_key_type("h ssh-ed25519 AAAA"), Some("ssh-ed25519"));
+        assert_eq!(
+            line_key_type("@revoked h ssh-rsa AAAA comment"),
+            Some("ssh-rsa")
+        );
+        assert_eq!(line_key_type("h"), None);
+        assert_eq!(
+            algorithms_for(&["ssh-rsa".into(), "ecdsa-sha2-nistp256".into()]),
+            "rsa-sha2-512,rsa-sha2-256,ssh-rsa,ecdsa-sha2-nistp256"
+        );
     }
 
     #[test]

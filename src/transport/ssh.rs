@@ -233,10 +233,15 @@ fn run(
     sess.set_blocking(false);
     let mut pump = Pump::default();
     let mut idle = Duration::ZERO;
+    let mut waited: Option<Request> = None;
     loop {
         let mut progress = false;
         loop {
-            match rx.try_recv() {
+            let next = match waited.take() {
+                Some(r) => Ok(r),
+                None => rx.try_recv(),
+            };
+            match next {
                 Ok(Request::Forward { listener, dest }) => {
                     pump.listeners.push((listener, dest));
                     progress = true;
@@ -272,15 +277,52 @@ fn run(
         if progress {
             idle = Duration::ZERO;
         } else {
+            // Idle: wait for a request (answered at once) or the next turn, whichever first.
             idle = (idle * 2).clamp(Duration::from_micros(50), MAX_IDLE_SLEEP);
-            std::thread::sleep(idle);
+            match rx.recv_timeout(idle) {
+                Ok(r) => waited = Some(r),
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    let _ = sess.disconnect(None, "rkv done", None);
+                    return;
+                }
+            }
         }
     }
 }
 
+/// OpenSSH's own preference, so the key we are shown is the one `ssh` recorded.
+const HOST_KEY_ALGORITHMS: &str = "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,rsa-sha2-512,rsa-sha2-256,ssh-rsa";
+
 /// Connect, handshake, check the host key and authenticate, all in blocking mode with the
-/// settings' timeout on each libssh2 call.
+/// settings' timeout on each libssh2 call. When known_hosts records the host only under other
+/// key types, connect once more asking for those (as OpenSSH does).
 fn connect(target: &SshTarget, settings: &SshSettings) -> Result<Session, SshError> {
+    let sess = handshake(target, settings, HOST_KEY_ALGORITHMS)?;
+    let sess = match hostkey::verify(&sess, target, settings)? {
+        hostkey::Checked::Trusted => sess,
+        hostkey::Checked::RetryWith(algs) => {
+            let _ = sess.disconnect(None, "host key type", None);
+            let again = handshake(target, settings, &algs)?;
+            match hostkey::verify(&again, target, settings)? {
+                hostkey::Checked::Trusted => again,
+                hostkey::Checked::RetryWith(_) => {
+                    return Err(SshError::Handshake {
+                        target: target.to_string(),
+                        reason: format!(
+                            "known_hosts records this host only with key types ({algs}) the server does not offer"
+                        ),
+                    });
+                }
+            }
+        }
+    };
+    authenticate(&sess, target, settings)?;
+    Ok(sess)
+}
+
+/// TCP connect and SSH handshake asking for these host key algorithms.
+fn handshake(target: &SshTarget, settings: &SshSettings, algs: &str) -> Result<Session, SshError> {
     let t = target.to_string();
     let conn_err = |reason: String| SshError::Connect {
         target: t.clone(),
@@ -318,11 +360,8 @@ fn connect(target: &SshTarget, settings: &SshSettings) -> Result<Session, SshErr
             .unwrap_or(u32::MAX)
             .max(1),
     );
-    // OpenSSH's own order, so the key we are shown is the one `ssh` recorded in known_hosts.
-    let _ = sess.method_pref(
-        ssh2::MethodType::HostKey,
-        "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,rsa-sha2-512,rsa-sha2-256,ssh-rsa",
-    );
+    // Unknown names are dropped by libssh2; a failure leaves its defaults, still verified.
+    let _ = sess.method_pref(ssh2::MethodType::HostKey, algs);
     sess.handshake().map_err(|e| {
         if e.code() == ErrorCode::Session(-9) {
             SshError::Timeout {
@@ -337,8 +376,6 @@ fn connect(target: &SshTarget, settings: &SshSettings) -> Result<Session, SshErr
             }
         }
     })?;
-    hostkey::verify(&sess, target, settings)?;
-    authenticate(&sess, target, settings)?;
     Ok(sess)
 }
 

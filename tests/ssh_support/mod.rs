@@ -22,8 +22,13 @@ pub struct Sshd {
 
 /// `ssh-keygen -t ed25519 -N '' -f PATH`.
 pub fn keygen(path: &Path) {
+    keygen_type(path, "ed25519");
+}
+
+/// `ssh-keygen -t TYPE -N '' -f PATH`.
+pub fn keygen_type(path: &Path, kind: &str) {
     let st = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", "rkv-test", "-f"])
+        .args(["-q", "-t", kind, "-N", "", "-C", "rkv-test", "-f"])
         .arg(path)
         .stdin(Stdio::null())
         .status()
@@ -46,11 +51,21 @@ pub fn fingerprint(pub_path: &Path) -> String {
 }
 
 impl Sshd {
-    /// Start sshd with a fresh host key; the user key's public half is authorized.
+    /// Start sshd with a fresh ed25519 host key; the user key's public half is authorized.
     pub fn start() -> Sshd {
+        Self::start_with(false)
+    }
+
+    /// Also offer an ECDSA host key (`host_key_ecdsa`), after the ed25519 one.
+    pub fn start_with(ecdsa: bool) -> Sshd {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         keygen(&d.join("host_key"));
+        let mut extra = String::new();
+        if ecdsa {
+            keygen_type(&d.join("host_key_ecdsa"), "ecdsa");
+            extra = format!("HostKey {}\n", d.join("host_key_ecdsa").display());
+        }
         keygen(&d.join("user_key"));
         std::fs::copy(d.join("user_key.pub"), d.join("authorized_keys")).unwrap();
         std::fs::create_dir_all("/run/sshd").unwrap();
@@ -59,7 +74,7 @@ impl Sshd {
             "Port {port}\nListenAddress 127.0.0.1\nHostKey {hk}\nAuthorizedKeysFile {ak}\n\
              PidFile {pid}\nStrictModes no\nUsePAM no\nPasswordAuthentication no\n\
              KbdInteractiveAuthentication no\nPubkeyAuthentication yes\nAllowTcpForwarding yes\n\
-             PermitRootLogin yes\nLogLevel DEBUG1\nMaxSessions 50\nMaxStartups 50\n",
+             PermitRootLogin yes\nLogLevel DEBUG1\nMaxSessions 50\nMaxStartups 50\n{extra}",
             hk = d.join("host_key").display(),
             ak = d.join("authorized_keys").display(),
             pid = d.join("sshd.pid").display(),
@@ -116,7 +131,12 @@ impl Sshd {
 
     /// The known_hosts line for this server, as OpenSSH writes it.
     pub fn known_hosts_line(&self) -> String {
-        let key = std::fs::read_to_string(self.host_pub()).unwrap();
+        self.known_hosts_line_for(&self.host_pub())
+    }
+
+    /// The known_hosts line for this server's host and port with the key in `pub_path`.
+    pub fn known_hosts_line_for(&self, pub_path: &Path) -> String {
+        let key = std::fs::read_to_string(pub_path).unwrap();
         let mut parts = key.split_whitespace();
         let (kind, b64) = (parts.next().unwrap(), parts.next().unwrap());
         format!("[127.0.0.1]:{} {kind} {b64}\n", self.port)
