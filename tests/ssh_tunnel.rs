@@ -238,3 +238,65 @@ fn known_hosts_with_another_key_type_is_not_a_changed_key() {
     assert!(err.contains("HOST KEY CHANGED"), "{err}");
     assert!(err.contains(&fingerprint(&ecdsa)), "{err}");
 }
+
+#[test]
+fn one_session_carries_many_concurrent_connections_and_large_values() {
+    use rkv::node::{Credentials, NodeAddr, NodeClient, Transport};
+    use std::time::Duration;
+    let sshd = Sshd::start();
+    let node = redis_server(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let kh = dir.path().join("known_hosts");
+    std::fs::write(&kh, sshd.known_hosts_line()).unwrap();
+    let inv = write_inventory(
+        dir.path(),
+        &sshd,
+        &kh,
+        &node_entries(&sshd, &[("n", node.port)]),
+    );
+    let inv = rkv::inventory::Inventory::load(&inv).unwrap();
+    let transport = Transport::Ssh(
+        rkv::transport::from_inventory(Some(&inv), Duration::from_secs(5), false).unwrap(),
+    );
+    let addr = NodeAddr::new("127.0.0.1", node.port);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..16u32 {
+            let transport = transport.clone();
+            let addr = addr.clone();
+            tasks.spawn(async move {
+                let mut c = NodeClient::open(
+                    &transport,
+                    &addr,
+                    &Credentials::default(),
+                    Duration::from_secs(10),
+                )
+                .await
+                .unwrap();
+                // 300 KiB values: several SSH windows and our 64 KiB buffers, both ways.
+                let value: Vec<u8> = (0..300 * 1024).map(|j| (j as u32 * 31 + i) as u8).collect();
+                let mut set = redis::cmd("SET");
+                set.arg(format!("k{i}")).arg(&value);
+                let _: () = c.query(&set, "SET").await.unwrap();
+                let mut get = redis::cmd("GET");
+                get.arg(format!("k{i}"));
+                let back: Vec<u8> = c.query(&get, "GET").await.unwrap();
+                assert_eq!(back, value, "value {i} came back different");
+            });
+        }
+        while let Some(r) = tasks.join_next().await {
+            r.unwrap();
+        }
+    });
+    drop(transport);
+    rt.shutdown_timeout(Duration::from_secs(1));
+    let log = sshd.log();
+    let sessions = log.matches("Accepted publickey").count();
+    assert_eq!(sessions, 1, "one SSH session for every connection:\n{log}");
+    assert!(log.matches("server_request_direct_tcpip").count() >= 16);
+}
