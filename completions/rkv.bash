@@ -65,7 +65,7 @@ _rkv() {
 
     case "${cmd}" in
         rkv)
-            opts="-a -u -i -o -q -v -h -V --password --user --inventory --output --timeout --no-color --quiet --verbose --help --version serve info topology verify completions man help"
+            opts="-a -u -i -o -q -v -h -V --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --help --version serve info topology verify completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -115,7 +115,7 @@ _rkv() {
             return 0
             ;;
         rkv__subcmd__completions)
-            opts="-a -u -i -o -q -v -h -V --password --user --inventory --output --timeout --no-color --quiet --verbose --help --version bash elvish fish powershell zsh"
+            opts="-a -u -i -o -q -v -h -V --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -277,7 +277,7 @@ _rkv() {
             return 0
             ;;
         rkv__subcmd__info)
-            opts="-a -u -i -o -q -v -h -V --raw --password --user --inventory --output --timeout --no-color --quiet --verbose --help --version"
+            opts="-a -u -i -o -q -v -h -V --raw --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -327,7 +327,7 @@ _rkv() {
             return 0
             ;;
         rkv__subcmd__man)
-            opts="-a -u -i -o -q -v -h -V --password --user --inventory --output --timeout --no-color --quiet --verbose --help --version"
+            opts="-a -u -i -o -q -v -h -V --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -377,7 +377,7 @@ _rkv() {
             return 0
             ;;
         rkv__subcmd__serve)
-            opts="-a -u -i -o -q -v -h -V --port --bind --replicaof --requirepass --masteruser --masterauth --replica-priority --dir --appendonly --config --password --user --inventory --output --timeout --no-color --quiet --verbose --help --version"
+            opts="-a -u -i -o -q -v -h -V --port --bind --replicaof --requirepass --masteruser --masterauth --replica-priority --dir --appendonly --config --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -463,7 +463,7 @@ _rkv() {
             return 0
             ;;
         rkv__subcmd__topology)
-            opts="-a -u -i -o -q -v -h -V --password --user --inventory --output --timeout --no-color --quiet --verbose --help --version"
+            opts="-a -u -i -o -q -v -h -V --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -513,7 +513,7 @@ _rkv() {
             return 0
             ;;
         rkv__subcmd__verify)
-            opts="-a -u -i -o -q -v -h -V --max-lag-bytes --max-lag-seconds --wait --password --user --inventory --output --timeout --no-color --quiet --verbose --help --version"
+            opts="-a -u -i -o -q -v -h -V --max-lag-bytes --max-lag-seconds --wait --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
