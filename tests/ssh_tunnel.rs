@@ -300,3 +300,134 @@ fn one_session_carries_many_concurrent_connections_and_large_values() {
     assert_eq!(sessions, 1, "one SSH session for every connection:\n{log}");
     assert!(log.matches("server_request_direct_tcpip").count() >= 16);
 }
+
+#[test]
+fn encrypted_identity_passphrase_asked_on_a_terminal_only() {
+    let sshd = Sshd::start();
+    let node = redis_server(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    // The same key, re-encrypted with a passphrase.
+    let key = dir.path().join("enc_key");
+    std::fs::copy(sshd.user_key(), &key).unwrap();
+    let st = Command::new("ssh-keygen")
+        .args(["-q", "-p", "-N", "correct horse", "-P", "", "-f"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(st.status.success(), "{}", text(&st.stderr));
+    let kh = dir.path().join("known_hosts");
+    std::fs::write(&kh, sshd.known_hosts_line()).unwrap();
+    let inv = dir.path().join("inv.toml");
+    std::fs::write(
+        &inv,
+        format!(
+            "[ssh]\nuser = \"root\"\nidentity = \"{}\"\nknown_hosts = \"{}\"\n\n{}",
+            key.display(),
+            kh.display(),
+            node_entries(&sshd, &[("n", node.port)])
+        ),
+    )
+    .unwrap();
+    let out = rkv(&["-i", inv.to_str().unwrap(), "info", "n"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("authentication failed"), "{err}");
+    assert!(
+        err.contains("no terminal to ask for its passphrase"),
+        "{err}"
+    );
+    assert!(err.contains("ssh-agent"), "{err}");
+    assert!(!err.contains("correct horse"));
+
+    // On a terminal (a pseudo-terminal from util-linux `script`) the passphrase is asked for.
+    let cmdline = format!(
+        "{} -i {} -o json info n",
+        rkv_bin().display(),
+        inv.display()
+    );
+    let mut child = Command::new("script")
+        .args(["-qec", &cmdline, "/dev/null"])
+        .env_remove("SSH_AUTH_SOCK")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("util-linux script");
+    // Type the passphrase once the prompt is shown, as an operator would.
+    let mut stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    let reader = std::thread::spawn(move || {
+        use std::io::Read;
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !text(&seen).contains("Passphrase for") {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(chunk) => seen.extend(chunk),
+            Err(_) => panic!("no passphrase prompt: {}", text(&seen)),
+        }
+    }
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"correct horse\n").unwrap();
+    }
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    seen.extend(rx.try_iter().flatten());
+    let out = std::process::Output {
+        status,
+        stdout: seen,
+        stderr: Vec::new(),
+    };
+    let all = text(&out.stdout);
+    assert!(out.status.success(), "{all}");
+    assert!(all.contains("Passphrase for"), "{all}");
+    assert!(all.contains("\"role\": \"master\""), "{all}");
+    assert!(
+        !all.contains("correct horse"),
+        "the passphrase was echoed: {all}"
+    );
+}
+
+#[test]
+fn silent_ssh_server_times_out_naming_the_host() {
+    // Accepts TCP, never sends a banner.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let node = redis_server(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("inv.toml");
+    std::fs::write(
+        &inv,
+        format!(
+            "[ssh]\nknown_hosts = \"{}\"\n[[nodes]]\nname = \"n\"\naddr = \"127.0.0.1:{}\"\nssh = \"127.0.0.1:{port}\"\n",
+            dir.path().join("kh").display(),
+            node.port
+        ),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let out = rkv(&[
+        "-i",
+        inv.to_str().unwrap(),
+        "--timeout",
+        "500ms",
+        "info",
+        "n",
+    ]);
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains(&format!("127.0.0.1:{port}")), "{err}");
+    assert!(err.contains("timed out"), "{err}");
+    assert!(took < std::time::Duration::from_secs(5), "took {took:?}");
+    drop(silent);
+}
