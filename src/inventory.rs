@@ -61,6 +61,9 @@ pub struct InventoryNode {
     pub addr: String,
     /// Reach the node through SSH at this `[USER@]HOST[:PORT]` (port 22).
     pub ssh: Option<String>,
+    /// The node's address as its SSH host connects to it (default: `addr`), e.g.
+    /// `127.0.0.1:6379` when `addr` is the address the replication group knows it by.
+    pub tunnel_to: Option<String>,
     /// Where a role change is persisted over SSH.
     pub config: Option<PathBuf>,
     /// Command that restarts the node over SSH.
@@ -182,11 +185,13 @@ impl Inventory {
                 node: n.name.clone().unwrap_or_else(|| n.addr.clone()),
                 source,
             })?;
-            n.ssh_hop().map_err(|source| InventoryError::Addr {
-                path: path.to_string(),
-                node: n.name.clone().unwrap_or_else(|| n.addr.clone()),
-                source,
-            })?;
+            n.ssh_hop()
+                .and_then(|_| n.tunnel_dest())
+                .map_err(|source| InventoryError::Addr {
+                    path: path.to_string(),
+                    node: n.name.clone().unwrap_or_else(|| n.addr.clone()),
+                    source,
+                })?;
             if let Some(name) = &n.name
                 && !names.insert(name.clone())
             {
@@ -241,6 +246,14 @@ impl InventoryNode {
     /// The parsed address (checked when the inventory was loaded).
     pub fn node_addr(&self) -> Result<NodeAddr, AddrError> {
         parse_node(&self.addr).map(|s| s.addr)
+    }
+
+    /// `tunnel_to`, parsed.
+    pub fn tunnel_dest(&self) -> Result<Option<NodeAddr>, AddrError> {
+        self.tunnel_to
+            .as_deref()
+            .map(|t| parse_node(t).map(|s| s.addr))
+            .transpose()
     }
 
     /// The SSH host this node is reached through: its `ssh` key, else an `ssh://` address.
@@ -363,6 +376,15 @@ addr = "10.10.10.20:26379"
         assert_eq!(
             inv.nodes[0].node_addr().unwrap().to_string(),
             "127.0.0.1:6380"
+        );
+        let inv = Inventory::parse(
+            "[[nodes]]\naddr = \"10.0.0.5:6379\"\nssh = \"10.0.0.5\"\ntunnel_to = \"127.0.0.1\"\n",
+            "i",
+        )
+        .unwrap();
+        assert_eq!(
+            inv.nodes[0].tunnel_dest().unwrap(),
+            Some(NodeAddr::new("127.0.0.1", 6379))
         );
         let e = Inventory::parse("[[nodes]]\naddr = \"h\"\nssh = \"h:0\"\n", "i")
             .unwrap_err()

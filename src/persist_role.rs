@@ -91,7 +91,7 @@ pub struct PersistRequest<'a> {
 /// The SSH route of a node, if the transport has one.
 fn ssh_route(transport: &Transport, node: &NodeAddr) -> Option<(SshTransport, SshTarget)> {
     match transport {
-        Transport::Ssh(ssh) => ssh.route(node).map(|t| (ssh.clone(), t)),
+        Transport::Ssh(ssh) => ssh.route(node).map(|r| (ssh.clone(), r.target)),
         Transport::Direct => None,
     }
 }

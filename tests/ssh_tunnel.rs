@@ -431,3 +431,26 @@ fn silent_ssh_server_times_out_naming_the_host() {
     assert!(took < std::time::Duration::from_secs(5), "took {took:?}");
     drop(silent);
 }
+
+#[test]
+fn node_known_by_an_unroutable_address_is_reached_through_its_ssh_host() {
+    // The inventory names the node by an address this machine cannot reach (TEST-NET-1,
+    // RFC 5737); only its SSH host can, at `tunnel_to`. Success proves the tunnel.
+    let sshd = Sshd::start();
+    let node = redis_server(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let kh = dir.path().join("known_hosts");
+    std::fs::write(&kh, sshd.known_hosts_line()).unwrap();
+    let nodes = format!(
+        "[[nodes]]\nname = \"n\"\naddr = \"192.0.2.10:6379\"\nssh = \"{}\"\ntunnel_to = \"127.0.0.1:{}\"\n",
+        sshd.addr(),
+        node.port
+    );
+    let inv = write_inventory(dir.path(), &sshd, &kh, &nodes);
+    let out = rkv(&["-i", inv.to_str().unwrap(), "-o", "json", "info", "n"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["nodes"][0]["addr"], "192.0.2.10:6379");
+    assert_eq!(doc["nodes"][0]["role"], "master");
+    assert!(sshd.tunnelled_to(node.port));
+}

@@ -82,8 +82,8 @@ impl Transport {
         match self {
             Transport::Direct => resolve(addr, timeout).await,
             Transport::Ssh(ssh) => match ssh.route(addr) {
-                Some(target) => ssh
-                    .forward(&target, addr)
+                Some(route) => ssh
+                    .forward(&route.target, &route.dest)
                     .await
                     .map_err(|e| NodeError::Connect(e.to_string())),
                 None => resolve(addr, timeout).await,

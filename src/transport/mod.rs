@@ -198,6 +198,15 @@ pub enum SshError {
     },
 }
 
+/// How one node is reached through SSH.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// The SSH host (and user).
+    pub target: SshTarget,
+    /// The node's address as the SSH host connects to it (often `127.0.0.1:6379`).
+    pub dest: NodeAddr,
+}
+
 /// Routes nodes through SSH hosts and keeps one session per host for the life of the value.
 /// Cheap to clone (shared).
 #[derive(Clone)]
@@ -207,9 +216,9 @@ pub struct SshTransport {
 
 struct Inner {
     settings: SshSettings,
-    /// Node address (as the SSH host sees it) → the host it is reached through. Grows when a
+    /// Node address (as the replication group knows it) → how it is reached. Grows when a
     /// command line names an `ssh://` node.
-    routes: Mutex<HashMap<NodeAddr, SshTarget>>,
+    routes: Mutex<HashMap<NodeAddr, Route>>,
     sessions: Mutex<HashMap<SshTarget, ssh::SessionHandle>>,
 }
 
@@ -237,12 +246,15 @@ impl PartialEq for SshTransport {
 impl Eq for SshTransport {}
 
 impl SshTransport {
-    /// A transport for these routes (node address → SSH hop). No session starts until a
-    /// routed node is contacted.
-    pub fn new(settings: SshSettings, routes: Vec<(NodeAddr, SshHop)>) -> SshTransport {
-        let routes: HashMap<NodeAddr, SshTarget> = routes
+    /// A transport for these routes: (node address, SSH hop, the address the SSH host
+    /// connects to for it). No session starts until a routed node is contacted.
+    pub fn new(settings: SshSettings, routes: Vec<(NodeAddr, SshHop, NodeAddr)>) -> SshTransport {
+        let routes: HashMap<NodeAddr, Route> = routes
             .into_iter()
-            .map(|(n, hop)| (n, settings.target(&hop)))
+            .map(|(n, hop, dest)| {
+                let target = settings.target(&hop);
+                (n, Route { target, dest })
+            })
             .collect();
         SshTransport {
             inner: Arc::new(Inner {
@@ -253,24 +265,29 @@ impl SshTransport {
         }
     }
 
-    /// Route one more node (an `ssh://` address given on the command line).
+    /// Route one more node (an `ssh://` address given on the command line); the SSH host
+    /// connects to the same address.
     pub fn add_route(&self, addr: NodeAddr, hop: &SshHop) {
         let target = self.inner.settings.target(hop);
-        lock(&self.inner.routes).insert(addr, target);
+        let dest = addr.clone();
+        lock(&self.inner.routes).insert(addr, Route { target, dest });
     }
 
     /// The SSH host a node is reached through, if any: its own route, else — when every
     /// route uses one and the same SSH host (a bastion) — that host, so replicas discovered
     /// through a master's INFO are reached the way the master was. With routes through two
     /// or more hosts an unlisted node's host is ambiguous and it is reached directly.
-    pub fn route(&self, addr: &NodeAddr) -> Option<SshTarget> {
+    pub fn route(&self, addr: &NodeAddr) -> Option<Route> {
         let routes = lock(&self.inner.routes);
-        if let Some(t) = routes.get(addr) {
-            return Some(t.clone());
+        if let Some(r) = routes.get(addr) {
+            return Some(r.clone());
         }
-        let mut hosts = routes.values();
+        let mut hosts = routes.values().map(|r| &r.target);
         let first = hosts.next()?;
-        hosts.all(|t| t == first).then(|| first.clone())
+        hosts.all(|t| t == first).then(|| Route {
+            target: first.clone(),
+            dest: addr.clone(),
+        })
     }
 
     /// The settings in use.
@@ -334,7 +351,9 @@ pub fn from_inventory(
         }
         for n in &inv.nodes {
             if let Some(hop) = n.ssh_hop()? {
-                routes.push((n.node_addr()?, hop));
+                let addr = n.node_addr()?;
+                let dest = n.tunnel_dest()?.unwrap_or_else(|| addr.clone());
+                routes.push((addr, hop, dest));
             }
         }
     }
@@ -369,53 +388,47 @@ mod tests {
         }
     }
 
+    fn n(host: &str, port: u16) -> NodeAddr {
+        NodeAddr::new(host, port)
+    }
+
     #[test]
     fn routes_and_bastion_fallback() {
+        let hop = |s: &str| parse_ssh_hop(s).unwrap();
         let t = SshTransport::new(
             settings(),
             vec![
-                (
-                    NodeAddr::new("127.0.0.1", 6379),
-                    parse_ssh_hop("b").unwrap(),
-                ),
-                (
-                    NodeAddr::new("127.0.0.1", 6380),
-                    parse_ssh_hop("me@b:22").unwrap(),
-                ),
+                (n("127.0.0.1", 6379), hop("b"), n("127.0.0.1", 6379)),
+                (n("127.0.0.1", 6380), hop("me@b:22"), n("127.0.0.1", 6380)),
             ],
         );
-        let r = t.route(&NodeAddr::new("127.0.0.1", 6379)).unwrap();
-        assert_eq!(r.to_string(), "me@b:22");
+        let r = t.route(&n("127.0.0.1", 6379)).unwrap();
+        assert_eq!(r.target.to_string(), "me@b:22");
         // One host for every route: unknown nodes (found through INFO) go the same way.
-        assert_eq!(t.route(&NodeAddr::new("10.0.0.9", 1)), Some(r));
-        t.add_route(NodeAddr::new("10.0.0.9", 1), &parse_ssh_hop("x").unwrap());
+        let other = t.route(&n("10.0.0.9", 1)).unwrap();
+        assert_eq!((other.target, other.dest), (r.target, n("10.0.0.9", 1)));
+        t.add_route(n("10.0.0.9", 1), &hop("x"));
         assert_eq!(
-            t.route(&NodeAddr::new("10.0.0.9", 1)).unwrap().to_string(),
+            t.route(&n("10.0.0.9", 1)).unwrap().target.to_string(),
             "me@x:22"
         );
-        assert_eq!(t.route(&NodeAddr::new("10.0.0.10", 1)), None);
+        assert_eq!(t.route(&n("10.0.0.10", 1)), None);
 
+        // Two hosts, each with its node on its own loopback.
         let t = SshTransport::new(
             settings(),
             vec![
-                (
-                    NodeAddr::new("127.0.0.1", 6379),
-                    parse_ssh_hop("a").unwrap(),
-                ),
-                (
-                    NodeAddr::new("127.0.0.1", 6380),
-                    parse_ssh_hop("ops@b").unwrap(),
-                ),
+                (n("10.0.0.1", 6379), hop("a"), n("127.0.0.1", 6379)),
+                (n("10.0.0.2", 6379), hop("ops@b"), n("127.0.0.1", 6379)),
             ],
         );
-        assert_eq!(
-            t.route(&NodeAddr::new("127.0.0.1", 6380))
-                .unwrap()
-                .to_string(),
-            "ops@b:22"
-        );
+        let r = t.route(&n("10.0.0.2", 6379)).unwrap();
+        assert_eq!(r.target.to_string(), "ops@b:22");
+        assert_eq!(r.dest, n("127.0.0.1", 6379));
+        let r = t.route(&n("10.0.0.1", 6379)).unwrap();
+        assert_eq!(r.target.to_string(), "me@a:22");
         // Two hosts: an unlisted node's host is ambiguous, so it is reached directly.
-        assert_eq!(t.route(&NodeAddr::new("10.0.0.9", 1)), None);
+        assert_eq!(t.route(&n("10.0.0.9", 1)), None);
     }
 
     #[test]
