@@ -366,20 +366,53 @@ fn encrypted_identity_passphrase_asked_on_a_terminal_only() {
         }
     });
     let mut seen = Vec::new();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !text(&seen).contains("Passphrase for") {
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
-        match rx.recv_timeout(left) {
-            Ok(chunk) => seen.extend(chunk),
-            Err(_) => panic!("no passphrase prompt: {}", text(&seen)),
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    // Wait until `needle` shows up after byte `from`; returns where it ends.
+    let wait_for = |seen: &mut Vec<u8>, from: usize, needle: &str| -> usize {
+        loop {
+            if let Some(i) = text(&seen[from.min(seen.len())..]).find(needle) {
+                return from + i + needle.len();
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(chunk) => seen.extend(chunk),
+                Err(_) => return usize::MAX,
+            }
         }
-    }
+    };
+    let mut stdin = child.stdin.take().unwrap();
+    // A typo first: told so and asked again, as ssh does.
+    let at = wait_for(&mut seen, 0, "Passphrase for");
+    assert_ne!(at, usize::MAX, "no prompt: {}", text(&seen));
+    // The prompt text comes out just before the terminal is switched to no-echo; type as a
+    // person would, a moment later (typed too early, the line would be echoed and mangled).
+    let pause = std::time::Duration::from_millis(300);
+    std::thread::sleep(pause);
     {
         use std::io::Write;
-        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"wrong horse\n").unwrap();
+    }
+    let at = wait_for(&mut seen, at, "wrong passphrase");
+    assert_ne!(at, usize::MAX, "no complaint: {}", text(&seen));
+    let at = wait_for(&mut seen, at, "Passphrase for");
+    assert_ne!(at, usize::MAX, "no second prompt: {}", text(&seen));
+    std::thread::sleep(pause);
+    {
+        use std::io::Write;
         stdin.write_all(b"correct horse\n").unwrap();
     }
-    let status = child.wait().unwrap();
+    drop(stdin);
+    // Bounded wait for the end; a stuck run is killed.
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            break child.wait().unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
     reader.join().unwrap();
     seen.extend(rx.try_iter().flatten());
     let out = std::process::Output {
@@ -392,8 +425,8 @@ fn encrypted_identity_passphrase_asked_on_a_terminal_only() {
     assert!(all.contains("Passphrase for"), "{all}");
     assert!(all.contains("\"role\": \"master\""), "{all}");
     assert!(
-        !all.contains("correct horse"),
-        "the passphrase was echoed: {all}"
+        !all.contains("correct horse") && !all.contains("wrong horse"),
+        "a passphrase was echoed: {all}"
     );
 }
 

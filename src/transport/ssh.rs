@@ -7,7 +7,7 @@
 
 use super::hostkey;
 use super::{SshError, SshSettings, SshTarget};
-use crate::node::NodeAddr;
+use crate::node::{NodeAddr, Secret};
 use ssh2::{Channel, ErrorCode, Session};
 use std::collections::HashMap;
 use std::io::{ErrorKind, IsTerminal, Read, Write};
@@ -411,31 +411,16 @@ fn authenticate(
                 continue;
             }
         };
-        let passphrase = if hostkey::key_is_encrypted(&text) {
-            if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
-                tried.push(format!(
-                    "{shown} is encrypted and there is no terminal to ask for its passphrase (load it into ssh-agent)"
-                ));
-                continue;
+        if !hostkey::key_is_encrypted(&text) {
+            match sess.userauth_pubkey_file(user, None, path, None) {
+                Ok(()) if sess.authenticated() => return Ok(()),
+                Ok(()) => tried.push(format!("{shown}: not accepted")),
+                Err(e) => tried.push(format!("{shown}: {}", e.message())),
             }
-            match dialoguer::Password::new()
-                .with_prompt(format!("Passphrase for {shown}"))
-                .allow_empty_password(true)
-                .interact()
-            {
-                Ok(p) => Some(p),
-                Err(e) => {
-                    tried.push(format!("{shown}: cannot read the passphrase: {e}"));
-                    continue;
-                }
-            }
-        } else {
-            None
-        };
-        match sess.userauth_pubkey_file(user, None, path, passphrase.as_deref()) {
-            Ok(()) if sess.authenticated() => return Ok(()),
-            Ok(()) => tried.push(format!("{shown}: not accepted")),
-            Err(e) => tried.push(format!("{shown}: {}", e.message())),
+            continue;
+        }
+        if auth_encrypted(sess, user, path, &mut tried)? {
+            return Ok(());
         }
     }
     if tried.is_empty() {
@@ -445,6 +430,88 @@ fn authenticate(
         target: target.to_string(),
         reason: format!("as {user}: {}", tried.join("; ")),
     })
+}
+
+/// Passphrases typed during this run, by identity file, so a second SSH host using the same
+/// key does not ask again. The lock is held while asking, so two session threads never
+/// prompt at the same time.
+static PASSPHRASES: Mutex<Vec<(PathBuf, Secret)>> = Mutex::new(Vec::new());
+
+/// Most passphrase attempts per identity, as ssh allows.
+const PASSPHRASE_ATTEMPTS: usize = 3;
+
+/// libssh2's code when it cannot read the private key (here: a wrong passphrase).
+const ERROR_FILE: i32 = -16;
+
+/// Authenticate with an encrypted identity: a passphrase typed earlier in this run, else
+/// asked at the terminal (up to three times). Ok(false): not accepted (reasons in `tried`).
+fn auth_encrypted(
+    sess: &Session,
+    user: &str,
+    path: &std::path::Path,
+    tried: &mut Vec<String>,
+) -> Result<bool, SshError> {
+    let shown = path.display();
+    let mut cache = match PASSPHRASES.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    };
+    let mut known = cache
+        .iter()
+        .find(|(p, _)| p == path)
+        .map(|(_, s)| s.clone());
+    let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let mut asked = 0;
+    loop {
+        let pass = match known.take() {
+            Some(p) => p,
+            None if !terminal => {
+                tried.push(format!(
+                    "{shown} is encrypted and there is no terminal to ask for its passphrase (load it into ssh-agent)"
+                ));
+                return Ok(false);
+            }
+            None if asked == PASSPHRASE_ATTEMPTS => {
+                tried.push(format!("{shown}: {asked} wrong passphrases"));
+                return Ok(false);
+            }
+            None => {
+                asked += 1;
+                match dialoguer::Password::new()
+                    .with_prompt(format!("Passphrase for {shown}"))
+                    .allow_empty_password(true)
+                    .interact()
+                {
+                    Ok(p) => Secret::new(p),
+                    Err(e) => {
+                        tried.push(format!("{shown}: cannot read the passphrase: {e}"));
+                        return Ok(false);
+                    }
+                }
+            }
+        };
+        match sess.userauth_pubkey_file(user, None, path, Some(pass.expose())) {
+            Ok(()) if sess.authenticated() => {
+                cache.retain(|(p, _)| p != path);
+                cache.push((path.to_path_buf(), pass));
+                return Ok(true);
+            }
+            Ok(()) => {
+                tried.push(format!("{shown}: not accepted"));
+                return Ok(false);
+            }
+            Err(e) if e.code() == ErrorCode::Session(ERROR_FILE) => {
+                cache.retain(|(p, _)| p != path);
+                if terminal && asked < PASSPHRASE_ATTEMPTS {
+                    eprintln!("rkv: wrong passphrase for {shown}");
+                }
+            }
+            Err(e) => {
+                tried.push(format!("{shown}: {}", e.message()));
+                return Ok(false);
+            }
+        }
+    }
 }
 
 fn try_agent(sess: &Session, user: &str) -> Result<bool, String> {
