@@ -75,6 +75,90 @@ impl PersistOutcome {
     }
 }
 
+impl std::fmt::Display for PersistOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let node = &self.node;
+        match &self.method {
+            PersistMethod::ConfigRewrite => write!(f, "{node}: persisted with CONFIG REWRITE"),
+            PersistMethod::SshEdit {
+                path,
+                backup: Some(b),
+                ..
+            } => write!(f, "{node}: {path} edited over ssh (backup {b})"),
+            PersistMethod::SshEdit { path, .. } => {
+                write!(f, "{node}: {path} already says so (unchanged)")
+            }
+            PersistMethod::LocalEdit {
+                path,
+                backup: Some(b),
+                ..
+            } => write!(f, "{node}: {path} edited (backup {b})"),
+            PersistMethod::LocalEdit { path, .. } => {
+                write!(f, "{node}: {path} already says so (unchanged)")
+            }
+            PersistMethod::NotPersisted { reason } => write!(
+                f,
+                "{node}: NOT persisted, a restart would undo the change ({reason})"
+            ),
+        }?;
+        for n in &self.notes {
+            write!(f, "; note: {n}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What [`persist_role`] will try for a node, in words for a plan (no I/O).
+pub fn plan_persist(
+    transport: &Transport,
+    node: &NodeAddr,
+    inventory: Option<&InventoryNode>,
+) -> String {
+    let config = inventory
+        .and_then(|n| n.config.as_ref())
+        .map(|p| p.display().to_string());
+    match (config, ssh_route(transport, node)) {
+        (Some(path), Some((_, target))) => {
+            format!("edit {path} over ssh {target} (timestamped backup beside it)")
+        }
+        (Some(path), None) if is_loopback(node) => {
+            format!("CONFIG REWRITE, else edit {path} on this machine")
+        }
+        _ => "CONFIG REWRITE (no config path with an ssh route in the inventory)".to_string(),
+    }
+}
+
+/// What an operator must do before an unreachable old master comes back, so it does not
+/// return as a second master: one instruction per line, no secrets.
+pub fn fencing_instructions(
+    node: &NodeAddr,
+    inventory: Option<&InventoryNode>,
+    new_master: &NodeAddr,
+) -> Vec<String> {
+    let directive = format!("replicaof {} {}", new_master.host(), new_master.port());
+    let mut out = vec![format!(
+        "{node} could not be reached: it must not come back as a master."
+    )];
+    match inventory.and_then(|n| n.config.as_ref()) {
+        Some(path) => out.push(format!(
+            "Before it starts again, on its host set `{directive}` in {} (and masterauth/masteruser if the group uses them).",
+            path.display()
+        )),
+        None => out.push(format!(
+            "Before it starts again, set `{directive}` in its redis.conf (and masterauth/masteruser if the group uses them)."
+        )),
+    }
+    if let Some(stop) = inventory.and_then(|n| n.stop.as_deref()) {
+        out.push(format!(
+            "Or keep it stopped until then: `{stop}` on its host."
+        ));
+    }
+    out.push(format!(
+        "If it is already back as a master, run `rkv replicate {node} --to {new_master}` before clients write to it; until then `rkv topology` and `rkv verify` report two masters."
+    ));
+    out
+}
+
 /// What to persist for one node.
 #[derive(Debug, Clone)]
 pub struct PersistRequest<'a> {
@@ -408,6 +492,7 @@ pub async fn run_node_command(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inventory::Inventory;
 
     #[test]
     fn stamps() {
@@ -421,6 +506,104 @@ mod tests {
             backup_path("/etc/redis/redis.conf", t),
             "/etc/redis/redis.conf.rkv-20261124T120000"
         );
+    }
+
+    fn inv_node(config: Option<&str>, stop: Option<&str>) -> InventoryNode {
+        InventoryNode {
+            name: Some("n1".into()),
+            addr: "10.0.0.5:6379".into(),
+            ssh: Some("10.0.0.5".into()),
+            tunnel_to: None,
+            config: config.map(Into::into),
+            restart: None,
+            stop: stop.map(Into::into),
+            expect_replicas: None,
+        }
+    }
+
+    #[test]
+    fn outcome_json_and_text() {
+        let o = PersistOutcome {
+            node: NodeAddr::new("10.0.0.5", 6379),
+            method: PersistMethod::SshEdit {
+                path: "/etc/redis/redis.conf".into(),
+                backup: Some("/etc/redis/redis.conf.rkv-20261124T120000".into()),
+                changed: true,
+            },
+            notes: vec![],
+        };
+        assert_eq!(
+            serde_json::to_value(&o).unwrap(),
+            serde_json::json!({
+                "node": "10.0.0.5:6379",
+                "method": "ssh_edit",
+                "path": "/etc/redis/redis.conf",
+                "backup": "/etc/redis/redis.conf.rkv-20261124T120000",
+                "changed": true,
+                "notes": []
+            })
+        );
+        assert_eq!(
+            o.to_string(),
+            "10.0.0.5:6379: /etc/redis/redis.conf edited over ssh (backup /etc/redis/redis.conf.rkv-20261124T120000)"
+        );
+        let n = PersistOutcome {
+            node: NodeAddr::new("h", 1),
+            method: PersistMethod::NotPersisted {
+                reason: "CONFIG REWRITE: no config file".into(),
+            },
+            notes: vec!["x".into()],
+        };
+        assert!(!n.persisted());
+        assert_eq!(
+            n.to_string(),
+            "h:1: NOT persisted, a restart would undo the change (CONFIG REWRITE: no config file); note: x"
+        );
+        assert_eq!(serde_json::to_value(&n).unwrap()["method"], "not_persisted");
+    }
+
+    #[test]
+    fn plans_name_the_method() {
+        let inv = Inventory::parse(
+            "[[nodes]]\naddr = \"10.0.0.5:6379\"\nssh = \"ops@10.0.0.5\"\nconfig = \"/etc/redis/redis.conf\"\n[[nodes]]\naddr = \"127.0.0.1:7000\"\nconfig = \"/tmp/n.toml\"\n",
+            "i",
+        )
+        .unwrap();
+        let t = Transport::Ssh(
+            crate::transport::from_inventory(Some(&inv), Duration::from_secs(1), false).unwrap(),
+        );
+        let a = NodeAddr::new("10.0.0.5", 6379);
+        assert_eq!(
+            plan_persist(&t, &a, inv.by_addr(&a)),
+            "edit /etc/redis/redis.conf over ssh ops@10.0.0.5:22 (timestamped backup beside it)"
+        );
+        let b = NodeAddr::new("127.0.0.1", 7000);
+        assert_eq!(
+            plan_persist(&Transport::Direct, &b, inv.by_addr(&b)),
+            "CONFIG REWRITE, else edit /tmp/n.toml on this machine"
+        );
+        assert!(plan_persist(&Transport::Direct, &a, None).starts_with("CONFIG REWRITE ("));
+    }
+
+    #[test]
+    fn fencing_says_what_to_do() {
+        let node = NodeAddr::new("10.0.0.5", 6379);
+        let new = NodeAddr::new("10.0.0.6", 6379);
+        let lines = fencing_instructions(
+            &node,
+            Some(&inv_node(
+                Some("/etc/redis/redis.conf"),
+                Some("systemctl stop redis"),
+            )),
+            &new,
+        );
+        assert_eq!(lines.len(), 4);
+        assert!(lines[1].contains("`replicaof 10.0.0.6 6379` in /etc/redis/redis.conf"));
+        assert!(lines[2].contains("`systemctl stop redis`"));
+        assert!(lines[3].contains("rkv replicate 10.0.0.5:6379 --to 10.0.0.6:6379"));
+        let lines = fencing_instructions(&node, None, &new);
+        assert_eq!(lines.len(), 3);
+        assert!(lines[1].contains("in its redis.conf"));
     }
 
     #[test]
