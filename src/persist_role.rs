@@ -337,7 +337,8 @@ async fn ssh_read(
     if !out.success() {
         return Err(remote_err(target, &what, exit_reason(&out)));
     }
-    if out.stdout.len() > MAX_CONFIG_BYTES {
+    // Never edit a file we did not read whole.
+    if out.truncated || out.stdout.len() > MAX_CONFIG_BYTES {
         return Err(remote_err(
             target,
             &what,

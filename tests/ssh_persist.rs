@@ -220,10 +220,14 @@ fn remote_command_failure_is_reported_with_stderr() {
     let dir = tempfile::tempdir().unwrap();
     let kh = dir.path().join("known_hosts");
     std::fs::write(&kh, sshd.known_hosts_line()).unwrap();
+    let big = dir.path().join("big.conf");
+    let big_text = "# padding\n".repeat(150_000);
+    std::fs::write(&big, &big_text).unwrap();
     let nodes = format!(
-        "[[nodes]]\nname = \"b\"\naddr = \"127.0.0.1:1\"\nssh = \"{}\"\nconfig = \"{}\"\nstop = \"echo out; echo oops >&2; exit 3\"\n",
-        sshd.addr(),
-        dir.path().join("missing.conf").display()
+        "[[nodes]]\nname = \"b\"\naddr = \"127.0.0.1:1\"\nssh = \"{s}\"\nconfig = \"{}\"\nstop = \"echo out; echo oops >&2; exit 3\"\n\n[[nodes]]\nname = \"c\"\naddr = \"127.0.0.1:2\"\nssh = \"{s}\"\nconfig = \"{}\"\n",
+        dir.path().join("missing.conf").display(),
+        big.display(),
+        s = sshd.addr(),
     );
     let inv = Inventory::load(&write_inventory(dir.path(), &sshd, &kh, &nodes)).unwrap();
     let transport = Transport::Ssh(
@@ -271,4 +275,25 @@ fn remote_command_failure_is_reported_with_stderr() {
         "{reason}"
     );
     assert!(reason.contains("missing.conf"), "{reason}");
+
+    // A file larger than we edit (1.5 MB): refused, untouched.
+    let c = NodeAddr::new("127.0.0.1", 2);
+    let outcome = rt.block_on(persist_role(
+        &transport,
+        &PersistRequest {
+            node: &c,
+            inventory: inv.by_name("c"),
+            edit: RoleEdit {
+                master: Some(NodeAddr::new("127.0.0.1", 1)),
+                auth: None,
+            },
+            creds: &creds,
+        },
+        Duration::from_secs(5),
+    ));
+    let PersistMethod::NotPersisted { reason } = &outcome.method else {
+        panic!("{outcome:?}");
+    };
+    assert!(reason.contains("larger than"), "{reason}");
+    assert_eq!(std::fs::read_to_string(&big).unwrap(), big_text);
 }

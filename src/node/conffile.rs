@@ -11,7 +11,7 @@
 use super::addr::{NodeAddr, Secret};
 
 /// Largest configuration file we edit (Debian's annotated redis.conf is about 100 KiB).
-pub const MAX_CONFIG_BYTES: usize = 4 << 20;
+pub const MAX_CONFIG_BYTES: usize = 1 << 20;
 
 /// The role a node's configuration should give it at its next start.
 #[derive(Debug, Clone, PartialEq, Eq)]

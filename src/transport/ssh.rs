@@ -25,7 +25,7 @@ const EAGAIN: i32 = -37;
 const TUNNEL_BUF: usize = 64 * 1024;
 
 /// Most output we keep from a remote command, per stream.
-pub const MAX_EXEC_OUTPUT: usize = 1 << 20;
+pub const MAX_EXEC_OUTPUT: usize = 4 << 20;
 
 /// Longest idle sleep of the pump loop: the added latency of a request through a tunnel.
 const MAX_IDLE_SLEEP: Duration = Duration::from_millis(2);
@@ -42,6 +42,8 @@ pub struct ExecOutput {
     pub stdout: Vec<u8>,
     /// Standard error (at most [`MAX_EXEC_OUTPUT`] bytes).
     pub stderr: Vec<u8>,
+    /// True when either stream was cut at [`MAX_EXEC_OUTPUT`].
+    pub truncated: bool,
 }
 
 impl ExecOutput {
@@ -793,6 +795,7 @@ fn exec(
         status: None,
         stdout: Vec::new(),
         stderr: Vec::new(),
+        truncated: false,
     };
     let mut buf = [0u8; 16 * 1024];
     loop {
@@ -803,6 +806,7 @@ fn exec(
                 Ok(n) => {
                     let room = MAX_EXEC_OUTPUT.saturating_sub(sink.len());
                     sink.extend_from_slice(&buf[..n.min(room)]);
+                    out.truncated |= n > room;
                     moved = true;
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => {}
