@@ -30,6 +30,9 @@ pub const MAX_EXEC_OUTPUT: usize = 4 << 20;
 /// Longest idle sleep of the pump loop: the added latency of a request through a tunnel.
 const MAX_IDLE_SLEEP: Duration = Duration::from_millis(2);
 
+/// Seconds between SSH keepalives on an idle session.
+const KEEPALIVE_SECS: u32 = 15;
+
 /// Longest a session start may take when a passphrase may be typed at a terminal.
 const PROMPT_WAIT: Duration = Duration::from_secs(300);
 
@@ -233,6 +236,9 @@ fn run(
     };
     ready.send_replace(Some(Ok(())));
     sess.set_blocking(false);
+    // Keepalives so a firewall or NAT does not drop the session while a failover waits.
+    sess.set_keepalive(false, KEEPALIVE_SECS);
+    let mut next_keepalive = Instant::now() + Duration::from_secs(u64::from(KEEPALIVE_SECS));
     let mut pump = Pump::default();
     let mut idle = Duration::ZERO;
     let mut waited: Option<Request> = None;
@@ -264,6 +270,16 @@ fn run(
                     return;
                 }
             }
+        }
+        if Instant::now() >= next_keepalive {
+            // Non-blocking: "would block" just means it goes out on a later turn.
+            let wait = match sess.keepalive_send() {
+                Ok(w) => u64::from(w.max(1)),
+                // Half sent: it must be repeated before anything else goes out.
+                Err(e) if would_block(&e) => 0,
+                Err(_) => u64::from(KEEPALIVE_SECS),
+            };
+            next_keepalive = Instant::now() + Duration::from_secs(wait);
         }
         match pump.step(&sess, true) {
             Ok(p) => progress |= p,
@@ -541,6 +557,10 @@ struct Pump {
     /// channel-open state per session).
     pending: Vec<(TcpStream, NodeAddr, Instant)>,
     tunnels: Vec<Tunnel>,
+    /// Finished tunnels whose channel is still being closed. A non-blocking libssh2 call that
+    /// said "would block" may have left a packet half sent, and the session sends nothing
+    /// else until that same call is repeated; so we never drop a channel mid-call.
+    closing: Vec<(Tunnel, Instant)>,
     timeout: Duration,
 }
 
@@ -553,6 +573,9 @@ struct Tunnel {
     eof_sent: bool,
     ch_eof: bool,
     write_shut: bool,
+    /// The last channel write said "would block" (it must be repeated before the channel
+    /// goes away).
+    write_blocked: bool,
 }
 
 /// libssh2 codes that mean the session itself is gone.
@@ -599,6 +622,7 @@ impl Pump {
                         eof_sent: false,
                         ch_eof: false,
                         write_shut: false,
+                        write_blocked: false,
                     });
                     progress = true;
                 }
@@ -625,8 +649,8 @@ impl Pump {
                 Ok((p, done)) => {
                     progress |= p;
                     if done {
-                        let mut t = self.tunnels.remove(i);
-                        let _ = t.ch.close();
+                        let t = self.tunnels.remove(i);
+                        self.closing.push((t, Instant::now()));
                         continue;
                     }
                 }
@@ -634,14 +658,34 @@ impl Pump {
                     if fatal(&e) {
                         return Err(e.message().to_string());
                     }
-                    let mut t = self.tunnels.remove(i);
-                    let _ = t.ch.close();
+                    let t = self.tunnels.remove(i);
+                    self.closing.push((t, Instant::now()));
                     progress = true;
                     continue;
                 }
             }
             i += 1;
         }
+        let timeout = self.timeout;
+        self.closing.retain_mut(|(t, since)| {
+            if since.elapsed() > timeout {
+                return false;
+            }
+            if t.write_blocked {
+                // Finish the half-sent write first; the data itself has nowhere to go.
+                match t.ch.write(&t.up) {
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => return true,
+                    _ => t.write_blocked = false,
+                }
+            }
+            match t.ch.close() {
+                Err(e) if would_block(&e) => true,
+                _ => {
+                    progress = true;
+                    false
+                }
+            }
+        });
         Ok(progress)
     }
 }
@@ -670,11 +714,18 @@ impl Tunnel {
             match self.ch.write(&self.up) {
                 Ok(0) => break,
                 Ok(n) => {
+                    self.write_blocked = false;
                     self.up.drain(..n);
                     progress = true;
                 }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                Err(_) => return Ok((true, true)),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    self.write_blocked = true;
+                    break;
+                }
+                Err(_) => {
+                    self.write_blocked = false;
+                    return Ok((true, true));
+                }
             }
         }
         if self.sock_eof && self.up.is_empty() && !self.eof_sent {
