@@ -487,3 +487,66 @@ fn node_known_by_an_unroutable_address_is_reached_through_its_ssh_host() {
     assert_eq!(doc["nodes"][0]["role"], "master");
     assert!(sshd.tunnelled_to(node.port));
 }
+
+#[test]
+fn clients_vanishing_mid_upload_do_not_stall_the_session() {
+    use rkv::node::{Credentials, NodeAddr, NodeClient, Transport};
+    use std::io::Write;
+    use std::time::Duration;
+    let sshd = Sshd::start();
+    let node = redis_server(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let kh = dir.path().join("known_hosts");
+    std::fs::write(&kh, sshd.known_hosts_line()).unwrap();
+    let inv = write_inventory(
+        dir.path(),
+        &sshd,
+        &kh,
+        &node_entries(&sshd, &[("n", node.port)]),
+    );
+    let inv = rkv::inventory::Inventory::load(&inv).unwrap();
+    let transport = Transport::Ssh(
+        rkv::transport::from_inventory(Some(&inv), Duration::from_secs(5), false).unwrap(),
+    );
+    let addr = NodeAddr::new("127.0.0.1", node.port);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let local = rt
+        .block_on(transport.endpoint(&addr, Duration::from_secs(5)))
+        .unwrap();
+    // Eight clients each start a 4 MiB SET and hang up half way.
+    let uploads: Vec<_> = (0..8)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let mut s = std::net::TcpStream::connect(local).unwrap();
+                let _ = s.write_all(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$4194304\r\n");
+                let chunk = vec![b'x'; 64 * 1024];
+                for _ in 0..32 {
+                    if s.write_all(&chunk).is_err() {
+                        break;
+                    }
+                }
+            })
+        })
+        .collect();
+    for u in uploads {
+        u.join().unwrap();
+    }
+    // The session still carries new connections and replies promptly.
+    rt.block_on(async {
+        for _ in 0..3 {
+            let mut c = NodeClient::open(
+                &transport,
+                &addr,
+                &Credentials::default(),
+                Duration::from_secs(5),
+            )
+            .await
+            .unwrap();
+            let pong: String = c.query(&redis::cmd("PING"), "PING").await.unwrap();
+            assert_eq!(pong, "PONG");
+        }
+    });
+}
