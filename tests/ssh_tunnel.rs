@@ -550,3 +550,71 @@ fn clients_vanishing_mid_upload_do_not_stall_the_session() {
         }
     });
 }
+
+#[test]
+fn agent_key_is_used_when_no_identity_is_configured() {
+    let sshd = Sshd::start();
+    let node = redis_server(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("agent.sock");
+    // ssh-agent in the foreground (-D) so the test owns it and stops it (on drop).
+    struct Agent(std::process::Child);
+    impl Drop for Agent {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let agent = Agent(
+        Command::new("ssh-agent")
+            .arg("-D")
+            .arg("-a")
+            .arg(&sock)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("ssh-agent (openssh-client)"),
+    );
+    common::wait_until(std::time::Duration::from_secs(5), "agent socket", || {
+        sock.exists()
+    });
+    let added = Command::new("ssh-add")
+        .arg(sshd.user_key())
+        .env("SSH_AUTH_SOCK", &sock)
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    let kh = dir.path().join("known_hosts");
+    std::fs::write(&kh, sshd.known_hosts_line()).unwrap();
+    let inv = dir.path().join("inv.toml");
+    std::fs::write(
+        &inv,
+        format!(
+            "[ssh]\nuser = \"root\"\nknown_hosts = \"{}\"\n\n{}",
+            kh.display(),
+            node_entries(&sshd, &[("n", node.port)])
+        ),
+    )
+    .unwrap();
+    // An empty HOME: no ~/.ssh/id_* to fall back on, so only the agent can log in.
+    let home = dir.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    let run = |with_agent: bool| {
+        let mut c = Command::new(rkv_bin());
+        c.args(["-i", inv.to_str().unwrap(), "info", "n"])
+            .env("HOME", &home)
+            .env_remove("SSH_AUTH_SOCK");
+        if with_agent {
+            c.env("SSH_AUTH_SOCK", &sock);
+        }
+        c.output().unwrap()
+    };
+    let out = run(true);
+    drop(agent);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run(false);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("authentication failed"), "{err}");
+    assert!(err.contains("no agent and no identity file"), "{err}");
+}
