@@ -83,7 +83,7 @@ _rkv() {
 
     case "${cmd}" in
         rkv)
-            opts="-a -u -i -o -q -v -h -V --password --user --inventory --output --timeout --no-color --quiet --verbose --help --version serve info topology verify replicate promote failover completions man help"
+            opts="-a -u -i -o -q -v -h -V --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --help --version serve info topology verify replicate promote failover completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -133,7 +133,7 @@ _rkv() {
             return 0
             ;;
         rkv__subcmd__completions)
-            opts="-a -u -i -o -q -v -h -V --password --user --inventory --output --timeout --no-color --quiet --verbose --help --version bash elvish fish powershell zsh"
+            opts="-a -u -i -o -q -v -h -V --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -183,7 +183,7 @@ _rkv() {
             return 0
             ;;
         rkv__subcmd__failover)
-            opts="-y -a -u -i -o -q -v -h -V --to --yes --dry-run --sentinel --ignore-sentinel --max-write-pause --journal --wait-timeout --password --user --inventory --output --timeout --no-color --quiet --verbose --help --version"
+            opts="-y -a -u -i -o -q -v -h -V --to --yes --dry-run --sentinel --ignore-sentinel --max-write-pause --journal --wait-timeout --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -407,7 +407,7 @@ _rkv() {
             return 0
             ;;
         rkv__subcmd__info)
-            opts="-a -u -i -o -q -v -h -V --raw --password --user --inventory --output --timeout --no-color --quiet --verbose --help --version"
+            opts="-a -u -i -o -q -v -h -V --raw --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -457,7 +457,7 @@ _rkv() {
             return 0
             ;;
         rkv__subcmd__man)
-            opts="-a -u -i -o -q -v -h -V --password --user --inventory --output --timeout --no-color --quiet --verbose --help --version"
+            opts="-a -u -i -o -q -v -h -V --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -507,7 +507,7 @@ _rkv() {
             return 0
             ;;
         rkv__subcmd__promote)
-            opts="-y -a -u -i -o -q -v -h -V --yes --force --password --user --inventory --output --timeout --no-color --quiet --verbose --help --version"
+            opts="-y -a -u -i -o -q -v -h -V --yes --force --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -557,7 +557,7 @@ _rkv() {
             return 0
             ;;
         rkv__subcmd__replicate)
-            opts="-y -a -u -i -o -q -v -h -V --to --yes --no-wait --wait-timeout --max-lag-bytes --password --user --inventory --output --timeout --no-color --quiet --verbose --help --version"
+            opts="-y -a -u -i -o -q -v -h -V --to --yes --no-wait --wait-timeout --max-lag-bytes --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -619,7 +619,7 @@ _rkv() {
             return 0
             ;;
         rkv__subcmd__serve)
-            opts="-a -u -i -o -q -v -h -V --port --bind --replicaof --requirepass --masteruser --masterauth --replica-priority --dir --appendonly --config --appendfsync --save --maxclients --protected-mode --client-query-buffer-limit --password --user --inventory --output --timeout --no-color --quiet --verbose --help --version"
+            opts="-a -u -i -o -q -v -h -V --port --bind --replicaof --requirepass --masteruser --masterauth --replica-priority --dir --appendonly --config --appendfsync --save --maxclients --protected-mode --client-query-buffer-limit --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -725,7 +725,7 @@ _rkv() {
             return 0
             ;;
         rkv__subcmd__topology)
-            opts="-a -u -i -o -q -v -h -V --password --user --inventory --output --timeout --no-color --quiet --verbose --help --version"
+            opts="-a -u -i -o -q -v -h -V --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -775,7 +775,7 @@ _rkv() {
             return 0
             ;;
         rkv__subcmd__verify)
-            opts="-a -u -i -o -q -v -h -V --max-lag-bytes --max-lag-seconds --wait --password --user --inventory --output --timeout --no-color --quiet --verbose --help --version"
+            opts="-a -u -i -o -q -v -h -V --max-lag-bytes --max-lag-seconds --wait --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_rkv_global_optspecs
-    string join \n a/password= u/user= i/inventory= o/output= timeout= no-color q/quiet v/verbose h/help V/version
+    string join \n a/password= u/user= i/inventory= o/output= timeout= no-color q/quiet v/verbose accept-new-host-key h/help V/version
 end
 
 function __fish_rkv_needs_command
@@ -34,6 +34,7 @@ complete -c rkv -n "__fish_rkv_needs_command" -l timeout -d 'Per-node connect an
 complete -c rkv -n "__fish_rkv_needs_command" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
 complete -c rkv -n "__fish_rkv_needs_command" -s q -l quiet -d 'Print less on stderr'
 complete -c rkv -n "__fish_rkv_needs_command" -s v -l verbose -d 'Print more on stderr (repeat for more)'
+complete -c rkv -n "__fish_rkv_needs_command" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
 complete -c rkv -n "__fish_rkv_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_needs_command" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_needs_command" -f -a "serve" -d 'Run a store node speaking RESP: a Redis-compatible server'
@@ -71,6 +72,7 @@ complete -c rkv -n "__fish_rkv_using_subcommand serve" -l appendonly -d 'Log eve
 complete -c rkv -n "__fish_rkv_using_subcommand serve" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
 complete -c rkv -n "__fish_rkv_using_subcommand serve" -s q -l quiet -d 'Print less on stderr'
 complete -c rkv -n "__fish_rkv_using_subcommand serve" -s v -l verbose -d 'Print more on stderr (repeat for more)'
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
 complete -c rkv -n "__fish_rkv_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand serve" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_using_subcommand info" -s a -l password -d 'Password for AUTH on every node contacted' -r
@@ -84,6 +86,7 @@ complete -c rkv -n "__fish_rkv_using_subcommand info" -l raw -d 'Print INFO repl
 complete -c rkv -n "__fish_rkv_using_subcommand info" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
 complete -c rkv -n "__fish_rkv_using_subcommand info" -s q -l quiet -d 'Print less on stderr'
 complete -c rkv -n "__fish_rkv_using_subcommand info" -s v -l verbose -d 'Print more on stderr (repeat for more)'
+complete -c rkv -n "__fish_rkv_using_subcommand info" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
 complete -c rkv -n "__fish_rkv_using_subcommand info" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand info" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_using_subcommand topology" -s a -l password -d 'Password for AUTH on every node contacted' -r
@@ -96,6 +99,7 @@ complete -c rkv -n "__fish_rkv_using_subcommand topology" -l timeout -d 'Per-nod
 complete -c rkv -n "__fish_rkv_using_subcommand topology" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
 complete -c rkv -n "__fish_rkv_using_subcommand topology" -s q -l quiet -d 'Print less on stderr'
 complete -c rkv -n "__fish_rkv_using_subcommand topology" -s v -l verbose -d 'Print more on stderr (repeat for more)'
+complete -c rkv -n "__fish_rkv_using_subcommand topology" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
 complete -c rkv -n "__fish_rkv_using_subcommand topology" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand topology" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_using_subcommand verify" -l max-lag-bytes -d 'Most bytes a replica may be behind its master (default: not checked)' -r
@@ -111,6 +115,7 @@ complete -c rkv -n "__fish_rkv_using_subcommand verify" -l timeout -d 'Per-node 
 complete -c rkv -n "__fish_rkv_using_subcommand verify" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
 complete -c rkv -n "__fish_rkv_using_subcommand verify" -s q -l quiet -d 'Print less on stderr'
 complete -c rkv -n "__fish_rkv_using_subcommand verify" -s v -l verbose -d 'Print more on stderr (repeat for more)'
+complete -c rkv -n "__fish_rkv_using_subcommand verify" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
 complete -c rkv -n "__fish_rkv_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand verify" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_using_subcommand replicate" -l to -d 'The master it must follow' -r
@@ -128,6 +133,7 @@ complete -c rkv -n "__fish_rkv_using_subcommand replicate" -l no-wait -d 'Return
 complete -c rkv -n "__fish_rkv_using_subcommand replicate" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
 complete -c rkv -n "__fish_rkv_using_subcommand replicate" -s q -l quiet -d 'Print less on stderr'
 complete -c rkv -n "__fish_rkv_using_subcommand replicate" -s v -l verbose -d 'Print more on stderr (repeat for more)'
+complete -c rkv -n "__fish_rkv_using_subcommand replicate" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
 complete -c rkv -n "__fish_rkv_using_subcommand replicate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand replicate" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_using_subcommand promote" -s a -l password -d 'Password for AUTH on every node contacted' -r
@@ -142,6 +148,7 @@ complete -c rkv -n "__fish_rkv_using_subcommand promote" -l force -d 'Promote ev
 complete -c rkv -n "__fish_rkv_using_subcommand promote" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
 complete -c rkv -n "__fish_rkv_using_subcommand promote" -s q -l quiet -d 'Print less on stderr'
 complete -c rkv -n "__fish_rkv_using_subcommand promote" -s v -l verbose -d 'Print more on stderr (repeat for more)'
+complete -c rkv -n "__fish_rkv_using_subcommand promote" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
 complete -c rkv -n "__fish_rkv_using_subcommand promote" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand promote" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -l to -d 'The replica to promote (default: the best eligible one)' -r
@@ -162,6 +169,7 @@ complete -c rkv -n "__fish_rkv_using_subcommand failover" -l ignore-sentinel -d 
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -s q -l quiet -d 'Print less on stderr'
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -s v -l verbose -d 'Print more on stderr (repeat for more)'
+complete -c rkv -n "__fish_rkv_using_subcommand failover" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_using_subcommand completions" -s a -l password -d 'Password for AUTH on every node contacted' -r
@@ -174,6 +182,7 @@ complete -c rkv -n "__fish_rkv_using_subcommand completions" -l timeout -d 'Per-
 complete -c rkv -n "__fish_rkv_using_subcommand completions" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
 complete -c rkv -n "__fish_rkv_using_subcommand completions" -s q -l quiet -d 'Print less on stderr'
 complete -c rkv -n "__fish_rkv_using_subcommand completions" -s v -l verbose -d 'Print more on stderr (repeat for more)'
+complete -c rkv -n "__fish_rkv_using_subcommand completions" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
 complete -c rkv -n "__fish_rkv_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_using_subcommand man" -s a -l password -d 'Password for AUTH on every node contacted' -r
@@ -186,6 +195,7 @@ complete -c rkv -n "__fish_rkv_using_subcommand man" -l timeout -d 'Per-node con
 complete -c rkv -n "__fish_rkv_using_subcommand man" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
 complete -c rkv -n "__fish_rkv_using_subcommand man" -s q -l quiet -d 'Print less on stderr'
 complete -c rkv -n "__fish_rkv_using_subcommand man" -s v -l verbose -d 'Print more on stderr (repeat for more)'
+complete -c rkv -n "__fish_rkv_using_subcommand man" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
 complete -c rkv -n "__fish_rkv_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand man" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify replicate promote failover completions man help" -f -a "serve" -d 'Run a store node speaking RESP: a Redis-compatible server'

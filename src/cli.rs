@@ -64,6 +64,11 @@ pub struct GlobalArgs {
     /// Print more on stderr (repeat for more).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+
+    /// Add an SSH host's key to known_hosts when none is recorded yet (like ssh's
+    /// accept-new); a changed key is still refused.
+    #[arg(long, global = true)]
+    pub accept_new_host_key: bool,
 }
 
 impl GlobalArgs {

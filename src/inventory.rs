@@ -1,8 +1,8 @@
 //! The TOML inventory of nodes (see the CLI contract): defaults for credentials, SSH settings
-//! (parsed and kept for the SSH transport), the nodes and the Sentinels. Unknown keys are
+//! (used by the SSH transport and to persist role changes), the nodes and the Sentinels. Unknown keys are
 //! errors, reported with `file:line:col` so a typo is found at once; a bad file exits 2.
 
-use crate::node::{AddrError, NodeAddr, Secret, parse_node};
+use crate::node::{AddrError, NodeAddr, Secret, SshHop, parse_node, parse_ssh_hop};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
@@ -59,8 +59,11 @@ pub struct InventoryNode {
     pub name: Option<String>,
     /// `HOST:PORT` (or any form [`parse_node`] takes).
     pub addr: String,
-    /// Reach the node through SSH at this `HOST:PORT`.
+    /// Reach the node through SSH at this `[USER@]HOST[:PORT]` (port 22).
     pub ssh: Option<String>,
+    /// The node's address as its SSH host connects to it (default: `addr`), e.g.
+    /// `127.0.0.1:6379` when `addr` is the address the replication group knows it by.
+    pub tunnel_to: Option<String>,
     /// Where a role change is persisted over SSH.
     pub config: Option<PathBuf>,
     /// Command that restarts the node over SSH.
@@ -182,6 +185,13 @@ impl Inventory {
                 node: n.name.clone().unwrap_or_else(|| n.addr.clone()),
                 source,
             })?;
+            n.ssh_hop()
+                .and_then(|_| n.tunnel_dest())
+                .map_err(|source| InventoryError::Addr {
+                    path: path.to_string(),
+                    node: n.name.clone().unwrap_or_else(|| n.addr.clone()),
+                    source,
+                })?;
             if let Some(name) = &n.name
                 && !names.insert(name.clone())
             {
@@ -236,6 +246,22 @@ impl InventoryNode {
     /// The parsed address (checked when the inventory was loaded).
     pub fn node_addr(&self) -> Result<NodeAddr, AddrError> {
         parse_node(&self.addr).map(|s| s.addr)
+    }
+
+    /// `tunnel_to`, parsed.
+    pub fn tunnel_dest(&self) -> Result<Option<NodeAddr>, AddrError> {
+        self.tunnel_to
+            .as_deref()
+            .map(|t| parse_node(t).map(|s| s.addr))
+            .transpose()
+    }
+
+    /// The SSH host this node is reached through: its `ssh` key, else an `ssh://` address.
+    pub fn ssh_hop(&self) -> Result<Option<SshHop>, AddrError> {
+        match &self.ssh {
+            Some(s) => parse_ssh_hop(s).map(Some),
+            None => parse_node(&self.addr).map(|s| s.via),
+        }
     }
 }
 
@@ -328,6 +354,42 @@ addr = "10.10.10.20:26379"
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("i:3:"), "{e}");
+    }
+
+    #[test]
+    fn ssh_hops_checked_and_parsed() {
+        let inv = Inventory::parse(FULL, "i").unwrap();
+        assert_eq!(
+            inv.nodes[0].ssh_hop().unwrap().unwrap().to_string(),
+            "10.10.10.10:22"
+        );
+        assert_eq!(inv.nodes[1].ssh_hop().unwrap(), None);
+        let inv = Inventory::parse(
+            "[[nodes]]\naddr = \"ssh://ops@bastion:2222/127.0.0.1:6380\"\n",
+            "i",
+        )
+        .unwrap();
+        assert_eq!(
+            inv.nodes[0].ssh_hop().unwrap().unwrap().to_string(),
+            "ops@bastion:2222"
+        );
+        assert_eq!(
+            inv.nodes[0].node_addr().unwrap().to_string(),
+            "127.0.0.1:6380"
+        );
+        let inv = Inventory::parse(
+            "[[nodes]]\naddr = \"10.0.0.5:6379\"\nssh = \"10.0.0.5\"\ntunnel_to = \"127.0.0.1\"\n",
+            "i",
+        )
+        .unwrap();
+        assert_eq!(
+            inv.nodes[0].tunnel_dest().unwrap(),
+            Some(NodeAddr::new("127.0.0.1", 6379))
+        );
+        let e = Inventory::parse("[[nodes]]\naddr = \"h\"\nssh = \"h:0\"\n", "i")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "i: node h: invalid port '0' in 'h:0'");
     }
 
     #[test]

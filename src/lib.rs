@@ -12,6 +12,8 @@
 //! - [`topology`]: the replication graph: model, discovery, health rules.
 //! - [`failover`]: changing roles safely: the pure planner, the executor, the journal.
 //! - [`render`]: tables, JSON, TSV.
+//! - [`transport`]: direct TCP or an SSH tunnel (libssh2 on its own threads); remote commands.
+//! - [`persist_role`]: make a role change survive a restart (CONFIG REWRITE or the config file over SSH).
 
 pub mod cli;
 pub mod commands;
@@ -20,12 +22,14 @@ pub mod inventory;
 pub mod logging;
 pub mod node;
 pub mod persist;
+pub mod persist_role;
 pub mod render;
 pub mod replication;
 pub mod resp;
 pub mod server;
 pub mod store;
 pub mod topology;
+pub mod transport;
 
 use std::fmt;
 

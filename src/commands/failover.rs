@@ -253,7 +253,7 @@ async fn run_async(
         execute::Options {
             creds: setup.opts.creds.clone(),
             timeout: global.timeout,
-            transport: setup.opts.transport,
+            transport: setup.opts.transport.clone(),
             verify_timeout: args.wait_timeout,
         },
         &mut journal,

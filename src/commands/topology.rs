@@ -34,11 +34,19 @@ pub(crate) fn setup(global: &GlobalArgs) -> anyhow::Result<Setup> {
         .user
         .clone()
         .or_else(|| inventory.as_ref().and_then(|i| i.defaults.user.clone()));
+    // Nodes with an SSH route (inventory `ssh`, `ssh://` addresses) go through tunnels; no
+    // session starts unless one is contacted.
+    let ssh = crate::transport::from_inventory(
+        inventory.as_ref(),
+        global.timeout,
+        global.accept_new_host_key,
+    )
+    .map_err(|e| ExitError::usage(e.to_string()))?;
     Ok(Setup {
         inventory,
         opts: DiscoverOptions {
             timeout: global.timeout,
-            transport: Transport::Direct,
+            transport: Transport::Ssh(ssh),
             creds: Credentials { user, password },
         },
     })
@@ -51,6 +59,9 @@ pub(crate) fn resolve_arg(arg: &str, setup: &Setup) -> anyhow::Result<Seed> {
         return Ok(Seed { addr, creds: None });
     }
     let spec = parse_node(arg).map_err(|e| ExitError::usage(e.to_string()))?;
+    if let (Some(hop), Transport::Ssh(ssh)) = (&spec.via, &setup.opts.transport) {
+        ssh.add_route(spec.addr.clone(), hop);
+    }
     let creds = (spec.user.is_some() || spec.password.is_some()).then(|| Credentials {
         user: spec.user.clone().or_else(|| setup.opts.creds.user.clone()),
         password: spec

@@ -254,7 +254,7 @@ impl<'j> Nodes<'j> {
     async fn client(&mut self, node: &NodeAddr) -> Result<&mut NodeClient, NodeError> {
         if !self.conns.contains_key(node) {
             let c = NodeClient::open(
-                self.opts.transport,
+                &self.opts.transport,
                 node,
                 &self.opts.creds,
                 self.opts.timeout,

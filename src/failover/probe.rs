@@ -195,7 +195,7 @@ pub async fn reachable_within(
             tokio::time::sleep(gap).await;
         }
         if let Ok(mut c) = NodeClient::open(
-            Transport::Direct,
+            &Transport::Direct,
             node,
             creds,
             timeout.min(gap.max(Duration::from_millis(200))),

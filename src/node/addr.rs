@@ -1,5 +1,6 @@
-//! Node addresses as operators type them: `HOST:PORT`, `HOST`, `[IPv6]:PORT` and
-//! `redis://[USER[:PASSWORD]@]HOST[:PORT]`. Parsing is pure so every form is unit-tested; a
+//! Node addresses as operators type them: `HOST:PORT`, `HOST`, `[IPv6]:PORT`,
+//! `redis://[USER[:PASSWORD]@]HOST[:PORT]`, and `ssh://[USER@]BASTION[:22]/HOST:PORT` for a node
+//! reached through an SSH tunnel (HOST:PORT as the SSH host sees it). Parsing is pure so every form is unit-tested; a
 //! password found in a URL is kept in a [`Secret`] that never prints.
 
 use std::fmt;
@@ -89,6 +90,110 @@ pub struct NodeSpec {
     pub user: Option<String>,
     /// Password from a URL.
     pub password: Option<Secret>,
+    /// The SSH host to tunnel through (`ssh://` form), if any.
+    pub via: Option<SshHop>,
+}
+
+/// The port a bare SSH host means.
+pub const DEFAULT_SSH_PORT: u16 = 22;
+
+/// An SSH host a node is reached through: `[USER@]HOST[:PORT]`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SshHop {
+    /// Remote user (None: the inventory's `[ssh] user`, else the local user).
+    pub user: Option<String>,
+    /// The SSH host and port.
+    pub addr: NodeAddr,
+}
+
+impl fmt::Display for SshHop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(u) = &self.user {
+            write!(f, "{u}@")?;
+        }
+        self.addr.fmt(f)
+    }
+}
+
+/// Parse an SSH host as the inventory's `ssh` key takes it: `[USER@]HOST[:PORT]` (port 22).
+pub fn parse_ssh_hop(input: &str) -> Result<SshHop, AddrError> {
+    let s = input.trim();
+    if s.is_empty() {
+        return Err(AddrError::Empty);
+    }
+    if s.len() > MAX_ADDR_LEN {
+        return Err(AddrError::TooLong(s.len()));
+    }
+    let (user, hostport) = match s.rsplit_once('@') {
+        Some((u, h)) => {
+            // SSH passwords are not supported: keys or the agent only. Never echo one back.
+            if u.contains(':') {
+                return Err(AddrError::SshPassword(redact_ssh_user(s)));
+            }
+            let ok = !u.is_empty()
+                && u.len() <= 64
+                && u.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+            if !ok {
+                return Err(AddrError::InvalidHost {
+                    host: u.to_string(),
+                    input: s.to_string(),
+                });
+            }
+            (Some(u.to_string()), h)
+        }
+        None => (None, s),
+    };
+    let mut addr = parse_host_port(hostport, s)?;
+    let explicit_port = if hostport.starts_with('[') {
+        hostport.contains("]:")
+    } else {
+        hostport.matches(':').count() == 1
+    };
+    if !explicit_port {
+        addr = NodeAddr::new(addr.host().to_string(), DEFAULT_SSH_PORT);
+    }
+    Ok(SshHop { user, addr })
+}
+
+/// `ssh://user:pw@host/…` with the password part masked.
+fn redact_ssh_user(s: &str) -> String {
+    match s.rsplit_once('@') {
+        Some((creds, host)) => {
+            let (scheme, creds) = match creds.split_once("://") {
+                Some((sc, c)) => (format!("{sc}://"), c),
+                None => (String::new(), creds),
+            };
+            let user = creds.split_once(':').map_or(creds, |(u, _)| u);
+            format!("{scheme}{user}:***@{host}")
+        }
+        None => s.to_string(),
+    }
+}
+
+/// `ssh://[USER@]BASTION[:PORT]/HOST:PORT` after the scheme.
+fn parse_ssh_url(rest: &str, whole: &str) -> Result<NodeSpec, AddrError> {
+    let Some((hop, node)) = rest.split_once('/') else {
+        return Err(AddrError::Path(redact_ssh_user(whole)));
+    };
+    if hop.contains(':')
+        && hop.contains('@')
+        && hop.split_once('@').is_some_and(|(u, _)| u.contains(':'))
+    {
+        return Err(AddrError::SshPassword(redact_ssh_user(whole)));
+    }
+    let via = parse_ssh_hop(hop)?;
+    let node = node.trim_end_matches('/');
+    if node.is_empty() {
+        return Err(AddrError::Path(whole.to_string()));
+    }
+    let addr = parse_host_port(node, whole)?;
+    Ok(NodeSpec {
+        addr,
+        user: None,
+        password: None,
+        via: Some(via),
+    })
 }
 
 impl fmt::Display for NodeSpec {
@@ -122,9 +227,12 @@ pub enum AddrError {
         /// The whole input, credentials removed.
         input: String,
     },
-    /// A URL scheme other than `redis://`.
-    #[error("unsupported scheme in '{0}' (only redis:// is supported)")]
+    /// A URL scheme other than `redis://` and `ssh://`.
+    #[error("unsupported scheme in '{0}' (only redis:// and ssh:// are supported)")]
     Scheme(String),
+    /// An SSH password in an address (keys and the agent only).
+    #[error("no password may be given for ssh in '{0}': use a key or the ssh agent")]
+    SshPassword(String),
     /// A URL path other than empty, `/` or a database number.
     #[error("unexpected path in '{0}'")]
     Path(String),
@@ -140,6 +248,9 @@ pub fn parse_node(input: &str) -> Result<NodeSpec, AddrError> {
         return Err(AddrError::TooLong(s.len()));
     }
     if let Some((scheme, rest)) = s.split_once("://") {
+        if scheme.eq_ignore_ascii_case("ssh") {
+            return parse_ssh_url(rest, s);
+        }
         if !scheme.eq_ignore_ascii_case("redis") {
             return Err(AddrError::Scheme(scrub(s)));
         }
@@ -150,6 +261,7 @@ pub fn parse_node(input: &str) -> Result<NodeSpec, AddrError> {
         addr,
         user: None,
         password: None,
+        via: None,
     })
 }
 
@@ -205,6 +317,7 @@ fn parse_url(rest: &str, whole: &str) -> Result<NodeSpec, AddrError> {
         addr,
         user,
         password,
+        via: None,
     })
 }
 
@@ -369,6 +482,53 @@ mod tests {
         assert_eq!(n.addr.to_string(), "host:6379");
         let n = parse_node("redis://[::1]:7000").unwrap();
         assert_eq!(n.addr.to_string(), "[::1]:7000");
+    }
+
+    #[test]
+    fn ssh_forms() {
+        let s = parse_node("ssh://ops@bastion/10.0.0.5:6379").unwrap();
+        assert_eq!(s.addr.to_string(), "10.0.0.5:6379");
+        let via = s.via.unwrap();
+        assert_eq!(via.user.as_deref(), Some("ops"));
+        assert_eq!(via.addr.to_string(), "bastion:22");
+        let s = parse_node("ssh://bastion:2222/127.0.0.1").unwrap();
+        assert_eq!(s.addr.to_string(), "127.0.0.1:6379");
+        assert_eq!(s.via.as_ref().unwrap().to_string(), "bastion:2222");
+        let s = parse_node("SSH://[::1]:2200/[::1]:7000").unwrap();
+        assert_eq!(s.via.unwrap().addr.to_string(), "[::1]:2200");
+        assert_eq!(s.addr.to_string(), "[::1]:7000");
+        assert!(matches!(
+            parse_node("ssh://bastion"),
+            Err(AddrError::Path(_))
+        ));
+        assert!(matches!(
+            parse_node("ssh://bastion/"),
+            Err(AddrError::Path(_))
+        ));
+        let e = parse_node("ssh://ops:hunter2@bastion/h:1")
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("hunter2"), "{e}");
+        assert!(e.contains("ops:***@bastion"), "{e}");
+        assert!(parse_node("ssh://bastion:0/h:1").is_err());
+        assert!(parse_node("ssh://ba stion/h:1").is_err());
+    }
+
+    #[test]
+    fn ssh_hops() {
+        let h = parse_ssh_hop("10.0.0.1").unwrap();
+        assert_eq!(
+            (h.user, h.addr.to_string()),
+            (None, "10.0.0.1:22".to_string())
+        );
+        let h = parse_ssh_hop("root@127.0.0.1:2022").unwrap();
+        assert_eq!(h.to_string(), "root@127.0.0.1:2022");
+        assert_eq!(parse_ssh_hop("[::1]").unwrap().addr.port(), 22);
+        assert_eq!(parse_ssh_hop("::1").unwrap().addr.port(), 22);
+        assert!(parse_ssh_hop("@h").is_err());
+        assert!(parse_ssh_hop("a b@h").is_err());
+        let e = parse_ssh_hop("u:pw@h").unwrap_err().to_string();
+        assert!(!e.contains("pw@"), "{e}");
     }
 
     #[test]

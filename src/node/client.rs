@@ -3,9 +3,9 @@
 //! operator's `--timeout`, so a node that accepts TCP and never answers times out instead of
 //! hanging. Errors become short reasons with the password scrubbed out.
 //!
-//! A [`Transport`] turns a node's address into the socket address we connect to. Today it is
-//! only [`Transport::Direct`]; an SSH tunnel will hand back a local forwarded port instead,
-//! and nothing above this module needs to know.
+//! A [`Transport`] turns a node's address into the socket address we connect to: the node's
+//! own for [`Transport::Direct`], or a local forwarder into an SSH tunnel for nodes routed
+//! through SSH ([`Transport::Ssh`]); nothing above this module needs to know which.
 
 use super::addr::{NodeAddr, Secret};
 use super::info::{RoleReply, parse_role};
@@ -62,12 +62,14 @@ pub enum NodeError {
     },
 }
 
-/// How a node is reached. Only direct TCP today; an SSH tunnel is the planned second variant.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// How a node is reached.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Transport {
     /// Connect straight to the node's address.
     #[default]
     Direct,
+    /// Nodes with an SSH route go through a tunnel from their SSH host; others directly.
+    Ssh(crate::transport::SshTransport),
 }
 
 impl Transport {
@@ -79,6 +81,13 @@ impl Transport {
     ) -> Result<SocketAddr, NodeError> {
         match self {
             Transport::Direct => resolve(addr, timeout).await,
+            Transport::Ssh(ssh) => match ssh.route(addr) {
+                Some(route) => ssh
+                    .forward(&route.target, &route.dest)
+                    .await
+                    .map_err(|e| NodeError::Connect(e.to_string())),
+                None => resolve(addr, timeout).await,
+            },
         }
     }
 }
@@ -177,7 +186,7 @@ impl NodeClient {
 
     /// Resolve through `transport`, then [`NodeClient::connect`].
     pub async fn open(
-        transport: Transport,
+        transport: &Transport,
         addr: &NodeAddr,
         creds: &Credentials,
         timeout: Duration,

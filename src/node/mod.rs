@@ -3,8 +3,9 @@
 
 pub mod addr;
 pub mod client;
+pub mod conffile;
 pub mod info;
 
-pub use addr::{AddrError, NodeAddr, NodeSpec, Secret, parse_node};
+pub use addr::{AddrError, NodeAddr, NodeSpec, Secret, SshHop, parse_node, parse_ssh_hop};
 pub use client::{Credentials, NodeClient, NodeError, Transport};
 pub use info::{ListedReplica, ReplicationInfo, Role};

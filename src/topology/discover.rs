@@ -118,7 +118,7 @@ pub async fn discover(
             }
         }
         for addr in to_resolve {
-            let (transport, timeout) = (opts.transport, opts.timeout);
+            let (transport, timeout) = (opts.transport.clone(), opts.timeout);
             resolving.spawn(async move {
                 let key = match transport.endpoint(&addr, timeout).await {
                     Ok(sock) => Key::Sock(sock),
