@@ -95,10 +95,6 @@ pub enum OutputFormat {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "parsed once per process; boxing ServeArgs would buy nothing"
-)]
 pub enum Command {
     /// Run a store node speaking RESP: a Redis-compatible server.
     Serve(ServeArgs),
