@@ -41,6 +41,7 @@ Register-ArgumentCompleter -Native -CommandName 'rkv' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a store node speaking RESP: a Redis-compatible server')
+            [CompletionResult]::new('lab', 'lab', [CompletionResultType]::ParameterValue, 'Run a master and N replicas of `rkv serve` on loopback, in this process, to try rkv')
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show one node''s replication state, parsed (or raw with --raw)')
             [CompletionResult]::new('topology', 'topology', [CompletionResultType]::ParameterValue, 'Discover the master/replica graph from seed nodes (or the inventory) and show it')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check every link and offset; exit 0 only when all is healthy')
@@ -77,6 +78,30 @@ Register-ArgumentCompleter -Native -CommandName 'rkv' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: a human table, one JSON document, or tab-separated rows')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-node connect and command timeout, e.g. 500ms, 2s')
             [CompletionResult]::new('--appendonly', '--appendonly', [CompletionResultType]::ParameterName, 'Log every write to an append-only file and replay it at start')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'No ANSI colour (also off when stdout is not a terminal)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more on stderr (repeat for more)')
+            [CompletionResult]::new('--accept-new-host-key', '--accept-new-host-key', [CompletionResultType]::ParameterName, 'Add an SSH host''s key to known_hosts when none is recorded yet (like ssh''s accept-new); a changed key is still refused')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'rkv;lab' {
+            [CompletionResult]::new('--replicas', '--replicas', [CompletionResultType]::ParameterName, 'How many replicas to start')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'The master''s port; replicas take the ports after it')
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Password for AUTH on every node contacted')
+            [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'Password for AUTH on every node contacted')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'ACL user name for AUTH (none: AUTH with the password alone)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'ACL user name for AUTH (none: AUTH with the password alone)')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'TOML inventory of nodes')
+            [CompletionResult]::new('--inventory', '--inventory', [CompletionResultType]::ParameterName, 'TOML inventory of nodes')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: a human table, one JSON document, or tab-separated rows')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: a human table, one JSON document, or tab-separated rows')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-node connect and command timeout, e.g. 500ms, 2s')
             [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'No ANSI colour (also off when stdout is not a terminal)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less on stderr')
@@ -289,6 +314,7 @@ Register-ArgumentCompleter -Native -CommandName 'rkv' -ScriptBlock {
         }
         'rkv;help' {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a store node speaking RESP: a Redis-compatible server')
+            [CompletionResult]::new('lab', 'lab', [CompletionResultType]::ParameterValue, 'Run a master and N replicas of `rkv serve` on loopback, in this process, to try rkv')
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show one node''s replication state, parsed (or raw with --raw)')
             [CompletionResult]::new('topology', 'topology', [CompletionResultType]::ParameterValue, 'Discover the master/replica graph from seed nodes (or the inventory) and show it')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check every link and offset; exit 0 only when all is healthy')
@@ -301,6 +327,9 @@ Register-ArgumentCompleter -Native -CommandName 'rkv' -ScriptBlock {
             break
         }
         'rkv;help;serve' {
+            break
+        }
+        'rkv;help;lab' {
             break
         }
         'rkv;help;info' {

@@ -28,6 +28,9 @@ _rkv() {
             rkv,info)
                 cmd="rkv__subcmd__info"
                 ;;
+            rkv,lab)
+                cmd="rkv__subcmd__lab"
+                ;;
             rkv,man)
                 cmd="rkv__subcmd__man"
                 ;;
@@ -58,6 +61,9 @@ _rkv() {
             rkv__subcmd__help,info)
                 cmd="rkv__subcmd__help__subcmd__info"
                 ;;
+            rkv__subcmd__help,lab)
+                cmd="rkv__subcmd__help__subcmd__lab"
+                ;;
             rkv__subcmd__help,man)
                 cmd="rkv__subcmd__help__subcmd__man"
                 ;;
@@ -83,7 +89,7 @@ _rkv() {
 
     case "${cmd}" in
         rkv)
-            opts="-a -u -i -o -q -v -h -V --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --help --version serve info topology verify replicate promote failover completions man help"
+            opts="-a -u -i -o -q -v -h -V --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --help --version serve lab info topology verify replicate promote failover completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -253,7 +259,7 @@ _rkv() {
             return 0
             ;;
         rkv__subcmd__help)
-            opts="serve info topology verify replicate promote failover completions man help"
+            opts="serve lab info topology verify replicate promote failover completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -309,6 +315,20 @@ _rkv() {
             return 0
             ;;
         rkv__subcmd__help__subcmd__info)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rkv__subcmd__help__subcmd__lab)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -413,6 +433,64 @@ _rkv() {
                 return 0
             fi
             case "${prev}" in
+                --password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -u)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --inventory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rkv__subcmd__lab)
+            opts="-a -u -i -o -q -v -h -V --replicas --port --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --replicas)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --password)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

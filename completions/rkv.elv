@@ -38,6 +38,7 @@ set edit:completion:arg-completer[rkv] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand serve 'Run a store node speaking RESP: a Redis-compatible server'
+            cand lab 'Run a master and N replicas of `rkv serve` on loopback, in this process, to try rkv'
             cand info 'Show one node''s replication state, parsed (or raw with --raw)'
             cand topology 'Discover the master/replica graph from seed nodes (or the inventory) and show it'
             cand verify 'Check every link and offset; exit 0 only when all is healthy'
@@ -73,6 +74,29 @@ set edit:completion:arg-completer[rkv] = {|@words|
             cand --output 'Output format: a human table, one JSON document, or tab-separated rows'
             cand --timeout 'Per-node connect and command timeout, e.g. 500ms, 2s'
             cand --appendonly 'Log every write to an append-only file and replay it at start'
+            cand --no-color 'No ANSI colour (also off when stdout is not a terminal)'
+            cand -q 'Print less on stderr'
+            cand --quiet 'Print less on stderr'
+            cand -v 'Print more on stderr (repeat for more)'
+            cand --verbose 'Print more on stderr (repeat for more)'
+            cand --accept-new-host-key 'Add an SSH host''s key to known_hosts when none is recorded yet (like ssh''s accept-new); a changed key is still refused'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rkv;lab'= {
+            cand --replicas 'How many replicas to start'
+            cand --port 'The master''s port; replicas take the ports after it'
+            cand -a 'Password for AUTH on every node contacted'
+            cand --password 'Password for AUTH on every node contacted'
+            cand -u 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand --user 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand -i 'TOML inventory of nodes'
+            cand --inventory 'TOML inventory of nodes'
+            cand -o 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --output 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --timeout 'Per-node connect and command timeout, e.g. 500ms, 2s'
             cand --no-color 'No ANSI colour (also off when stdout is not a terminal)'
             cand -q 'Print less on stderr'
             cand --quiet 'Print less on stderr'
@@ -276,6 +300,7 @@ set edit:completion:arg-completer[rkv] = {|@words|
         }
         &'rkv;help'= {
             cand serve 'Run a store node speaking RESP: a Redis-compatible server'
+            cand lab 'Run a master and N replicas of `rkv serve` on loopback, in this process, to try rkv'
             cand info 'Show one node''s replication state, parsed (or raw with --raw)'
             cand topology 'Discover the master/replica graph from seed nodes (or the inventory) and show it'
             cand verify 'Check every link and offset; exit 0 only when all is healthy'
@@ -287,6 +312,8 @@ set edit:completion:arg-completer[rkv] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'rkv;help;serve'= {
+        }
+        &'rkv;help;lab'= {
         }
         &'rkv;help;info'= {
         }

@@ -38,6 +38,7 @@ complete -c rkv -n "__fish_rkv_needs_command" -l accept-new-host-key -d 'Add an 
 complete -c rkv -n "__fish_rkv_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_needs_command" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_needs_command" -f -a "serve" -d 'Run a store node speaking RESP: a Redis-compatible server'
+complete -c rkv -n "__fish_rkv_needs_command" -f -a "lab" -d 'Run a master and N replicas of `rkv serve` on loopback, in this process, to try rkv'
 complete -c rkv -n "__fish_rkv_needs_command" -f -a "info" -d 'Show one node\'s replication state, parsed (or raw with --raw)'
 complete -c rkv -n "__fish_rkv_needs_command" -f -a "topology" -d 'Discover the master/replica graph from seed nodes (or the inventory) and show it'
 complete -c rkv -n "__fish_rkv_needs_command" -f -a "verify" -d 'Check every link and offset; exit 0 only when all is healthy'
@@ -75,6 +76,21 @@ complete -c rkv -n "__fish_rkv_using_subcommand serve" -s v -l verbose -d 'Print
 complete -c rkv -n "__fish_rkv_using_subcommand serve" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
 complete -c rkv -n "__fish_rkv_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand serve" -s V -l version -d 'Print version'
+complete -c rkv -n "__fish_rkv_using_subcommand lab" -l replicas -d 'How many replicas to start' -r
+complete -c rkv -n "__fish_rkv_using_subcommand lab" -l port -d 'The master\'s port; replicas take the ports after it' -r
+complete -c rkv -n "__fish_rkv_using_subcommand lab" -s a -l password -d 'Password for AUTH on every node contacted' -r
+complete -c rkv -n "__fish_rkv_using_subcommand lab" -s u -l user -d 'ACL user name for AUTH (none: AUTH with the password alone)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand lab" -s i -l inventory -d 'TOML inventory of nodes' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand lab" -s o -l output -d 'Output format: a human table, one JSON document, or tab-separated rows' -r -f -a "table\t'A human table'
+json\t'One JSON document'
+tsv\t'Tab-separated rows, for cut and awk'"
+complete -c rkv -n "__fish_rkv_using_subcommand lab" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand lab" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
+complete -c rkv -n "__fish_rkv_using_subcommand lab" -s q -l quiet -d 'Print less on stderr'
+complete -c rkv -n "__fish_rkv_using_subcommand lab" -s v -l verbose -d 'Print more on stderr (repeat for more)'
+complete -c rkv -n "__fish_rkv_using_subcommand lab" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
+complete -c rkv -n "__fish_rkv_using_subcommand lab" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rkv -n "__fish_rkv_using_subcommand lab" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_using_subcommand info" -s a -l password -d 'Password for AUTH on every node contacted' -r
 complete -c rkv -n "__fish_rkv_using_subcommand info" -s u -l user -d 'ACL user name for AUTH (none: AUTH with the password alone)' -r
 complete -c rkv -n "__fish_rkv_using_subcommand info" -s i -l inventory -d 'TOML inventory of nodes' -r -F
@@ -198,13 +214,14 @@ complete -c rkv -n "__fish_rkv_using_subcommand man" -s v -l verbose -d 'Print m
 complete -c rkv -n "__fish_rkv_using_subcommand man" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
 complete -c rkv -n "__fish_rkv_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand man" -s V -l version -d 'Print version'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify replicate promote failover completions man help" -f -a "serve" -d 'Run a store node speaking RESP: a Redis-compatible server'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify replicate promote failover completions man help" -f -a "info" -d 'Show one node\'s replication state, parsed (or raw with --raw)'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify replicate promote failover completions man help" -f -a "topology" -d 'Discover the master/replica graph from seed nodes (or the inventory) and show it'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify replicate promote failover completions man help" -f -a "verify" -d 'Check every link and offset; exit 0 only when all is healthy'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify replicate promote failover completions man help" -f -a "replicate" -d 'Make REPLICA a replica of MASTER (link credentials set too), then wait for the sync'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify replicate promote failover completions man help" -f -a "promote" -d 'Low-level: make one replica a master (REPLICAOF NO ONE), with checks'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify replicate promote failover completions man help" -f -a "failover" -d 'Guided promotion: choose a candidate, show the plan, confirm, switch, re-point, verify'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify replicate promote failover completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify replicate promote failover completions man help" -f -a "man" -d 'Write the man pages (to DIR, default: the current directory)'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve info topology verify replicate promote failover completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover completions man help" -f -a "serve" -d 'Run a store node speaking RESP: a Redis-compatible server'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover completions man help" -f -a "lab" -d 'Run a master and N replicas of `rkv serve` on loopback, in this process, to try rkv'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover completions man help" -f -a "info" -d 'Show one node\'s replication state, parsed (or raw with --raw)'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover completions man help" -f -a "topology" -d 'Discover the master/replica graph from seed nodes (or the inventory) and show it'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover completions man help" -f -a "verify" -d 'Check every link and offset; exit 0 only when all is healthy'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover completions man help" -f -a "replicate" -d 'Make REPLICA a replica of MASTER (link credentials set too), then wait for the sync'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover completions man help" -f -a "promote" -d 'Low-level: make one replica a master (REPLICAOF NO ONE), with checks'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover completions man help" -f -a "failover" -d 'Guided promotion: choose a candidate, show the plan, confirm, switch, re-point, verify'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover completions man help" -f -a "man" -d 'Write the man pages (to DIR, default: the current directory)'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

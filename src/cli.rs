@@ -98,6 +98,8 @@ pub enum OutputFormat {
 pub enum Command {
     /// Run a store node speaking RESP: a Redis-compatible server.
     Serve(ServeArgs),
+    /// Run a master and N replicas of `rkv serve` on loopback, in this process, to try rkv.
+    Lab(LabArgs),
     /// Show one node's replication state, parsed (or raw with --raw).
     Info(InfoArgs),
     /// Discover the master/replica graph from seed nodes (or the inventory) and show it.
@@ -121,6 +123,18 @@ pub enum Command {
         /// Where to write rkv.1 and one page per subcommand.
         dir: Option<PathBuf>,
     },
+}
+
+/// `rkv lab` options.
+#[derive(Debug, Clone, Args)]
+pub struct LabArgs {
+    /// How many replicas to start.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(0..=64))]
+    pub replicas: u16,
+
+    /// The master's port; replicas take the ports after it.
+    #[arg(long, default_value_t = 7000)]
+    pub port: u16,
 }
 
 /// `rkv serve` options. Every option is also a key of the `--config` TOML file, named like the

@@ -4,9 +4,11 @@ use crate::cli::GlobalArgs;
 use tracing_subscriber::EnvFilter;
 
 /// Install the global subscriber. Logs go to stderr so stdout carries data only.
-pub fn init(global: &GlobalArgs) {
+/// `quiet_servers`: in-process servers (`rkv lab`) log only warnings unless `-v`.
+pub fn init(global: &GlobalArgs, quiet_servers: bool) {
     let default = match (global.quiet, global.verbose) {
         (true, _) => "error",
+        (false, 0) if quiet_servers => "warn",
         (false, 0) => "warn,rkv::server=info,rkv::replication=info,rkv::persist=info",
         (false, 1) => "info",
         (false, 2) => "debug",

@@ -5,7 +5,10 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = rkv::cli::Cli::parse();
-    rkv::logging::init(&cli.global);
+    rkv::logging::init(
+        &cli.global,
+        matches!(cli.command, rkv::cli::Command::Lab(_)),
+    );
     match rkv::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

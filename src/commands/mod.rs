@@ -4,6 +4,7 @@
 pub mod docs;
 pub mod failover;
 pub mod info;
+pub mod lab;
 pub mod promote;
 pub mod replicate;
 pub mod topology;
@@ -16,6 +17,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
     let Cli { global, command } = cli;
     match command {
         Command::Serve(args) => crate::server::run_blocking(&global, args),
+        Command::Lab(args) => lab::run(&global, &args),
         Command::Info(args) => info::run(&global, &args),
         Command::Topology(args) => topology::run(&global, &args),
         Command::Verify(args) => verify::run(&global, &args),

@@ -137,7 +137,49 @@ fn parse_replicaof(spec: &str) -> Result<(String, u16), String> {
     Ok((host.to_string(), port))
 }
 
-async fn run(config: Config, replicaof: Option<(String, u16)>) -> anyhow::Result<()> {
+/// A server started in this process (by `rkv serve`, or several by `rkv lab`).
+pub struct Running {
+    /// Its shared state.
+    pub shared: Arc<Shared>,
+    /// The port it listens on.
+    pub port: u16,
+}
+
+impl Running {
+    /// The node's replication state: (is a replica with its link up, master_repl_offset).
+    pub fn replication_status(&self) -> (bool, u64) {
+        let st = self.shared.lock();
+        let up = st
+            .repl
+            .master
+            .as_ref()
+            .is_some_and(|m| m.state == crate::replication::replica::LinkState::Connected);
+        (up, st.repl.offset().0)
+    }
+
+    /// Stop it (no final save).
+    pub fn stop(&self) {
+        {
+            let mut st = self.shared.lock();
+            repl::stop_link_for_shutdown(&mut st);
+        }
+        self.shared.request_shutdown();
+    }
+}
+
+/// Build a server from a configuration given as `rkv serve` flags, load its data, bind, and
+/// start its tasks on the current runtime. Returns once it accepts connections.
+pub async fn start_with_args(args: &ServeArgs) -> anyhow::Result<Running> {
+    let config = Config::from_args(args).map_err(|e| ExitError::usage(e.0))?;
+    let replicaof = match &config.replicaof {
+        Some(spec) => Some(parse_replicaof(spec).map_err(ExitError::usage)?),
+        None => None,
+    };
+    start(config, replicaof).await
+}
+
+/// Load, bind and start the server's tasks on the current runtime.
+async fn start(config: Config, replicaof: Option<(String, u16)>) -> anyhow::Result<Running> {
     let mut state = State::new(config);
     load(&mut state)?;
     let binds = state.config.bind.clone();
@@ -166,6 +208,11 @@ async fn run(config: Config, replicaof: Option<(String, u16)>) -> anyhow::Result
     tokio::spawn(cron(Arc::clone(&shared)));
     tokio::spawn(fsync_task(Arc::clone(&shared)));
     tracing::info!("Ready to accept connections");
+    Ok(Running { shared, port })
+}
+
+async fn run(config: Config, replicaof: Option<(String, u16)>) -> anyhow::Result<()> {
+    let Running { shared, .. } = start(config, replicaof).await?;
 
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .context("could not install the SIGTERM handler")?;

@@ -96,6 +96,11 @@ pub fn become_master(state: &mut State) {
     drop_replicas(state);
 }
 
+/// Stop the link to our master, if any, as the server shuts down.
+pub fn stop_link_for_shutdown(state: &mut State) {
+    stop_link(state);
+}
+
 fn stop_link(state: &mut State) {
     if let Some(stop) = state.link_stop.take() {
         stop.send_replace(true);
@@ -545,7 +550,11 @@ impl ServerLink {
 impl LinkHost for ServerLink {
     fn psync_position(&self) -> Option<(ReplId, ReplOffset)> {
         let st = self.state()?;
-        Some((st.repl.replid.clone(), st.repl.offset()))
+        // A node with no history yet asks for a full sync outright (`PSYNC ? -1`), as a fresh
+        // Redis replica does; one with history (it was a master, or restored its replication
+        // ID from its snapshot) offers it, so a partial resync is possible.
+        let offset = st.repl.offset();
+        (offset.0 > 0).then(|| (st.repl.replid.clone(), offset))
     }
 
     fn full_sync(&self, replid: ReplId, offset: ReplOffset, db: Db) -> Result<(), String> {
