@@ -14,7 +14,7 @@ const SYNC_TIMEOUT: Duration = Duration::from_secs(30);
 /// Run the lab until Ctrl-C (or SIGTERM).
 pub fn run(global: &GlobalArgs, args: &LabArgs) -> anyhow::Result<()> {
     let base = args.port;
-    let last = u32::from(base) + u32::try_from(args.replicas).unwrap_or(u32::MAX);
+    let last = u32::from(base) + u32::from(args.replicas);
     if base == 0 || last > u32::from(u16::MAX) {
         return Err(crate::ExitError::usage(format!(
             "--port {base} with --replicas {} does not fit in the port range",
@@ -53,7 +53,7 @@ fn lab(
     let mut nodes: Vec<Running> = Vec::new();
     let started = (|| -> anyhow::Result<()> {
         for i in 0..=args.replicas {
-            let port = args.port + u16::try_from(i).unwrap_or(0);
+            let port = args.port + i;
             let dir = root.join(port.to_string());
             std::fs::create_dir_all(&dir)?;
             let replicaof = (i > 0).then_some(args.port);
