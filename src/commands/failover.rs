@@ -513,13 +513,6 @@ async fn run_async(
             _ => None,
         })
         .collect();
-    if let Some(f) = outcome.fencing.as_ref().filter(|f| !f.fenced) {
-        problems.push(Problem {
-            kind: "not_fenced".into(),
-            node: Some(f.node.to_string()),
-            message: format!("{} was not fenced: {}", f.node, f.instructions.join(" ")),
-        });
-    }
     let report = Report {
         write_pause_ms: outcome.write_pause_ms,
         final_offset: outcome.final_offset,
@@ -571,6 +564,18 @@ async fn run_async(
         );
     }
     let failure = outcome.failure.clone();
+    // Not fencing the old master does not undo the failover: it is a warning with the exact
+    // instructions, shown whatever the output format.
+    let mut the_plan = the_plan;
+    if let Some(f) = outcome.fencing.as_ref().filter(|f| !f.fenced) {
+        the_plan.warnings.extend(f.instructions.iter().cloned());
+        if !human_out && !global.quiet {
+            eprintln!("BEFORE THE OLD MASTER {} RETURNS:", f.node);
+            for l in &f.instructions {
+                eprintln!("  - {l}");
+            }
+        }
+    }
     let doc = document(
         &the_plan,
         outcome.steps.clone(),
