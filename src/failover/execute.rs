@@ -333,7 +333,7 @@ impl<'j> Nodes<'j> {
             Ok(c) => c.query::<redis::Value>(&cmd, &name).await,
             Err(e) => Err(e),
         };
-        if matches!(res, Err(NodeError::Timeout(..) | NodeError::Connect(_))) {
+        if res.as_ref().is_err_and(connection_lost) {
             // Reconnect next time rather than reuse a connection in an unknown state.
             self.conns.remove(node);
         }
@@ -591,6 +591,29 @@ impl<'j> Nodes<'j> {
         self.send(node, &["CONFIG", "SET", "masterauth", pw.expose()])
             .await?;
         Ok(())
+    }
+}
+
+/// Whether an error leaves the connection unusable (reconnect next time): timeouts, failed
+/// connects, and I/O errors surfacing as a failed command (a tunnel whose far end closed,
+/// a node that restarted).
+fn connection_lost(e: &NodeError) -> bool {
+    match e {
+        NodeError::Timeout(..) | NodeError::Connect(_) => true,
+        NodeError::Command { reason, .. } => {
+            let r = reason.to_ascii_lowercase();
+            [
+                "os error",
+                "broken pipe",
+                "reset by peer",
+                "connection",
+                "closed",
+                "eof",
+            ]
+            .iter()
+            .any(|w| r.contains(w))
+        }
+        NodeError::Resolve { .. } | NodeError::Auth(_) => false,
     }
 }
 
