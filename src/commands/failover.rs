@@ -575,7 +575,6 @@ async fn run_async(
     let failure = outcome.failure.clone();
     // Not fencing the old master does not undo the failover: it is a warning with the exact
     // instructions, shown whatever the output format.
-    let mut the_plan = the_plan;
     if let Some(f) = outcome.fencing.as_ref().filter(|f| !f.fenced) {
         the_plan.warnings.extend(f.instructions.iter().cloned());
         if !human_out && !global.quiet {
