@@ -762,3 +762,32 @@ fn report_text(doc: &FailoverDoc, outcome: &Outcome) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::Inventory;
+
+    #[test]
+    fn fence_plans_name_the_file_and_the_command() {
+        let inv = Inventory::parse(
+            "[[nodes]]\naddr = \"10.0.0.5:6379\"\nssh = \"ops@10.0.0.5\"\nconfig = \"/etc/redis/redis.conf\"\nrestart = \"systemctl restart redis\"\n[[nodes]]\naddr = \"10.0.0.6:6379\"\nssh = \"ops@10.0.0.6\"\nstop = \"systemctl stop redis\"\n",
+            "i",
+        )
+        .unwrap();
+        let t = Transport::Ssh(
+            crate::transport::from_inventory(Some(&inv), Duration::from_secs(1), false).unwrap(),
+        );
+        let a = NodeAddr::new("10.0.0.5", 6379);
+        assert_eq!(
+            fence_how(&t, &a, inv.by_addr(&a)),
+            "if its host answers ssh, edit /etc/redis/redis.conf (backup beside it), then run `systemctl restart redis`, else print what must be done before it returns"
+        );
+        let b = NodeAddr::new("10.0.0.6", 6379);
+        assert!(
+            fence_how(&t, &b, inv.by_addr(&b))
+                .starts_with("no config path: run `systemctl stop redis` over ssh")
+        );
+        assert!(fence_how(&Transport::Direct, &a, inv.by_addr(&a)).starts_with("no ssh route"));
+    }
+}

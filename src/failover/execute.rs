@@ -1075,3 +1075,112 @@ async fn wait_equal(
         tokio::time::sleep(FAST_POLL).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(p: u16) -> NodeAddr {
+        NodeAddr::new("127.0.0.1", p)
+    }
+
+    fn outcome(method: PersistMethod) -> PersistOutcome {
+        PersistOutcome {
+            node: addr(1),
+            method,
+            notes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn persist_notes_are_short_where_they_can_be() {
+        assert_eq!(
+            persist_note(&outcome(PersistMethod::ConfigRewrite)),
+            "config file rewritten"
+        );
+        // Redis without a config file and nothing in the inventory: the short form.
+        let none = outcome(PersistMethod::NotPersisted {
+            reason: "CONFIG REWRITE: CONFIG failed: ERR The server is running without a config file; no config path in the inventory".into(),
+        });
+        assert_eq!(persist_note(&none), "not persisted: no config file");
+        // Any other reason is shown whole.
+        let other = outcome(PersistMethod::NotPersisted {
+            reason: "config /etc/redis.conf: no ssh route to edit it; CONFIG REWRITE: ERR The server is running without a config file".into(),
+        });
+        assert!(persist_note(&other).contains("no ssh route"));
+        let edited = outcome(PersistMethod::SshEdit {
+            path: "/etc/redis/redis.conf".into(),
+            backup: Some("/etc/redis/redis.conf.rkv-20261124T120000".into()),
+            changed: true,
+        });
+        assert_eq!(
+            persist_note(&edited),
+            "127.0.0.1:1: /etc/redis/redis.conf edited over ssh (backup /etc/redis/redis.conf.rkv-20261124T120000)"
+        );
+    }
+
+    fn fence(
+        fenced: bool,
+        back: Option<bool>,
+        command: Option<(&str, Option<i32>)>,
+    ) -> FenceReport {
+        FenceReport {
+            node: addr(1),
+            new_master: addr(2),
+            fenced,
+            config: None,
+            command: command.map(|(which, status)| RemoteCommand {
+                which: which.into(),
+                command: format!("systemctl {which} redis"),
+                status,
+                output: String::new(),
+            }),
+            came_back_as_replica: back,
+            instructions: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn fence_notes_say_what_happened() {
+        assert_eq!(
+            fence_note(&fence(true, Some(true), Some(("restart", Some(0))))),
+            "127.0.0.1:1: config rewritten and restarted: it follows 127.0.0.1:2 now"
+        );
+        assert!(
+            fence_note(&fence(true, Some(false), Some(("restart", Some(0)))))
+                .contains("does not follow 127.0.0.1:2 yet")
+        );
+        assert_eq!(
+            fence_note(&fence(true, None, None)),
+            "127.0.0.1:1: config rewritten: it comes back as a replica of 127.0.0.1:2"
+        );
+        assert!(
+            fence_note(&fence(false, None, Some(("stop", Some(0)))))
+                .contains("stopped with `systemctl stop redis`")
+        );
+        assert!(fence_note(&fence(false, None, None)).contains("NOT fenced"));
+        assert!(fence_note(&fence(false, None, Some(("stop", Some(1))))).contains("NOT fenced"));
+    }
+
+    #[test]
+    fn io_errors_drop_the_connection_server_errors_do_not() {
+        let cmd = |reason: &str| NodeError::Command {
+            command: "INFO".into(),
+            reason: reason.into(),
+        };
+        assert!(connection_lost(&cmd("broken pipe")));
+        assert!(connection_lost(&cmd(
+            "Connection reset by peer (os error 104)"
+        )));
+        assert!(connection_lost(&NodeError::Connect("refused".into())));
+        assert!(connection_lost(&NodeError::Timeout(
+            Duration::from_secs(1),
+            "waiting for a reply"
+        )));
+        assert!(!connection_lost(&cmd("ERR unknown command 'REPLICAOF'")));
+        assert!(!connection_lost(&cmd(
+            "READONLY You can't write against a read only replica."
+        )));
+        assert!(!connection_lost(&NodeError::Auth("WRONGPASS".into())));
+    }
+}
