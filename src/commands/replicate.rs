@@ -181,10 +181,12 @@ pub fn run(global: &GlobalArgs, args: &ReplicateArgs) -> anyhow::Result<()> {
         // Persist right away (also with --no-wait): a restart must not undo the change.
         let tp = Instant::now();
         let persisted = nodes.persist(&replica, Some(&master)).await;
-        steps.push(Done {
-            action: format!("persist: {persisted}"),
-            duration_ms: tp.elapsed().as_secs_f64() * 1000.0,
-        });
+        if persisted.persisted() {
+            steps.push(Done {
+                action: format!("persist {persisted}"),
+                duration_ms: tp.elapsed().as_secs_f64() * 1000.0,
+            });
+        }
         let mut doc = ReplicateDoc {
             replica: replica.clone(),
             master: master.clone(),
@@ -296,6 +298,9 @@ pub fn run(global: &GlobalArgs, args: &ReplicateArgs) -> anyhow::Result<()> {
             let mut s = String::new();
             for d in &doc.steps {
                 s.push_str(&format!("✓ {} ({:.1} ms)\n", d.action, d.duration_ms));
+            }
+            if let Some(p) = doc.persisted.as_ref().filter(|p| !p.persisted()) {
+                s.push_str(&format!("! {p}\n"));
             }
             if let Some(ms) = doc.sync_ms {
                 s.push_str(&format!(
