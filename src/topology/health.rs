@@ -304,18 +304,19 @@ fn masters(snap: &Snapshot, c: &mut Checks) {
                 && n.role == Role::Master
                 && n.replid2.as_deref() == Some(id)
         });
-        if let Some(h) = heir {
-            c.push(
-                "not_stale_master",
-                ProblemKind::StaleMaster,
-                &m.addr.to_string(),
-                false,
-                format!(
+        c.push(
+            "not_stale_master",
+            ProblemKind::StaleMaster,
+            &m.addr.to_string(),
+            heir.is_none(),
+            match heir {
+                Some(h) => format!(
                     "a stale old master: {} took over its history (replid2 {id}); its writes are lost to the group: run `rkv replicate {} --to {}`",
                     h.addr, m.addr, h.addr
                 ),
-            );
-        }
+                None => "no other master continues its history".into(),
+            },
+        );
     }
     for n in &snap.nodes {
         if !n.reachable() || n.role != Role::Master {
