@@ -188,6 +188,7 @@ Register-ArgumentCompleter -Native -CommandName 'rkv' -ScriptBlock {
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The master it must follow')
             [CompletionResult]::new('--wait-timeout', '--wait-timeout', [CompletionResultType]::ParameterName, 'How long to wait for the link and the sync, e.g. 60s')
             [CompletionResult]::new('--max-lag-bytes', '--max-lag-bytes', [CompletionResultType]::ParameterName, 'Done when the replica is at most this many bytes behind the master offset read just before it (0: it reached that offset)')
+            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Where to write the JSON-lines journal (default: under $XDG_STATE_HOME/rkv/journal)')
             [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Password for AUTH on every node contacted')
             [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'Password for AUTH on every node contacted')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'ACL user name for AUTH (none: AUTH with the password alone)')
@@ -213,6 +214,7 @@ Register-ArgumentCompleter -Native -CommandName 'rkv' -ScriptBlock {
             break
         }
         'rkv;promote' {
+            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Where to write the JSON-lines journal (default: under $XDG_STATE_HOME/rkv/journal)')
             [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Password for AUTH on every node contacted')
             [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'Password for AUTH on every node contacted')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'ACL user name for AUTH (none: AUTH with the password alone)')

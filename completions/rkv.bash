@@ -585,12 +585,16 @@ _rkv() {
             return 0
             ;;
         rkv__subcmd__promote)
-            opts="-y -a -u -i -o -q -v -h -V --yes --force --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --help --version"
+            opts="-y -a -u -i -o -q -v -h -V --yes --force --journal --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --journal)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --password)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -635,7 +639,7 @@ _rkv() {
             return 0
             ;;
         rkv__subcmd__replicate)
-            opts="-y -a -u -i -o -q -v -h -V --to --yes --no-wait --wait-timeout --max-lag-bytes --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --help --version"
+            opts="-y -a -u -i -o -q -v -h -V --to --yes --no-wait --wait-timeout --max-lag-bytes --journal --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -650,6 +654,10 @@ _rkv() {
                     return 0
                     ;;
                 --max-lag-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --journal)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

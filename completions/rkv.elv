@@ -179,6 +179,7 @@ set edit:completion:arg-completer[rkv] = {|@words|
             cand --to 'The master it must follow'
             cand --wait-timeout 'How long to wait for the link and the sync, e.g. 60s'
             cand --max-lag-bytes 'Done when the replica is at most this many bytes behind the master offset read just before it (0: it reached that offset)'
+            cand --journal 'Where to write the JSON-lines journal (default: under $XDG_STATE_HOME/rkv/journal)'
             cand -a 'Password for AUTH on every node contacted'
             cand --password 'Password for AUTH on every node contacted'
             cand -u 'ACL user name for AUTH (none: AUTH with the password alone)'
@@ -203,6 +204,7 @@ set edit:completion:arg-completer[rkv] = {|@words|
             cand --version 'Print version'
         }
         &'rkv;promote'= {
+            cand --journal 'Where to write the JSON-lines journal (default: under $XDG_STATE_HOME/rkv/journal)'
             cand -a 'Password for AUTH on every node contacted'
             cand --password 'Password for AUTH on every node contacted'
             cand -u 'ACL user name for AUTH (none: AUTH with the password alone)'

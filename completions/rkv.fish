@@ -137,6 +137,7 @@ complete -c rkv -n "__fish_rkv_using_subcommand verify" -s V -l version -d 'Prin
 complete -c rkv -n "__fish_rkv_using_subcommand replicate" -l to -d 'The master it must follow' -r
 complete -c rkv -n "__fish_rkv_using_subcommand replicate" -l wait-timeout -d 'How long to wait for the link and the sync, e.g. 60s' -r
 complete -c rkv -n "__fish_rkv_using_subcommand replicate" -l max-lag-bytes -d 'Done when the replica is at most this many bytes behind the master offset read just before it (0: it reached that offset)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand replicate" -l journal -d 'Where to write the JSON-lines journal (default: under $XDG_STATE_HOME/rkv/journal)' -r -F
 complete -c rkv -n "__fish_rkv_using_subcommand replicate" -s a -l password -d 'Password for AUTH on every node contacted' -r
 complete -c rkv -n "__fish_rkv_using_subcommand replicate" -s u -l user -d 'ACL user name for AUTH (none: AUTH with the password alone)' -r
 complete -c rkv -n "__fish_rkv_using_subcommand replicate" -s i -l inventory -d 'TOML inventory of nodes' -r -F
@@ -152,6 +153,7 @@ complete -c rkv -n "__fish_rkv_using_subcommand replicate" -s v -l verbose -d 'P
 complete -c rkv -n "__fish_rkv_using_subcommand replicate" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
 complete -c rkv -n "__fish_rkv_using_subcommand replicate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand replicate" -s V -l version -d 'Print version'
+complete -c rkv -n "__fish_rkv_using_subcommand promote" -l journal -d 'Where to write the JSON-lines journal (default: under $XDG_STATE_HOME/rkv/journal)' -r -F
 complete -c rkv -n "__fish_rkv_using_subcommand promote" -s a -l password -d 'Password for AUTH on every node contacted' -r
 complete -c rkv -n "__fish_rkv_using_subcommand promote" -s u -l user -d 'ACL user name for AUTH (none: AUTH with the password alone)' -r
 complete -c rkv -n "__fish_rkv_using_subcommand promote" -s i -l inventory -d 'TOML inventory of nodes' -r -F

@@ -272,6 +272,10 @@ pub struct ReplicateArgs {
     /// before it (0: it reached that offset).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub max_lag_bytes: u64,
+
+    /// Where to write the JSON-lines journal (default: under $XDG_STATE_HOME/rkv/journal).
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
 }
 
 /// `rkv promote` options.
@@ -288,6 +292,10 @@ pub struct PromoteArgs {
     /// Promote even though its master is alive (two masters: use `rkv failover` instead).
     #[arg(long)]
     pub force: bool,
+
+    /// Where to write the JSON-lines journal (default: under $XDG_STATE_HOME/rkv/journal).
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
 }
 
 /// `rkv failover` options.

@@ -16,6 +16,8 @@ fn rkv(args: &[&str]) -> Output {
         .args(args)
         .env_remove("RKV_PASSWORD")
         .env_remove("REDISCLI_AUTH")
+        // promote/replicate write a journal: keep it out of the user's state directory.
+        .env("XDG_STATE_HOME", env!("CARGO_TARGET_TMPDIR"))
         .stdin(Stdio::null())
         .output()
         .unwrap()

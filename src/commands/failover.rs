@@ -8,14 +8,17 @@ use super::topology::{
 };
 use crate::ExitError;
 use crate::cli::{FailoverArgs, GlobalArgs, OutputFormat};
-use crate::failover::execute::{self, Nodes, Outcome, Status, StepResult};
+use crate::failover::execute::{self, FenceReport, Nodes, Outcome, Status, StepResult};
 use crate::failover::journal::{self, Journal};
 use crate::failover::plan::{self, Candidate, Kind, Plan, Refusal, Step};
 use crate::failover::probe::{self, HistoryProof, SyncStats};
+use crate::inventory::InventoryNode;
 use crate::node::client::resolve;
-use crate::node::{NodeAddr, Role, parse_node};
+use crate::node::{NodeAddr, Role, Transport, parse_node};
+use crate::persist_role::{self, PersistMethod, PersistOutcome};
 use crate::render;
 use crate::render::prompt::Prompter;
+use crate::topology::model::ProblemKind;
 use crate::topology::{HealthOptions, Seed, Snapshot, discover, health};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -73,6 +76,11 @@ pub struct Report {
     pub old_master_clients: Option<usize>,
     /// Per node: "config file rewritten" or "not persisted: no config file".
     pub persisted: BTreeMap<String, String>,
+    /// Per node, in detail: method (`config_rewrite`, `ssh_edit`, `local_edit`,
+    /// `not_persisted`), path, backup, notes.
+    pub persistence: Vec<PersistOutcome>,
+    /// Unplanned failover: what fencing the old master did, or what must be done.
+    pub fencing: Option<FenceReport>,
 }
 
 /// `rkv failover --output json`.
@@ -134,6 +142,35 @@ async fn canonical(snap: &Snapshot, to: &NodeAddr, timeout: Duration) -> NodeAdd
         }
     }
     to.clone()
+}
+
+/// What the Fence step will do for `node`, in words for the plan (no I/O).
+fn fence_how(transport: &Transport, node: &NodeAddr, inv: Option<&InventoryNode>) -> String {
+    let routed = match transport {
+        Transport::Ssh(ssh) => ssh.route(node).is_some(),
+        Transport::Direct => false,
+    };
+    let Some(inv) = inv.filter(|_| routed) else {
+        return "no ssh route in the inventory: print what must be done before it returns".into();
+    };
+    let mut parts = Vec::new();
+    if let Some(c) = &inv.config {
+        parts.push(format!(
+            "if its host answers ssh, edit {} (backup beside it)",
+            c.display()
+        ));
+        if let Some(r) = &inv.restart {
+            parts.push(format!("then run `{r}`"));
+        } else if let Some(st) = &inv.stop {
+            parts.push(format!("(`{st}` if the edit fails)"));
+        }
+    } else if let Some(st) = &inv.stop {
+        parts.push(format!("no config path: run `{st}` over ssh"));
+    } else {
+        parts.push("no config path nor stop command in the inventory".into());
+    }
+    parts.push("else print what must be done before it returns".into());
+    parts.join(", ")
 }
 
 /// The one reachable master, if exactly one.
@@ -255,6 +292,7 @@ async fn run_async(
             timeout: global.timeout,
             transport: setup.opts.transport.clone(),
             verify_timeout: args.wait_timeout,
+            inventory: setup.inventory.clone(),
         },
         &mut journal,
     );
@@ -282,7 +320,22 @@ async fn run_async(
             _ => anyhow::anyhow!("refused: {r}"),
         }
     };
+    let transport = setup.opts.transport.clone();
+    let inventory = setup.inventory.clone();
+    let describe = |p: &mut Plan| {
+        p.describe_persistence(
+            |n| {
+                persist_role::plan_persist(
+                    &transport,
+                    n,
+                    inventory.as_ref().and_then(|i| i.by_addr(n)),
+                )
+            },
+            |n| fence_how(&transport, n, inventory.as_ref().and_then(|i| i.by_addr(n))),
+        );
+    };
     let mut the_plan = plan::plan(&snap, &req).map_err(refused)?;
+    describe(&mut the_plan);
 
     let style = render::table::Style {
         color: color(global),
@@ -316,6 +369,7 @@ async fn run_async(
             let i = p.select("Which replica should become the master?", &items)?;
             req.to = eligible.get(i).map(|c| c.addr.clone());
             the_plan = plan::plan(&snap, &req).map_err(refused)?;
+            describe(&mut the_plan);
         }
     }
     show(&render::plan::plan(&the_plan))?;
@@ -428,7 +482,17 @@ async fn run_async(
         })
         .collect();
     let partial_only = resyncs.iter().all(|d| d.sync_full == 0);
-    for d in resyncs.iter().filter(|d| d.sync_full > 0) {
+    // A fenced old master restarted after a crash has lost its replication state and needs a
+    // full resync from the new master: expected, so not a problem; any other full resync is.
+    let restarted = outcome
+        .fencing
+        .as_ref()
+        .is_some_and(|f| f.came_back_as_replica.is_some());
+    for d in resyncs
+        .iter()
+        .filter(|d| d.sync_full > 0)
+        .filter(|d| !(restarted && d.node == the_plan.candidate && d.sync_full == 1))
+    {
         problems.push(Problem {
             kind: "full_resync".into(),
             node: Some(d.node.to_string()),
@@ -444,7 +508,7 @@ async fn run_async(
         .steps
         .iter()
         .filter_map(|s| match (&s.step, &s.note) {
-            (Step::Persist { node }, Some(n)) if s.status == Status::Done => {
+            (Step::Persist { node, .. }, Some(n)) if s.status == Status::Done => {
                 Some((node.to_string(), n.clone()))
             }
             _ => None,
@@ -459,6 +523,8 @@ async fn run_async(
         partial_only,
         old_master_clients,
         persisted,
+        persistence: outcome.persisted.clone(),
+        fencing: outcome.fencing.clone(),
     };
     drop(nodes);
 
@@ -471,6 +537,14 @@ async fn run_async(
     let now = discover(after_seeds, &setup.opts, setup.inventory.as_ref(), single).await;
     let checks = health::check(&now, &HealthOptions::default());
     for p in health::problems(&checks) {
+        // After an unplanned failover the old master is expected to be down: the fencing
+        // report and the warnings already say what must happen before it returns.
+        if the_plan.kind == Kind::Failover
+            && p.kind == ProblemKind::Unreachable
+            && p.node == the_plan.old_master.to_string()
+        {
+            continue;
+        }
         problems.push(Problem {
             kind: serde_json::to_value(p.kind)
                 .ok()
@@ -499,6 +573,17 @@ async fn run_async(
         );
     }
     let failure = outcome.failure.clone();
+    // Not fencing the old master does not undo the failover: it is a warning with the exact
+    // instructions, shown whatever the output format.
+    if let Some(f) = outcome.fencing.as_ref().filter(|f| !f.fenced) {
+        the_plan.warnings.extend(f.instructions.iter().cloned());
+        if !human_out && !global.quiet {
+            eprintln!("BEFORE THE OLD MASTER {} RETURNS:", f.node);
+            for l in &f.instructions {
+                eprintln!("  - {l}");
+            }
+        }
+    }
     let doc = document(
         &the_plan,
         outcome.steps.clone(),
@@ -637,8 +722,37 @@ fn report_text(doc: &FailoverDoc, outcome: &Outcome) -> String {
             }
         ));
     }
-    for (n, note) in &r.persisted {
-        s.push_str(&format!("  {n}: {note}\n"));
+    if r.persistence.is_empty() {
+        for (n, note) in &r.persisted {
+            s.push_str(&format!("  {n}: {note}\n"));
+        }
+    }
+    for p in &r.persistence {
+        let line = match &p.method {
+            PersistMethod::ConfigRewrite => format!("{}: persisted (CONFIG REWRITE)", p.node),
+            _ => p.to_string(),
+        };
+        s.push_str(&format!("  persist {line}\n"));
+    }
+    if let Some(f) = &r.fencing {
+        s.push_str(&format!("  fencing: {}\n", execute::fence_note(f)));
+        if let Some(c) = &f.command {
+            s.push_str(&format!(
+                "    `{}` ({}): exit {}\n",
+                c.command,
+                c.which,
+                c.status.map_or("?".into(), |v| v.to_string())
+            ));
+            for l in c.output.lines().take(10) {
+                s.push_str(&format!("      {l}\n"));
+            }
+        }
+        if !f.instructions.is_empty() {
+            s.push_str("  BEFORE THE OLD MASTER RETURNS:\n");
+            for l in &f.instructions {
+                s.push_str(&format!("    - {l}\n"));
+            }
+        }
     }
     if outcome.failure.is_none() && doc.problems.is_empty() {
         s.push_str(&format!(
@@ -647,4 +761,33 @@ fn report_text(doc: &FailoverDoc, outcome: &Outcome) -> String {
         ));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::Inventory;
+
+    #[test]
+    fn fence_plans_name_the_file_and_the_command() {
+        let inv = Inventory::parse(
+            "[[nodes]]\naddr = \"10.0.0.5:6379\"\nssh = \"ops@10.0.0.5\"\nconfig = \"/etc/redis/redis.conf\"\nrestart = \"systemctl restart redis\"\n[[nodes]]\naddr = \"10.0.0.6:6379\"\nssh = \"ops@10.0.0.6\"\nstop = \"systemctl stop redis\"\n",
+            "i",
+        )
+        .unwrap();
+        let t = Transport::Ssh(
+            crate::transport::from_inventory(Some(&inv), Duration::from_secs(1), false).unwrap(),
+        );
+        let a = NodeAddr::new("10.0.0.5", 6379);
+        assert_eq!(
+            fence_how(&t, &a, inv.by_addr(&a)),
+            "if its host answers ssh, edit /etc/redis/redis.conf (backup beside it), then run `systemctl restart redis`, else print what must be done before it returns"
+        );
+        let b = NodeAddr::new("10.0.0.6", 6379);
+        assert!(
+            fence_how(&t, &b, inv.by_addr(&b))
+                .starts_with("no config path: run `systemctl stop redis` over ssh")
+        );
+        assert!(fence_how(&Transport::Direct, &a, inv.by_addr(&a)).starts_with("no ssh route"));
+    }
 }

@@ -7,8 +7,9 @@ use super::topology::{finish, print, resolve_arg, runtime, setup};
 use crate::ExitError;
 use crate::cli::{GlobalArgs, OutputFormat, PromoteArgs};
 use crate::failover::execute::{self, Nodes};
-use crate::failover::journal::Journal;
+use crate::failover::journal::{self, Journal};
 use crate::node::{NodeAddr, Role};
+use crate::persist_role::PersistOutcome;
 use crate::render;
 use crate::render::prompt::Prompter;
 use serde::Serialize;
@@ -33,6 +34,10 @@ pub struct PromoteDoc {
     pub second_repl_offset: Option<i64>,
     /// What was done.
     pub steps: Vec<String>,
+    /// How the new role was made to survive a restart (method, path, backup).
+    pub persisted: Option<PersistOutcome>,
+    /// Where the journal is.
+    pub journal: Option<String>,
     /// Problems.
     pub problems: Vec<String>,
 }
@@ -44,16 +49,26 @@ pub fn run(global: &GlobalArgs, args: &PromoteArgs) -> anyhow::Result<()> {
     let mut prompt = render::prompt::prompter(args.yes, "rkv promote")?;
     let rt = runtime()?;
     let res = rt.block_on(async {
-        let mut journal = Journal::disabled();
+        let path = args
+            .journal
+            .clone()
+            .unwrap_or_else(|| journal::default_path("promote"));
+        let mut journal = Journal::open(&path)?;
+        if !global.quiet {
+            eprintln!("rkv: journal: {}", path.display());
+        }
+        let journal_path = path.display().to_string();
         let mut nodes = Nodes::new(
             execute::Options {
                 creds: setup.opts.creds.clone(),
                 timeout: global.timeout,
                 transport: setup.opts.transport,
                 verify_timeout: Duration::from_secs(10),
+                inventory: setup.inventory.clone(),
             },
             &mut journal,
         );
+        nodes.note("note", format!("rkv promote {node}"));
         let info = nodes
             .info(&node, "replication")
             .await
@@ -92,6 +107,11 @@ pub fn run(global: &GlobalArgs, args: &PromoteArgs) -> anyhow::Result<()> {
         if now.role != Role::Master {
             return Err(anyhow::anyhow!("{node} still reports role {}", now.role.as_str()));
         }
+        let persisted = nodes.persist(&node, None).await;
+        let mut problems = Vec::new();
+        if !persisted.persisted() {
+            problems.push(persisted.to_string());
+        }
         Ok(PromoteDoc {
             node: node.clone(),
             old_master,
@@ -100,22 +120,34 @@ pub fn run(global: &GlobalArgs, args: &PromoteArgs) -> anyhow::Result<()> {
             replid: now.master_replid.clone(),
             replid2: now.master_replid2.clone(),
             second_repl_offset: now.second_repl_offset,
-            steps: vec![format!("REPLICAOF NO ONE on {node}")],
-            problems: Vec::new(),
+            steps: vec![
+                format!("REPLICAOF NO ONE on {node}"),
+                format!("persist the role of {node}"),
+            ],
+            persisted: Some(persisted),
+            journal: Some(journal_path),
+            problems,
         })
     });
     finish(rt);
     let doc = res?;
     let text = match global.output {
         OutputFormat::Json => render::json::to_string(&doc)?,
-        _ => format!(
-            "✓ {} is a master, promoted at offset {} (replid {}, replid2 {}, continues the old history from offset {})\n",
-            doc.node,
-            doc.promoted_at.map_or("?".into(), |o| o.to_string()),
-            doc.replid.as_deref().unwrap_or("-"),
-            doc.replid2.as_deref().unwrap_or("-"),
-            doc.second_repl_offset.map_or("?".into(), |o| o.to_string()),
-        ),
+        _ => {
+            let mut s = format!(
+                "✓ {} is a master, promoted at offset {} (replid {}, replid2 {}, continues the old history from offset {})\n",
+                doc.node,
+                doc.promoted_at.map_or("?".into(), |o| o.to_string()),
+                doc.replid.as_deref().unwrap_or("-"),
+                doc.replid2.as_deref().unwrap_or("-"),
+                doc.second_repl_offset.map_or("?".into(), |o| o.to_string()),
+            );
+            if let Some(p) = &doc.persisted {
+                let mark = if p.persisted() { "✓" } else { "!" };
+                s.push_str(&format!("{mark} persist {p}\n"));
+            }
+            s
+        }
     };
     print(&text)
 }

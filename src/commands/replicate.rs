@@ -7,10 +7,11 @@ use super::topology::{finish, print, resolve_arg, runtime, setup};
 use crate::ExitError;
 use crate::cli::{GlobalArgs, OutputFormat, ReplicateArgs};
 use crate::failover::execute::{self, Nodes, follows};
-use crate::failover::journal::Journal;
+use crate::failover::journal::{self, Journal};
 use crate::failover::probe::SyncStats;
 use crate::node::client::resolve;
 use crate::node::{NodeAddr, Role};
+use crate::persist_role::PersistOutcome;
 use crate::render;
 use crate::render::prompt::Prompter;
 use crate::topology::{Seed, Snapshot, discover};
@@ -56,6 +57,10 @@ pub struct ReplicateDoc {
     pub lag_bytes: Option<i64>,
     /// Time from REPLICAOF to caught up.
     pub sync_ms: Option<f64>,
+    /// How the new role was made to survive a restart (method, path, backup).
+    pub persisted: Option<PersistOutcome>,
+    /// Where the journal is.
+    pub journal: Option<String>,
     /// Problems.
     pub problems: Vec<String>,
 }
@@ -116,16 +121,23 @@ pub fn run(global: &GlobalArgs, args: &ReplicateArgs) -> anyhow::Result<()> {
                 ));
             }
         }
-        let mut journal = Journal::disabled();
+        let path = args.journal.clone().unwrap_or_else(|| journal::default_path("replicate"));
+        let mut journal = Journal::open(&path)?;
+        if !global.quiet {
+            eprintln!("rkv: journal: {}", path.display());
+        }
+        let journal_path = path.display().to_string();
         let mut nodes = Nodes::new(
             execute::Options {
                 creds: setup.opts.creds.clone(),
                 timeout: t,
                 transport: setup.opts.transport,
                 verify_timeout: args.wait_timeout,
+                inventory: setup.inventory.clone(),
             },
             &mut journal,
         );
+        nodes.note("note", format!("rkv replicate {replica} --to {master}"));
         let minfo = nodes
             .info(&master, "replication")
             .await
@@ -166,6 +178,15 @@ pub fn run(global: &GlobalArgs, args: &ReplicateArgs) -> anyhow::Result<()> {
             action: format!("REPLICAOF {} {} on {replica}", master.host(), master.port()),
             duration_ms: t0.elapsed().as_secs_f64() * 1000.0,
         });
+        // Persist right away (also with --no-wait): a restart must not undo the change.
+        let tp = Instant::now();
+        let persisted = nodes.persist(&replica, Some(&master)).await;
+        if persisted.persisted() {
+            steps.push(Done {
+                action: format!("persist {persisted}"),
+                duration_ms: tp.elapsed().as_secs_f64() * 1000.0,
+            });
+        }
         let mut doc = ReplicateDoc {
             replica: replica.clone(),
             master: master.clone(),
@@ -178,6 +199,8 @@ pub fn run(global: &GlobalArgs, args: &ReplicateArgs) -> anyhow::Result<()> {
             partial_syncs: None,
             lag_bytes: None,
             sync_ms: None,
+            persisted: Some(persisted),
+            journal: Some(journal_path),
             problems: Vec::new(),
         };
         if args.no_wait {
@@ -275,6 +298,9 @@ pub fn run(global: &GlobalArgs, args: &ReplicateArgs) -> anyhow::Result<()> {
             let mut s = String::new();
             for d in &doc.steps {
                 s.push_str(&format!("✓ {} ({:.1} ms)\n", d.action, d.duration_ms));
+            }
+            if let Some(p) = doc.persisted.as_ref().filter(|p| !p.persisted()) {
+                s.push_str(&format!("! {p}\n"));
             }
             if let Some(ms) = doc.sync_ms {
                 s.push_str(&format!(

@@ -15,7 +15,12 @@
 
 use super::journal::{Entry, Journal};
 use super::plan::{Kind, PauseMode, Plan, Step};
+use crate::inventory::{Inventory, InventoryNode};
+use crate::node::conffile::{MasterAuth, RoleEdit};
 use crate::node::{Credentials, NodeAddr, NodeClient, NodeError, ReplicationInfo, Role, Transport};
+use crate::persist_role::{
+    self, NodeCommand, PersistMethod, PersistOutcome, PersistRequest, fencing_instructions,
+};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -40,6 +45,8 @@ pub struct Options {
     pub transport: Transport,
     /// How long the Verify step waits for every link to come up.
     pub verify_timeout: Duration,
+    /// The inventory (`config`, `restart`, `stop` per node), for Persist and Fence.
+    pub inventory: Option<Inventory>,
 }
 
 /// What the executor reports while it runs.
@@ -167,6 +174,43 @@ pub struct Outcome {
     pub final_offset: Option<i64>,
     /// The candidate's offset when it was promoted.
     pub promoted_at: Option<i64>,
+    /// What each Persist step did, per node (method, path, backup).
+    pub persisted: Vec<PersistOutcome>,
+    /// What the Fence step did (unplanned failovers).
+    pub fencing: Option<FenceReport>,
+}
+
+/// An inventory command run on a node's host (over SSH), for the report and the journal.
+#[derive(Debug, Clone, Serialize)]
+pub struct RemoteCommand {
+    /// `restart` or `stop`.
+    pub which: String,
+    /// The command line as the inventory gives it.
+    pub command: String,
+    /// Its exit status (None: killed by a signal, or it could not be run).
+    pub status: Option<i32>,
+    /// Its standard output and error (bounded, secrets scrubbed), or why it could not run.
+    pub output: String,
+}
+
+/// What fencing the old master of an unplanned failover did.
+#[derive(Debug, Clone, Serialize)]
+pub struct FenceReport {
+    /// The old master.
+    pub node: NodeAddr,
+    /// The master it must come back as a replica of.
+    pub new_master: NodeAddr,
+    /// True when its config file now names the new master (a restart brings it back as a
+    /// replica), or it came back as one.
+    pub fenced: bool,
+    /// The config file edit, when one was tried.
+    pub config: Option<PersistOutcome>,
+    /// The inventory `restart`/`stop` command, when one ran.
+    pub command: Option<RemoteCommand>,
+    /// After a restart: whether it came back following the new master with its link up.
+    pub came_back_as_replica: Option<bool>,
+    /// What the operator must still do (empty when fenced).
+    pub instructions: Vec<String>,
 }
 
 /// A step's error: a message, and whether Ctrl-C caused it.
@@ -217,6 +261,9 @@ pub fn value_text(v: &redis::Value) -> String {
     s
 }
 
+/// Longest command output kept from an inventory command.
+const MAX_COMMAND_OUTPUT: usize = 8192;
+
 /// Open connections to the nodes a run talks to, with every command journaled.
 pub struct Nodes<'j> {
     opts: Options,
@@ -242,7 +289,8 @@ impl<'j> Nodes<'j> {
         &self.opts.creds
     }
 
-    fn note(&mut self, event: &'static str, message: String) {
+    /// Write a free-text journal entry (`event`: `note`, `step_started`, …), secrets scrubbed.
+    pub fn note(&mut self, event: &'static str, message: String) {
         let mut e = Entry::new(event);
         e.step = self.step;
         e.message = Some(self.opts.creds.scrub(&message));
@@ -285,7 +333,7 @@ impl<'j> Nodes<'j> {
             Ok(c) => c.query::<redis::Value>(&cmd, &name).await,
             Err(e) => Err(e),
         };
-        if matches!(res, Err(NodeError::Timeout(..) | NodeError::Connect(_))) {
+        if res.as_ref().is_err_and(connection_lost) {
             // Reconnect next time rather than reuse a connection in an unknown state.
             self.conns.remove(node);
         }
@@ -346,6 +394,189 @@ impl<'j> Nodes<'j> {
         }
     }
 
+    fn inventory_node(&self, node: &NodeAddr) -> Option<&InventoryNode> {
+        self.opts.inventory.as_ref().and_then(|i| i.by_addr(node))
+    }
+
+    /// The `masterauth`/`masteruser` a replica's config should carry (None: leave them).
+    fn master_auth(&self) -> Option<MasterAuth> {
+        let creds = &self.opts.creds;
+        creds.password.as_ref().map(|pw| MasterAuth {
+            user: creds.user.clone(),
+            password: Some(pw.clone()),
+        })
+    }
+
+    /// Persist `node`'s role (a replica of `master`, or a master) with
+    /// [`persist_role::persist_role`], journaling what was done.
+    pub async fn persist(&mut self, node: &NodeAddr, master: Option<&NodeAddr>) -> PersistOutcome {
+        let started = Instant::now();
+        let edit = RoleEdit {
+            master: master.cloned(),
+            auth: master.and_then(|_| self.master_auth()),
+        };
+        let inventory = self.inventory_node(node).cloned();
+        let req = PersistRequest {
+            node,
+            inventory: inventory.as_ref(),
+            edit,
+            creds: &self.opts.creds,
+        };
+        let out = persist_role::persist_role(&self.opts.transport, &req, self.opts.timeout).await;
+        self.journal_persist(&out, started);
+        out
+    }
+
+    fn journal_persist(&mut self, out: &PersistOutcome, started: Instant) {
+        let mut e = Entry::new("persist");
+        e.step = self.step;
+        e.node = Some(out.node.to_string());
+        e.reply = serde_json::to_string(out)
+            .ok()
+            .map(|t| self.opts.creds.scrub(&t));
+        e.message = Some(self.opts.creds.scrub(&out.to_string()));
+        e.duration_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
+        if let Err(err) = self.journal.write(e) {
+            tracing::warn!("{err}");
+        }
+    }
+
+    /// Run the inventory's `restart` or `stop` command on `node`'s host, output journaled.
+    async fn remote_command(
+        &mut self,
+        node: &NodeAddr,
+        inv: &InventoryNode,
+        which: NodeCommand,
+    ) -> RemoteCommand {
+        let started = Instant::now();
+        let (name, line) = match which {
+            NodeCommand::Restart => ("restart", inv.restart.clone()),
+            NodeCommand::Stop => ("stop", inv.stop.clone()),
+        };
+        // A service restart may take a while; the per-command timeout alone is too short.
+        let timeout = self.opts.timeout.max(Duration::from_secs(30));
+        let res =
+            persist_role::run_node_command(&self.opts.transport, node, inv, which, timeout).await;
+        let (status, output) = match &res {
+            Ok(out) => {
+                let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+                let err = out.stderr_text();
+                if !err.is_empty() {
+                    if !text.is_empty() && !text.ends_with('\n') {
+                        text.push('\n');
+                    }
+                    text.push_str(&err);
+                }
+                (out.status, text)
+            }
+            Err(e) => (None, format!("could not run: {e}")),
+        };
+        let mut output = self.opts.creds.scrub(&output);
+        if output.len() > MAX_COMMAND_OUTPUT {
+            let mut end = MAX_COMMAND_OUTPUT;
+            while !output.is_char_boundary(end) {
+                end -= 1;
+            }
+            output.truncate(end);
+            output.push('…');
+        }
+        let line = line.unwrap_or_default();
+        let mut e = Entry::new("remote_command");
+        e.step = self.step;
+        e.node = Some(node.to_string());
+        e.command = Some(vec![name.to_string(), line.clone()]);
+        e.reply = Some(format!(
+            "{}: {output}",
+            status.map_or_else(|| "no exit status".to_string(), |s| format!("exit {s}"))
+        ));
+        e.duration_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
+        if let Err(err) = self.journal.write(e) {
+            tracing::warn!("{err}");
+        }
+        RemoteCommand {
+            which: name.to_string(),
+            command: line,
+            status,
+            output,
+        }
+    }
+
+    /// Fence the unreachable old master `node` of an unplanned failover (see [`Step::Fence`]).
+    pub async fn fence(&mut self, node: &NodeAddr, master: &NodeAddr) -> FenceReport {
+        let inv = self.inventory_node(node).cloned();
+        let routed = match &self.opts.transport {
+            Transport::Ssh(ssh) => ssh.route(node).is_some(),
+            Transport::Direct => false,
+        };
+        let mut report = FenceReport {
+            node: node.clone(),
+            new_master: master.clone(),
+            fenced: false,
+            config: None,
+            command: None,
+            came_back_as_replica: None,
+            instructions: Vec::new(),
+        };
+        let instructions = fencing_instructions(node, inv.as_ref(), master);
+        let Some(inv) = inv.filter(|_| routed) else {
+            self.note(
+                "note",
+                format!("{node}: no ssh route in the inventory: it cannot be fenced from here"),
+            );
+            report.instructions = instructions;
+            return report;
+        };
+        if inv.config.is_some() {
+            let out = self.persist(node, Some(master)).await;
+            report.fenced = out.persisted();
+            report.config = Some(out);
+        }
+        // Only with its config naming the new master may it be restarted; without, keep
+        // it stopped if the inventory says how.
+        let which = if report.fenced && inv.restart.is_some() {
+            Some(NodeCommand::Restart)
+        } else if inv.stop.is_some() && (report.config.is_none() || !report.fenced) {
+            Some(NodeCommand::Stop)
+        } else {
+            None
+        };
+        if let Some(which) = which {
+            // An unreachable host was already found out by the config edit.
+            let host_down = report.config.as_ref().is_some_and(|c| !c.persisted());
+            if !host_down {
+                let cmd = self.remote_command(node, &inv, which).await;
+                let ok = cmd.status == Some(0);
+                report.command = Some(cmd);
+                if which == NodeCommand::Restart && ok {
+                    report.came_back_as_replica = Some(self.wait_follows(node, master).await);
+                }
+            }
+        }
+        if let Some(true) = report.came_back_as_replica {
+            report.fenced = true;
+        }
+        if !report.fenced {
+            report.instructions = instructions;
+        }
+        report
+    }
+
+    /// Poll until `node` follows `master` with its link up, within the verify timeout.
+    async fn wait_follows(&mut self, node: &NodeAddr, master: &NodeAddr) -> bool {
+        let deadline = Instant::now() + self.opts.verify_timeout;
+        loop {
+            if let Ok(info) = self.info(node, "replication").await
+                && follows(&info, master)
+            {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(SLOW_POLL).await;
+        }
+    }
+
     /// Set masterauth (and masteruser) on `node` when credentials are in use, so its link
     /// to the new master can authenticate.
     pub async fn set_link_credentials(&mut self, node: &NodeAddr) -> Result<(), NodeError> {
@@ -360,6 +591,29 @@ impl<'j> Nodes<'j> {
         self.send(node, &["CONFIG", "SET", "masterauth", pw.expose()])
             .await?;
         Ok(())
+    }
+}
+
+/// Whether an error leaves the connection unusable (reconnect next time): timeouts, failed
+/// connects, and I/O errors surfacing as a failed command (a tunnel whose far end closed,
+/// a node that restarted).
+fn connection_lost(e: &NodeError) -> bool {
+    match e {
+        NodeError::Timeout(..) | NodeError::Connect(_) => true,
+        NodeError::Command { reason, .. } => {
+            let r = reason.to_ascii_lowercase();
+            [
+                "os error",
+                "broken pipe",
+                "reset by peer",
+                "connection",
+                "closed",
+                "eof",
+            ]
+            .iter()
+            .any(|w| r.contains(w))
+        }
+        NodeError::Resolve { .. } | NodeError::Auth(_) => false,
     }
 }
 
@@ -403,6 +657,8 @@ struct RunState {
     write_pause: Option<Duration>,
     final_offset: Option<i64>,
     promoted_at: Option<i64>,
+    persisted: Vec<PersistOutcome>,
+    fencing: Option<FenceReport>,
 }
 
 /// Run `plan`, calling `on_event` as it goes. Stops at the first failure; before the
@@ -418,6 +674,8 @@ pub async fn run(plan: &Plan, nodes: &mut Nodes<'_>, on_event: &mut dyn FnMut(Ev
         write_pause: None,
         final_offset: None,
         promoted_at: None,
+        persisted: Vec::new(),
+        fencing: None,
     };
     let mut failure = None;
     let ctrl_c = tokio::signal::ctrl_c();
@@ -512,6 +770,8 @@ pub async fn run(plan: &Plan, nodes: &mut Nodes<'_>, on_event: &mut dyn FnMut(Ev
         write_pause_ms: st.write_pause.map(|d| d.as_secs_f64() * 1000.0),
         final_offset: st.final_offset,
         promoted_at: st.promoted_at,
+        persisted: st.persisted,
+        fencing: st.fencing,
     }
 }
 
@@ -683,15 +943,63 @@ async fn run_step(
                 tokio::time::sleep(SLOW_POLL).await;
             }
         }
-        Step::Persist { node } => match nodes.send(node, &["CONFIG", "REWRITE"]).await {
-            Ok(_) => Ok(Some("config file rewritten".into())),
-            Err(NodeError::Command { reason, .. })
-                if reason.to_ascii_lowercase().contains("config file") =>
-            {
-                Ok(Some("not persisted: no config file".into()))
-            }
-            Err(e) => Err(e.into()),
-        },
+        Step::Persist { node, master, .. } => {
+            // Not persisting is not a reason to stop re-pointing: it is reported per node.
+            let out = nodes.persist(node, master.as_ref()).await;
+            let note = persist_note(&out);
+            st.persisted.push(out);
+            Ok(Some(note))
+        }
+        Step::Fence { node, master, .. } => {
+            let report = nodes.fence(node, master).await;
+            let note = fence_note(&report);
+            st.fencing = Some(report);
+            Ok(Some(note))
+        }
+    }
+}
+
+/// The short note a Persist step shows (the details are in the outcome).
+pub fn persist_note(out: &PersistOutcome) -> String {
+    match &out.method {
+        PersistMethod::ConfigRewrite => "config file rewritten".into(),
+        PersistMethod::NotPersisted { reason }
+            if reason.contains("without a config file")
+                && reason.contains("no config path in the inventory") =>
+        {
+            "not persisted: no config file".into()
+        }
+        _ => out.to_string(),
+    }
+}
+
+/// The short note a Fence step shows.
+pub fn fence_note(r: &FenceReport) -> String {
+    let node = &r.node;
+    match (r.fenced, r.came_back_as_replica, &r.command) {
+        (true, Some(true), _) => {
+            format!(
+                "{node}: config rewritten and restarted: it follows {} now",
+                r.new_master
+            )
+        }
+        (true, Some(false), _) => format!(
+            "{node}: config rewritten and restart run, but it does not follow {} yet",
+            r.new_master
+        ),
+        (true, _, Some(c)) => format!(
+            "{node}: config rewritten; `{}` ran ({})",
+            c.command, c.which
+        ),
+        (true, _, None) => format!(
+            "{node}: config rewritten: it comes back as a replica of {}",
+            r.new_master
+        ),
+        (false, _, Some(c)) if c.status == Some(0) && c.which == "stop" => format!(
+            "{node}: stopped with `{}`, but its config was not changed: see the instructions",
+            c.command
+        ),
+        (false, ..) => format!("{node}: NOT fenced: see the instructions in the report"),
     }
 }
 
@@ -765,5 +1073,114 @@ async fn wait_equal(
             return Err(fail(text));
         }
         tokio::time::sleep(FAST_POLL).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(p: u16) -> NodeAddr {
+        NodeAddr::new("127.0.0.1", p)
+    }
+
+    fn outcome(method: PersistMethod) -> PersistOutcome {
+        PersistOutcome {
+            node: addr(1),
+            method,
+            notes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn persist_notes_are_short_where_they_can_be() {
+        assert_eq!(
+            persist_note(&outcome(PersistMethod::ConfigRewrite)),
+            "config file rewritten"
+        );
+        // Redis without a config file and nothing in the inventory: the short form.
+        let none = outcome(PersistMethod::NotPersisted {
+            reason: "CONFIG REWRITE: CONFIG failed: ERR The server is running without a config file; no config path in the inventory".into(),
+        });
+        assert_eq!(persist_note(&none), "not persisted: no config file");
+        // Any other reason is shown whole.
+        let other = outcome(PersistMethod::NotPersisted {
+            reason: "config /etc/redis.conf: no ssh route to edit it; CONFIG REWRITE: ERR The server is running without a config file".into(),
+        });
+        assert!(persist_note(&other).contains("no ssh route"));
+        let edited = outcome(PersistMethod::SshEdit {
+            path: "/etc/redis/redis.conf".into(),
+            backup: Some("/etc/redis/redis.conf.rkv-20261124T120000".into()),
+            changed: true,
+        });
+        assert_eq!(
+            persist_note(&edited),
+            "127.0.0.1:1: /etc/redis/redis.conf edited over ssh (backup /etc/redis/redis.conf.rkv-20261124T120000)"
+        );
+    }
+
+    fn fence(
+        fenced: bool,
+        back: Option<bool>,
+        command: Option<(&str, Option<i32>)>,
+    ) -> FenceReport {
+        FenceReport {
+            node: addr(1),
+            new_master: addr(2),
+            fenced,
+            config: None,
+            command: command.map(|(which, status)| RemoteCommand {
+                which: which.into(),
+                command: format!("systemctl {which} redis"),
+                status,
+                output: String::new(),
+            }),
+            came_back_as_replica: back,
+            instructions: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn fence_notes_say_what_happened() {
+        assert_eq!(
+            fence_note(&fence(true, Some(true), Some(("restart", Some(0))))),
+            "127.0.0.1:1: config rewritten and restarted: it follows 127.0.0.1:2 now"
+        );
+        assert!(
+            fence_note(&fence(true, Some(false), Some(("restart", Some(0)))))
+                .contains("does not follow 127.0.0.1:2 yet")
+        );
+        assert_eq!(
+            fence_note(&fence(true, None, None)),
+            "127.0.0.1:1: config rewritten: it comes back as a replica of 127.0.0.1:2"
+        );
+        assert!(
+            fence_note(&fence(false, None, Some(("stop", Some(0)))))
+                .contains("stopped with `systemctl stop redis`")
+        );
+        assert!(fence_note(&fence(false, None, None)).contains("NOT fenced"));
+        assert!(fence_note(&fence(false, None, Some(("stop", Some(1))))).contains("NOT fenced"));
+    }
+
+    #[test]
+    fn io_errors_drop_the_connection_server_errors_do_not() {
+        let cmd = |reason: &str| NodeError::Command {
+            command: "INFO".into(),
+            reason: reason.into(),
+        };
+        assert!(connection_lost(&cmd("broken pipe")));
+        assert!(connection_lost(&cmd(
+            "Connection reset by peer (os error 104)"
+        )));
+        assert!(connection_lost(&NodeError::Connect("refused".into())));
+        assert!(connection_lost(&NodeError::Timeout(
+            Duration::from_secs(1),
+            "waiting for a reply"
+        )));
+        assert!(!connection_lost(&cmd("ERR unknown command 'REPLICAOF'")));
+        assert!(!connection_lost(&cmd(
+            "READONLY You can't write against a read only replica."
+        )));
+        assert!(!connection_lost(&NodeError::Auth("WRONGPASS".into())));
     }
 }

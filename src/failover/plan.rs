@@ -92,10 +92,28 @@ pub enum Step {
         /// The nodes that must follow it.
         replicas: Vec<NodeAddr>,
     },
-    /// `CONFIG REWRITE` so a restart keeps the new role.
+    /// Make the new role survive a restart: CONFIG REWRITE, or the node's config file edited
+    /// (over SSH, or locally), see [`crate::persist_role`].
     Persist {
         /// The node.
         node: NodeAddr,
+        /// The master it should start as a replica of (None: it starts as a master).
+        master: Option<NodeAddr>,
+        /// How it will be done, in words (the planner says CONFIG REWRITE; the command fills
+        /// in what the inventory allows, see [`Plan::describe_persistence`]).
+        how: String,
+    },
+    /// Unplanned failover: keep the unreachable old master from coming back as a second
+    /// master. When its host answers SSH, its config file is rewritten to follow the new
+    /// master and its inventory `restart` (or `stop`) command runs; otherwise the run prints
+    /// what must be done before it returns. Never fails the run (the promotion is done).
+    Fence {
+        /// The old master.
+        node: NodeAddr,
+        /// The new master it must come back as a replica of.
+        master: NodeAddr,
+        /// How it will be done, in words.
+        how: String,
     },
 }
 
@@ -137,7 +155,13 @@ impl Step {
                     replicas.len()
                 )
             }
-            Step::Persist { node } => format!("persist the role of {node} (CONFIG REWRITE)"),
+            Step::Persist { node, master, how } => match master {
+                Some(m) => format!("persist {node} as a replica of {m}: {how}"),
+                None => format!("persist {node} as a master: {how}"),
+            },
+            Step::Fence { node, master, how } => {
+                format!("fence the old master {node} so it returns as a replica of {master}: {how}")
+            }
         }
     }
 
@@ -156,7 +180,12 @@ impl Step {
             Step::Follow { node, master } => format!("{node} reports role replica of {master}"),
             Step::Unpause { node } => format!("{node} accepted CLIENT UNPAUSE"),
             Step::Verify { .. } => "every link up, offsets converging".to_string(),
-            Step::Persist { node } => format!("{node} rewrote its config file (or has none)"),
+            Step::Persist { node, .. } => {
+                format!("{node}'s config says its new role (or the report says why not)")
+            }
+            Step::Fence { node, .. } => format!(
+                "{node}'s config follows the new master, or the report says what to do before it returns"
+            ),
         }
     }
 
@@ -322,6 +351,38 @@ fn pause_mode(version: Option<&str>) -> PauseMode {
     }
 }
 
+/// What the planner says a Persist step does before the command knows the inventory.
+pub const PERSIST_DEFAULT: &str = "CONFIG REWRITE";
+
+/// What the planner says a Fence step does before the command knows the inventory.
+pub const FENCE_DEFAULT: &str = "over SSH when its host answers (config rewritten, restart/stop command run), else instructions";
+
+fn persist(node: &NodeAddr, master: Option<&NodeAddr>) -> Step {
+    Step::Persist {
+        node: node.clone(),
+        master: master.cloned(),
+        how: PERSIST_DEFAULT.to_string(),
+    }
+}
+
+impl Plan {
+    /// Fill in how each Persist and Fence step will be done (from the inventory and the
+    /// transport; `persist_how` and `fence_how` do no I/O).
+    pub fn describe_persistence(
+        &mut self,
+        persist_how: impl Fn(&NodeAddr) -> String,
+        fence_how: impl Fn(&NodeAddr) -> String,
+    ) {
+        for s in &mut self.steps {
+            match s {
+                Step::Persist { node, how, .. } => *how = persist_how(node),
+                Step::Fence { node, how, .. } => *how = fence_how(node),
+                _ => {}
+            }
+        }
+    }
+}
+
 /// Make the plan.
 pub fn plan(snap: &Snapshot, req: &Request) -> Result<Plan, Refusal> {
     let masters: Vec<&NodeState> = snap
@@ -464,6 +525,13 @@ pub fn plan(snap: &Snapshot, req: &Request) -> Result<Plan, Refusal> {
         steps.push(Step::Promote {
             node: chosen.addr.clone(),
         });
+        // Fence right after the promotion: the sooner the old master's config names the new
+        // master, the smaller the window in which a restart brings back a second master.
+        steps.push(Step::Fence {
+            node: master.addr.clone(),
+            master: chosen.addr.clone(),
+            how: FENCE_DEFAULT.to_string(),
+        });
         let lost = chosen.offset.zip(master.offset).map(|(c, m)| m - c);
         warnings.push(match lost {
             Some(n) if n > 0 => format!(
@@ -496,11 +564,9 @@ pub fn plan(snap: &Snapshot, req: &Request) -> Result<Plan, Refusal> {
         master: chosen.addr.clone(),
         replicas: followers.clone(),
     });
-    steps.push(Step::Persist {
-        node: chosen.addr.clone(),
-    });
+    steps.push(persist(&chosen.addr, None));
     for f in &followers {
-        steps.push(Step::Persist { node: f.clone() });
+        steps.push(persist(f, Some(&chosen.addr)));
     }
     for c in ranking
         .iter()
@@ -568,8 +634,9 @@ fn plan_resume(
         master: new.addr.clone(),
         replicas: all.clone(),
     });
+    steps.push(persist(&new.addr, None));
     for f in &followers {
-        steps.push(Step::Persist { node: f.clone() });
+        steps.push(persist(f, Some(&new.addr)));
     }
     Ok(Plan {
         kind: Kind::Resume,
@@ -744,11 +811,54 @@ mod tests {
         assert_eq!(p.steps[0], Step::Promote { node: addr(3) });
         assert_eq!(
             p.steps[1],
+            Step::Fence {
+                node: addr(1),
+                master: addr(3),
+                how: FENCE_DEFAULT.into()
+            }
+        );
+        assert_eq!(
+            p.steps[2],
             Step::Follow {
                 node: addr(2),
                 master: addr(3)
             }
         );
+        // The new master persists as a master, the sibling as its replica; the old master
+        // is fenced, not persisted (it cannot be reached).
+        let persists: Vec<&Step> = p
+            .steps
+            .iter()
+            .filter(|s| matches!(s, Step::Persist { .. }))
+            .collect();
+        assert_eq!(
+            persists,
+            vec![
+                &Step::Persist {
+                    node: addr(3),
+                    master: None,
+                    how: PERSIST_DEFAULT.into()
+                },
+                &Step::Persist {
+                    node: addr(2),
+                    master: Some(addr(3)),
+                    how: PERSIST_DEFAULT.into()
+                }
+            ]
+        );
+        let mut p2 = p.clone();
+        p2.describe_persistence(|n| format!("edit {n}.conf"), |n| format!("ssh to {n}"));
+        assert!(
+            actions(&p2)
+                .iter()
+                .any(|a| a
+                    == "persist 127.0.0.1:2 as a replica of 127.0.0.1:3: edit 127.0.0.1:2.conf"),
+            "{:?}",
+            actions(&p2)
+        );
+        assert!(actions(&p2).iter().any(|a| a.starts_with(
+            "fence the old master 127.0.0.1:1 so it returns as a replica of 127.0.0.1:3: ssh to 127.0.0.1:1"
+        )));
         assert!(!actions(&p).iter().any(|a| a.contains("pause")));
         assert!(
             p.warnings

@@ -289,6 +289,35 @@ fn masters(snap: &Snapshot, c: &mut Checks) {
             ),
         );
     }
+    // An old master back after a failover: another master continues its history.
+    for m in snap
+        .nodes
+        .iter()
+        .filter(|n| n.reachable() && n.role == Role::Master)
+    {
+        let Some(id) = m.replid.as_deref() else {
+            continue;
+        };
+        let heir = snap.nodes.iter().find(|n| {
+            n.addr != m.addr
+                && n.reachable()
+                && n.role == Role::Master
+                && n.replid2.as_deref() == Some(id)
+        });
+        c.push(
+            "not_stale_master",
+            ProblemKind::StaleMaster,
+            &m.addr.to_string(),
+            heir.is_none(),
+            match heir {
+                Some(h) => format!(
+                    "a stale old master: {} took over its history (replid2 {id}); its writes are lost to the group: run `rkv replicate {} --to {}`",
+                    h.addr, m.addr, h.addr
+                ),
+                None => "no other master continues its history".into(),
+            },
+        );
+    }
     for n in &snap.nodes {
         if !n.reachable() || n.role != Role::Master {
             continue;
@@ -488,6 +517,37 @@ mod tests {
         assert!(k.contains(&(ProblemKind::Unreachable, "10.0.0.1:1".into())));
         assert!(k.contains(&(ProblemKind::MasterUnreachable, "10.0.0.1:2".into())));
         assert!(k.contains(&(ProblemKind::LinkDown, "10.0.0.1:3".into())));
+    }
+
+    #[test]
+    fn an_old_master_back_as_master_is_stale_and_a_second_master() {
+        // After a failover 3 is master (replid2 = the old history r1) with 2 behind it; the
+        // old master 1 came back as a master with its old replid and no replicas.
+        let mut s = healthy();
+        s.nodes[0].listed.clear();
+        s.nodes[2] = master(3, 200, &[(2, 200)]);
+        s.nodes[2].replid = Some("r2".into());
+        s.nodes[2].replid2 = Some("r1".into());
+        s.nodes[1].master = Some(a(3));
+        s.nodes[1].replid = Some("r2".into());
+        s.nodes[1].offset = Some(200);
+        s.single_group_expected = true;
+        let k = kinds(&s, &HealthOptions::default());
+        assert!(
+            k.contains(&(ProblemKind::StaleMaster, "10.0.0.1:1".into())),
+            "{k:?}"
+        );
+        assert!(k.contains(&(ProblemKind::MultipleMasters, "10.0.0.1:1".into())));
+        // The new master is not stale.
+        assert!(!k.contains(&(ProblemKind::StaleMaster, "10.0.0.1:3".into())));
+        // A master that restarted with a fresh history is still a second master.
+        s.nodes[0].replid = Some("fresh".into());
+        let k = kinds(&s, &HealthOptions::default());
+        assert!(!k.iter().any(|(kind, _)| *kind == ProblemKind::StaleMaster));
+        assert!(
+            k.iter()
+                .any(|(kind, _)| *kind == ProblemKind::MultipleMasters)
+        );
     }
 
     #[test]

@@ -397,6 +397,9 @@ pub enum ProblemKind {
     ReplicationCycle,
     /// A master has another number of replicas than the inventory expects.
     ReplicaCount,
+    /// A master whose history another master continues (its replid is that master's
+    /// replid2): an old master back after a failover, taking writes nobody will see.
+    StaleMaster,
 }
 
 impl ProblemKind {
@@ -415,6 +418,7 @@ impl ProblemKind {
             ProblemKind::NoFailoverCandidate => "no_failover_candidate",
             ProblemKind::ReplicationCycle => "replication_cycle",
             ProblemKind::ReplicaCount => "replica_count",
+            ProblemKind::StaleMaster => "stale_master",
         }
     }
 }
