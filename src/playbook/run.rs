@@ -23,6 +23,18 @@ use crate::render;
 use crate::render::progress::human_duration;
 use crate::render::prompt::{Prompter, Terminal};
 use crate::transport::shell_quote;
+
+/// A word for the resume command: as is when a shell reads it unchanged, else quoted.
+fn word(w: &str) -> String {
+    if !w.is_empty()
+        && w.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_./:=,@+-%".contains(&b))
+    {
+        w.to_string()
+    } else {
+        shell_quote(w)
+    }
+}
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
@@ -204,18 +216,15 @@ pub fn argv(action: &Action, journal: Option<&std::path::Path>) -> Option<Vec<St
 /// The exact command that resumes a run at step `n`.
 pub fn resume_command(req: &RunRequest, global: &GlobalArgs, n: usize) -> String {
     let mut s = String::from("rkv playbook run ");
-    s.push_str(&shell_quote(&req.label));
+    s.push_str(&word(&req.label));
     if let Some(i) = &global.inventory {
-        s.push_str(&format!(" -i {}", shell_quote(&i.display().to_string())));
+        s.push_str(&format!(" -i {}", word(&i.display().to_string())));
     }
     for (k, v) in &req.vars {
-        s.push_str(&format!(" --var {}", shell_quote(&format!("{k}={v}"))));
+        s.push_str(&format!(" --var {}", word(&format!("{k}={v}"))));
     }
     if let Some(j) = &req.journal {
-        s.push_str(&format!(
-            " --journal {}",
-            shell_quote(&j.display().to_string())
-        ));
+        s.push_str(&format!(" --journal {}", word(&j.display().to_string())));
     }
     s.push_str(&format!(" --yes --from-step {n}"));
     s
