@@ -423,3 +423,113 @@ fn a_failing_step_stops_the_run_and_from_step_resumes_it() {
     let j = std::fs::read_to_string(&journal).unwrap();
     assert!(j.contains("steps 2..3"), "{j}");
 }
+
+#[test]
+fn add_replica_end_to_end() {
+    let state = tempfile::tempdir().unwrap();
+    let (nodes, inv) = three(state.path());
+    let (a, c) = (&nodes[0], &nodes[2]);
+    let _: () = redis::cmd("SET")
+        .arg("x")
+        .arg("1")
+        .query(&mut conn(a.port))
+        .unwrap();
+    let out = rkv(
+        state.path(),
+        &[
+            "playbook",
+            "run",
+            "add-replica",
+            "-i",
+            &inv,
+            "--var",
+            "master=a",
+            "--var",
+            "replica=c",
+            "--yes",
+            "--output",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let doc = json(&out);
+    assert!(statuses(&doc).iter().all(|s| s == "done"), "{doc:#}");
+    assert!(follows(c.port, a.port));
+    let v: Option<String> = redis::cmd("GET").arg("x").query(&mut conn(c.port)).unwrap();
+    assert_eq!(v.as_deref(), Some("1"));
+    // b was not touched.
+    assert_eq!(role(nodes[1].port), "master");
+}
+
+#[test]
+fn replace_failed_master_end_to_end() {
+    let state = tempfile::tempdir().unwrap();
+    let mut m = redis_server(FAST_SYNC);
+    let of = format!("127.0.0.1 {}", m.port);
+    let mut args: Vec<&str> = vec!["--replicaof", &of];
+    args.extend_from_slice(FAST_SYNC);
+    let r1 = redis_server(&args);
+    let r2 = redis_server(&args);
+    for r in [&r1, &r2] {
+        wait_until(Duration::from_secs(10), "replica link up", || {
+            follows(r.port, m.port)
+        });
+    }
+    let _: () = redis::cmd("SET")
+        .arg("safe")
+        .arg("1")
+        .query(&mut conn(m.port))
+        .unwrap();
+    for r in [&r1, &r2] {
+        wait_until(Duration::from_secs(10), "write replicated", || {
+            redis::cmd("GET")
+                .arg("safe")
+                .query::<Option<String>>(&mut conn(r.port))
+                .unwrap()
+                .is_some()
+        });
+    }
+    let dead = m.addr();
+    m.kill();
+    let out = rkv(
+        state.path(),
+        &[
+            "playbook",
+            "run",
+            "replace-failed-master",
+            "--var",
+            &format!("master={dead}"),
+            "--var",
+            &format!("replicas={},{}", r1.addr(), r2.addr()),
+            "--yes",
+            "--output",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let doc = json(&out);
+    assert!(statuses(&doc).iter().all(|s| s == "done"), "{doc:#}");
+    let fo = &doc["steps"][1]["output"];
+    assert_eq!(fo["kind"], "failover", "{fo:#}");
+    let new_master = fo["candidate"].as_str().unwrap().to_string();
+    // The fencing instructions name the old master and the new one.
+    let fence = doc["steps"][2]["output"].as_str().unwrap();
+    assert!(
+        fence.contains(&dead) && fence.contains(&new_master),
+        "{fence}"
+    );
+    let (nm, other) = if new_master == r1.addr() {
+        (&r1, &r2)
+    } else {
+        (&r2, &r1)
+    };
+    assert_eq!(role(nm.port), "master");
+    wait_until(Duration::from_secs(10), "the other replica follows", || {
+        follows(other.port, nm.port)
+    });
+    let v: Option<String> = redis::cmd("GET")
+        .arg("safe")
+        .query(&mut conn(nm.port))
+        .unwrap();
+    assert_eq!(v.as_deref(), Some("1"));
+}

@@ -26,7 +26,10 @@ impl Drop for PidGuard {
 }
 
 fn pid(file: &Path) -> String {
-    std::fs::read_to_string(file).unwrap_or_default().trim().to_string()
+    std::fs::read_to_string(file)
+        .unwrap_or_default()
+        .trim()
+        .to_string()
 }
 
 fn info(port: u16) -> String {
@@ -153,7 +156,11 @@ fn rolling_restart_over_ssh_restarts_every_node_and_keeps_the_data() {
         .unwrap()
         .get_connection()
         .unwrap();
-    let _: () = redis::cmd("SET").arg("kept").arg("yes").query(&mut c).unwrap();
+    let _: () = redis::cmd("SET")
+        .arg("kept")
+        .arg("yes")
+        .query(&mut c)
+        .unwrap();
     let pids_before: Vec<String> = [&n0, &n1, &n2].iter().map(|n| pid(&n.pidfile)).collect();
     let kh = d.join("known_hosts");
     std::fs::write(&kh, sshd.known_hosts_line()).unwrap();
@@ -195,11 +202,16 @@ fn rolling_restart_over_ssh_restarts_every_node_and_keeps_the_data() {
     }
     assert!(info(n1.port).contains("role:master"), "{}", info(n1.port));
     for r in [&n0, &n2] {
-        wait_until(Duration::from_secs(10), "follows n1", || follows(r.port, n1.port));
+        wait_until(Duration::from_secs(10), "follows n1", || {
+            follows(r.port, n1.port)
+        });
     }
     // The old master's file now says it is a replica of n1 (it restarted as one).
     let conf = std::fs::read_to_string(&n0.conf).unwrap();
-    assert!(conf.contains(&format!("replicaof 127.0.0.1 {}", n1.port)), "{conf}");
+    assert!(
+        conf.contains(&format!("replicaof 127.0.0.1 {}", n1.port)),
+        "{conf}"
+    );
     let mut c = redis::Client::open(format!("redis://127.0.0.1:{}/", n0.port))
         .unwrap()
         .get_connection()
@@ -260,13 +272,21 @@ fn failover_drill_over_rkv_serve_nodes() {
         .unwrap()
         .get_connection()
         .unwrap();
-    let _: () = redis::cmd("SET").arg("drill").arg("1").query(&mut c).unwrap();
+    let _: () = redis::cmd("SET")
+        .arg("drill")
+        .arg("1")
+        .query(&mut c)
+        .unwrap();
     wait_until(Duration::from_secs(10), "write replicated", || {
         let mut c = redis::Client::open(format!("redis://127.0.0.1:{}/", n1.port))
             .unwrap()
             .get_connection()
             .unwrap();
-        redis::cmd("GET").arg("drill").query::<Option<String>>(&mut c).unwrap().is_some()
+        redis::cmd("GET")
+            .arg("drill")
+            .query::<Option<String>>(&mut c)
+            .unwrap()
+            .is_some()
     });
     let kh = d.join("known_hosts");
     std::fs::write(&kh, sshd.known_hosts_line()).unwrap();
@@ -288,6 +308,8 @@ fn failover_drill_over_rkv_serve_nodes() {
             "--var",
             "master=n0",
             "--var",
+            "replicas=n1,n2",
+            "--var",
             "to=n1",
             "--var",
             "wait_timeout=20s",
@@ -306,7 +328,9 @@ fn failover_drill_over_rkv_serve_nodes() {
     assert_eq!(doc["steps"][3]["output"]["kind"], "failover", "{doc:#}");
     assert!(info(n1.port).contains("role:master"), "{}", info(n1.port));
     for r in [&n0, &n2] {
-        wait_until(Duration::from_secs(10), "follows n1", || follows(r.port, n1.port));
+        wait_until(Duration::from_secs(10), "follows n1", || {
+            follows(r.port, n1.port)
+        });
     }
     let mut c = redis::Client::open(format!("redis://127.0.0.1:{}/", n0.port))
         .unwrap()

@@ -158,7 +158,11 @@ pub fn schema(kind: &str) -> Option<&'static [FieldSpec]> {
         "reachable" => &[f!("nodes", T::Nodes, true)],
         "check-persistence" => &[f!("node", T::Node, true)],
         "persist-role" => &[f!("node", T::Node, true), f!("master", T::Node, false)],
-        "fence" => &[f!("node", T::Node, true), f!("master", T::Node, false)],
+        "fence" => &[
+            f!("node", T::Node, true),
+            f!("master", T::Node, false),
+            f!("nodes", T::Nodes, false),
+        ],
         _ => return None,
     })
 }
@@ -665,8 +669,10 @@ pub enum Action {
     Fence {
         /// The old master.
         node: String,
-        /// The new master (none: the one reachable master discovered).
+        /// The new master (none: the one reachable master discovered from `nodes`).
         master: Option<String>,
+        /// Where to discover the new master (empty: the inventory).
+        nodes: Vec<String>,
     },
 }
 
@@ -826,7 +832,7 @@ impl Action {
                 Some(m) => format!("persist `replicaof {m}` for {node}"),
                 None => format!("persist the master role of {node}"),
             },
-            Action::Fence { node, master } => format!(
+            Action::Fence { node, master, .. } => format!(
                 "fencing of {node} (new master {})",
                 master.as_deref().unwrap_or("the one discovered")
             ),
@@ -1026,6 +1032,7 @@ fn build(s: &RawStep, scope: &BTreeMap<String, String>, names: &Names) -> Result
         "fence" => Action::Fence {
             node: need("node")?,
             master: get("master")?,
+            nodes: list("nodes")?,
         },
         other => return Err(format!("unknown kind `{other}`")),
     })

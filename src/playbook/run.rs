@@ -253,6 +253,10 @@ fn plan_nodes(plan: &[Planned]) -> Vec<String> {
             Action::Verify { nodes, .. }
             | Action::Failover { nodes, .. }
             | Action::Reachable { nodes } => nodes.iter().for_each(&mut add),
+            Action::Fence { node, nodes, .. } => {
+                add(node);
+                nodes.iter().for_each(&mut add);
+            }
             Action::Replicate { replica, to, .. } => {
                 add(replica);
                 add(to);
@@ -263,8 +267,7 @@ fn plan_nodes(plan: &[Planned]) -> Vec<String> {
             | Action::Restart { node, .. }
             | Action::Stop { node, .. }
             | Action::CheckPersistence { node }
-            | Action::PersistRole { node, .. }
-            | Action::Fence { node, .. } => add(node),
+            | Action::PersistRole { node, .. } => add(node),
             Action::Confirm { .. } => {}
         }
     }
@@ -635,7 +638,7 @@ async fn native(
         transport: setup.opts.transport.clone(),
         verify_timeout: Duration::from_secs(30),
     };
-    let mut nodes = Nodes::new(opts, journal);
+    let mut nodes = Nodes::new(opts.clone(), journal);
     let mut out = StepOut::default();
     match action {
         Action::Reachable { nodes: list } => {
@@ -810,15 +813,16 @@ async fn native(
                 out.warnings.push(o.to_string());
             }
         }
-        Action::Fence { node, master } => {
+        Action::Fence {
+            node,
+            master,
+            nodes: seeds_from,
+        } => {
             let a = addr(node)?;
             let new_master = match master {
                 Some(m) => addr(m)?,
                 None => {
-                    let (seeds, single) =
-                        crate::commands::topology::seeds(&[], setup).or_else(|_| {
-                            crate::commands::topology::seeds(std::slice::from_ref(node), setup)
-                        })?;
+                    let (seeds, single) = crate::commands::topology::seeds(seeds_from, setup)?;
                     let snap = crate::topology::discover(
                         seeds,
                         &setup.opts,
@@ -895,7 +899,7 @@ async fn native(
             let master_addr = master.as_deref().map(addr).transpose()?;
             let mut last: String;
             loop {
-                match nodes.info(&a, "replication").await {
+                match fresh_info(&opts, &a).await {
                     Ok(info) => match &master_addr {
                         None => break,
                         Some(m)
@@ -950,7 +954,7 @@ async fn native(
             }
             let wait = timeout.unwrap_or(DEFAULT_NODE_WAIT);
             let deadline = Instant::now() + wait;
-            while nodes.send(&a, &["PING"]).await.is_ok() {
+            while fresh_info(&opts, &a).await.is_ok() {
                 if Instant::now() >= deadline {
                     return Err(StepFail {
                         message: format!(
@@ -973,6 +977,17 @@ async fn native(
         }
     }
     Ok(out)
+}
+
+/// INFO replication over a new connection: a node being restarted may leave a cached
+/// connection broken in ways the client does not drop (polls are not journaled).
+async fn fresh_info(
+    opts: &execute::Options,
+    node: &NodeAddr,
+) -> Result<crate::node::ReplicationInfo, crate::node::NodeError> {
+    let mut quiet = Journal::disabled();
+    let mut nodes = Nodes::new(opts.clone(), &mut quiet);
+    nodes.info(node, "replication").await
 }
 
 fn exec_text(node: &str, what: &str, ran: &crate::transport::ExecOutput) -> String {
