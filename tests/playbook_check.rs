@@ -255,6 +255,31 @@ fn run_refuses_bad_vars_and_no_terminal_with_exit_2() {
         "99",
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    // A node name the inventory does not have.
+    let dir = tempfile::tempdir().unwrap();
+    let inv = write(
+        dir.path(),
+        "inv.toml",
+        "[[nodes]]\nname = \"a\"\naddr = \"127.0.0.1:1\"\n",
+    );
+    let o = rkv(&[
+        "playbook",
+        "run",
+        "switchover",
+        "-i",
+        &inv,
+        "--var",
+        "master=a",
+        "--var",
+        "to=zz",
+        "--yes",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        stderr(&o).contains("--var to: unknown node `zz`"),
+        "{}",
+        text(&o)
+    );
     // Neither a file nor a shipped name.
     let o = rkv(&["playbook", "run", "no-such-playbook", "--yes"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));

@@ -307,6 +307,7 @@ fn switchover_under_write_load_loses_no_acknowledged_write() {
             follows(r.port, m.port)
         });
     }
+    let journal = state.path().join("j.jsonl");
     let load = start_load(vec![m.port, r1.port, r2.port]);
     std::thread::sleep(Duration::from_millis(300));
     let out = rkv(
@@ -322,6 +323,8 @@ fn switchover_under_write_load_loses_no_acknowledged_write() {
             "--yes",
             "--output",
             "json",
+            "--journal",
+            journal.to_str().unwrap(),
         ],
     );
     std::thread::sleep(Duration::from_millis(300));
@@ -336,6 +339,11 @@ fn switchover_under_write_load_loses_no_acknowledged_write() {
     assert_eq!(fo["kind"], "switchover", "{fo:#}");
     assert_eq!(fo["report"]["history"]["continues"], true, "{fo:#}");
     assert!(!acked.is_empty());
+    // One journal: the playbook's steps and the failover's own commands (the write pause).
+    let j = std::fs::read_to_string(&journal).unwrap();
+    assert!(j.contains("\"CLIENT\",\"PAUSE\""), "{j}");
+    assert!(j.matches("\"event\":\"step_done\"").count() >= 8, "{j}");
+    assert!(j.contains("playbook_done"), "{j}");
     assert_eq!(role(r2.port), "master");
     for r in [&m, &r1] {
         wait_until(Duration::from_secs(5), "follows the new master", || {
@@ -532,4 +540,42 @@ fn replace_failed_master_end_to_end() {
         .query(&mut conn(nm.port))
         .unwrap();
     assert_eq!(v.as_deref(), Some("1"));
+}
+
+#[test]
+fn setup_replication_sets_the_link_credentials() {
+    let state = tempfile::tempdir().unwrap();
+    let pw = ["--requirepass", "s3cret", "--repl-diskless-sync-delay", "0"];
+    let a = redis_server(&pw);
+    let b = redis_server(&pw);
+    let out = rkv(
+        state.path(),
+        &[
+            "playbook",
+            "run",
+            "setup-replication",
+            "-a",
+            "s3cret",
+            "--var",
+            &format!("master={}", a.addr()),
+            "--var",
+            &format!("replicas={}", b.addr()),
+            "--yes",
+            "--output",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // The secret never appears in the output.
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("s3cret"));
+    let c = redis::Client::open(format!("redis://:s3cret@127.0.0.1:{}/", b.port)).unwrap();
+    let mut c = c.get_connection().unwrap();
+    let i: String = redis::cmd("INFO").arg("replication").query(&mut c).unwrap();
+    assert!(i.contains("master_link_status:up"), "{i}");
+    let v: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("masterauth")
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(v[1], "s3cret");
 }
