@@ -130,6 +130,8 @@ fn switchover_asks_once_then_runs_every_step_with_its_duration() {
     let screen = t.wait_for("Run these 8 step(s) of switchover?");
     assert!(screen.contains("Playbook switchover (8 steps)"), "{screen}");
     assert!(screen.contains("rkv failover"), "{screen}");
+    // The failover step is previewed as `rkv failover --dry-run` shows it.
+    assert!(screen.contains("Plan: planned switchover"), "{screen}");
     t.keys(&["y"]);
     let screen = t.wait_for("EXIT=");
     assert!(screen.contains("EXIT=0"), "{screen}");

@@ -213,6 +213,19 @@ pub fn argv(action: &Action, journal: Option<&std::path::Path>) -> Option<Vec<St
     Some(v)
 }
 
+/// Steps that change nothing (a failover after only these can be previewed).
+fn read_only(a: &Action) -> bool {
+    matches!(
+        a,
+        Action::Verify { .. }
+            | Action::Assert { .. }
+            | Action::Reachable { .. }
+            | Action::CheckPersistence { .. }
+            | Action::Confirm { .. }
+            | Action::Fence { .. }
+    )
+}
+
 /// The exact command that resumes a run at step `n`.
 pub fn resume_command(req: &RunRequest, global: &GlobalArgs, n: usize) -> String {
     let mut s = String::from("rkv playbook run ");
@@ -335,6 +348,34 @@ pub fn run(global: &GlobalArgs, req: &RunRequest) -> anyhow::Result<()> {
         let cmd = p.action.command_line();
         if cmd != p.title {
             plan_text.push_str(&format!("      {cmd}\n"));
+        }
+        // A failover that nothing before it changes is shown as `rkv failover --dry-run`
+        // shows it: the ranking and the plan, from the topology now.
+        let unchanged_before = req
+            .plan
+            .iter()
+            .filter(|q| q.index >= req.from_step && q.index < p.index)
+            .all(|q| read_only(&q.action));
+        if p.index >= req.from_step
+            && unchanged_before
+            && let Action::Failover { .. } = &p.action
+            && let Some(mut args) = argv(&p.action, None)
+        {
+            args.retain(|a| a != "--yes");
+            args.push("--dry-run".into());
+            let mut g = global.clone();
+            g.quiet = true;
+            match run_command(&g, &args, false) {
+                Ok(out) => {
+                    for l in out.text.lines().filter(|l| !l.starts_with("dry run:")) {
+                        plan_text.push_str(&format!("        {l}\n"));
+                    }
+                }
+                Err(f) => plan_text.push_str(&format!(
+                    "        (rkv failover --dry-run, now: {})\n",
+                    f.message
+                )),
+            }
         }
     }
     say(&plan_text)?;
