@@ -357,6 +357,14 @@ pub fn check(pb: &Playbook, names: &Names) -> Vec<Diagnostic> {
                 format!("variable `{name}` is required and has a default: choose one"),
             );
         }
+        if let (None, Some(r)) = (&v.default, &v.required)
+            && !*r.get_ref()
+        {
+            diag(
+                r.span().start,
+                format!("variable `{name}` is not required but has no default: give it one"),
+            );
+        }
         if let Some(d) = &v.default {
             let fty = match ty {
                 VarType::Node => T::Node,
