@@ -1073,4 +1073,11 @@ mod tests {
             .is_none()
         );
     }
+
+    #[test]
+    fn resume_words_are_quoted_only_when_needed() {
+        assert_eq!(word("m=10.0.0.1:6379,h:2"), "m=10.0.0.1:6379,h:2");
+        assert_ne!(word("name=two words"), "name=two words");
+        assert_ne!(word("x=$(rm)"), "x=$(rm)");
+    }
 }
