@@ -48,6 +48,7 @@ Register-ArgumentCompleter -Native -CommandName 'rkv' -ScriptBlock {
             [CompletionResult]::new('replicate', 'replicate', [CompletionResultType]::ParameterValue, 'Make REPLICA a replica of MASTER (link credentials set too), then wait for the sync')
             [CompletionResult]::new('promote', 'promote', [CompletionResultType]::ParameterValue, 'Low-level: make one replica a master (REPLICAOF NO ONE), with checks')
             [CompletionResult]::new('failover', 'failover', [CompletionResultType]::ParameterValue, 'Guided promotion: choose a candidate, show the plan, confirm, switch, re-point, verify')
+            [CompletionResult]::new('playbook', 'playbook', [CompletionResultType]::ParameterValue, 'Replication runbooks as files: check, run, list and show playbooks')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages (to DIR, default: the current directory)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -270,6 +271,150 @@ Register-ArgumentCompleter -Native -CommandName 'rkv' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'rkv;playbook' {
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Password for AUTH on every node contacted')
+            [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'Password for AUTH on every node contacted')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'ACL user name for AUTH (none: AUTH with the password alone)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'ACL user name for AUTH (none: AUTH with the password alone)')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'TOML inventory of nodes')
+            [CompletionResult]::new('--inventory', '--inventory', [CompletionResultType]::ParameterName, 'TOML inventory of nodes')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: a human table, one JSON document, or tab-separated rows')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: a human table, one JSON document, or tab-separated rows')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-node connect and command timeout, e.g. 500ms, 2s')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'No ANSI colour (also off when stdout is not a terminal)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more on stderr (repeat for more)')
+            [CompletionResult]::new('--accept-new-host-key', '--accept-new-host-key', [CompletionResultType]::ParameterName, 'Add an SSH host''s key to known_hosts when none is recorded yet (like ssh''s accept-new); a changed key is still refused')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Parse and validate a playbook (errors as FILE:LINE:COL, exit 2); with --inventory, node names must be in it')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Resolve the variables, show the topology and the plan, ask once, run the steps')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the shipped playbooks')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print a shipped playbook (to copy and adapt)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'rkv;playbook;check' {
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Password for AUTH on every node contacted')
+            [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'Password for AUTH on every node contacted')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'ACL user name for AUTH (none: AUTH with the password alone)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'ACL user name for AUTH (none: AUTH with the password alone)')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'TOML inventory of nodes')
+            [CompletionResult]::new('--inventory', '--inventory', [CompletionResultType]::ParameterName, 'TOML inventory of nodes')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: a human table, one JSON document, or tab-separated rows')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: a human table, one JSON document, or tab-separated rows')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-node connect and command timeout, e.g. 500ms, 2s')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'No ANSI colour (also off when stdout is not a terminal)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more on stderr (repeat for more)')
+            [CompletionResult]::new('--accept-new-host-key', '--accept-new-host-key', [CompletionResultType]::ParameterName, 'Add an SSH host''s key to known_hosts when none is recorded yet (like ssh''s accept-new); a changed key is still refused')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'rkv;playbook;run' {
+            [CompletionResult]::new('--var', '--var', [CompletionResultType]::ParameterName, 'A variable''s value (repeatable); `nodes` variables take a comma-separated list')
+            [CompletionResult]::new('--from-step', '--from-step', [CompletionResultType]::ParameterName, 'Start at this step of the plan (as numbered in it): resume a stopped run')
+            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Where to write the JSON-lines journal (default: under $XDG_STATE_HOME/rkv/journal)')
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Password for AUTH on every node contacted')
+            [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'Password for AUTH on every node contacted')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'ACL user name for AUTH (none: AUTH with the password alone)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'ACL user name for AUTH (none: AUTH with the password alone)')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'TOML inventory of nodes')
+            [CompletionResult]::new('--inventory', '--inventory', [CompletionResultType]::ParameterName, 'TOML inventory of nodes')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: a human table, one JSON document, or tab-separated rows')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: a human table, one JSON document, or tab-separated rows')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-node connect and command timeout, e.g. 500ms, 2s')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (needed without a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (needed without a terminal)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the topology and the plan, change nothing')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'No ANSI colour (also off when stdout is not a terminal)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more on stderr (repeat for more)')
+            [CompletionResult]::new('--accept-new-host-key', '--accept-new-host-key', [CompletionResultType]::ParameterName, 'Add an SSH host''s key to known_hosts when none is recorded yet (like ssh''s accept-new); a changed key is still refused')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'rkv;playbook;list' {
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Password for AUTH on every node contacted')
+            [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'Password for AUTH on every node contacted')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'ACL user name for AUTH (none: AUTH with the password alone)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'ACL user name for AUTH (none: AUTH with the password alone)')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'TOML inventory of nodes')
+            [CompletionResult]::new('--inventory', '--inventory', [CompletionResultType]::ParameterName, 'TOML inventory of nodes')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: a human table, one JSON document, or tab-separated rows')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: a human table, one JSON document, or tab-separated rows')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-node connect and command timeout, e.g. 500ms, 2s')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'No ANSI colour (also off when stdout is not a terminal)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more on stderr (repeat for more)')
+            [CompletionResult]::new('--accept-new-host-key', '--accept-new-host-key', [CompletionResultType]::ParameterName, 'Add an SSH host''s key to known_hosts when none is recorded yet (like ssh''s accept-new); a changed key is still refused')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'rkv;playbook;show' {
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Password for AUTH on every node contacted')
+            [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'Password for AUTH on every node contacted')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'ACL user name for AUTH (none: AUTH with the password alone)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'ACL user name for AUTH (none: AUTH with the password alone)')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'TOML inventory of nodes')
+            [CompletionResult]::new('--inventory', '--inventory', [CompletionResultType]::ParameterName, 'TOML inventory of nodes')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: a human table, one JSON document, or tab-separated rows')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: a human table, one JSON document, or tab-separated rows')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-node connect and command timeout, e.g. 500ms, 2s')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'No ANSI colour (also off when stdout is not a terminal)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more on stderr (repeat for more)')
+            [CompletionResult]::new('--accept-new-host-key', '--accept-new-host-key', [CompletionResultType]::ParameterName, 'Add an SSH host''s key to known_hosts when none is recorded yet (like ssh''s accept-new); a changed key is still refused')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'rkv;playbook;help' {
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Parse and validate a playbook (errors as FILE:LINE:COL, exit 2); with --inventory, node names must be in it')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Resolve the variables, show the topology and the plan, ask once, run the steps')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the shipped playbooks')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print a shipped playbook (to copy and adapt)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'rkv;playbook;help;check' {
+            break
+        }
+        'rkv;playbook;help;run' {
+            break
+        }
+        'rkv;playbook;help;list' {
+            break
+        }
+        'rkv;playbook;help;show' {
+            break
+        }
+        'rkv;playbook;help;help' {
+            break
+        }
         'rkv;completions' {
             [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Password for AUTH on every node contacted')
             [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'Password for AUTH on every node contacted')
@@ -323,6 +468,7 @@ Register-ArgumentCompleter -Native -CommandName 'rkv' -ScriptBlock {
             [CompletionResult]::new('replicate', 'replicate', [CompletionResultType]::ParameterValue, 'Make REPLICA a replica of MASTER (link credentials set too), then wait for the sync')
             [CompletionResult]::new('promote', 'promote', [CompletionResultType]::ParameterValue, 'Low-level: make one replica a master (REPLICAOF NO ONE), with checks')
             [CompletionResult]::new('failover', 'failover', [CompletionResultType]::ParameterValue, 'Guided promotion: choose a candidate, show the plan, confirm, switch, re-point, verify')
+            [CompletionResult]::new('playbook', 'playbook', [CompletionResultType]::ParameterValue, 'Replication runbooks as files: check, run, list and show playbooks')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages (to DIR, default: the current directory)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -350,6 +496,25 @@ Register-ArgumentCompleter -Native -CommandName 'rkv' -ScriptBlock {
             break
         }
         'rkv;help;failover' {
+            break
+        }
+        'rkv;help;playbook' {
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Parse and validate a playbook (errors as FILE:LINE:COL, exit 2); with --inventory, node names must be in it')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Resolve the variables, show the topology and the plan, ask once, run the steps')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the shipped playbooks')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print a shipped playbook (to copy and adapt)')
+            break
+        }
+        'rkv;help;playbook;check' {
+            break
+        }
+        'rkv;help;playbook;run' {
+            break
+        }
+        'rkv;help;playbook;list' {
+            break
+        }
+        'rkv;help;playbook;show' {
             break
         }
         'rkv;help;completions' {

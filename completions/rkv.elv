@@ -45,6 +45,7 @@ set edit:completion:arg-completer[rkv] = {|@words|
             cand replicate 'Make REPLICA a replica of MASTER (link credentials set too), then wait for the sync'
             cand promote 'Low-level: make one replica a master (REPLICAOF NO ONE), with checks'
             cand failover 'Guided promotion: choose a candidate, show the plan, confirm, switch, re-point, verify'
+            cand playbook 'Replication runbooks as files: check, run, list and show playbooks'
             cand completions 'Print a shell completion script'
             cand man 'Write the man pages (to DIR, default: the current directory)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -258,6 +259,139 @@ set edit:completion:arg-completer[rkv] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'rkv;playbook'= {
+            cand -a 'Password for AUTH on every node contacted'
+            cand --password 'Password for AUTH on every node contacted'
+            cand -u 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand --user 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand -i 'TOML inventory of nodes'
+            cand --inventory 'TOML inventory of nodes'
+            cand -o 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --output 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --timeout 'Per-node connect and command timeout, e.g. 500ms, 2s'
+            cand --no-color 'No ANSI colour (also off when stdout is not a terminal)'
+            cand -q 'Print less on stderr'
+            cand --quiet 'Print less on stderr'
+            cand -v 'Print more on stderr (repeat for more)'
+            cand --verbose 'Print more on stderr (repeat for more)'
+            cand --accept-new-host-key 'Add an SSH host''s key to known_hosts when none is recorded yet (like ssh''s accept-new); a changed key is still refused'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand check 'Parse and validate a playbook (errors as FILE:LINE:COL, exit 2); with --inventory, node names must be in it'
+            cand run 'Resolve the variables, show the topology and the plan, ask once, run the steps'
+            cand list 'List the shipped playbooks'
+            cand show 'Print a shipped playbook (to copy and adapt)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'rkv;playbook;check'= {
+            cand -a 'Password for AUTH on every node contacted'
+            cand --password 'Password for AUTH on every node contacted'
+            cand -u 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand --user 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand -i 'TOML inventory of nodes'
+            cand --inventory 'TOML inventory of nodes'
+            cand -o 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --output 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --timeout 'Per-node connect and command timeout, e.g. 500ms, 2s'
+            cand --no-color 'No ANSI colour (also off when stdout is not a terminal)'
+            cand -q 'Print less on stderr'
+            cand --quiet 'Print less on stderr'
+            cand -v 'Print more on stderr (repeat for more)'
+            cand --verbose 'Print more on stderr (repeat for more)'
+            cand --accept-new-host-key 'Add an SSH host''s key to known_hosts when none is recorded yet (like ssh''s accept-new); a changed key is still refused'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rkv;playbook;run'= {
+            cand --var 'A variable''s value (repeatable); `nodes` variables take a comma-separated list'
+            cand --from-step 'Start at this step of the plan (as numbered in it): resume a stopped run'
+            cand --journal 'Where to write the JSON-lines journal (default: under $XDG_STATE_HOME/rkv/journal)'
+            cand -a 'Password for AUTH on every node contacted'
+            cand --password 'Password for AUTH on every node contacted'
+            cand -u 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand --user 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand -i 'TOML inventory of nodes'
+            cand --inventory 'TOML inventory of nodes'
+            cand -o 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --output 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --timeout 'Per-node connect and command timeout, e.g. 500ms, 2s'
+            cand -y 'Do not ask for confirmation (needed without a terminal)'
+            cand --yes 'Do not ask for confirmation (needed without a terminal)'
+            cand --dry-run 'Print the topology and the plan, change nothing'
+            cand --no-color 'No ANSI colour (also off when stdout is not a terminal)'
+            cand -q 'Print less on stderr'
+            cand --quiet 'Print less on stderr'
+            cand -v 'Print more on stderr (repeat for more)'
+            cand --verbose 'Print more on stderr (repeat for more)'
+            cand --accept-new-host-key 'Add an SSH host''s key to known_hosts when none is recorded yet (like ssh''s accept-new); a changed key is still refused'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rkv;playbook;list'= {
+            cand -a 'Password for AUTH on every node contacted'
+            cand --password 'Password for AUTH on every node contacted'
+            cand -u 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand --user 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand -i 'TOML inventory of nodes'
+            cand --inventory 'TOML inventory of nodes'
+            cand -o 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --output 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --timeout 'Per-node connect and command timeout, e.g. 500ms, 2s'
+            cand --no-color 'No ANSI colour (also off when stdout is not a terminal)'
+            cand -q 'Print less on stderr'
+            cand --quiet 'Print less on stderr'
+            cand -v 'Print more on stderr (repeat for more)'
+            cand --verbose 'Print more on stderr (repeat for more)'
+            cand --accept-new-host-key 'Add an SSH host''s key to known_hosts when none is recorded yet (like ssh''s accept-new); a changed key is still refused'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rkv;playbook;show'= {
+            cand -a 'Password for AUTH on every node contacted'
+            cand --password 'Password for AUTH on every node contacted'
+            cand -u 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand --user 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand -i 'TOML inventory of nodes'
+            cand --inventory 'TOML inventory of nodes'
+            cand -o 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --output 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --timeout 'Per-node connect and command timeout, e.g. 500ms, 2s'
+            cand --no-color 'No ANSI colour (also off when stdout is not a terminal)'
+            cand -q 'Print less on stderr'
+            cand --quiet 'Print less on stderr'
+            cand -v 'Print more on stderr (repeat for more)'
+            cand --verbose 'Print more on stderr (repeat for more)'
+            cand --accept-new-host-key 'Add an SSH host''s key to known_hosts when none is recorded yet (like ssh''s accept-new); a changed key is still refused'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rkv;playbook;help'= {
+            cand check 'Parse and validate a playbook (errors as FILE:LINE:COL, exit 2); with --inventory, node names must be in it'
+            cand run 'Resolve the variables, show the topology and the plan, ask once, run the steps'
+            cand list 'List the shipped playbooks'
+            cand show 'Print a shipped playbook (to copy and adapt)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'rkv;playbook;help;check'= {
+        }
+        &'rkv;playbook;help;run'= {
+        }
+        &'rkv;playbook;help;list'= {
+        }
+        &'rkv;playbook;help;show'= {
+        }
+        &'rkv;playbook;help;help'= {
+        }
         &'rkv;completions'= {
             cand -a 'Password for AUTH on every node contacted'
             cand --password 'Password for AUTH on every node contacted'
@@ -309,6 +443,7 @@ set edit:completion:arg-completer[rkv] = {|@words|
             cand replicate 'Make REPLICA a replica of MASTER (link credentials set too), then wait for the sync'
             cand promote 'Low-level: make one replica a master (REPLICAOF NO ONE), with checks'
             cand failover 'Guided promotion: choose a candidate, show the plan, confirm, switch, re-point, verify'
+            cand playbook 'Replication runbooks as files: check, run, list and show playbooks'
             cand completions 'Print a shell completion script'
             cand man 'Write the man pages (to DIR, default: the current directory)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -328,6 +463,20 @@ set edit:completion:arg-completer[rkv] = {|@words|
         &'rkv;help;promote'= {
         }
         &'rkv;help;failover'= {
+        }
+        &'rkv;help;playbook'= {
+            cand check 'Parse and validate a playbook (errors as FILE:LINE:COL, exit 2); with --inventory, node names must be in it'
+            cand run 'Resolve the variables, show the topology and the plan, ask once, run the steps'
+            cand list 'List the shipped playbooks'
+            cand show 'Print a shipped playbook (to copy and adapt)'
+        }
+        &'rkv;help;playbook;check'= {
+        }
+        &'rkv;help;playbook;run'= {
+        }
+        &'rkv;help;playbook;list'= {
+        }
+        &'rkv;help;playbook;show'= {
         }
         &'rkv;help;completions'= {
         }

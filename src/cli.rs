@@ -112,6 +112,8 @@ pub enum Command {
     Promote(PromoteArgs),
     /// Guided promotion: choose a candidate, show the plan, confirm, switch, re-point, verify.
     Failover(FailoverArgs),
+    /// Replication runbooks as files: check, run, list and show playbooks.
+    Playbook(PlaybookArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell to complete for.
@@ -336,6 +338,72 @@ pub struct FailoverArgs {
     /// How long the final verification waits for every link to come up.
     #[arg(long, value_parser = parse_duration, default_value = "30s", value_name = "DURATION")]
     pub wait_timeout: Duration,
+}
+
+/// `rkv playbook` options.
+#[derive(Debug, Clone, Args)]
+pub struct PlaybookArgs {
+    /// What to do with playbooks.
+    #[command(subcommand)]
+    pub command: PlaybookCommand,
+}
+
+/// `rkv playbook` subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum PlaybookCommand {
+    /// Parse and validate a playbook (errors as FILE:LINE:COL, exit 2); with --inventory,
+    /// node names must be in it.
+    Check {
+        /// A playbook file, or the name of a shipped one.
+        #[arg(value_name = "FILE|NAME")]
+        playbook: String,
+    },
+    /// Resolve the variables, show the topology and the plan, ask once, run the steps.
+    Run(PlaybookRunArgs),
+    /// List the shipped playbooks.
+    List,
+    /// Print a shipped playbook (to copy and adapt).
+    Show {
+        /// Its name, as `rkv playbook list` shows it.
+        #[arg(value_name = "NAME")]
+        name: String,
+    },
+}
+
+/// `rkv playbook run` options.
+#[derive(Debug, Clone, Args)]
+pub struct PlaybookRunArgs {
+    /// A playbook file, or the name of a shipped one.
+    #[arg(value_name = "FILE|NAME")]
+    pub playbook: String,
+
+    /// A variable's value (repeatable); `nodes` variables take a comma-separated list.
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+
+    /// Do not ask for confirmation (needed without a terminal).
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+
+    /// Print the topology and the plan, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Start at this step of the plan (as numbered in it): resume a stopped run.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub from_step: usize,
+
+    /// Where to write the JSON-lines journal (default: under $XDG_STATE_HOME/rkv/journal).
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+}
+
+/// Parse `NAME=VALUE`.
+pub fn parse_var(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!("expected NAME=VALUE, got {s:?}")),
+    }
 }
 
 /// Parse a human duration such as `500ms`, `2s`, `1m30s`.

@@ -13,6 +13,7 @@
 //! - [`failover`]: changing roles safely: the pure planner, the executor, the journal.
 //! - [`render`]: tables, JSON, TSV.
 //! - [`transport`]: direct TCP or an SSH tunnel (libssh2 on its own threads); remote commands.
+//! - [`playbook`]: replication runbooks as TOML files: the format, the checker, the runner.
 //! - [`persist_role`]: make a role change survive a restart (CONFIG REWRITE or the config file over SSH).
 
 pub mod cli;
@@ -23,6 +24,7 @@ pub mod logging;
 pub mod node;
 pub mod persist;
 pub mod persist_role;
+pub mod playbook;
 pub mod render;
 pub mod replication;
 pub mod resp;

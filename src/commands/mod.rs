@@ -5,6 +5,7 @@ pub mod docs;
 pub mod failover;
 pub mod info;
 pub mod lab;
+pub mod playbook;
 pub mod promote;
 pub mod replicate;
 pub mod topology;
@@ -24,6 +25,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Replicate(args) => replicate::run(&global, &args),
         Command::Promote(args) => promote::run(&global, &args),
         Command::Failover(args) => failover::run(&global, &args),
+        Command::Playbook(args) => playbook::run(&global, &args),
         Command::Completions { shell } => docs::completions(shell),
         Command::Man { dir } => docs::man(dir),
     }

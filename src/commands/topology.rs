@@ -138,8 +138,32 @@ pub(crate) fn color(global: &GlobalArgs) -> bool {
     !global.no_color && std::io::stdout().is_terminal()
 }
 
+thread_local! {
+    /// When set, [`print`] appends here instead of writing to stdout: a playbook step runs a
+    /// command and keeps its output for its own report (commands print on the calling thread).
+    static CAPTURE: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Run `f` with everything [`print`] writes kept and returned instead of written to stdout.
+pub(crate) fn capture<T>(f: impl FnOnce() -> T) -> (T, String) {
+    let previous = CAPTURE.with(|c| c.borrow_mut().replace(String::new()));
+    let out = f();
+    let text = CAPTURE.with(|c| std::mem::replace(&mut *c.borrow_mut(), previous));
+    (out, text.unwrap_or_default())
+}
+
 /// Write all of `text` to stdout (a broken pipe surfaces as an io error for main to handle).
 pub(crate) fn print(text: &str) -> anyhow::Result<()> {
+    let captured = CAPTURE.with(|c| match c.borrow_mut().as_mut() {
+        Some(buf) => {
+            buf.push_str(text);
+            true
+        }
+        None => false,
+    });
+    if captured {
+        return Ok(());
+    }
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()?;

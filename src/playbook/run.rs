@@ -1,0 +1,1083 @@
+//! Running a resolved playbook: show the topology and the whole plan, ask once, then run the
+//! steps in order with a spinner and a duration each, journaled like failover. The first
+//! failure stops the run and prints the state and the exact `--from-step N` command.
+//!
+//! Steps that name a command (`verify`, `replicate`, `promote`, `failover`) are run by parsing
+//! that command's own command line and dispatching it exactly as `rkv` would, with the
+//! playbook's global options: there is no second implementation. Their stdout is captured
+//! into the step's result. The other steps are small actions over the same node client the
+//! failover executor uses (so their Redis commands are journaled too), the persistence and
+//! inventory-command code of [`crate::persist_role`], and the health rules.
+
+use super::check::{Action, Planned};
+use crate::ExitError;
+use crate::cli::{Cli, Command, GlobalArgs, OutputFormat, TopologyArgs};
+use crate::commands::topology::{Setup, capture, finish, print, resolve_arg, runtime, setup};
+use crate::failover::execute::{self, Nodes, follows};
+use crate::failover::journal::{self, Entry, Journal};
+use crate::inventory::InventoryNode;
+use crate::node::conffile::{MasterAuth, RoleEdit};
+use crate::node::{NodeAddr, Role};
+use crate::persist_role::{NodeCommand, PersistRequest, persist_role, run_node_command};
+use crate::render;
+use crate::render::progress::human_duration;
+use crate::render::prompt::{Prompter, Terminal};
+use crate::transport::shell_quote;
+
+/// A word for the resume command: as is when a shell reads it unchanged, else quoted.
+fn word(w: &str) -> String {
+    if !w.is_empty()
+        && w.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_./:=,@+-%".contains(&b))
+    {
+        w.to_string()
+    } else {
+        shell_quote(w)
+    }
+}
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// How often a waiting step polls.
+const POLL: Duration = Duration::from_millis(100);
+/// Default wait for `restart` and `stop`.
+const DEFAULT_NODE_WAIT: Duration = Duration::from_secs(60);
+/// Most time an inventory command itself may run.
+const NODE_COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// What `rkv playbook run` was asked.
+#[derive(Debug, Clone)]
+pub struct RunRequest {
+    /// The FILE or NAME as given (used in the resume command).
+    pub label: String,
+    /// The playbook's name.
+    pub name: String,
+    /// The resolved steps.
+    pub plan: Vec<Planned>,
+    /// `--var` as given, in order (repeated in the resume command).
+    pub vars: Vec<(String, String)>,
+    /// `--yes`.
+    pub yes: bool,
+    /// `--dry-run`.
+    pub dry_run: bool,
+    /// `--from-step` (1-based).
+    pub from_step: usize,
+    /// `--journal`.
+    pub journal: Option<PathBuf>,
+}
+
+/// One step in the JSON document.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepReport {
+    /// 1-based index.
+    pub index: usize,
+    /// What the plan showed.
+    pub title: String,
+    /// The step's kind and its resolved arguments.
+    pub action: Action,
+    /// The equivalent command.
+    pub command: String,
+    /// `pending`, `skipped` (before --from-step), `done`, `failed`, `not_run`.
+    pub status: &'static str,
+    /// How long it took.
+    pub duration_ms: Option<f64>,
+    /// The command's own output (its JSON document with `--output json`), or the step's.
+    pub output: Option<serde_json::Value>,
+    /// Warnings the operator must read.
+    pub warnings: Vec<String>,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+/// `rkv playbook run --output json`.
+#[derive(Debug, Serialize)]
+pub struct RunDoc {
+    /// The playbook's name.
+    pub playbook: String,
+    /// The file or name run.
+    pub file: String,
+    /// Variables as given.
+    pub vars: BTreeMap<String, String>,
+    /// True when nothing was run.
+    pub dry_run: bool,
+    /// The first step run.
+    pub from_step: usize,
+    /// Where the journal is.
+    pub journal: Option<String>,
+    /// Every step.
+    pub steps: Vec<StepReport>,
+    /// True when every step run succeeded.
+    pub ok: bool,
+    /// The command that resumes a stopped run.
+    pub next: Option<String>,
+}
+
+/// What a step produced.
+#[derive(Debug, Default)]
+struct StepOut {
+    text: String,
+    json: Option<serde_json::Value>,
+    warnings: Vec<String>,
+}
+
+/// The step's failure.
+#[derive(Debug)]
+struct StepFail {
+    message: String,
+    output: StepOut,
+}
+
+impl From<anyhow::Error> for StepFail {
+    fn from(e: anyhow::Error) -> StepFail {
+        StepFail {
+            message: format!("{e:#}"),
+            output: StepOut::default(),
+        }
+    }
+}
+
+/// The command line (after `rkv`) that a command step runs; None for the other kinds.
+pub fn argv(action: &Action, journal: Option<&std::path::Path>) -> Option<Vec<String>> {
+    let d = |d: &Duration| humantime::format_duration(*d).to_string();
+    let mut v: Vec<String> = Vec::new();
+    match action {
+        Action::Verify {
+            nodes,
+            wait,
+            max_lag_bytes,
+        } => {
+            v.push("verify".into());
+            v.extend(nodes.iter().cloned());
+            if let Some(w) = wait {
+                v.extend(["--wait".into(), d(w)]);
+            }
+            if let Some(m) = max_lag_bytes {
+                v.extend(["--max-lag-bytes".into(), m.to_string()]);
+            }
+        }
+        Action::Replicate {
+            replica,
+            to,
+            timeout,
+            max_lag_bytes,
+        } => {
+            v.extend([
+                "replicate".into(),
+                replica.clone(),
+                "--to".into(),
+                to.clone(),
+            ]);
+            v.push("--yes".into());
+            if let Some(t) = timeout {
+                v.extend(["--wait-timeout".into(), d(t)]);
+            }
+            if let Some(m) = max_lag_bytes {
+                v.extend(["--max-lag-bytes".into(), m.to_string()]);
+            }
+        }
+        Action::Promote { replica, force } => {
+            v.extend(["promote".into(), replica.clone(), "--yes".into()]);
+            if *force {
+                v.push("--force".into());
+            }
+        }
+        Action::Failover {
+            nodes,
+            to,
+            max_write_pause,
+            timeout,
+        } => {
+            v.push("failover".into());
+            v.extend(nodes.iter().cloned());
+            if let Some(t) = to {
+                v.extend(["--to".into(), t.clone()]);
+            }
+            v.push("--yes".into());
+            if let Some(m) = max_write_pause {
+                v.extend(["--max-write-pause".into(), d(m)]);
+            }
+            if let Some(t) = timeout {
+                v.extend(["--wait-timeout".into(), d(t)]);
+            }
+            if let Some(j) = journal {
+                v.extend(["--journal".into(), j.display().to_string()]);
+            }
+        }
+        _ => return None,
+    }
+    Some(v)
+}
+
+/// Steps that change nothing (a failover after only these can be previewed).
+fn read_only(a: &Action) -> bool {
+    matches!(
+        a,
+        Action::Verify { .. }
+            | Action::Assert { .. }
+            | Action::Reachable { .. }
+            | Action::CheckPersistence { .. }
+            | Action::Confirm { .. }
+            | Action::Fence { .. }
+    )
+}
+
+/// The exact command that resumes a run at step `n`.
+pub fn resume_command(req: &RunRequest, global: &GlobalArgs, n: usize) -> String {
+    let mut s = String::from("rkv playbook run ");
+    s.push_str(&word(&req.label));
+    if let Some(i) = &global.inventory {
+        s.push_str(&format!(" -i {}", word(&i.display().to_string())));
+    }
+    for (k, v) in &req.vars {
+        s.push_str(&format!(" --var {}", word(&format!("{k}={v}"))));
+    }
+    if let Some(j) = &req.journal {
+        s.push_str(&format!(" --journal {}", word(&j.display().to_string())));
+    }
+    s.push_str(&format!(" --yes --from-step {n}"));
+    s
+}
+
+fn journal_note(journal: &mut Journal, event: &'static str, step: Option<usize>, message: String) {
+    let mut e = Entry::new(event);
+    e.step = step;
+    e.message = Some(message);
+    if let Err(err) = journal.write(e) {
+        tracing::warn!("{err}");
+    }
+}
+
+/// Seeds for the topology shown before the plan: the inventory when there is one, else
+/// every node the plan names.
+fn plan_nodes(plan: &[Planned]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |n: &String| {
+        if !out.contains(n) {
+            out.push(n.clone());
+        }
+    };
+    for p in plan {
+        match &p.action {
+            Action::Verify { nodes, .. }
+            | Action::Failover { nodes, .. }
+            | Action::Reachable { nodes } => nodes.iter().for_each(&mut add),
+            Action::Fence { node, nodes, .. } => {
+                add(node);
+                nodes.iter().for_each(&mut add);
+            }
+            Action::Replicate { replica, to, .. } => {
+                add(replica);
+                add(to);
+            }
+            Action::Promote { replica, .. } => add(replica),
+            Action::ConfigSet { node, .. }
+            | Action::Assert { node, .. }
+            | Action::Restart { node, .. }
+            | Action::Stop { node, .. }
+            | Action::CheckPersistence { node }
+            | Action::PersistRole { node, .. } => add(node),
+            Action::Confirm { .. } => {}
+        }
+    }
+    out
+}
+
+/// The topology now, rendered (errors as text: it is information, not a step).
+fn topology_text(global: &GlobalArgs, seeds: Vec<String>) -> String {
+    let mut g = global.clone();
+    g.output = OutputFormat::Table;
+    let nodes = if global.inventory.is_some() {
+        Vec::new()
+    } else {
+        seeds
+    };
+    let (res, text) = capture(|| crate::commands::topology::run(&g, &TopologyArgs { nodes }));
+    match res {
+        Ok(()) => text,
+        Err(e) => format!("{text}(topology: {e:#})\n"),
+    }
+}
+
+/// Run (or with `--dry-run` show) a resolved playbook.
+pub fn run(global: &GlobalArgs, req: &RunRequest) -> anyhow::Result<()> {
+    let json = global.output == OutputFormat::Json;
+    let total = req.plan.len();
+    if req.from_step == 0 || req.from_step > total {
+        return Err(ExitError::usage(format!(
+            "--from-step {}: the plan has steps 1 to {total}",
+            req.from_step
+        )));
+    }
+    // Never ask without a terminal: settle that before touching anything.
+    let mut prompt = if req.dry_run {
+        None
+    } else {
+        render::prompt::prompter(req.yes, "rkv playbook run")?
+    };
+    let setup = setup(global)?;
+    let quiet = global.quiet;
+    let say = |text: &str| -> anyhow::Result<()> {
+        if json {
+            if !quiet {
+                eprint!("{text}");
+            }
+            Ok(())
+        } else {
+            print(text)
+        }
+    };
+
+    let seeds = plan_nodes(&req.plan);
+    say(&format!(
+        "Topology now:\n{}\n",
+        topology_text(global, seeds.clone())
+    ))?;
+    let mut plan_text = format!("Playbook {} ({total} steps):\n", req.name);
+    for p in &req.plan {
+        let skipped = if p.index < req.from_step {
+            "   (skipped: before --from-step)"
+        } else {
+            ""
+        };
+        plan_text.push_str(&format!("  {:>2}. {}{skipped}\n", p.index, p.title));
+        let cmd = p.action.command_line();
+        if cmd != p.title {
+            plan_text.push_str(&format!("      {cmd}\n"));
+        }
+        // A failover that nothing before it changes is shown as `rkv failover --dry-run`
+        // shows it: the ranking and the plan, from the topology now.
+        let unchanged_before = req
+            .plan
+            .iter()
+            .filter(|q| q.index >= req.from_step && q.index < p.index)
+            .all(|q| read_only(&q.action));
+        if p.index >= req.from_step
+            && unchanged_before
+            && let Action::Failover { .. } = &p.action
+            && let Some(mut args) = argv(&p.action, None)
+        {
+            args.retain(|a| a != "--yes");
+            args.push("--dry-run".into());
+            let mut g = global.clone();
+            g.quiet = true;
+            match run_command(&g, &args, false) {
+                Ok(out) => {
+                    for l in out.text.lines().filter(|l| !l.starts_with("dry run:")) {
+                        plan_text.push_str(&format!("        {l}\n"));
+                    }
+                }
+                Err(f) => plan_text.push_str(&format!(
+                    "        (rkv failover --dry-run, now: {})\n",
+                    f.message
+                )),
+            }
+        }
+    }
+    say(&plan_text)?;
+
+    let mut steps: Vec<StepReport> = req
+        .plan
+        .iter()
+        .map(|p| StepReport {
+            index: p.index,
+            title: p.title.clone(),
+            action: p.action.clone(),
+            command: p.action.command_line(),
+            status: if p.index < req.from_step {
+                "skipped"
+            } else if req.dry_run {
+                "pending"
+            } else {
+                "not_run"
+            },
+            duration_ms: None,
+            output: None,
+            warnings: Vec::new(),
+            error: None,
+        })
+        .collect();
+    let mut doc = RunDoc {
+        playbook: req.name.clone(),
+        file: req.label.clone(),
+        vars: req.vars.iter().cloned().collect(),
+        dry_run: req.dry_run,
+        from_step: req.from_step,
+        journal: None,
+        steps: Vec::new(),
+        ok: true,
+        next: None,
+    };
+    if req.dry_run {
+        doc.steps = steps;
+        if json {
+            print(&render::json::to_string(&doc)?)?;
+        } else {
+            print("dry run: nothing was changed\n")?;
+        }
+        return Ok(());
+    }
+    if let Some(p) = prompt.as_mut() {
+        let n = total + 1 - req.from_step;
+        if !p.confirm(&format!("Run these {n} step(s) of {}?", req.name))? {
+            return Err(ExitError::aborted("stopped: nothing was changed"));
+        }
+    }
+
+    let journal_path = req
+        .journal
+        .clone()
+        .unwrap_or_else(|| journal::default_path("playbook"));
+    let mut journal = Journal::open(&journal_path)?;
+    if !quiet {
+        eprintln!("rkv: journal: {}", journal_path.display());
+    }
+    doc.journal = Some(journal_path.display().to_string());
+    journal_note(
+        &mut journal,
+        "playbook",
+        None,
+        format!(
+            "playbook {} from {} (steps {}..{total})",
+            req.name, req.label, req.from_step
+        ),
+    );
+    let tty = std::io::stderr().is_terminal() && !quiet;
+    let started_all = Instant::now();
+    let mut failed_at = None;
+    for p in req.plan.iter().filter(|p| p.index >= req.from_step) {
+        let i = p.index;
+        journal_note(&mut journal, "step_started", Some(i), p.title.clone());
+        let is_command = argv(&p.action, None).is_some();
+        let bar = (tty && !is_command).then(|| {
+            let b = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            if let Ok(s) = ProgressStyle::with_template("{spinner} [{prefix}] {msg} ({elapsed})") {
+                b.set_style(s);
+            }
+            b.set_prefix(format!("{i}/{total}"));
+            b.set_message(p.title.clone());
+            b.enable_steady_tick(Duration::from_millis(100));
+            b
+        });
+        if bar.is_none() && !quiet {
+            eprintln!("→ [{i}/{total}] {}", p.title);
+        }
+        let t0 = Instant::now();
+        let res = run_step(
+            global,
+            &setup,
+            &p.action,
+            &mut journal,
+            &journal_path,
+            &mut prompt,
+            json,
+        );
+        let took = t0.elapsed();
+        if let Some(b) = bar {
+            b.finish_and_clear();
+        }
+        let report = &mut steps[i - 1];
+        report.duration_ms = Some(took.as_secs_f64() * 1000.0);
+        let (out, err) = match res {
+            Ok(out) => (out, None),
+            Err(f) => (f.output, Some(f.message)),
+        };
+        report.warnings = out.warnings.clone();
+        report.output = out.json.clone().or_else(|| {
+            (!out.text.is_empty()).then(|| serde_json::Value::String(out.text.clone()))
+        });
+        if !json && !out.text.is_empty() {
+            let indented: String = out.text.lines().map(|l| format!("    {l}\n")).collect();
+            print(&indented)?;
+        }
+        for w in &out.warnings {
+            eprintln!("warning: step {i}: {w}");
+            journal_note(&mut journal, "note", Some(i), format!("warning: {w}"));
+        }
+        match err {
+            None => {
+                report.status = "done";
+                journal_note(&mut journal, "step_done", Some(i), p.title.clone());
+                if !quiet {
+                    eprintln!("✓ [{i}/{total}] {} ({})", p.title, human_duration(took));
+                }
+            }
+            Some(m) => {
+                report.status = "failed";
+                report.error = Some(m.clone());
+                journal_note(&mut journal, "step_failed", Some(i), m.clone());
+                eprintln!(
+                    "✗ [{i}/{total}] {} ({}): {m}",
+                    p.title,
+                    human_duration(took)
+                );
+                failed_at = Some((i, m));
+                break;
+            }
+        }
+    }
+    doc.steps = steps;
+    match failed_at {
+        None => {
+            doc.ok = true;
+            journal_note(
+                &mut journal,
+                "playbook_done",
+                None,
+                format!(
+                    "{} done in {}",
+                    req.name,
+                    human_duration(started_all.elapsed())
+                ),
+            );
+            if json {
+                print(&render::json::to_string(&doc)?)?;
+            } else {
+                print(&format!(
+                    "✓ playbook {} done: {} step(s) in {}\n",
+                    req.name,
+                    total + 1 - req.from_step,
+                    human_duration(started_all.elapsed())
+                ))?;
+            }
+            Ok(())
+        }
+        Some((i, m)) => {
+            doc.ok = false;
+            let next = resume_command(req, global, i);
+            doc.next = Some(next.clone());
+            journal_note(&mut journal, "playbook_stopped", Some(i), m.clone());
+            let state = topology_text(global, seeds);
+            if json {
+                print(&render::json::to_string(&doc)?)?;
+            } else {
+                print(&format!("\nTopology now:\n{state}"))?;
+            }
+            let done = if i > req.from_step {
+                format!("steps {} to {} are done", req.from_step, i - 1)
+            } else {
+                "no step of this run was done".to_string()
+            };
+            Err(anyhow::anyhow!(
+                "playbook {} stopped at step {i}: {m}\n{done}; the topology above is the state now\nresume, after fixing the cause: {next}",
+                req.name
+            ))
+        }
+    }
+}
+
+/// Run one step.
+fn run_step(
+    global: &GlobalArgs,
+    setup: &Setup,
+    action: &Action,
+    journal: &mut Journal,
+    journal_path: &std::path::Path,
+    prompt: &mut Option<Terminal>,
+    json: bool,
+) -> Result<StepOut, StepFail> {
+    if let Some(args) = argv(action, Some(journal_path)) {
+        return run_command(global, &args, json);
+    }
+    if let Action::Confirm { message } = action {
+        return match prompt.as_mut() {
+            Some(p) => {
+                eprintln!("{message}");
+                if p.confirm("Go on?")? {
+                    Ok(StepOut::default())
+                } else {
+                    Err(StepFail {
+                        message: "stopped by the operator".into(),
+                        output: StepOut::default(),
+                    })
+                }
+            }
+            None => Ok(StepOut {
+                text: format!("{message}\n(--yes: going on)"),
+                ..StepOut::default()
+            }),
+        };
+    }
+    let rt = runtime()?;
+    let res = rt.block_on(native(global, setup, action, journal));
+    finish(rt);
+    res
+}
+
+/// Parse `rkv ARGS…` and dispatch it with the playbook's global options, output captured.
+fn run_command(global: &GlobalArgs, args: &[String], json: bool) -> Result<StepOut, StepFail> {
+    let cli = Cli::try_parse_from(std::iter::once("rkv".to_string()).chain(args.iter().cloned()))
+        .map_err(|e| anyhow::anyhow!("cannot build the command line {args:?}: {e}"))?;
+    let command: Command = cli.command;
+    let mut g = global.clone();
+    g.output = if json {
+        OutputFormat::Json
+    } else {
+        OutputFormat::Table
+    };
+    let (res, text) = capture(|| crate::commands::dispatch(Cli { global: g, command }));
+    let parsed = if json {
+        serde_json::from_str::<serde_json::Value>(&text).ok()
+    } else {
+        None
+    };
+    let out = StepOut {
+        text: if parsed.is_some() {
+            String::new()
+        } else {
+            text
+        },
+        json: parsed,
+        warnings: Vec::new(),
+    };
+    match res {
+        Ok(()) => Ok(out),
+        Err(e) => {
+            let m = format!("{e:#}");
+            Err(StepFail {
+                message: if m.is_empty() {
+                    format!(
+                        "rkv {} failed (reasons above)",
+                        args.first().map_or("", |s| s)
+                    )
+                } else {
+                    m
+                },
+                output: out,
+            })
+        }
+    }
+}
+
+fn fail(message: impl Into<String>) -> StepFail {
+    StepFail {
+        message: message.into(),
+        output: StepOut::default(),
+    }
+}
+
+fn inventory_node<'a>(setup: &'a Setup, name: &str, addr: &NodeAddr) -> Option<&'a InventoryNode> {
+    let inv = setup.inventory.as_ref()?;
+    inv.by_name(name).or_else(|| inv.by_addr(addr))
+}
+
+/// The steps that are not a command of their own.
+async fn native(
+    global: &GlobalArgs,
+    setup: &Setup,
+    action: &Action,
+    journal: &mut Journal,
+) -> Result<StepOut, StepFail> {
+    let addr = |s: &str| -> Result<NodeAddr, StepFail> { Ok(resolve_arg(s, setup)?.addr) };
+    let opts = execute::Options {
+        creds: setup.opts.creds.clone(),
+        timeout: global.timeout,
+        transport: setup.opts.transport.clone(),
+        verify_timeout: Duration::from_secs(30),
+    };
+    let mut nodes = Nodes::new(opts.clone(), journal);
+    let mut out = StepOut::default();
+    match action {
+        Action::Reachable { nodes: list } => {
+            let mut bad = Vec::new();
+            for n in list {
+                let a = addr(n)?;
+                match nodes.send(&a, &["PING"]).await {
+                    Ok(_) => out
+                        .text
+                        .push_str(&format!("{n}: reachable, authenticated\n")),
+                    Err(e) => bad.push(format!("{n}: {e}")),
+                }
+            }
+            if !bad.is_empty() {
+                return Err(StepFail {
+                    message: format!("not reachable: {}", bad.join("; ")),
+                    output: out,
+                });
+            }
+        }
+        Action::Assert {
+            node,
+            role,
+            master,
+            max_lag_bytes,
+        } => {
+            let a = addr(node)?;
+            let info = nodes
+                .info(&a, "replication")
+                .await
+                .map_err(|e| fail(format!("cannot read {node}: {e}")))?;
+            let mut bad = Vec::new();
+            if let Some(r) = role {
+                let want = if r == "master" {
+                    Role::Master
+                } else {
+                    Role::Replica
+                };
+                if info.role != want {
+                    bad.push(format!("{node} is a {}, not a {r}", info.role.as_str()));
+                }
+            }
+            if let Some(m) = master {
+                let ma = addr(m)?;
+                if !follows(&info, &ma) {
+                    bad.push(format!(
+                        "{node} does not follow {m} with the link up (role {}, master {}:{}, link {})",
+                        info.role.as_str(),
+                        info.master_host.as_deref().unwrap_or("-"),
+                        info.master_port.map_or("-".into(), |p| p.to_string()),
+                        match info.master_link_up {
+                            Some(true) => "up",
+                            Some(false) => "down",
+                            None => "-",
+                        }
+                    ));
+                }
+            }
+            if let Some(limit) = max_lag_bytes {
+                let up = info
+                    .master_host
+                    .as_deref()
+                    .zip(info.master_port)
+                    .map(|(h, p)| NodeAddr::new(h, p));
+                let lag = match (up, info.slave_repl_offset) {
+                    (Some(up), Some(o)) => nodes
+                        .info(&up, "replication")
+                        .await
+                        .ok()
+                        .and_then(|i| i.master_repl_offset)
+                        .map(|m| (m - o).max(0)),
+                    _ => None,
+                };
+                match lag {
+                    Some(l) if l as u64 <= *limit => {
+                        out.text.push_str(&format!("{node} lags {l} bytes\n"));
+                    }
+                    Some(l) => bad.push(format!("{node} lags {l} bytes (limit {limit})")),
+                    None => bad.push(format!(
+                        "{node}: lag unknown (not a replica, or its master did not answer)"
+                    )),
+                }
+            }
+            if !bad.is_empty() {
+                return Err(fail(bad.join("; ")));
+            }
+            out.text.push_str(&format!("✓ {}\n", action.command_line()));
+        }
+        Action::ConfigSet {
+            node,
+            parameter,
+            value,
+            persist,
+        } => {
+            let a = addr(node)?;
+            nodes
+                .send(&a, &["CONFIG", "SET", parameter, value])
+                .await
+                .map_err(|e| fail(format!("CONFIG SET {parameter} on {node}: {e}")))?;
+            out.text
+                .push_str(&format!("{node}: {parameter} = {value}\n"));
+            if *persist {
+                match nodes.send(&a, &["CONFIG", "REWRITE"]).await {
+                    Ok(_) => out.text.push_str(&format!("{node}: CONFIG REWRITE done\n")),
+                    Err(e) => out.warnings.push(format!(
+                        "{node}: {parameter} NOT persisted, a restart undoes it (CONFIG REWRITE: {e})"
+                    )),
+                }
+            }
+        }
+        Action::CheckPersistence { node } => {
+            let a = addr(node)?;
+            let get = |v: redis::Value| -> String {
+                match v {
+                    redis::Value::Array(items) => items
+                        .get(1)
+                        .map(execute::value_text_full)
+                        .unwrap_or_default(),
+                    redis::Value::Map(kv) => kv
+                        .first()
+                        .map(|(_, v)| execute::value_text_full(v))
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                }
+            };
+            let save = nodes
+                .send(&a, &["CONFIG", "GET", "save"])
+                .await
+                .map(get)
+                .map_err(|e| fail(format!("CONFIG GET save on {node}: {e}")))?;
+            let aof = nodes
+                .send(&a, &["CONFIG", "GET", "appendonly"])
+                .await
+                .map(get)
+                .map_err(|e| fail(format!("CONFIG GET appendonly on {node}: {e}")))?;
+            out.text.push_str(&format!(
+                "{node}: save {:?}, appendonly {aof}\n",
+                save.trim()
+            ));
+            if save.trim().is_empty() && aof.trim() != "yes" {
+                out.warnings.push(format!(
+                    "{node} persists nothing (no RDB save points, no AOF): if it restarts it comes back empty and its replicas copy the empty data set; set `save` or `appendonly yes` on it"
+                ));
+            }
+        }
+        Action::PersistRole { node, master } => {
+            let a = addr(node)?;
+            let m = master.as_deref().map(addr).transpose()?;
+            let creds = setup.opts.creds.clone();
+            let auth = m
+                .as_ref()
+                .and(creds.password.as_ref())
+                .map(|pw| MasterAuth {
+                    user: creds.user.clone(),
+                    password: Some(pw.clone()),
+                });
+            let req = PersistRequest {
+                node: &a,
+                inventory: inventory_node(setup, node, &a),
+                edit: RoleEdit { master: m, auth },
+                creds: &creds,
+            };
+            let o = persist_role(
+                &setup.opts.transport,
+                &req,
+                global.timeout.max(Duration::from_secs(10)),
+            )
+            .await;
+            out.text.push_str(&format!("{o}\n"));
+            out.json = serde_json::to_value(&o).ok();
+            if !o.persisted() {
+                out.warnings.push(o.to_string());
+            }
+        }
+        Action::Fence {
+            node,
+            master,
+            nodes: seeds_from,
+        } => {
+            let a = addr(node)?;
+            let new_master = match master {
+                Some(m) => addr(m)?,
+                None => {
+                    let (seeds, single) = crate::commands::topology::seeds(seeds_from, setup)?;
+                    let snap = crate::topology::discover(
+                        seeds,
+                        &setup.opts,
+                        setup.inventory.as_ref(),
+                        single,
+                    )
+                    .await;
+                    let live: Vec<NodeAddr> = snap
+                        .nodes
+                        .iter()
+                        .filter(|n| n.role == Role::Master && n.reachable() && n.addr != a)
+                        .map(|n| n.addr.clone())
+                        .collect();
+                    match live.as_slice() {
+                        [m] => m.clone(),
+                        _ => {
+                            return Err(fail(format!(
+                                "cannot tell the new master: {} reachable master(s) besides {node}",
+                                live.len()
+                            )));
+                        }
+                    }
+                }
+            };
+            if let Ok(info) = nodes.info(&a, "replication").await
+                && info.role == Role::Master
+            {
+                return Err(fail(format!(
+                    "{node} answers and is a MASTER: there are two masters now; make it a replica of {new_master} (rkv replicate {node} --to {new_master}) before anything else"
+                )));
+            }
+            let lines = crate::persist_role::fencing_instructions(
+                &a,
+                inventory_node(setup, node, &a),
+                &new_master,
+            );
+            for l in &lines {
+                out.text.push_str(l);
+                out.text.push('\n');
+            }
+            out.warnings.push(format!(
+                "{node} must not come back as a master: follow the fencing instructions of step output"
+            ));
+        }
+        Action::Restart {
+            node,
+            master,
+            timeout,
+        } => {
+            let a = addr(node)?;
+            let inv = inventory_node(setup, node, &a).ok_or_else(|| {
+                fail(format!(
+                    "{node} is not in the inventory: no `restart` command"
+                ))
+            })?;
+            let ran = run_node_command(
+                &setup.opts.transport,
+                &a,
+                inv,
+                NodeCommand::Restart,
+                NODE_COMMAND_TIMEOUT,
+            )
+            .await
+            .map_err(|e| fail(format!("restart {node}: {e}")))?;
+            out.text.push_str(&exec_text(node, "restart", &ran));
+            if ran.status != Some(0) {
+                return Err(StepFail {
+                    message: format!("the restart command of {node} exited with {:?}", ran.status),
+                    output: out,
+                });
+            }
+            let wait = timeout.unwrap_or(DEFAULT_NODE_WAIT);
+            let deadline = Instant::now() + wait;
+            let master_addr = master.as_deref().map(addr).transpose()?;
+            let mut last: String;
+            loop {
+                match fresh_info(&opts, &a).await {
+                    Ok(info) => match &master_addr {
+                        None => break,
+                        Some(m)
+                            if follows(&info, m) && info.master_sync_in_progress != Some(true) =>
+                        {
+                            out.text.push_str(&format!(
+                                "{node} answers and follows {m} with the link up\n"
+                            ));
+                            break;
+                        }
+                        Some(m) => {
+                            last = format!(
+                                "{node} answers but does not follow {m} with the link up yet (role {})",
+                                info.role.as_str()
+                            );
+                        }
+                    },
+                    Err(e) => last = format!("{node}: {e}"),
+                }
+                if Instant::now() >= deadline {
+                    return Err(StepFail {
+                        message: format!(
+                            "after the restart, within {}: {last}",
+                            human_duration(wait)
+                        ),
+                        output: out,
+                    });
+                }
+                tokio::time::sleep(POLL).await;
+            }
+        }
+        Action::Stop { node, timeout } => {
+            let a = addr(node)?;
+            let inv = inventory_node(setup, node, &a).ok_or_else(|| {
+                fail(format!("{node} is not in the inventory: no `stop` command"))
+            })?;
+            let ran = run_node_command(
+                &setup.opts.transport,
+                &a,
+                inv,
+                NodeCommand::Stop,
+                NODE_COMMAND_TIMEOUT,
+            )
+            .await
+            .map_err(|e| fail(format!("stop {node}: {e}")))?;
+            out.text.push_str(&exec_text(node, "stop", &ran));
+            if ran.status != Some(0) {
+                return Err(StepFail {
+                    message: format!("the stop command of {node} exited with {:?}", ran.status),
+                    output: out,
+                });
+            }
+            let wait = timeout.unwrap_or(DEFAULT_NODE_WAIT);
+            let deadline = Instant::now() + wait;
+            while fresh_info(&opts, &a).await.is_ok() {
+                if Instant::now() >= deadline {
+                    return Err(StepFail {
+                        message: format!(
+                            "{node} still answers {} after its stop command",
+                            human_duration(wait)
+                        ),
+                        output: out,
+                    });
+                }
+                tokio::time::sleep(POLL).await;
+            }
+            out.text.push_str(&format!("{node} no longer answers\n"));
+        }
+        Action::Confirm { .. }
+        | Action::Verify { .. }
+        | Action::Replicate { .. }
+        | Action::Promote { .. }
+        | Action::Failover { .. } => {
+            return Err(fail("internal: a command step reached the native runner"));
+        }
+    }
+    Ok(out)
+}
+
+/// INFO replication over a new connection: a node being restarted may leave a cached
+/// connection broken in ways the client does not drop (polls are not journaled).
+async fn fresh_info(
+    opts: &execute::Options,
+    node: &NodeAddr,
+) -> Result<crate::node::ReplicationInfo, crate::node::NodeError> {
+    let mut quiet = Journal::disabled();
+    let mut nodes = Nodes::new(opts.clone(), &mut quiet);
+    nodes.info(node, "replication").await
+}
+
+fn exec_text(node: &str, what: &str, ran: &crate::transport::ExecOutput) -> String {
+    let mut s = format!("{node}: `{what}` exited with {:?}\n", ran.status);
+    for (name, bytes) in [("stdout", &ran.stdout), ("stderr", &ran.stderr)] {
+        let t = String::from_utf8_lossy(bytes);
+        if !t.trim().is_empty() {
+            s.push_str(&format!("{name}: {}\n", t.trim_end()));
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_steps_parse_as_the_commands() {
+        let a = Action::Failover {
+            nodes: vec!["h:1".into()],
+            to: Some("h:2".into()),
+            max_write_pause: Some(Duration::from_secs(5)),
+            timeout: None,
+        };
+        let args = argv(&a, Some(std::path::Path::new("/tmp/j.jsonl"))).unwrap();
+        let cli = Cli::try_parse_from(std::iter::once("rkv".to_string()).chain(args)).unwrap();
+        let Command::Failover(f) = cli.command else {
+            panic!("not a failover")
+        };
+        assert!(f.yes);
+        assert_eq!(f.to.as_deref(), Some("h:2"));
+        assert_eq!(f.max_write_pause, Duration::from_secs(5));
+        assert_eq!(f.journal, Some(PathBuf::from("/tmp/j.jsonl")));
+        assert!(
+            argv(
+                &Action::Confirm {
+                    message: "x".into()
+                },
+                None
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn resume_words_are_quoted_only_when_needed() {
+        assert_eq!(word("m=10.0.0.1:6379,h:2"), "m=10.0.0.1:6379,h:2");
+        assert_ne!(word("name=two words"), "name=two words");
+        assert_ne!(word("x=$(rm)"), "x=$(rm)");
+    }
+}
