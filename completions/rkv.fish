@@ -45,6 +45,7 @@ complete -c rkv -n "__fish_rkv_needs_command" -f -a "verify" -d 'Check every lin
 complete -c rkv -n "__fish_rkv_needs_command" -f -a "replicate" -d 'Make REPLICA a replica of MASTER (link credentials set too), then wait for the sync'
 complete -c rkv -n "__fish_rkv_needs_command" -f -a "promote" -d 'Low-level: make one replica a master (REPLICAOF NO ONE), with checks'
 complete -c rkv -n "__fish_rkv_needs_command" -f -a "failover" -d 'Guided promotion: choose a candidate, show the plan, confirm, switch, re-point, verify'
+complete -c rkv -n "__fish_rkv_needs_command" -f -a "playbook" -d 'Replication runbooks as files: check, run, list and show playbooks'
 complete -c rkv -n "__fish_rkv_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c rkv -n "__fish_rkv_needs_command" -f -a "man" -d 'Write the man pages (to DIR, default: the current directory)'
 complete -c rkv -n "__fish_rkv_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -190,6 +191,86 @@ complete -c rkv -n "__fish_rkv_using_subcommand failover" -s v -l verbose -d 'Pr
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -s V -l version -d 'Print version'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_subcommand_from check run list show help" -s a -l password -d 'Password for AUTH on every node contacted' -r
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_subcommand_from check run list show help" -s u -l user -d 'ACL user name for AUTH (none: AUTH with the password alone)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_subcommand_from check run list show help" -s i -l inventory -d 'TOML inventory of nodes' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_subcommand_from check run list show help" -s o -l output -d 'Output format: a human table, one JSON document, or tab-separated rows' -r -f -a "table\t'A human table'
+json\t'One JSON document'
+tsv\t'Tab-separated rows, for cut and awk'"
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_subcommand_from check run list show help" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_subcommand_from check run list show help" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_subcommand_from check run list show help" -s q -l quiet -d 'Print less on stderr'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_subcommand_from check run list show help" -s v -l verbose -d 'Print more on stderr (repeat for more)'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_subcommand_from check run list show help" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_subcommand_from check run list show help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_subcommand_from check run list show help" -s V -l version -d 'Print version'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_subcommand_from check run list show help" -f -a "check" -d 'Parse and validate a playbook (errors as FILE:LINE:COL, exit 2); with --inventory, node names must be in it'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_subcommand_from check run list show help" -f -a "run" -d 'Resolve the variables, show the topology and the plan, ask once, run the steps'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_subcommand_from check run list show help" -f -a "list" -d 'List the shipped playbooks'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_subcommand_from check run list show help" -f -a "show" -d 'Print a shipped playbook (to copy and adapt)'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_subcommand_from check run list show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from check" -s a -l password -d 'Password for AUTH on every node contacted' -r
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from check" -s u -l user -d 'ACL user name for AUTH (none: AUTH with the password alone)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from check" -s i -l inventory -d 'TOML inventory of nodes' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from check" -s o -l output -d 'Output format: a human table, one JSON document, or tab-separated rows' -r -f -a "table\t'A human table'
+json\t'One JSON document'
+tsv\t'Tab-separated rows, for cut and awk'"
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from check" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from check" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print less on stderr'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from check" -s v -l verbose -d 'Print more on stderr (repeat for more)'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from check" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -l var -d 'A variable\'s value (repeatable); `nodes` variables take a comma-separated list' -r
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -l from-step -d 'Start at this step of the plan (as numbered in it): resume a stopped run' -r
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -l journal -d 'Where to write the JSON-lines journal (default: under $XDG_STATE_HOME/rkv/journal)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -s a -l password -d 'Password for AUTH on every node contacted' -r
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -s u -l user -d 'ACL user name for AUTH (none: AUTH with the password alone)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -s i -l inventory -d 'TOML inventory of nodes' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -s o -l output -d 'Output format: a human table, one JSON document, or tab-separated rows' -r -f -a "table\t'A human table'
+json\t'One JSON document'
+tsv\t'Tab-separated rows, for cut and awk'"
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -s y -l yes -d 'Do not ask for confirmation (needed without a terminal)'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -l dry-run -d 'Print the topology and the plan, change nothing'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Print less on stderr'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -s v -l verbose -d 'Print more on stderr (repeat for more)'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -s V -l version -d 'Print version'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from list" -s a -l password -d 'Password for AUTH on every node contacted' -r
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from list" -s u -l user -d 'ACL user name for AUTH (none: AUTH with the password alone)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from list" -s i -l inventory -d 'TOML inventory of nodes' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format: a human table, one JSON document, or tab-separated rows' -r -f -a "table\t'A human table'
+json\t'One JSON document'
+tsv\t'Tab-separated rows, for cut and awk'"
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from list" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from list" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print less on stderr'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print more on stderr (repeat for more)'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from list" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from show" -s a -l password -d 'Password for AUTH on every node contacted' -r
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from show" -s u -l user -d 'ACL user name for AUTH (none: AUTH with the password alone)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from show" -s i -l inventory -d 'TOML inventory of nodes' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format: a human table, one JSON document, or tab-separated rows' -r -f -a "table\t'A human table'
+json\t'One JSON document'
+tsv\t'Tab-separated rows, for cut and awk'"
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from show" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from show" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print less on stderr'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print more on stderr (repeat for more)'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from show" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from help" -f -a "check" -d 'Parse and validate a playbook (errors as FILE:LINE:COL, exit 2); with --inventory, node names must be in it'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from help" -f -a "run" -d 'Resolve the variables, show the topology and the plan, ask once, run the steps'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the shipped playbooks'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print a shipped playbook (to copy and adapt)'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c rkv -n "__fish_rkv_using_subcommand completions" -s a -l password -d 'Password for AUTH on every node contacted' -r
 complete -c rkv -n "__fish_rkv_using_subcommand completions" -s u -l user -d 'ACL user name for AUTH (none: AUTH with the password alone)' -r
 complete -c rkv -n "__fish_rkv_using_subcommand completions" -s i -l inventory -d 'TOML inventory of nodes' -r -F
@@ -216,14 +297,19 @@ complete -c rkv -n "__fish_rkv_using_subcommand man" -s v -l verbose -d 'Print m
 complete -c rkv -n "__fish_rkv_using_subcommand man" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
 complete -c rkv -n "__fish_rkv_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand man" -s V -l version -d 'Print version'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover completions man help" -f -a "serve" -d 'Run a store node speaking RESP: a Redis-compatible server'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover completions man help" -f -a "lab" -d 'Run a master and N replicas of `rkv serve` on loopback, in this process, to try rkv'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover completions man help" -f -a "info" -d 'Show one node\'s replication state, parsed (or raw with --raw)'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover completions man help" -f -a "topology" -d 'Discover the master/replica graph from seed nodes (or the inventory) and show it'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover completions man help" -f -a "verify" -d 'Check every link and offset; exit 0 only when all is healthy'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover completions man help" -f -a "replicate" -d 'Make REPLICA a replica of MASTER (link credentials set too), then wait for the sync'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover completions man help" -f -a "promote" -d 'Low-level: make one replica a master (REPLICAOF NO ONE), with checks'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover completions man help" -f -a "failover" -d 'Guided promotion: choose a candidate, show the plan, confirm, switch, re-point, verify'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover completions man help" -f -a "man" -d 'Write the man pages (to DIR, default: the current directory)'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook completions man help" -f -a "serve" -d 'Run a store node speaking RESP: a Redis-compatible server'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook completions man help" -f -a "lab" -d 'Run a master and N replicas of `rkv serve` on loopback, in this process, to try rkv'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook completions man help" -f -a "info" -d 'Show one node\'s replication state, parsed (or raw with --raw)'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook completions man help" -f -a "topology" -d 'Discover the master/replica graph from seed nodes (or the inventory) and show it'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook completions man help" -f -a "verify" -d 'Check every link and offset; exit 0 only when all is healthy'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook completions man help" -f -a "replicate" -d 'Make REPLICA a replica of MASTER (link credentials set too), then wait for the sync'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook completions man help" -f -a "promote" -d 'Low-level: make one replica a master (REPLICAOF NO ONE), with checks'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook completions man help" -f -a "failover" -d 'Guided promotion: choose a candidate, show the plan, confirm, switch, re-point, verify'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook completions man help" -f -a "playbook" -d 'Replication runbooks as files: check, run, list and show playbooks'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook completions man help" -f -a "man" -d 'Write the man pages (to DIR, default: the current directory)'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and __fish_seen_subcommand_from playbook" -f -a "check" -d 'Parse and validate a playbook (errors as FILE:LINE:COL, exit 2); with --inventory, node names must be in it'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and __fish_seen_subcommand_from playbook" -f -a "run" -d 'Resolve the variables, show the topology and the plan, ask once, run the steps'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and __fish_seen_subcommand_from playbook" -f -a "list" -d 'List the shipped playbooks'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and __fish_seen_subcommand_from playbook" -f -a "show" -d 'Print a shipped playbook (to copy and adapt)'

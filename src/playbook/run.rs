@@ -678,6 +678,7 @@ async fn native(
         timeout: global.timeout,
         transport: setup.opts.transport.clone(),
         verify_timeout: Duration::from_secs(30),
+        inventory: setup.inventory.clone(),
     };
     let mut nodes = Nodes::new(opts.clone(), journal);
     let mut out = StepOut::default();
