@@ -379,6 +379,11 @@ impl<'j> Nodes<'j> {
         Ok(value_text_full(&v))
     }
 
+    /// The per-command timeout (`--timeout`).
+    pub fn command_timeout(&self) -> Duration {
+        self.opts.timeout
+    }
+
     /// REPLICAOF, falling back to SLAVEOF on servers older than 5.0.
     pub async fn replicaof(
         &mut self,
@@ -855,11 +860,28 @@ async fn run_step(
                 .await?;
                 st.final_offset = Some(m);
                 st.promoted_at = Some(r);
+                // The rest of the switch (promote, read back, credentials, re-point the old
+                // master) may take a few command timeouts: make sure the pause cannot lapse
+                // while the old master is still a master. A later end extends a pause, and a
+                // failure here is still before the point of no return.
+                let extend_ms = (nodes.command_timeout().as_millis() * 8 + 2_000).to_string();
+                nodes
+                    .send(&master, &["CLIENT", "PAUSE", &extend_ms, "WRITE"])
+                    .await?;
             } else {
                 st.promoted_at = nodes.info(node, "replication").await?.slave_repl_offset;
             }
-            st.promoted = true;
-            nodes.replicaof(node, "NO", "ONE").await?;
+            match nodes.replicaof(node, "NO", "ONE").await {
+                Ok(_) => st.promoted = true,
+                // The node refused in so many words: nothing changed, the run can still be
+                // abandoned (unpaused) safely.
+                Err(e) if is_definite_refusal(&e) => return Err(e.into()),
+                // No answer: it may have been promoted. Treat it as past the point of no return.
+                Err(e) => {
+                    st.promoted = true;
+                    return Err(e.into());
+                }
+            }
             let info = nodes.info(node, "replication").await?;
             if info.role != Role::Master {
                 return Err(fail(format!(
@@ -1000,6 +1022,18 @@ pub fn fence_note(r: &FenceReport) -> String {
             c.command
         ),
         (false, ..) => format!("{node}: NOT fenced: see the instructions in the report"),
+    }
+}
+
+/// True when a command failed because the node answered with an error (a Redis error code
+/// such as `ERR`, `NOPERM`, `READONLY`), not because the answer never came.
+fn is_definite_refusal(e: &NodeError) -> bool {
+    match e {
+        NodeError::Command { reason, .. } => reason
+            .split_whitespace()
+            .next()
+            .is_some_and(|w| w.len() >= 3 && w.bytes().all(|b| b.is_ascii_uppercase())),
+        _ => false,
     }
 }
 

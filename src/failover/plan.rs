@@ -238,6 +238,12 @@ pub struct Plan {
 /// Why no plan can be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
+    /// The live master cannot hold writes while clients keep reading (Redis < 6.2 has no
+    /// CLIENT PAUSE … WRITE), so a switchover could lose acknowledged writes.
+    #[error(
+        "{0} runs Redis {1}, which has no CLIENT PAUSE WRITE (6.2+): a switchover could lose acknowledged writes; upgrade it first, or stop the master and run an unplanned failover"
+    )]
+    NoWritePause(NodeAddr, String),
     /// Nothing was found to fail over.
     #[error("no master found among the nodes given")]
     NoMaster,
@@ -446,6 +452,15 @@ pub fn plan(snap: &Snapshot, req: &Request) -> Result<Plan, Refusal> {
     if planned && req.sentinel_watching && !req.ignore_sentinel {
         return Err(Refusal::SentinelWatching(master.addr.clone()));
     }
+    // With CLIENT PAUSE ALL our own REPLICAOF to the old master is held too, and its pause
+    // must end before it is re-pointed: writes could be acknowledged in between. Refuse
+    // rather than promise what we cannot keep.
+    if planned && pause_mode(master.version.as_deref()) == PauseMode::All {
+        return Err(Refusal::NoWritePause(
+            master.addr.clone(),
+            master.version.clone().unwrap_or_default(),
+        ));
+    }
     let ranking = rank(snap, master, planned);
     let chosen = match &req.to {
         Some(to) => {
@@ -491,14 +506,8 @@ pub fn plan(snap: &Snapshot, req: &Request) -> Result<Plan, Refusal> {
     let mut steps = Vec::new();
     let budget_ms = req.max_write_pause.as_millis() as u64;
     if planned {
+        // Servers without CLIENT PAUSE WRITE were refused above.
         let mode = pause_mode(master.version.as_deref());
-        if mode == PauseMode::All {
-            warnings.push(format!(
-                "{} runs Redis {} (< 6.2): CLIENT PAUSE holds every client, rkv's own commands too, so the old master is re-pointed only when its pause ends; writes held by the pause may be acknowledged by it first and then lost",
-                master.addr,
-                master.version.as_deref().unwrap_or("?")
-            ));
-        }
         steps.push(Step::PauseWrites {
             node: master.addr.clone(),
             // The pause outlives the budget by a margin for promote + re-point (milliseconds
@@ -945,22 +954,16 @@ mod tests {
     }
 
     #[test]
-    fn old_servers_get_a_pause_of_all_clients() {
+    fn old_servers_without_a_write_pause_are_refused_a_switchover() {
         let mut m = master(1, 100);
         m.version = Some("5.0.7".into());
-        let s = snap(vec![m, replica(2, 1, 100, 100)]);
-        let p = plan(&s, &req(None)).unwrap();
-        assert!(matches!(
-            p.steps[0],
-            Step::PauseWrites {
-                mode: PauseMode::All,
-                ..
-            }
-        ));
-        assert!(
-            p.warnings.iter().any(|w| w.contains("< 6.2")),
-            "{:?}",
-            p.warnings
+        let s = snap(vec![m.clone(), replica(2, 1, 100, 100)]);
+        assert_eq!(
+            plan(&s, &req(None)),
+            Err(Refusal::NoWritePause(addr(1), "5.0.7".into()))
         );
+        // With the old master gone, the unplanned failover needs no pause and goes ahead.
+        let gone = snap(vec![down(m), replica(2, 1, 100, 100)]);
+        assert_eq!(plan(&gone, &req(None)).unwrap().kind, Kind::Failover);
     }
 }

@@ -232,7 +232,13 @@ impl ReplicationState {
         b.append(bytes);
         // Keep what the slowest replica still needs, but never more than the hard limit: a
         // replica further behind than that is dropped by its feeder (it finds its offset gone).
-        let keep_from = slowest.map(|s| ReplOffset(s.0.max(b.end().0.saturating_sub(hard as u64))));
+        // A hard limit of 0 means no limit (Redis's `client-output-buffer-limit replica 0 0 0`).
+        let floor = if hard == 0 {
+            0
+        } else {
+            b.end().0.saturating_sub(hard as u64)
+        };
+        let keep_from = slowest.map(|s| ReplOffset(s.0.max(floor)));
         b.trim(keep_from);
     }
 
@@ -328,13 +334,35 @@ impl ReplicationState {
         self.replid = new;
     }
 
+    /// Apply CONFIG SET repl-backlog-size / client-output-buffer-limit. A hard limit of 0
+    /// means no limit, as in Redis.
+    pub fn set_limits(&mut self, backlog_size: usize, buffer_hard_limit: usize) {
+        self.backlog_size = backlog_size;
+        self.buffer_hard_limit = buffer_hard_limit;
+        if let Some(b) = self.backlog.as_mut() {
+            b.set_size(backlog_size);
+        }
+    }
+
+    /// A master restarted from its snapshot: the snapshot's history becomes our previous one
+    /// (replid2, valid up to its offset) under a fresh ID, as Redis does for a master. Replicas
+    /// that have exactly the snapshot's data continue partially; one that had received more
+    /// than the snapshot holds (writes the master lost in the restart) cannot, and resyncs in
+    /// full instead of keeping bytes the master no longer has.
+    pub fn restore_as_master(&mut self, replid: ReplId, offset: ReplOffset) {
+        self.replid2 = replid;
+        self.second_offset = Some(offset.0 + 1);
+        self.offset = offset;
+        // An empty backlog at the snapshot's offset, so a replica holding exactly the
+        // snapshot's data continues without a full sync.
+        self.backlog = Some(Backlog::new(self.backlog_size, offset));
+    }
+
     /// Set the restored history (from the RDB aux fields at start).
     pub fn restore(&mut self, replid: ReplId, offset: ReplOffset) {
         self.replid = replid;
         self.offset = offset;
-        if let Some(b) = self.backlog.as_mut() {
-            b.reset(offset);
-        }
+        self.backlog = Some(Backlog::new(self.backlog_size, offset));
     }
 
     /// The `# Replication` section of INFO, in Redis 7's field names.

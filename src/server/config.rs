@@ -11,8 +11,9 @@ use crate::server::acl::{Rule, User};
 use crate::store::glob::glob_match_nocase;
 use std::path::{Path, PathBuf};
 
-/// Everything `rkv serve` is configured with.
-#[derive(Debug, Clone)]
+/// Everything `rkv serve` is configured with. Its Debug form masks the passwords, so no log
+/// line can leak them.
+#[derive(Clone)]
 pub struct Config {
     /// TCP port (0: ephemeral).
     pub port: u16,
@@ -102,6 +103,22 @@ impl Default for Config {
             users: Vec::new(),
             config_file: None,
         }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Config");
+        for p in PARAMS {
+            let v = (p.get)(self);
+            if is_secret(p.name) && !v.is_empty() {
+                d.field(p.name, &"***");
+            } else {
+                d.field(p.name, &v);
+            }
+        }
+        d.field("users", &self.users.len());
+        d.finish_non_exhaustive()
     }
 }
 
@@ -837,6 +854,21 @@ fn parse_user(v: &toml::Value) -> Result<User, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_output_masks_passwords() {
+        let c = Config {
+            requirepass: Some("hunter2".into()),
+            masterauth: Some("s3cret".into()),
+            ..Config::default()
+        };
+        let text = format!("{c:?}");
+        assert!(
+            !text.contains("hunter2") && !text.contains("s3cret"),
+            "{text}"
+        );
+        assert!(text.contains("requirepass: \"***\""), "{text}");
+    }
 
     #[test]
     fn toml_keys_and_unknown_key_line() {

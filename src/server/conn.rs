@@ -109,6 +109,11 @@ pub async fn handle(shared: Arc<Shared>, mut stream: TcpStream, peer: SocketAddr
     let mut st = shared.lock();
     client.unwatch_all(&mut st);
     st.clients.remove(&id);
+    // A PSYNC that registered this connection as a replica but never got to run its feeder
+    // (the flush before the handoff failed) must not stay listed, pinning the backlog.
+    if st.repl.replicas.remove(&id).is_some() {
+        st.repl_ack.notify_waiters();
+    }
 }
 
 async fn flush(shared: &Shared, stream: &mut TcpStream, out: &mut BytesMut) -> bool {

@@ -555,7 +555,13 @@ fn server_command(
         "debug" => match lower(&argv[1]).as_str() {
             "sleep" if argv.len() == 3 => {
                 let secs: f64 = text(&argv[2]).parse().unwrap_or(0.0);
-                std::thread::sleep(Duration::from_secs_f64(secs.clamp(0.0, 60.0)));
+                // NaN would panic in from_secs_f64; treat it as no sleep.
+                let secs = if secs.is_finite() {
+                    secs.clamp(0.0, 60.0)
+                } else {
+                    0.0
+                };
+                std::thread::sleep(Duration::from_secs_f64(secs));
                 Outcome::Reply(Frame::ok())
             }
             _ => err("ERR DEBUG subcommand not supported by rkv (supported: SLEEP seconds)"),
@@ -697,6 +703,21 @@ fn exec(shared: &Arc<Shared>, state: &mut State, client: &mut Client) -> Outcome
         client.multi_error = false;
         client.unwatch_all(state);
         return err("EXECABORT Transaction discarded because of previous errors.");
+    }
+    // The node may have become a read-only replica between MULTI and EXEC (a switchover
+    // re-points it while the EXEC waits out a CLIENT PAUSE): its writes must not run here,
+    // where they would never reach the new master (Redis refuses the same way).
+    if state.repl.is_replica()
+        && state.config.replica_read_only
+        && client.kind != ClientKind::Master
+        && queue
+            .iter()
+            .any(|a| cmd::lookup(&a[0]).is_some_and(|s| s.is_write()))
+    {
+        client.unwatch_all(state);
+        return err(
+            "EXECABORT Transaction discarded because of: READONLY You can't write against a read only replica.",
+        );
     }
     let dirty_watch = client
         .watched
@@ -900,7 +921,9 @@ fn client_command(
             } else {
                 true
             };
-            let until = Instant::now() + Duration::from_millis(ms.unsigned_abs());
+            // A huge timeout must not overflow the clock: cap it at a year.
+            let until = Instant::now()
+                + Duration::from_millis(ms.unsigned_abs().min(365 * 24 * 3600 * 1000));
             // As Redis: a new pause never shortens or weakens one in force.
             let (until, all) = match state.pause {
                 Some(p) if p.until > Instant::now() => (p.until.max(until), p.all || all),
@@ -1098,6 +1121,13 @@ fn apply_config_change(
 ) -> Result<(), String> {
     if before.requirepass != state.config.requirepass {
         state.refresh_users();
+    }
+    if before.repl_backlog_size != state.config.repl_backlog_size
+        || before.replica_buffer_hard_limit != state.config.replica_buffer_hard_limit
+    {
+        let size = usize::try_from(state.config.repl_backlog_size).unwrap_or(usize::MAX);
+        let hard = usize::try_from(state.config.replica_buffer_hard_limit).unwrap_or(usize::MAX);
+        state.repl.set_limits(size, hard);
     }
     if !before.appendonly && state.config.appendonly {
         start_aof(state).map_err(|e| format!("starting the AOF: {e}"))?;

@@ -103,7 +103,12 @@ fn load(state: &mut State) -> anyhow::Result<()> {
                     .and_then(crate::replication::ReplId::parse),
                 aux.repl_offset,
             ) {
-                state.repl.restore(id, crate::replication::ReplOffset(off));
+                let off = crate::replication::ReplOffset(off);
+                if state.config.replicaof.is_some() {
+                    state.repl.restore(id, off);
+                } else {
+                    state.repl.restore_as_master(id, off);
+                }
             }
             tracing::info!("DB loaded from disk: {} keys", state.db.len());
         }
@@ -308,6 +313,7 @@ async fn cron(shared: Arc<Shared>) {
                 last_ping = now;
                 repl::ping_replicas(&mut st);
             }
+            repl::drop_silent_replicas(&mut st, now);
             let total = st.stats.total_commands_processed;
             let ms = now.duration_since(last_at).as_millis().max(1);
             samples[sample_i % samples.len()] =

@@ -533,6 +533,28 @@ pub fn ping_replicas(state: &mut State) {
     state.repl_feed.notify_waiters();
 }
 
+/// Disconnect online replicas that have not acknowledged for longer than `repl-timeout` (a
+/// blackholed replica would otherwise stay listed and pin the backlog), as Redis's
+/// replicationCron does.
+pub fn drop_silent_replicas(state: &mut State, now: Instant) {
+    let timeout = Duration::from_secs(state.config.repl_timeout.max(1));
+    let silent: Vec<u64> = state
+        .repl
+        .replicas
+        .iter()
+        .filter(|(_, r)| {
+            r.phase == ReplicaPhase::Online && now.duration_since(r.last_ack) > timeout
+        })
+        .map(|(id, _)| *id)
+        .collect();
+    for id in silent {
+        if let Some(e) = state.clients.get(&id) {
+            tracing::warn!("disconnecting timed out replica {}", e.addr);
+            e.kill.notify_one();
+        }
+    }
+}
+
 /// The replica side's view of this server.
 struct ServerLink {
     shared: Arc<Shared>,
