@@ -297,6 +297,11 @@ pub fn rank(snap: &Snapshot, master: &NodeState, planned: bool) -> Vec<Candidate
             if n.sync_in_progress {
                 rejected.push("full sync in progress".to_string());
             }
+            if let Some(e) = &n.apply_error {
+                rejected.push(format!(
+                    "could not apply a command from the master ({e}): its data may differ"
+                ));
+            }
             if planned && master.replid.is_some() && n.replid.is_some() && n.replid != master.replid
             {
                 rejected.push("replication history differs from the master's (replid)".to_string());
@@ -951,6 +956,23 @@ mod tests {
         let mut unknown = replica(2, 1, 0, 100);
         unknown.offset = None;
         assert!(plan(&snap(vec![master(1, 0), unknown]), &req(Some(2))).is_err());
+    }
+
+    #[test]
+    fn a_replica_that_could_not_apply_its_stream_is_never_promoted() {
+        let mut diverged = replica(2, 1, 100, 100);
+        diverged.apply_error = Some("unknown command 'xadd'".into());
+        let s = snap(vec![master(1, 100), diverged, replica(3, 1, 90, 100)]);
+        match plan(&s, &req(Some(2))) {
+            Err(Refusal::Ineligible { reasons, .. }) => {
+                assert!(
+                    reasons.iter().any(|r| r.contains("could not apply")),
+                    "{reasons:?}"
+                )
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert_eq!(plan(&s, &req(None)).unwrap().candidate, addr(3));
     }
 
     #[test]

@@ -203,6 +203,9 @@ pub struct ReplicationInfo {
     pub replica_announced: Option<bool>,
     /// `master_failover_state` (6.2+).
     pub master_failover_state: Option<String>,
+    /// `rkv_last_apply_error` (rkv serve): a command from its master this replica could not
+    /// apply, so its data may differ from the master's.
+    pub apply_error: Option<String>,
     /// `master_replid` (4.0+).
     pub master_replid: Option<String>,
     /// `master_replid2` (4.0+; all zeros when none).
@@ -282,6 +285,7 @@ impl ReplicationInfo {
                 "slave_read_only" | "replica_read_only" => r.read_only = flag(v),
                 "replica_announced" => r.replica_announced = flag(v),
                 "master_failover_state" => r.master_failover_state = Some(v.to_string()),
+                "rkv_last_apply_error" => r.apply_error = Some(v.to_string()),
                 "master_replid" => r.master_replid = Some(v.to_string()),
                 "master_replid2" => r.master_replid2 = Some(v.to_string()),
                 "master_repl_offset" => r.master_repl_offset = int(v),

@@ -293,6 +293,7 @@ pub fn apply_info(n: &mut NodeState, info: &ReplicationInfo) {
     n.priority = info.priority;
     n.read_only = info.read_only;
     n.version = info.version();
+    n.apply_error = info.apply_error.clone();
     if info.role == Role::Replica {
         n.link = Some(if info.master_link_up == Some(true) {
             Link::Up

@@ -137,6 +137,18 @@ fn links(snap: &Snapshot, opts: &HealthOptions, c: &mut Checks) {
             .as_ref()
             .map_or_else(|| "?".to_string(), ToString::to_string);
         c.push(
+            "applies_stream",
+            ProblemKind::ApplyError,
+            &addr,
+            n.apply_error.is_none(),
+            match &n.apply_error {
+                Some(e) => format!(
+                    "could not apply a command from its master ({e}): its data may differ from the master's"
+                ),
+                None => "applies its master's stream".into(),
+            },
+        );
+        c.push(
             "read_only",
             ProblemKind::WritableReplica,
             &addr,
@@ -634,6 +646,16 @@ mod tests {
         assert_eq!(
             k,
             vec![(ProblemKind::AnnounceMismatch, "10.0.0.1:3".into())]
+        );
+    }
+
+    #[test]
+    fn a_replica_that_could_not_apply_its_stream() {
+        let mut s = healthy();
+        s.nodes[1].apply_error = Some("unknown command 'xadd'".into());
+        assert_eq!(
+            kinds(&s, &HealthOptions::default()),
+            vec![(ProblemKind::ApplyError, "10.0.0.1:2".into())]
         );
     }
 

@@ -83,6 +83,8 @@ pub struct NodeState {
     pub version: Option<String>,
     /// `expect_replicas` from the inventory.
     pub expect_replicas: Option<u32>,
+    /// A command from its master this replica could not apply (rkv serve reports it).
+    pub apply_error: Option<String>,
     /// How discovery reached it.
     pub found: Found,
 }
@@ -107,6 +109,7 @@ impl NodeState {
             listed: Vec::new(),
             version: None,
             expect_replicas: None,
+            apply_error: None,
             found: Found::default(),
         }
     }
@@ -400,6 +403,8 @@ pub enum ProblemKind {
     /// A master whose history another master continues (its replid is that master's
     /// replid2): an old master back after a failover, taking writes nobody will see.
     StaleMaster,
+    /// A replica could not apply a command from its master: its data may differ.
+    ApplyError,
 }
 
 impl ProblemKind {
@@ -419,6 +424,7 @@ impl ProblemKind {
             ProblemKind::ReplicationCycle => "replication_cycle",
             ProblemKind::ReplicaCount => "replica_count",
             ProblemKind::StaleMaster => "stale_master",
+            ProblemKind::ApplyError => "apply_error",
         }
     }
 }
