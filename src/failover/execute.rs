@@ -939,10 +939,24 @@ async fn run_step(
             let deadline = Instant::now() + nodes.opts.verify_timeout;
             let mut waiting: Vec<NodeAddr> = replicas.clone();
             loop {
+                // Following with the link up is not enough: each follower must share the new
+                // master's history (same replid) and have caught up to where it was a moment
+                // ago, or it silently took a different history.
+                let (master_id, master_off) = match nodes.info(master, "replication").await {
+                    Ok(i) => (i.master_replid.clone(), i.master_repl_offset),
+                    Err(_) => (None, None),
+                };
                 let mut still = Vec::new();
                 for r in &waiting {
                     match nodes.info(r, "replication").await {
-                        Ok(info) if follows(&info, master) => {}
+                        Ok(info)
+                            if follows(&info, master)
+                                && master_id.is_some()
+                                && info.master_replid == master_id
+                                && info
+                                    .slave_repl_offset
+                                    .zip(master_off)
+                                    .is_some_and(|(r, m)| r >= m) => {}
                         _ => still.push(r.clone()),
                     }
                 }
@@ -953,7 +967,7 @@ async fn run_step(
                 if Instant::now() >= deadline {
                     let names: Vec<String> = waiting.iter().map(ToString::to_string).collect();
                     return Err(fail(format!(
-                        "not following {master} with link up after {:?}: {}",
+                        "not following {master} with link up, the same replid and its offset after {:?}: {}",
                         nodes.opts.verify_timeout,
                         names.join(", ")
                     )));
