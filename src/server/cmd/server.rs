@@ -74,4 +74,10 @@ pub static SERVER_COMMANDS: &[CommandSpec] = &[
     spec("psync", -3, ADMIN | NO_MULTI, "server"),
     spec("sync", 1, ADMIN | NO_MULTI, "server"),
     spec("wait", 3, 0, "generic"),
+    spec("publish", 3, PUBSUB | LOADING | STALE | FAST, "pubsub"),
+    spec("subscribe", -2, PUBSUB | LOADING | STALE, "pubsub"),
+    spec("psubscribe", -2, PUBSUB | LOADING | STALE, "pubsub"),
+    spec("unsubscribe", -1, PUBSUB | LOADING | STALE, "pubsub"),
+    spec("punsubscribe", -1, PUBSUB | LOADING | STALE, "pubsub"),
+    spec("pubsub", -2, PUBSUB | LOADING | STALE, "pubsub"),
 ];
