@@ -209,6 +209,11 @@ pub struct TopologyArgs {
     /// Seed nodes (default: every node of the inventory).
     #[arg(value_name = "NODE")]
     pub nodes: Vec<String>,
+
+    /// A Sentinel to ask about the group (repeatable; others are found from it and from the
+    /// masters' __sentinel__:hello channel).
+    #[arg(long = "sentinel", value_name = "ADDR")]
+    pub sentinels: Vec<String>,
 }
 
 /// `rkv verify` options.
@@ -229,6 +234,11 @@ pub struct VerifyArgs {
     /// Keep checking (every 500 ms) until healthy or this much time has passed, e.g. 30s.
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub wait: Option<Duration>,
+
+    /// A Sentinel to check too (repeatable; others are found from it and from the masters'
+    /// __sentinel__:hello channel).
+    #[arg(long = "sentinel", value_name = "ADDR")]
+    pub sentinels: Vec<String>,
 }
 
 /// `rkv replicate` options.

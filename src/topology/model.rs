@@ -397,6 +397,16 @@ pub enum ProblemKind {
     ReplicationCycle,
     /// A master has another number of replicas than the inventory expects.
     ReplicaCount,
+    /// A Sentinel names a node that is not the actual master.
+    SentinelDisagrees,
+    /// Fewer Sentinels answer than the quorum, or than a majority of those known.
+    SentinelQuorumAtRisk,
+    /// A Sentinel's replica list differs from the master's.
+    SentinelReplicasDiffer,
+    /// A Sentinel flags the master subjectively or objectively down.
+    SentinelMasterDown,
+    /// A Sentinel is running a failover.
+    SentinelFailoverInProgress,
 }
 
 impl ProblemKind {
@@ -415,6 +425,11 @@ impl ProblemKind {
             ProblemKind::NoFailoverCandidate => "no_failover_candidate",
             ProblemKind::ReplicationCycle => "replication_cycle",
             ProblemKind::ReplicaCount => "replica_count",
+            ProblemKind::SentinelDisagrees => "sentinel_disagrees",
+            ProblemKind::SentinelQuorumAtRisk => "sentinel_quorum_at_risk",
+            ProblemKind::SentinelReplicasDiffer => "sentinel_replicas_differ",
+            ProblemKind::SentinelMasterDown => "sentinel_master_down",
+            ProblemKind::SentinelFailoverInProgress => "sentinel_failover_in_progress",
         }
     }
 }
@@ -430,7 +445,7 @@ pub struct ProblemJson {
     pub message: String,
 }
 
-/// A Sentinel watching a group (none found yet: discovery of Sentinels is a later issue).
+/// A Sentinel watching a group (see [`super::sentinel`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SentinelJson {
     /// `HOST:PORT`.
@@ -462,6 +477,6 @@ pub struct TopologyDoc {
     pub nodes: Vec<NodeJson>,
     /// Every problem.
     pub problems: Vec<ProblemJson>,
-    /// Sentinels (empty until Sentinel discovery exists).
+    /// Sentinels watching the graph (empty when none were found).
     pub sentinels: Vec<SentinelJson>,
 }
