@@ -44,6 +44,7 @@ set edit:completion:arg-completer[rkv] = {|@words|
             cand replicate 'Make REPLICA a replica of MASTER (link credentials set too), then wait for the sync'
             cand promote 'Low-level: make one replica a master (REPLICAOF NO ONE), with checks'
             cand failover 'Guided promotion: choose a candidate, show the plan, confirm, switch, re-point, verify'
+            cand sentinel 'Set up (or remove) Redis Sentinel monitoring of a master on every Sentinel'
             cand completions 'Print a shell completion script'
             cand man 'Write the man pages (to DIR, default: the current directory)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -107,6 +108,7 @@ set edit:completion:arg-completer[rkv] = {|@words|
             cand --version 'Print version'
         }
         &'rkv;topology'= {
+            cand --sentinel 'A Sentinel to ask about the group (repeatable; others are found from it and from the masters'' __sentinel__:hello channel)'
             cand -a 'Password for AUTH on every node contacted'
             cand --password 'Password for AUTH on every node contacted'
             cand -u 'ACL user name for AUTH (none: AUTH with the password alone)'
@@ -131,6 +133,7 @@ set edit:completion:arg-completer[rkv] = {|@words|
             cand --max-lag-bytes 'Most bytes a replica may be behind its master (default: not checked)'
             cand --max-lag-seconds 'Most seconds since a replica last acknowledged (default: not checked)'
             cand --wait 'Keep checking (every 500 ms) until healthy or this much time has passed, e.g. 30s'
+            cand --sentinel 'A Sentinel to check too (repeatable; others are found from it and from the masters'' __sentinel__:hello channel)'
             cand -a 'Password for AUTH on every node contacted'
             cand --password 'Password for AUTH on every node contacted'
             cand -u 'ACL user name for AUTH (none: AUTH with the password alone)'
@@ -232,6 +235,90 @@ set edit:completion:arg-completer[rkv] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'rkv;sentinel'= {
+            cand -a 'Password for AUTH on every node contacted'
+            cand --password 'Password for AUTH on every node contacted'
+            cand -u 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand --user 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand -i 'TOML inventory of nodes'
+            cand --inventory 'TOML inventory of nodes'
+            cand -o 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --output 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --timeout 'Per-node connect and command timeout, e.g. 500ms, 2s'
+            cand --no-color 'No ANSI colour (also off when stdout is not a terminal)'
+            cand -q 'Print less on stderr'
+            cand --quiet 'Print less on stderr'
+            cand -v 'Print more on stderr (repeat for more)'
+            cand --verbose 'Print more on stderr (repeat for more)'
+            cand --accept-new-host-key 'Add an SSH host''s key to known_hosts when none is recorded yet (like ssh''s accept-new); a changed key is still refused'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand monitor 'Make every Sentinel monitor MASTER under NAME (SENTINEL MONITOR and SENTINEL SET, with the link credentials), then wait until each sees the others and every replica'
+            cand remove 'Stop monitoring NAME on every Sentinel (SENTINEL REMOVE)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'rkv;sentinel;monitor'= {
+            cand --quorum 'Sentinels that must agree the master is down before a failover'
+            cand --sentinel 'A Sentinel to configure (repeatable; default: the inventory''s [[sentinels]])'
+            cand --down-after 'down-after-milliseconds: how long the master may be silent before it is down'
+            cand --failover-timeout 'failover-timeout'
+            cand --parallel-syncs 'parallel-syncs: replicas re-pointed at once after a failover'
+            cand --wait-timeout 'How long to wait until every Sentinel sees the others and every replica'
+            cand -a 'Password for AUTH on every node contacted'
+            cand --password 'Password for AUTH on every node contacted'
+            cand -u 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand --user 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand -i 'TOML inventory of nodes'
+            cand --inventory 'TOML inventory of nodes'
+            cand -o 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --output 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --timeout 'Per-node connect and command timeout, e.g. 500ms, 2s'
+            cand --no-color 'No ANSI colour (also off when stdout is not a terminal)'
+            cand -q 'Print less on stderr'
+            cand --quiet 'Print less on stderr'
+            cand -v 'Print more on stderr (repeat for more)'
+            cand --verbose 'Print more on stderr (repeat for more)'
+            cand --accept-new-host-key 'Add an SSH host''s key to known_hosts when none is recorded yet (like ssh''s accept-new); a changed key is still refused'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rkv;sentinel;remove'= {
+            cand --sentinel 'A Sentinel to change (repeatable; default: the inventory''s [[sentinels]])'
+            cand -a 'Password for AUTH on every node contacted'
+            cand --password 'Password for AUTH on every node contacted'
+            cand -u 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand --user 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand -i 'TOML inventory of nodes'
+            cand --inventory 'TOML inventory of nodes'
+            cand -o 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --output 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --timeout 'Per-node connect and command timeout, e.g. 500ms, 2s'
+            cand --no-color 'No ANSI colour (also off when stdout is not a terminal)'
+            cand -q 'Print less on stderr'
+            cand --quiet 'Print less on stderr'
+            cand -v 'Print more on stderr (repeat for more)'
+            cand --verbose 'Print more on stderr (repeat for more)'
+            cand --accept-new-host-key 'Add an SSH host''s key to known_hosts when none is recorded yet (like ssh''s accept-new); a changed key is still refused'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rkv;sentinel;help'= {
+            cand monitor 'Make every Sentinel monitor MASTER under NAME (SENTINEL MONITOR and SENTINEL SET, with the link credentials), then wait until each sees the others and every replica'
+            cand remove 'Stop monitoring NAME on every Sentinel (SENTINEL REMOVE)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'rkv;sentinel;help;monitor'= {
+        }
+        &'rkv;sentinel;help;remove'= {
+        }
+        &'rkv;sentinel;help;help'= {
+        }
         &'rkv;completions'= {
             cand -a 'Password for AUTH on every node contacted'
             cand --password 'Password for AUTH on every node contacted'
@@ -282,6 +369,7 @@ set edit:completion:arg-completer[rkv] = {|@words|
             cand replicate 'Make REPLICA a replica of MASTER (link credentials set too), then wait for the sync'
             cand promote 'Low-level: make one replica a master (REPLICAOF NO ONE), with checks'
             cand failover 'Guided promotion: choose a candidate, show the plan, confirm, switch, re-point, verify'
+            cand sentinel 'Set up (or remove) Redis Sentinel monitoring of a master on every Sentinel'
             cand completions 'Print a shell completion script'
             cand man 'Write the man pages (to DIR, default: the current directory)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -299,6 +387,14 @@ set edit:completion:arg-completer[rkv] = {|@words|
         &'rkv;help;promote'= {
         }
         &'rkv;help;failover'= {
+        }
+        &'rkv;help;sentinel'= {
+            cand monitor 'Make every Sentinel monitor MASTER under NAME (SENTINEL MONITOR and SENTINEL SET, with the link credentials), then wait until each sees the others and every replica'
+            cand remove 'Stop monitoring NAME on every Sentinel (SENTINEL REMOVE)'
+        }
+        &'rkv;help;sentinel;monitor'= {
+        }
+        &'rkv;help;sentinel;remove'= {
         }
         &'rkv;help;completions'= {
         }

@@ -110,6 +110,8 @@ pub enum Command {
     Promote(PromoteArgs),
     /// Guided promotion: choose a candidate, show the plan, confirm, switch, re-point, verify.
     Failover(FailoverArgs),
+    /// Set up (or remove) Redis Sentinel monitoring of a master on every Sentinel.
+    Sentinel(SentinelArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell to complete for.
@@ -324,6 +326,72 @@ pub struct FailoverArgs {
     /// How long the final verification waits for every link to come up.
     #[arg(long, value_parser = parse_duration, default_value = "30s", value_name = "DURATION")]
     pub wait_timeout: Duration,
+}
+
+/// `rkv sentinel` subcommands.
+#[derive(Debug, Clone, Args)]
+pub struct SentinelArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: SentinelAction,
+}
+
+/// `rkv sentinel monitor` / `remove`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum SentinelAction {
+    /// Make every Sentinel monitor MASTER under NAME (SENTINEL MONITOR and SENTINEL SET, with
+    /// the link credentials), then wait until each sees the others and every replica.
+    Monitor(SentinelMonitorArgs),
+    /// Stop monitoring NAME on every Sentinel (SENTINEL REMOVE).
+    Remove(SentinelRemoveArgs),
+}
+
+/// `rkv sentinel monitor` options.
+#[derive(Debug, Clone, Args)]
+pub struct SentinelMonitorArgs {
+    /// The master name Sentinels and their clients use.
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// The master to monitor (address or inventory name).
+    #[arg(value_name = "MASTER")]
+    pub master: String,
+
+    /// Sentinels that must agree the master is down before a failover.
+    #[arg(long, value_name = "N")]
+    pub quorum: u32,
+
+    /// A Sentinel to configure (repeatable; default: the inventory's [[sentinels]]).
+    #[arg(long = "sentinel", value_name = "ADDR")]
+    pub sentinels: Vec<String>,
+
+    /// down-after-milliseconds: how long the master may be silent before it is down.
+    #[arg(long, value_parser = parse_duration, default_value = "5s", value_name = "DURATION")]
+    pub down_after: Duration,
+
+    /// failover-timeout.
+    #[arg(long, value_parser = parse_duration, default_value = "60s", value_name = "DURATION")]
+    pub failover_timeout: Duration,
+
+    /// parallel-syncs: replicas re-pointed at once after a failover.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub parallel_syncs: u32,
+
+    /// How long to wait until every Sentinel sees the others and every replica.
+    #[arg(long, value_parser = parse_duration, default_value = "30s", value_name = "DURATION")]
+    pub wait_timeout: Duration,
+}
+
+/// `rkv sentinel remove` options.
+#[derive(Debug, Clone, Args)]
+pub struct SentinelRemoveArgs {
+    /// The master name to forget.
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// A Sentinel to change (repeatable; default: the inventory's [[sentinels]]).
+    #[arg(long = "sentinel", value_name = "ADDR")]
+    pub sentinels: Vec<String>,
 }
 
 /// Parse a human duration such as `500ms`, `2s`, `1m30s`.

@@ -6,6 +6,7 @@ pub mod failover;
 pub mod info;
 pub mod promote;
 pub mod replicate;
+pub mod sentinel;
 pub mod topology;
 pub mod verify;
 
@@ -22,6 +23,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Replicate(args) => replicate::run(&global, &args),
         Command::Promote(args) => promote::run(&global, &args),
         Command::Failover(args) => failover::run(&global, &args),
+        Command::Sentinel(args) => sentinel::run(&global, &args),
         Command::Completions { shell } => docs::completions(shell),
         Command::Man { dir } => docs::man(dir),
     }
