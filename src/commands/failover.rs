@@ -268,6 +268,24 @@ async fn run_async(
     {
         sentinel_why = probe::sentinel_evidence(&mut nodes, &m, HELLO_LISTEN).await;
     }
+    // Sentinels watch the master: switch over with them (src/failover/sentinel.rs).
+    if sentinel_why.is_some()
+        && !args.ignore_sentinel
+        && crate::failover::sentinel::from_command(
+            global,
+            args,
+            setup,
+            &snap,
+            to.clone(),
+            prompt
+                .as_mut()
+                .map(|p| p as &mut dyn render::prompt::Prompter),
+        )
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
     let mut req = plan::Request {
         to: to.clone(),
         sentinel_watching: sentinel_why.is_some(),
