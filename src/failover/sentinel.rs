@@ -179,6 +179,27 @@ impl Run<'_> {
             .map_err(|e| self.req.creds.scrub(&e.to_string()))
     }
 
+    /// `args` on an open connection, once more on a new one if that connection broke
+    /// (Sentinel's reconfigurations kill normal clients).
+    async fn send_again(
+        &self,
+        c: &mut NodeClient,
+        addr: &NodeAddr,
+        args: &[&str],
+    ) -> Result<redis::Value, String> {
+        match self.send(c, args).await {
+            Ok(v) => Ok(v),
+            Err(first) => match self.node(addr).await {
+                Ok(mut fresh) => {
+                    let r = self.send(&mut fresh, args).await;
+                    *c = fresh;
+                    r.map_err(|e| format!("{first}; again: {e}"))
+                }
+                Err(_) => Err(first),
+            },
+        }
+    }
+
     async fn on(&self, addr: &NodeAddr, args: &[&str]) -> Result<redis::Value, String> {
         let mut c = self.node(addr).await?;
         self.send(&mut c, args).await
@@ -305,9 +326,18 @@ impl Run<'_> {
     }
 
     async fn wait_promoted(&mut self, until: Instant) -> Result<(), String> {
-        let mut c = self.node(&self.req.candidate).await?;
+        let mut c = self.node(&self.req.candidate).await.ok();
         loop {
-            if let Ok(info) = self.info_text(&mut c).await
+            // Sentinel's promotion ends with CLIENT KILL TYPE normal on the candidate: our
+            // connection dies with it, so a failed read opens a new one.
+            let info = match c.as_mut() {
+                Some(conn) => self.info_text(conn).await.ok(),
+                None => None,
+            };
+            if info.is_none() {
+                c = self.node(&self.req.candidate).await.ok();
+            }
+            if let Some(info) = info
                 && info.lines().any(|l| l.trim() == "role:master")
             {
                 self.note(
@@ -448,7 +478,7 @@ async fn switch(
     );
     let r = paused_part(run, &mut m, master, until).await;
     // Lift the pause whatever happened (on success it was lifted right after REPLICAOF).
-    let u = run.send(&mut m, &["CLIENT", "UNPAUSE"]).await;
+    let u = run.send_again(&mut m, master, &["CLIENT", "UNPAUSE"]).await;
     *pause_ms = Some(u64::try_from(paused_at.elapsed().as_millis()).unwrap_or(u64::MAX));
     run.note(
         format!("CLIENT UNPAUSE on {master}"),
@@ -489,7 +519,16 @@ async fn paused_part(
     let fin = offset_of(&info).ok_or("the master's INFO has no master_repl_offset")?;
     let mut c = run.node(&req.candidate).await?;
     loop {
-        let at = offset_of(&run.info_text(&mut c).await?).unwrap_or(-1);
+        let at = match run.info_text(&mut c).await {
+            Ok(i) => offset_of(&i).unwrap_or(-1),
+            Err(e) => {
+                c = run
+                    .node(&req.candidate)
+                    .await
+                    .map_err(|e2| format!("{e}; {e2}"))?;
+                -1
+            }
+        };
         if at >= fin {
             run.note(
                 format!("{} caught up", req.candidate),
@@ -510,7 +549,7 @@ async fn paused_part(
     run.wait_promoted(until + Duration::from_secs(10)).await?;
     let port = req.candidate.port().to_string();
     let r = run
-        .send(m, &["REPLICAOF", req.candidate.host(), &port])
+        .send_again(m, master, &["REPLICAOF", req.candidate.host(), &port])
         .await;
     let ok = r.is_ok();
     run.note(
