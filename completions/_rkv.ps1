@@ -217,7 +217,7 @@ Register-ArgumentCompleter -Native -CommandName 'rkv' -ScriptBlock {
         }
         'rkv;failover' {
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The replica to promote (default: the best eligible one)')
-            [CompletionResult]::new('--sentinel', '--sentinel', [CompletionResultType]::ParameterName, 'Sentinels watching the group (coordination with them is not implemented yet)')
+            [CompletionResult]::new('--sentinel', '--sentinel', [CompletionResultType]::ParameterName, 'Sentinels watching the group (others are found from the master''s __sentinel__:hello); when Sentinels watch, the switchover is done through them (SENTINEL FAILOVER)')
             [CompletionResult]::new('--max-write-pause', '--max-write-pause', [CompletionResultType]::ParameterName, 'Longest time writes may be held on the master while the candidate catches up')
             [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Where to write the JSON-lines journal (default: under $XDG_STATE_HOME/rkv/journal)')
             [CompletionResult]::new('--wait-timeout', '--wait-timeout', [CompletionResultType]::ParameterName, 'How long the final verification waits for every link to come up')
@@ -233,7 +233,7 @@ Register-ArgumentCompleter -Native -CommandName 'rkv' -ScriptBlock {
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask; without --to, pick the best candidate')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask; without --to, pick the best candidate')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the ranking and the plan, change nothing')
-            [CompletionResult]::new('--ignore-sentinel', '--ignore-sentinel', [CompletionResultType]::ParameterName, 'Go ahead even though Sentinel watches the master (it may fight the change)')
+            [CompletionResult]::new('--ignore-sentinel', '--ignore-sentinel', [CompletionResultType]::ParameterName, 'Switch over without the Sentinels watching the master (they will go on naming the old master, and may fight the change)')
             [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'No ANSI colour (also off when stdout is not a terminal)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less on stderr')

@@ -207,7 +207,7 @@ set edit:completion:arg-completer[rkv] = {|@words|
         }
         &'rkv;failover'= {
             cand --to 'The replica to promote (default: the best eligible one)'
-            cand --sentinel 'Sentinels watching the group (coordination with them is not implemented yet)'
+            cand --sentinel 'Sentinels watching the group (others are found from the master''s __sentinel__:hello); when Sentinels watch, the switchover is done through them (SENTINEL FAILOVER)'
             cand --max-write-pause 'Longest time writes may be held on the master while the candidate catches up'
             cand --journal 'Where to write the JSON-lines journal (default: under $XDG_STATE_HOME/rkv/journal)'
             cand --wait-timeout 'How long the final verification waits for every link to come up'
@@ -223,7 +223,7 @@ set edit:completion:arg-completer[rkv] = {|@words|
             cand -y 'Do not ask; without --to, pick the best candidate'
             cand --yes 'Do not ask; without --to, pick the best candidate'
             cand --dry-run 'Print the ranking and the plan, change nothing'
-            cand --ignore-sentinel 'Go ahead even though Sentinel watches the master (it may fight the change)'
+            cand --ignore-sentinel 'Switch over without the Sentinels watching the master (they will go on naming the old master, and may fight the change)'
             cand --no-color 'No ANSI colour (also off when stdout is not a terminal)'
             cand -q 'Print less on stderr'
             cand --quiet 'Print less on stderr'

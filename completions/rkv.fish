@@ -155,7 +155,7 @@ complete -c rkv -n "__fish_rkv_using_subcommand promote" -l accept-new-host-key 
 complete -c rkv -n "__fish_rkv_using_subcommand promote" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand promote" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -l to -d 'The replica to promote (default: the best eligible one)' -r
-complete -c rkv -n "__fish_rkv_using_subcommand failover" -l sentinel -d 'Sentinels watching the group (coordination with them is not implemented yet)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand failover" -l sentinel -d 'Sentinels watching the group (others are found from the master\'s __sentinel__:hello); when Sentinels watch, the switchover is done through them (SENTINEL FAILOVER)' -r
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -l max-write-pause -d 'Longest time writes may be held on the master while the candidate catches up' -r
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -l journal -d 'Where to write the JSON-lines journal (default: under $XDG_STATE_HOME/rkv/journal)' -r -F
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -l wait-timeout -d 'How long the final verification waits for every link to come up' -r
@@ -168,7 +168,7 @@ tsv\t'Tab-separated rows, for cut and awk'"
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -s y -l yes -d 'Do not ask; without --to, pick the best candidate'
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -l dry-run -d 'Print the ranking and the plan, change nothing'
-complete -c rkv -n "__fish_rkv_using_subcommand failover" -l ignore-sentinel -d 'Go ahead even though Sentinel watches the master (it may fight the change)'
+complete -c rkv -n "__fish_rkv_using_subcommand failover" -l ignore-sentinel -d 'Switch over without the Sentinels watching the master (they will go on naming the old master, and may fight the change)'
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -s q -l quiet -d 'Print less on stderr'
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -s v -l verbose -d 'Print more on stderr (repeat for more)'

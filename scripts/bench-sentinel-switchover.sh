@@ -21,9 +21,10 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-start_group() { # sets M R1 R2 S1 S2 S3
-  local base=$((20000 + RANDOM % 20000))
-  M=$base; R1=$((base + 1)); R2=$((base + 2)); S1=$((base + 3)); S2=$((base + 4)); S3=$((base + 5))
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+start_group() { # sets M R1 R2 S1 S2 S3 (ports the kernel says are free)
+  M=$(free_port); R1=$(free_port); R2=$(free_port); S1=$(free_port); S2=$(free_port); S3=$(free_port)
   for p in $M $R1 $R2; do
     mkdir -p "$work/$p"
     local extra=()

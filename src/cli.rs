@@ -307,11 +307,13 @@ pub struct FailoverArgs {
     #[arg(long)]
     pub dry_run: bool,
 
-    /// Sentinels watching the group (coordination with them is not implemented yet).
+    /// Sentinels watching the group (others are found from the master's __sentinel__:hello);
+    /// when Sentinels watch, the switchover is done through them (SENTINEL FAILOVER).
     #[arg(long = "sentinel", value_name = "ADDR")]
     pub sentinels: Vec<String>,
 
-    /// Go ahead even though Sentinel watches the master (it may fight the change).
+    /// Switch over without the Sentinels watching the master (they will go on naming the old
+    /// master, and may fight the change).
     #[arg(long)]
     pub ignore_sentinel: bool,
 
