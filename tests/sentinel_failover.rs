@@ -9,7 +9,7 @@ mod common;
 mod sentinel_support;
 
 use assert_cmd::Command;
-use common::{ServerGuard, redis_server, wait_until};
+use common::{ServerGuard, redis_server, rkv_serve, wait_until};
 use sentinel_support::{sentinel, wait_settled};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -261,4 +261,52 @@ fn an_aborted_switchover_leaves_the_master_writable_and_priorities_restored() {
     for x in &s {
         assert_eq!(named_master(x), Some(m.port));
     }
+}
+
+#[test]
+fn coordinated_switchover_of_rkv_serve_nodes() {
+    let m = rkv_serve(&[]);
+    let target = format!("127.0.0.1:{}", m.port);
+    let r1 = rkv_serve(&["--replicaof", &target]);
+    let r2 = rkv_serve(&["--replicaof", &target]);
+    wait_until(Duration::from_secs(10), "replicas linked", || {
+        follows(r1.port, m.port) && follows(r2.port, m.port)
+    });
+    let s: Vec<ServerGuard> = (0..3)
+        .map(|_| sentinel(Some(("mymaster", m.port, 2))))
+        .collect();
+    let all = [&s[0], &s[1], &s[2]];
+    wait_settled(&all, "mymaster", 2);
+    let load = start_load(vec![m.port, r1.port, r2.port]);
+    std::thread::sleep(Duration::from_millis(300));
+    let (code, out, err) = rkv(&[
+        "failover",
+        &m.addr(),
+        "--to",
+        &r2.addr(),
+        "--yes",
+        "--output",
+        "json",
+    ]);
+    std::thread::sleep(Duration::from_millis(300));
+    load.stop.store(true, Ordering::Relaxed);
+    let (acked, _) = load.handle.join().unwrap();
+    assert_eq!(code, 0, "stdout: {out}\nstderr: {err}");
+    let mut c = conn(r2.port);
+    for chunk in acked.chunks(1000) {
+        let keys: Vec<String> = chunk.iter().map(|i| format!("k:{i}")).collect();
+        let vals: Vec<Option<u64>> = redis::cmd("MGET").arg(&keys).query(&mut c).unwrap();
+        for (i, v) in chunk.iter().zip(vals) {
+            assert_eq!(v, Some(*i), "acknowledged write k:{i} lost");
+        }
+    }
+    for x in all {
+        assert_eq!(named_master(x), Some(r2.port));
+    }
+    assert_eq!(priority(r1.port), "100");
+    wait_until(
+        Duration::from_secs(10),
+        "old master and sibling follow",
+        || follows(m.port, r2.port) && follows(r1.port, r2.port),
+    );
 }

@@ -728,6 +728,10 @@ pub(crate) async fn from_command(
     };
     let plan =
         crate::failover::plan::plan(snap, &preq).map_err(|r| anyhow::anyhow!("refused: {r}"))?;
+    // An interrupted earlier run is resumed by the plain path, which knows its journal.
+    if plan.kind == crate::failover::plan::Kind::Resume {
+        return Ok(None);
+    }
     let Some((name, sentinels)) = watchers(&views, &plan.old_master) else {
         return Ok(None);
     };
