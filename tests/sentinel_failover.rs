@@ -10,7 +10,7 @@ mod sentinel_support;
 
 use assert_cmd::Command;
 use common::{ServerGuard, redis_server, rkv_serve, wait_until};
-use sentinel_support::{sentinel, wait_settled};
+use sentinel_support::{sentinel, sentinel_down_after, wait_settled};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
@@ -309,4 +309,37 @@ fn coordinated_switchover_of_rkv_serve_nodes() {
         "old master and sibling follow",
         || follows(m.port, r2.port) && follows(r1.port, r2.port),
     );
+}
+
+#[test]
+fn with_the_master_gone_rkv_asks_the_sentinels_to_fail_over() {
+    let (mut m, r1, r2) = group(&[]);
+    // Sentinels that would wait a minute before failing over by themselves.
+    let s: Vec<ServerGuard> = (0..3)
+        .map(|_| sentinel_down_after(Some(("mymaster", m.port, 2)), 60_000))
+        .collect();
+    let all = [&s[0], &s[1], &s[2]];
+    wait_settled(&all, "mymaster", 2);
+    m.kill();
+    let (code, out, err) = rkv(&[
+        "failover",
+        &r1.addr(),
+        &r2.addr(),
+        "--to",
+        &r2.addr(),
+        "--yes",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(code, 0, "stdout: {out}\nstderr: {err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["kind"], "sentinel_failover", "{doc:#}");
+    for x in all {
+        assert_eq!(named_master(x), Some(r2.port));
+    }
+    assert!(info(r2.port).contains("role:master"));
+    assert_eq!(priority(r1.port), "100");
+    wait_until(Duration::from_secs(15), "the other replica follows", || {
+        follows(r1.port, r2.port)
+    });
 }

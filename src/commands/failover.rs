@@ -268,8 +268,9 @@ async fn run_async(
     {
         sentinel_why = probe::sentinel_evidence(&mut nodes, &m, HELLO_LISTEN).await;
     }
-    // Sentinels watch the master: switch over with them (src/failover/sentinel.rs).
-    if sentinel_why.is_some()
+    // Sentinels watch the master (or may watch a master that is gone: they subscribe on the
+    // replicas too): switch over with them (src/failover/sentinel.rs).
+    if (sentinel_why.is_some() || live_master(&snap).is_none())
         && !args.ignore_sentinel
         && crate::failover::sentinel::from_command(
             global,

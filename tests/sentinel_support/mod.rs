@@ -9,6 +9,11 @@ use std::time::Duration;
 
 /// Start a Sentinel; `monitor` is `(name, master port, quorum)` or none for a fresh one.
 pub fn sentinel(monitor: Option<(&str, u16, u32)>) -> ServerGuard {
+    sentinel_down_after(monitor, 2000)
+}
+
+/// [`sentinel`] with another `down-after-milliseconds`.
+pub fn sentinel_down_after(monitor: Option<(&str, u16, u32)>, down_after_ms: u64) -> ServerGuard {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let mut conf = format!(
@@ -19,7 +24,7 @@ pub fn sentinel(monitor: Option<(&str, u16, u32)>) -> ServerGuard {
     if let Some((name, mport, quorum)) = monitor {
         conf.push_str(&format!(
             "sentinel monitor {name} 127.0.0.1 {mport} {quorum}\n\
-             sentinel down-after-milliseconds {name} 2000\n\
+             sentinel down-after-milliseconds {name} {down_after_ms}\n\
              sentinel failover-timeout {name} 10000\n"
         ));
     }
