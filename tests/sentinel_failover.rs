@@ -343,3 +343,63 @@ fn with_the_master_gone_rkv_asks_the_sentinels_to_fail_over() {
         follows(r1.port, r2.port)
     });
 }
+
+#[test]
+fn a_switchover_that_aborts_during_the_pause_lifts_it_and_restores_priorities() {
+    let (m, r1, r2) = group(&[]);
+    let s: Vec<ServerGuard> = (0..3)
+        .map(|_| sentinel(Some(("mymaster", m.port, 2))))
+        .collect();
+    wait_settled(&[&s[0], &s[1], &s[2]], "mymaster", 2);
+    // A pause too short to leave Sentinel time to promote: rkv pauses, sees the candidate
+    // catch up, and must give up before SENTINEL FAILOVER.
+    let (code, out, err) = rkv(&[
+        "failover",
+        &m.addr(),
+        "--to",
+        &r2.addr(),
+        "--yes",
+        "--max-write-pause",
+        "500ms",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(code, 1, "stdout: {out}\nstderr: {err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        doc["outcome"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("too little for Sentinel to promote"),
+        "{doc:#}"
+    );
+    let steps: Vec<String> = doc["outcome"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["ok"] == true)
+        .map(|s| s["step"].as_str().unwrap().to_string())
+        .collect();
+    for want in [
+        "CLIENT PAUSE 500 WRITE",
+        "CLIENT UNPAUSE",
+        "CONFIG SET replica-priority 100",
+    ] {
+        assert!(
+            steps.iter().any(|s| s.starts_with(want)),
+            "{want}: {steps:?}"
+        );
+    }
+    assert!(!steps.iter().any(|s| s.starts_with("SENTINEL FAILOVER")));
+    let _: () = redis::cmd("SET")
+        .arg("after")
+        .arg("1")
+        .query(&mut conn(m.port))
+        .unwrap();
+    assert!(info(m.port).contains("role:master"));
+    assert_eq!(priority(r1.port), "100");
+    assert!(follows(r2.port, m.port));
+    for x in &s {
+        assert_eq!(named_master(x), Some(m.port));
+    }
+}

@@ -29,6 +29,10 @@ use std::time::{Duration, Instant};
 pub const PRIORITY_WAIT: Duration = Duration::from_secs(25);
 /// How long we wait for every Sentinel to name the new master.
 pub const AGREE_WAIT: Duration = Duration::from_secs(30);
+/// Pause time that must be left when SENTINEL FAILOVER is sent: Sentinel promotes within a
+/// few hundred ms (its 100 ms timer, then SLAVEOF NO ONE); a pause that ended before the old
+/// master is re-pointed would let writes through that the promotion then discards.
+pub const PROMOTION_MARGIN: Duration = Duration::from_secs(1);
 /// Poll interval while the writes are paused.
 const FAST_POLL: Duration = Duration::from_millis(10);
 /// Poll interval otherwise.
@@ -544,6 +548,14 @@ async fn paused_part(
             ));
         }
         tokio::time::sleep(FAST_POLL).await;
+    }
+    let left = until.saturating_duration_since(Instant::now());
+    if left < PROMOTION_MARGIN {
+        return Err(format!(
+            "only {} ms of the write pause left, too little for Sentinel to promote (at least {} ms): nothing was switched; raise --max-write-pause",
+            left.as_millis(),
+            PROMOTION_MARGIN.as_millis()
+        ));
     }
     run.sentinel_failover().await?;
     run.wait_promoted(until + Duration::from_secs(10)).await?;
