@@ -337,6 +337,12 @@ async fn run_async(
             the_plan = plan::plan(&snap, &req).map_err(refused)?;
         }
     }
+    if args.ignore_sentinel && the_plan.kind != Kind::Resume {
+        the_plan.warnings.push(format!(
+            "--ignore-sentinel: Sentinels watching {} will go on naming it as the master (and send their clients there) until reconfigured, and may fail over against this change",
+            the_plan.old_master
+        ));
+    }
     show(&render::plan::plan(&the_plan))?;
 
     if args.dry_run {
