@@ -43,6 +43,9 @@ _rkv() {
             rkv,replicate)
                 cmd="rkv__subcmd__replicate"
                 ;;
+            rkv,sentinel)
+                cmd="rkv__subcmd__sentinel"
+                ;;
             rkv,serve)
                 cmd="rkv__subcmd__serve"
                 ;;
@@ -79,6 +82,9 @@ _rkv() {
             rkv__subcmd__help,replicate)
                 cmd="rkv__subcmd__help__subcmd__replicate"
                 ;;
+            rkv__subcmd__help,sentinel)
+                cmd="rkv__subcmd__help__subcmd__sentinel"
+                ;;
             rkv__subcmd__help,serve)
                 cmd="rkv__subcmd__help__subcmd__serve"
                 ;;
@@ -99,6 +105,12 @@ _rkv() {
                 ;;
             rkv__subcmd__help__subcmd__playbook,show)
                 cmd="rkv__subcmd__help__subcmd__playbook__subcmd__show"
+                ;;
+            rkv__subcmd__help__subcmd__sentinel,monitor)
+                cmd="rkv__subcmd__help__subcmd__sentinel__subcmd__monitor"
+                ;;
+            rkv__subcmd__help__subcmd__sentinel,remove)
+                cmd="rkv__subcmd__help__subcmd__sentinel__subcmd__remove"
                 ;;
             rkv__subcmd__playbook,check)
                 cmd="rkv__subcmd__playbook__subcmd__check"
@@ -130,6 +142,24 @@ _rkv() {
             rkv__subcmd__playbook__subcmd__help,show)
                 cmd="rkv__subcmd__playbook__subcmd__help__subcmd__show"
                 ;;
+            rkv__subcmd__sentinel,help)
+                cmd="rkv__subcmd__sentinel__subcmd__help"
+                ;;
+            rkv__subcmd__sentinel,monitor)
+                cmd="rkv__subcmd__sentinel__subcmd__monitor"
+                ;;
+            rkv__subcmd__sentinel,remove)
+                cmd="rkv__subcmd__sentinel__subcmd__remove"
+                ;;
+            rkv__subcmd__sentinel__subcmd__help,help)
+                cmd="rkv__subcmd__sentinel__subcmd__help__subcmd__help"
+                ;;
+            rkv__subcmd__sentinel__subcmd__help,monitor)
+                cmd="rkv__subcmd__sentinel__subcmd__help__subcmd__monitor"
+                ;;
+            rkv__subcmd__sentinel__subcmd__help,remove)
+                cmd="rkv__subcmd__sentinel__subcmd__help__subcmd__remove"
+                ;;
             *)
                 ;;
         esac
@@ -137,7 +167,7 @@ _rkv() {
 
     case "${cmd}" in
         rkv)
-            opts="-a -u -i -o -q -v -h -V --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --help --version serve lab info topology verify replicate promote failover playbook completions man help"
+            opts="-a -u -i -o -q -v -h -V --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --help --version serve lab info topology verify replicate promote failover playbook sentinel completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -307,7 +337,7 @@ _rkv() {
             return 0
             ;;
         rkv__subcmd__help)
-            opts="serve lab info topology verify replicate promote failover playbook completions man help"
+            opts="serve lab info topology verify replicate promote failover playbook sentinel completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -491,6 +521,48 @@ _rkv() {
         rkv__subcmd__help__subcmd__replicate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rkv__subcmd__help__subcmd__sentinel)
+            opts="monitor remove"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rkv__subcmd__help__subcmd__sentinel__subcmd__monitor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rkv__subcmd__help__subcmd__sentinel__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1168,6 +1240,240 @@ _rkv() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rkv__subcmd__sentinel)
+            opts="-a -u -i -o -q -v -h -V --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --help --version monitor remove help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -u)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --inventory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rkv__subcmd__sentinel__subcmd__help)
+            opts="monitor remove help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rkv__subcmd__sentinel__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rkv__subcmd__sentinel__subcmd__help__subcmd__monitor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rkv__subcmd__sentinel__subcmd__help__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rkv__subcmd__sentinel__subcmd__monitor)
+            opts="-a -u -i -o -q -v -h -V --quorum --sentinel --down-after --failover-timeout --parallel-syncs --wait-timeout --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --quorum)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sentinel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --down-after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --failover-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parallel-syncs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -u)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --inventory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rkv__subcmd__sentinel__subcmd__remove)
+            opts="-a -u -i -o -q -v -h -V --sentinel --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --sentinel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -u)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --inventory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rkv__subcmd__serve)
             opts="-a -u -i -o -q -v -h -V --port --bind --replicaof --requirepass --masteruser --masterauth --replica-priority --dir --appendonly --config --appendfsync --save --maxclients --protected-mode --client-query-buffer-limit --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1275,12 +1581,16 @@ _rkv() {
             return 0
             ;;
         rkv__subcmd__topology)
-            opts="-a -u -i -o -q -v -h -V --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --help --version"
+            opts="-a -u -i -o -q -v -h -V --sentinel --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --sentinel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --password)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1325,7 +1635,7 @@ _rkv() {
             return 0
             ;;
         rkv__subcmd__verify)
-            opts="-a -u -i -o -q -v -h -V --max-lag-bytes --max-lag-seconds --wait --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --help --version"
+            opts="-a -u -i -o -q -v -h -V --max-lag-bytes --max-lag-seconds --wait --sentinel --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1340,6 +1650,10 @@ _rkv() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sentinel)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

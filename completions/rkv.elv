@@ -46,6 +46,7 @@ set edit:completion:arg-completer[rkv] = {|@words|
             cand promote 'Low-level: make one replica a master (REPLICAOF NO ONE), with checks'
             cand failover 'Guided promotion: choose a candidate, show the plan, confirm, switch, re-point, verify'
             cand playbook 'Replication runbooks as files: check, run, list and show playbooks'
+            cand sentinel 'Set up (or remove) Redis Sentinel monitoring of a master on every Sentinel'
             cand completions 'Print a shell completion script'
             cand man 'Write the man pages (to DIR, default: the current directory)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -132,6 +133,7 @@ set edit:completion:arg-completer[rkv] = {|@words|
             cand --version 'Print version'
         }
         &'rkv;topology'= {
+            cand --sentinel 'A Sentinel to ask about the group (repeatable; others are found from it and from the masters'' __sentinel__:hello channel)'
             cand -a 'Password for AUTH on every node contacted'
             cand --password 'Password for AUTH on every node contacted'
             cand -u 'ACL user name for AUTH (none: AUTH with the password alone)'
@@ -156,6 +158,7 @@ set edit:completion:arg-completer[rkv] = {|@words|
             cand --max-lag-bytes 'Most bytes a replica may be behind its master (default: not checked)'
             cand --max-lag-seconds 'Most seconds since a replica last acknowledged (default: not checked)'
             cand --wait 'Keep checking (every 500 ms) until healthy or this much time has passed, e.g. 30s'
+            cand --sentinel 'A Sentinel to check too (repeatable; others are found from it and from the masters'' __sentinel__:hello channel)'
             cand -a 'Password for AUTH on every node contacted'
             cand --password 'Password for AUTH on every node contacted'
             cand -u 'ACL user name for AUTH (none: AUTH with the password alone)'
@@ -231,7 +234,7 @@ set edit:completion:arg-completer[rkv] = {|@words|
         }
         &'rkv;failover'= {
             cand --to 'The replica to promote (default: the best eligible one)'
-            cand --sentinel 'Sentinels watching the group (coordination with them is not implemented yet)'
+            cand --sentinel 'Sentinels watching the group (others are found from the master''s __sentinel__:hello); when Sentinels watch, the switchover is done through them (SENTINEL FAILOVER)'
             cand --max-write-pause 'Longest time writes may be held on the master while the candidate catches up'
             cand --journal 'Where to write the JSON-lines journal (default: under $XDG_STATE_HOME/rkv/journal)'
             cand --wait-timeout 'How long the final verification waits for every link to come up'
@@ -247,7 +250,7 @@ set edit:completion:arg-completer[rkv] = {|@words|
             cand -y 'Do not ask; without --to, pick the best candidate'
             cand --yes 'Do not ask; without --to, pick the best candidate'
             cand --dry-run 'Print the ranking and the plan, change nothing'
-            cand --ignore-sentinel 'Go ahead even though Sentinel watches the master (it may fight the change)'
+            cand --ignore-sentinel 'Switch over without the Sentinels watching the master (they will go on naming the old master, and may fight the change)'
             cand --no-color 'No ANSI colour (also off when stdout is not a terminal)'
             cand -q 'Print less on stderr'
             cand --quiet 'Print less on stderr'
@@ -392,6 +395,90 @@ set edit:completion:arg-completer[rkv] = {|@words|
         }
         &'rkv;playbook;help;help'= {
         }
+        &'rkv;sentinel'= {
+            cand -a 'Password for AUTH on every node contacted'
+            cand --password 'Password for AUTH on every node contacted'
+            cand -u 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand --user 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand -i 'TOML inventory of nodes'
+            cand --inventory 'TOML inventory of nodes'
+            cand -o 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --output 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --timeout 'Per-node connect and command timeout, e.g. 500ms, 2s'
+            cand --no-color 'No ANSI colour (also off when stdout is not a terminal)'
+            cand -q 'Print less on stderr'
+            cand --quiet 'Print less on stderr'
+            cand -v 'Print more on stderr (repeat for more)'
+            cand --verbose 'Print more on stderr (repeat for more)'
+            cand --accept-new-host-key 'Add an SSH host''s key to known_hosts when none is recorded yet (like ssh''s accept-new); a changed key is still refused'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand monitor 'Make every Sentinel monitor MASTER under NAME (SENTINEL MONITOR and SENTINEL SET, with the link credentials), then wait until each sees the others and every replica'
+            cand remove 'Stop monitoring NAME on every Sentinel (SENTINEL REMOVE)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'rkv;sentinel;monitor'= {
+            cand --quorum 'Sentinels that must agree the master is down before a failover'
+            cand --sentinel 'A Sentinel to configure (repeatable; default: the inventory''s [[sentinels]])'
+            cand --down-after 'down-after-milliseconds: how long the master may be silent before it is down'
+            cand --failover-timeout 'failover-timeout'
+            cand --parallel-syncs 'parallel-syncs: replicas re-pointed at once after a failover'
+            cand --wait-timeout 'How long to wait until every Sentinel sees the others and every replica'
+            cand -a 'Password for AUTH on every node contacted'
+            cand --password 'Password for AUTH on every node contacted'
+            cand -u 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand --user 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand -i 'TOML inventory of nodes'
+            cand --inventory 'TOML inventory of nodes'
+            cand -o 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --output 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --timeout 'Per-node connect and command timeout, e.g. 500ms, 2s'
+            cand --no-color 'No ANSI colour (also off when stdout is not a terminal)'
+            cand -q 'Print less on stderr'
+            cand --quiet 'Print less on stderr'
+            cand -v 'Print more on stderr (repeat for more)'
+            cand --verbose 'Print more on stderr (repeat for more)'
+            cand --accept-new-host-key 'Add an SSH host''s key to known_hosts when none is recorded yet (like ssh''s accept-new); a changed key is still refused'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rkv;sentinel;remove'= {
+            cand --sentinel 'A Sentinel to change (repeatable; default: the inventory''s [[sentinels]])'
+            cand -a 'Password for AUTH on every node contacted'
+            cand --password 'Password for AUTH on every node contacted'
+            cand -u 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand --user 'ACL user name for AUTH (none: AUTH with the password alone)'
+            cand -i 'TOML inventory of nodes'
+            cand --inventory 'TOML inventory of nodes'
+            cand -o 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --output 'Output format: a human table, one JSON document, or tab-separated rows'
+            cand --timeout 'Per-node connect and command timeout, e.g. 500ms, 2s'
+            cand --no-color 'No ANSI colour (also off when stdout is not a terminal)'
+            cand -q 'Print less on stderr'
+            cand --quiet 'Print less on stderr'
+            cand -v 'Print more on stderr (repeat for more)'
+            cand --verbose 'Print more on stderr (repeat for more)'
+            cand --accept-new-host-key 'Add an SSH host''s key to known_hosts when none is recorded yet (like ssh''s accept-new); a changed key is still refused'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rkv;sentinel;help'= {
+            cand monitor 'Make every Sentinel monitor MASTER under NAME (SENTINEL MONITOR and SENTINEL SET, with the link credentials), then wait until each sees the others and every replica'
+            cand remove 'Stop monitoring NAME on every Sentinel (SENTINEL REMOVE)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'rkv;sentinel;help;monitor'= {
+        }
+        &'rkv;sentinel;help;remove'= {
+        }
+        &'rkv;sentinel;help;help'= {
+        }
         &'rkv;completions'= {
             cand -a 'Password for AUTH on every node contacted'
             cand --password 'Password for AUTH on every node contacted'
@@ -444,6 +531,7 @@ set edit:completion:arg-completer[rkv] = {|@words|
             cand promote 'Low-level: make one replica a master (REPLICAOF NO ONE), with checks'
             cand failover 'Guided promotion: choose a candidate, show the plan, confirm, switch, re-point, verify'
             cand playbook 'Replication runbooks as files: check, run, list and show playbooks'
+            cand sentinel 'Set up (or remove) Redis Sentinel monitoring of a master on every Sentinel'
             cand completions 'Print a shell completion script'
             cand man 'Write the man pages (to DIR, default: the current directory)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -477,6 +565,14 @@ set edit:completion:arg-completer[rkv] = {|@words|
         &'rkv;help;playbook;list'= {
         }
         &'rkv;help;playbook;show'= {
+        }
+        &'rkv;help;sentinel'= {
+            cand monitor 'Make every Sentinel monitor MASTER under NAME (SENTINEL MONITOR and SENTINEL SET, with the link credentials), then wait until each sees the others and every replica'
+            cand remove 'Stop monitoring NAME on every Sentinel (SENTINEL REMOVE)'
+        }
+        &'rkv;help;sentinel;monitor'= {
+        }
+        &'rkv;help;sentinel;remove'= {
         }
         &'rkv;help;completions'= {
         }

@@ -46,6 +46,7 @@ complete -c rkv -n "__fish_rkv_needs_command" -f -a "replicate" -d 'Make REPLICA
 complete -c rkv -n "__fish_rkv_needs_command" -f -a "promote" -d 'Low-level: make one replica a master (REPLICAOF NO ONE), with checks'
 complete -c rkv -n "__fish_rkv_needs_command" -f -a "failover" -d 'Guided promotion: choose a candidate, show the plan, confirm, switch, re-point, verify'
 complete -c rkv -n "__fish_rkv_needs_command" -f -a "playbook" -d 'Replication runbooks as files: check, run, list and show playbooks'
+complete -c rkv -n "__fish_rkv_needs_command" -f -a "sentinel" -d 'Set up (or remove) Redis Sentinel monitoring of a master on every Sentinel'
 complete -c rkv -n "__fish_rkv_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c rkv -n "__fish_rkv_needs_command" -f -a "man" -d 'Write the man pages (to DIR, default: the current directory)'
 complete -c rkv -n "__fish_rkv_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -106,6 +107,7 @@ complete -c rkv -n "__fish_rkv_using_subcommand info" -s v -l verbose -d 'Print 
 complete -c rkv -n "__fish_rkv_using_subcommand info" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
 complete -c rkv -n "__fish_rkv_using_subcommand info" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand info" -s V -l version -d 'Print version'
+complete -c rkv -n "__fish_rkv_using_subcommand topology" -l sentinel -d 'A Sentinel to ask about the group (repeatable; others are found from it and from the masters\' __sentinel__:hello channel)' -r
 complete -c rkv -n "__fish_rkv_using_subcommand topology" -s a -l password -d 'Password for AUTH on every node contacted' -r
 complete -c rkv -n "__fish_rkv_using_subcommand topology" -s u -l user -d 'ACL user name for AUTH (none: AUTH with the password alone)' -r
 complete -c rkv -n "__fish_rkv_using_subcommand topology" -s i -l inventory -d 'TOML inventory of nodes' -r -F
@@ -122,6 +124,7 @@ complete -c rkv -n "__fish_rkv_using_subcommand topology" -s V -l version -d 'Pr
 complete -c rkv -n "__fish_rkv_using_subcommand verify" -l max-lag-bytes -d 'Most bytes a replica may be behind its master (default: not checked)' -r
 complete -c rkv -n "__fish_rkv_using_subcommand verify" -l max-lag-seconds -d 'Most seconds since a replica last acknowledged (default: not checked)' -r
 complete -c rkv -n "__fish_rkv_using_subcommand verify" -l wait -d 'Keep checking (every 500 ms) until healthy or this much time has passed, e.g. 30s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand verify" -l sentinel -d 'A Sentinel to check too (repeatable; others are found from it and from the masters\' __sentinel__:hello channel)' -r
 complete -c rkv -n "__fish_rkv_using_subcommand verify" -s a -l password -d 'Password for AUTH on every node contacted' -r
 complete -c rkv -n "__fish_rkv_using_subcommand verify" -s u -l user -d 'ACL user name for AUTH (none: AUTH with the password alone)' -r
 complete -c rkv -n "__fish_rkv_using_subcommand verify" -s i -l inventory -d 'TOML inventory of nodes' -r -F
@@ -171,7 +174,7 @@ complete -c rkv -n "__fish_rkv_using_subcommand promote" -l accept-new-host-key 
 complete -c rkv -n "__fish_rkv_using_subcommand promote" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand promote" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -l to -d 'The replica to promote (default: the best eligible one)' -r
-complete -c rkv -n "__fish_rkv_using_subcommand failover" -l sentinel -d 'Sentinels watching the group (coordination with them is not implemented yet)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand failover" -l sentinel -d 'Sentinels watching the group (others are found from the master\'s __sentinel__:hello); when Sentinels watch, the switchover is done through them (SENTINEL FAILOVER)' -r
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -l max-write-pause -d 'Longest time writes may be held on the master while the candidate catches up' -r
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -l journal -d 'Where to write the JSON-lines journal (default: under $XDG_STATE_HOME/rkv/journal)' -r -F
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -l wait-timeout -d 'How long the final verification waits for every link to come up' -r
@@ -184,7 +187,7 @@ tsv\t'Tab-separated rows, for cut and awk'"
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -s y -l yes -d 'Do not ask; without --to, pick the best candidate'
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -l dry-run -d 'Print the ranking and the plan, change nothing'
-complete -c rkv -n "__fish_rkv_using_subcommand failover" -l ignore-sentinel -d 'Go ahead even though Sentinel watches the master (it may fight the change)'
+complete -c rkv -n "__fish_rkv_using_subcommand failover" -l ignore-sentinel -d 'Switch over without the Sentinels watching the master (they will go on naming the old master, and may fight the change)'
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -s q -l quiet -d 'Print less on stderr'
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -s v -l verbose -d 'Print more on stderr (repeat for more)'
@@ -271,6 +274,58 @@ complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcom
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the shipped playbooks'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print a shipped playbook (to copy and adapt)'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and not __fish_seen_subcommand_from monitor remove help" -s a -l password -d 'Password for AUTH on every node contacted' -r
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and not __fish_seen_subcommand_from monitor remove help" -s u -l user -d 'ACL user name for AUTH (none: AUTH with the password alone)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and not __fish_seen_subcommand_from monitor remove help" -s i -l inventory -d 'TOML inventory of nodes' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and not __fish_seen_subcommand_from monitor remove help" -s o -l output -d 'Output format: a human table, one JSON document, or tab-separated rows' -r -f -a "table\t'A human table'
+json\t'One JSON document'
+tsv\t'Tab-separated rows, for cut and awk'"
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and not __fish_seen_subcommand_from monitor remove help" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and not __fish_seen_subcommand_from monitor remove help" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and not __fish_seen_subcommand_from monitor remove help" -s q -l quiet -d 'Print less on stderr'
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and not __fish_seen_subcommand_from monitor remove help" -s v -l verbose -d 'Print more on stderr (repeat for more)'
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and not __fish_seen_subcommand_from monitor remove help" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and not __fish_seen_subcommand_from monitor remove help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and not __fish_seen_subcommand_from monitor remove help" -s V -l version -d 'Print version'
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and not __fish_seen_subcommand_from monitor remove help" -f -a "monitor" -d 'Make every Sentinel monitor MASTER under NAME (SENTINEL MONITOR and SENTINEL SET, with the link credentials), then wait until each sees the others and every replica'
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and not __fish_seen_subcommand_from monitor remove help" -f -a "remove" -d 'Stop monitoring NAME on every Sentinel (SENTINEL REMOVE)'
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and not __fish_seen_subcommand_from monitor remove help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from monitor" -l quorum -d 'Sentinels that must agree the master is down before a failover' -r
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from monitor" -l sentinel -d 'A Sentinel to configure (repeatable; default: the inventory\'s [[sentinels]])' -r
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from monitor" -l down-after -d 'down-after-milliseconds: how long the master may be silent before it is down' -r
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from monitor" -l failover-timeout -d 'failover-timeout' -r
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from monitor" -l parallel-syncs -d 'parallel-syncs: replicas re-pointed at once after a failover' -r
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from monitor" -l wait-timeout -d 'How long to wait until every Sentinel sees the others and every replica' -r
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from monitor" -s a -l password -d 'Password for AUTH on every node contacted' -r
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from monitor" -s u -l user -d 'ACL user name for AUTH (none: AUTH with the password alone)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from monitor" -s i -l inventory -d 'TOML inventory of nodes' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from monitor" -s o -l output -d 'Output format: a human table, one JSON document, or tab-separated rows' -r -f -a "table\t'A human table'
+json\t'One JSON document'
+tsv\t'Tab-separated rows, for cut and awk'"
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from monitor" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from monitor" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from monitor" -s q -l quiet -d 'Print less on stderr'
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from monitor" -s v -l verbose -d 'Print more on stderr (repeat for more)'
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from monitor" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from monitor" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from monitor" -s V -l version -d 'Print version'
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from remove" -l sentinel -d 'A Sentinel to change (repeatable; default: the inventory\'s [[sentinels]])' -r
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from remove" -s a -l password -d 'Password for AUTH on every node contacted' -r
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from remove" -s u -l user -d 'ACL user name for AUTH (none: AUTH with the password alone)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from remove" -s i -l inventory -d 'TOML inventory of nodes' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from remove" -s o -l output -d 'Output format: a human table, one JSON document, or tab-separated rows' -r -f -a "table\t'A human table'
+json\t'One JSON document'
+tsv\t'Tab-separated rows, for cut and awk'"
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from remove" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from remove" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from remove" -s q -l quiet -d 'Print less on stderr'
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from remove" -s v -l verbose -d 'Print more on stderr (repeat for more)'
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from remove" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from help" -f -a "monitor" -d 'Make every Sentinel monitor MASTER under NAME (SENTINEL MONITOR and SENTINEL SET, with the link credentials), then wait until each sees the others and every replica'
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Stop monitoring NAME on every Sentinel (SENTINEL REMOVE)'
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c rkv -n "__fish_rkv_using_subcommand completions" -s a -l password -d 'Password for AUTH on every node contacted' -r
 complete -c rkv -n "__fish_rkv_using_subcommand completions" -s u -l user -d 'ACL user name for AUTH (none: AUTH with the password alone)' -r
 complete -c rkv -n "__fish_rkv_using_subcommand completions" -s i -l inventory -d 'TOML inventory of nodes' -r -F
@@ -297,19 +352,22 @@ complete -c rkv -n "__fish_rkv_using_subcommand man" -s v -l verbose -d 'Print m
 complete -c rkv -n "__fish_rkv_using_subcommand man" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
 complete -c rkv -n "__fish_rkv_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand man" -s V -l version -d 'Print version'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook completions man help" -f -a "serve" -d 'Run a store node speaking RESP: a Redis-compatible server'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook completions man help" -f -a "lab" -d 'Run a master and N replicas of `rkv serve` on loopback, in this process, to try rkv'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook completions man help" -f -a "info" -d 'Show one node\'s replication state, parsed (or raw with --raw)'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook completions man help" -f -a "topology" -d 'Discover the master/replica graph from seed nodes (or the inventory) and show it'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook completions man help" -f -a "verify" -d 'Check every link and offset; exit 0 only when all is healthy'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook completions man help" -f -a "replicate" -d 'Make REPLICA a replica of MASTER (link credentials set too), then wait for the sync'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook completions man help" -f -a "promote" -d 'Low-level: make one replica a master (REPLICAOF NO ONE), with checks'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook completions man help" -f -a "failover" -d 'Guided promotion: choose a candidate, show the plan, confirm, switch, re-point, verify'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook completions man help" -f -a "playbook" -d 'Replication runbooks as files: check, run, list and show playbooks'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook completions man help" -f -a "man" -d 'Write the man pages (to DIR, default: the current directory)'
-complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook sentinel completions man help" -f -a "serve" -d 'Run a store node speaking RESP: a Redis-compatible server'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook sentinel completions man help" -f -a "lab" -d 'Run a master and N replicas of `rkv serve` on loopback, in this process, to try rkv'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook sentinel completions man help" -f -a "info" -d 'Show one node\'s replication state, parsed (or raw with --raw)'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook sentinel completions man help" -f -a "topology" -d 'Discover the master/replica graph from seed nodes (or the inventory) and show it'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook sentinel completions man help" -f -a "verify" -d 'Check every link and offset; exit 0 only when all is healthy'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook sentinel completions man help" -f -a "replicate" -d 'Make REPLICA a replica of MASTER (link credentials set too), then wait for the sync'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook sentinel completions man help" -f -a "promote" -d 'Low-level: make one replica a master (REPLICAOF NO ONE), with checks'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook sentinel completions man help" -f -a "failover" -d 'Guided promotion: choose a candidate, show the plan, confirm, switch, re-point, verify'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook sentinel completions man help" -f -a "playbook" -d 'Replication runbooks as files: check, run, list and show playbooks'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook sentinel completions man help" -f -a "sentinel" -d 'Set up (or remove) Redis Sentinel monitoring of a master on every Sentinel'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook sentinel completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook sentinel completions man help" -f -a "man" -d 'Write the man pages (to DIR, default: the current directory)'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook sentinel completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c rkv -n "__fish_rkv_using_subcommand help; and __fish_seen_subcommand_from playbook" -f -a "check" -d 'Parse and validate a playbook (errors as FILE:LINE:COL, exit 2); with --inventory, node names must be in it'
 complete -c rkv -n "__fish_rkv_using_subcommand help; and __fish_seen_subcommand_from playbook" -f -a "run" -d 'Resolve the variables, show the topology and the plan, ask once, run the steps'
 complete -c rkv -n "__fish_rkv_using_subcommand help; and __fish_seen_subcommand_from playbook" -f -a "list" -d 'List the shipped playbooks'
 complete -c rkv -n "__fish_rkv_using_subcommand help; and __fish_seen_subcommand_from playbook" -f -a "show" -d 'Print a shipped playbook (to copy and adapt)'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and __fish_seen_subcommand_from sentinel" -f -a "monitor" -d 'Make every Sentinel monitor MASTER under NAME (SENTINEL MONITOR and SENTINEL SET, with the link credentials), then wait until each sees the others and every replica'
+complete -c rkv -n "__fish_rkv_using_subcommand help; and __fish_seen_subcommand_from sentinel" -f -a "remove" -d 'Stop monitoring NAME on every Sentinel (SENTINEL REMOVE)'

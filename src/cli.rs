@@ -114,6 +114,8 @@ pub enum Command {
     Failover(FailoverArgs),
     /// Replication runbooks as files: check, run, list and show playbooks.
     Playbook(PlaybookArgs),
+    /// Set up (or remove) Redis Sentinel monitoring of a master on every Sentinel.
+    Sentinel(SentinelArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell to complete for.
@@ -225,6 +227,11 @@ pub struct TopologyArgs {
     /// Seed nodes (default: every node of the inventory).
     #[arg(value_name = "NODE")]
     pub nodes: Vec<String>,
+
+    /// A Sentinel to ask about the group (repeatable; others are found from it and from the
+    /// masters' __sentinel__:hello channel).
+    #[arg(long = "sentinel", value_name = "ADDR")]
+    pub sentinels: Vec<String>,
 }
 
 /// `rkv verify` options.
@@ -245,6 +252,11 @@ pub struct VerifyArgs {
     /// Keep checking (every 500 ms) until healthy or this much time has passed, e.g. 30s.
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub wait: Option<Duration>,
+
+    /// A Sentinel to check too (repeatable; others are found from it and from the masters'
+    /// __sentinel__:hello channel).
+    #[arg(long = "sentinel", value_name = "ADDR")]
+    pub sentinels: Vec<String>,
 }
 
 /// `rkv replicate` options.
@@ -319,11 +331,13 @@ pub struct FailoverArgs {
     #[arg(long)]
     pub dry_run: bool,
 
-    /// Sentinels watching the group (coordination with them is not implemented yet).
+    /// Sentinels watching the group (others are found from the master's __sentinel__:hello);
+    /// when Sentinels watch, the switchover is done through them (SENTINEL FAILOVER).
     #[arg(long = "sentinel", value_name = "ADDR")]
     pub sentinels: Vec<String>,
 
-    /// Go ahead even though Sentinel watches the master (it may fight the change).
+    /// Switch over without the Sentinels watching the master (they will go on naming the old
+    /// master, and may fight the change).
     #[arg(long)]
     pub ignore_sentinel: bool,
 
@@ -404,6 +418,72 @@ pub fn parse_var(s: &str) -> Result<(String, String), String> {
         Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
         _ => Err(format!("expected NAME=VALUE, got {s:?}")),
     }
+}
+
+/// `rkv sentinel` subcommands.
+#[derive(Debug, Clone, Args)]
+pub struct SentinelArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: SentinelAction,
+}
+
+/// `rkv sentinel monitor` / `remove`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum SentinelAction {
+    /// Make every Sentinel monitor MASTER under NAME (SENTINEL MONITOR and SENTINEL SET, with
+    /// the link credentials), then wait until each sees the others and every replica.
+    Monitor(SentinelMonitorArgs),
+    /// Stop monitoring NAME on every Sentinel (SENTINEL REMOVE).
+    Remove(SentinelRemoveArgs),
+}
+
+/// `rkv sentinel monitor` options.
+#[derive(Debug, Clone, Args)]
+pub struct SentinelMonitorArgs {
+    /// The master name Sentinels and their clients use.
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// The master to monitor (address or inventory name).
+    #[arg(value_name = "MASTER")]
+    pub master: String,
+
+    /// Sentinels that must agree the master is down before a failover.
+    #[arg(long, value_name = "N")]
+    pub quorum: u32,
+
+    /// A Sentinel to configure (repeatable; default: the inventory's [[sentinels]]).
+    #[arg(long = "sentinel", value_name = "ADDR")]
+    pub sentinels: Vec<String>,
+
+    /// down-after-milliseconds: how long the master may be silent before it is down.
+    #[arg(long, value_parser = parse_duration, default_value = "5s", value_name = "DURATION")]
+    pub down_after: Duration,
+
+    /// failover-timeout.
+    #[arg(long, value_parser = parse_duration, default_value = "60s", value_name = "DURATION")]
+    pub failover_timeout: Duration,
+
+    /// parallel-syncs: replicas re-pointed at once after a failover.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub parallel_syncs: u32,
+
+    /// How long to wait until every Sentinel sees the others and every replica.
+    #[arg(long, value_parser = parse_duration, default_value = "30s", value_name = "DURATION")]
+    pub wait_timeout: Duration,
+}
+
+/// `rkv sentinel remove` options.
+#[derive(Debug, Clone, Args)]
+pub struct SentinelRemoveArgs {
+    /// The master name to forget.
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// A Sentinel to change (repeatable; default: the inventory's [[sentinels]]).
+    #[arg(long = "sentinel", value_name = "ADDR")]
+    pub sentinels: Vec<String>,
 }
 
 /// Parse a human duration such as `500ms`, `2s`, `1m30s`.

@@ -496,7 +496,7 @@ fn sentinel(master: u16) -> Sentinel {
 }
 
 #[test]
-fn sentinel_watching_the_master_is_a_refusal() {
+fn sentinel_watching_the_master_means_a_coordinated_plan() {
     let state = tempfile::tempdir().unwrap();
     let (m, _r1, r2) = group(&[], None);
     let _s = sentinel(m.port);
@@ -507,14 +507,15 @@ fn sentinel_watching_the_master_is_a_refusal() {
             .unwrap();
         list.contains("name=sentinel-")
     });
+    // Sentinel watches: the plan goes through it (tests/sentinel_failover.rs runs one).
     let out = rkv(
         state.path(),
-        &["failover", &m.addr(), "--to", &r2.addr(), "--yes"],
+        &["failover", &m.addr(), "--to", &r2.addr(), "--dry-run"],
     );
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("Sentinel watches"), "{}", text(&out));
-    assert!(err.contains("--ignore-sentinel"), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(plan.contains("Sentinels watch"), "{}", text(&out));
+    assert!(plan.contains("SENTINEL FAILOVER grp"), "{}", text(&out));
     assert_eq!(role(m.port, None), "master");
     // With --ignore-sentinel a dry run plans it.
     let out = rkv(

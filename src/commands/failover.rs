@@ -306,6 +306,25 @@ async fn run_async(
     {
         sentinel_why = probe::sentinel_evidence(&mut nodes, &m, HELLO_LISTEN).await;
     }
+    // Sentinels watch the master (or may watch a master that is gone: they subscribe on the
+    // replicas too): switch over with them (src/failover/sentinel.rs).
+    if (sentinel_why.is_some() || live_master(&snap).is_none())
+        && !args.ignore_sentinel
+        && crate::failover::sentinel::from_command(
+            global,
+            args,
+            setup,
+            &snap,
+            to.clone(),
+            prompt
+                .as_mut()
+                .map(|p| p as &mut dyn render::prompt::Prompter),
+        )
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
     let mut req = plan::Request {
         to: to.clone(),
         sentinel_watching: sentinel_why.is_some(),
@@ -371,6 +390,12 @@ async fn run_async(
             the_plan = plan::plan(&snap, &req).map_err(refused)?;
             describe(&mut the_plan);
         }
+    }
+    if args.ignore_sentinel && the_plan.kind != Kind::Resume {
+        the_plan.warnings.push(format!(
+            "--ignore-sentinel: Sentinels watching {} will go on naming it as the master (and send their clients there) until reconfigured, and may fail over against this change",
+            the_plan.old_master
+        ));
     }
     show(&render::plan::plan(&the_plan))?;
 

@@ -101,6 +101,7 @@ fn lab(
         global,
         &TopologyArgs {
             nodes: vec![master.clone()],
+            sentinels: Vec::new(),
         },
     )?;
     let first_replica = format!("127.0.0.1:{}", args.port + 1);

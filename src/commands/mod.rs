@@ -8,6 +8,7 @@ pub mod lab;
 pub mod playbook;
 pub mod promote;
 pub mod replicate;
+pub mod sentinel;
 pub mod topology;
 pub mod verify;
 
@@ -26,6 +27,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Promote(args) => promote::run(&global, &args),
         Command::Failover(args) => failover::run(&global, &args),
         Command::Playbook(args) => playbook::run(&global, &args),
+        Command::Sentinel(args) => sentinel::run(&global, &args),
         Command::Completions { shell } => docs::completions(shell),
         Command::Man { dir } => docs::man(dir),
     }

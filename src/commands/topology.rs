@@ -7,6 +7,7 @@ use crate::cli::{GlobalArgs, OutputFormat, TopologyArgs};
 use crate::inventory::Inventory;
 use crate::node::{Credentials, NodeAddr, Secret, Transport, parse_node};
 use crate::render;
+use crate::topology::sentinel::{self, SentinelView};
 use crate::topology::{
     DiscoverOptions, HealthOptions, Seed, Snapshot, TopologyDoc, discover, health,
 };
@@ -196,12 +197,51 @@ pub(crate) fn check_seeds_reachable(snap: &Snapshot) -> anyhow::Result<()> {
 
 /// The contract's JSON document for a snapshot.
 pub fn document(snap: &Snapshot, opts: &HealthOptions) -> TopologyDoc {
-    let checks = health::check(snap, opts);
+    document_with(snap, &[], opts)
+}
+
+/// The contract's JSON document for a snapshot and the Sentinels watching it.
+pub fn document_with(
+    snap: &Snapshot,
+    sentinels: &[SentinelView],
+    opts: &HealthOptions,
+) -> TopologyDoc {
+    let mut checks = health::check(snap, opts);
+    checks.extend(sentinel::checks(snap, sentinels));
     TopologyDoc {
         nodes: snap.nodes_json(),
         problems: health::problems(&checks),
-        sentinels: Vec::new(),
+        sentinels: sentinels.iter().map(SentinelView::json).collect(),
     }
+}
+
+/// Sentinels to ask: `--sentinel` arguments, then the inventory's `[[sentinels]]`.
+pub(crate) fn sentinel_seeds(args: &[String], setup: &Setup) -> anyhow::Result<Vec<NodeAddr>> {
+    let inv = setup
+        .inventory
+        .iter()
+        .flat_map(|i| i.sentinels.iter().map(|s| s.addr.clone()));
+    let mut out = Vec::new();
+    for a in args.iter().cloned().chain(inv) {
+        let spec = parse_node(&a).map_err(|e| ExitError::usage(format!("--sentinel {a}: {e}")))?;
+        if !out.contains(&spec.addr) {
+            out.push(spec.addr);
+        }
+    }
+    Ok(out)
+}
+
+/// Find and read the Sentinels watching `snap`.
+pub(crate) fn gather_sentinels(
+    snap: &Snapshot,
+    args: &[String],
+    setup: &Setup,
+) -> anyhow::Result<Vec<SentinelView>> {
+    let seeds = sentinel_seeds(args, setup)?;
+    let rt = runtime()?;
+    let views = rt.block_on(sentinel::discover_sentinels(snap, &seeds, &setup.opts));
+    finish(rt);
+    Ok(views)
 }
 
 /// Render a snapshot in the chosen format.
@@ -210,14 +250,33 @@ pub fn render(
     format: OutputFormat,
     style: render::table::Style,
 ) -> anyhow::Result<String> {
-    let doc = document(snap, &HealthOptions::default());
+    render_with(snap, &[], format, style)
+}
+
+/// Render a snapshot and its Sentinels in the chosen format (the table view lists the
+/// Sentinels under the trees).
+pub fn render_with(
+    snap: &Snapshot,
+    sentinels: &[SentinelView],
+    format: OutputFormat,
+    style: render::table::Style,
+) -> anyhow::Result<String> {
+    let doc = document_with(snap, sentinels, &HealthOptions::default());
     Ok(match format {
         OutputFormat::Json => render::json::to_string(&doc)?,
         OutputFormat::Tsv => {
             let rows: Vec<Vec<String>> = doc.nodes.iter().map(render::tsv::node_row).collect();
             render::tsv::rows(render::tsv::NODE_HEADER, &rows)
         }
-        OutputFormat::Table => render::table::topology(snap, &doc.problems, style),
+        OutputFormat::Table => {
+            let mut s = render::table::topology(snap, &doc.problems, style);
+            let lines = sentinel::lines(sentinels);
+            if !lines.is_empty() {
+                s.push('\n');
+                s.push_str(&lines);
+            }
+            s
+        }
     })
 }
 
@@ -225,10 +284,11 @@ pub fn render(
 pub fn run(global: &GlobalArgs, args: &TopologyArgs) -> anyhow::Result<()> {
     let setup = setup(global)?;
     let snap = gather(&args.nodes, &setup)?;
+    let sentinels = gather_sentinels(&snap, &args.sentinels, &setup)?;
     let style = render::table::Style {
         color: color(global),
         width: None,
     };
-    print(&render(&snap, global.output, style)?)?;
+    print(&render_with(&snap, &sentinels, global.output, style)?)?;
     check_seeds_reachable(&snap)
 }

@@ -2,9 +2,11 @@
 //! check passes, else 1 with the problems on stderr (and in the JSON). With `--wait` it keeps
 //! checking every 500 ms until healthy or the time is up.
 
-use super::topology::{color, gather, print, setup};
+use super::topology::{color, gather, gather_sentinels, print, setup};
 use crate::cli::{GlobalArgs, OutputFormat, VerifyArgs};
 use crate::render;
+use crate::topology::model::SentinelJson;
+use crate::topology::sentinel::{self, SentinelView};
 use crate::topology::{Check, HealthOptions, NodeJson, ProblemJson, Snapshot, health};
 use serde::Serialize;
 use std::time::{Duration, Instant};
@@ -23,12 +25,14 @@ pub struct VerifyDoc {
     pub checks: Vec<Check>,
     /// The failed checks.
     pub problems: Vec<ProblemJson>,
+    /// The Sentinels found, as in `topology`.
+    pub sentinels: Vec<SentinelJson>,
 }
 
-fn judge(snap: &Snapshot, opts: &HealthOptions) -> VerifyDoc {
-    let checks = health::check(snap, opts);
+fn judge(snap: &Snapshot, sentinels: &[SentinelView], opts: &HealthOptions) -> VerifyDoc {
+    let mut checks = health::check(snap, opts);
+    checks.extend(sentinel::checks(snap, sentinels));
     let problems = health::problems(&checks);
-    let mut checks = checks;
     // A verify with nothing to check (no node answered) is not healthy.
     if snap.nodes.is_empty() {
         checks.clear();
@@ -38,6 +42,7 @@ fn judge(snap: &Snapshot, opts: &HealthOptions) -> VerifyDoc {
         nodes: snap.nodes_json(),
         checks,
         problems,
+        sentinels: sentinels.iter().map(SentinelView::json).collect(),
     }
 }
 
@@ -51,7 +56,8 @@ pub fn run(global: &GlobalArgs, args: &VerifyArgs) -> anyhow::Result<()> {
     let deadline = args.wait.map(|w| Instant::now() + w);
     let (snap, doc) = loop {
         let snap = gather(&args.nodes, &setup)?;
-        let doc = judge(&snap, &opts);
+        let sentinels = gather_sentinels(&snap, &args.sentinels, &setup)?;
+        let doc = judge(&snap, &sentinels, &opts);
         match deadline {
             Some(d) if !doc.healthy && Instant::now() + POLL < d => {
                 tracing::info!(

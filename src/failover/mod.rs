@@ -6,3 +6,4 @@ pub mod execute;
 pub mod journal;
 pub mod plan;
 pub mod probe;
+pub mod sentinel;

@@ -296,7 +296,15 @@ fn topology_text(global: &GlobalArgs, seeds: Vec<String>) -> String {
     } else {
         seeds
     };
-    let (res, text) = capture(|| crate::commands::topology::run(&g, &TopologyArgs { nodes }));
+    let (res, text) = capture(|| {
+        crate::commands::topology::run(
+            &g,
+            &TopologyArgs {
+                nodes,
+                sentinels: Vec::new(),
+            },
+        )
+    });
     match res {
         Ok(()) => text,
         Err(e) => format!("{text}(topology: {e:#})\n"),

@@ -108,6 +108,7 @@ pub async fn handle(shared: Arc<Shared>, mut stream: TcpStream, peer: SocketAddr
     }
     let mut st = shared.lock();
     client.unwatch_all(&mut st);
+    st.pubsub.forget(id);
     st.clients.remove(&id);
     // A PSYNC that registered this connection as a replica but never got to run its feeder
     // (the flush before the handoff failed) must not stay listed, pinning the backlog.
@@ -158,6 +159,19 @@ async fn serve(
                     shared.net_input.fetch_add(u64::try_from(n).unwrap_or(0), Ordering::Relaxed);
                 }
             },
+            msg = client.pubsub.recv() => {
+                // None: the registry cut this subscriber off (too far behind).
+                let f = msg?;
+                exec::encode_reply(&f, client, &mut out);
+                client.pubsub.drain(client.proto, &mut out);
+                // A subscriber that stopped reading is cut off by PUBLISH (kill): the write
+                // it is stuck in must not outlive that.
+                tokio::select! {
+                    ok = flush(shared, stream, &mut out) => if !ok { return None },
+                    _ = kill.notified() => return None,
+                }
+                continue;
+            }
             _ = kill.notified() => return None,
             _ = shutdown.changed() => return None,
         }
@@ -309,6 +323,8 @@ fn process_batch(
                 guard.insert(g)
             }
         };
+        // Messages published before this command go out before its reply.
+        client.pubsub.drain(client.proto, out);
         // A bug in a command must cost its client, not the server: the panic is caught here,
         // the client gets an error and is closed, and every other connection goes on.
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -331,6 +347,11 @@ fn process_batch(
                     st.stats.total_error_replies += 1;
                 }
                 exec::encode_reply(&f, client, out);
+            }
+            Outcome::Replies(v) => {
+                for f in &v {
+                    exec::encode_reply(f, client, out);
+                }
             }
             Outcome::Close(f) => {
                 exec::encode_reply(&f, client, out);

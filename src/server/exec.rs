@@ -85,6 +85,8 @@ pub struct Client {
     pub repl_port: Option<u16>,
     /// `REPLCONF ip-address` (the address a replica wants to be listed at).
     pub repl_ip: Option<String>,
+    /// Its pub/sub message queue.
+    pub pubsub: crate::server::pubsub::ClientPubSub,
 }
 
 /// What the connection must do after a command.
@@ -105,6 +107,8 @@ pub enum Outcome {
     /// The command takes the connection over (e.g. PSYNC turning it into a replica's feed):
     /// replies so far are flushed, then the handoff owns the socket until it ends.
     Handoff(Handoff),
+    /// Send several replies (SUBSCRIBE confirms each channel separately).
+    Replies(Vec<Frame>),
 }
 
 /// What a connection hands over to a command that takes it over.
@@ -197,6 +201,7 @@ impl Client {
             query_buffer_limit: state.config.client_query_buffer_limit,
             repl_port: None,
             repl_ip: None,
+            pubsub: crate::server::pubsub::ClientPubSub::default(),
         }
     }
 
@@ -270,6 +275,12 @@ pub fn execute(
             client.multi_error = true;
         }
         return err(crate::server::repl::READONLY_ERROR);
+    }
+    if let Some(e) = crate::server::pubsub::restricted(client, spec.name) {
+        if client.multi.is_some() {
+            client.multi_error = true;
+        }
+        return err(e);
     }
     if let Some(queue) = client.multi.as_mut()
         && !matches!(
@@ -404,6 +415,12 @@ fn server_command(
     argv: Vec<Bytes>,
 ) -> Outcome {
     match spec.name {
+        "ping"
+            if argv.len() <= 2
+                && let Some(f) = crate::server::pubsub::subscribed_ping(client, &argv) =>
+        {
+            Outcome::Reply(f)
+        }
         "ping" => match argv.len() {
             1 => Outcome::Reply(Frame::Simple("PONG".into())),
             2 => Outcome::Reply(Frame::Bulk(argv[1].clone())),
@@ -422,6 +439,7 @@ fn server_command(
             client.multi = None;
             client.multi_error = false;
             client.unwatch_all(state);
+            crate::server::pubsub::reset(state, client);
             client.proto = Protocol::Resp2;
             client.reply_mode = ReplyMode::On;
             let default = state.default_user();
@@ -491,6 +509,9 @@ fn server_command(
             crate::server::repl::command(shared, state, client, spec.name, argv)
         }
         "command" => command_command(&argv),
+        "publish" | "subscribe" | "psubscribe" | "unsubscribe" | "punsubscribe" | "pubsub" => {
+            crate::server::pubsub::command(state, client, spec.name, &argv)
+        }
         "time" => {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -761,6 +782,7 @@ fn exec(shared: &Arc<Shared>, state: &mut State, client: &mut Client) -> Outcome
             }
             Handler::Server => match server_command(shared, state, client, spec, argv) {
                 Outcome::Reply(f) | Outcome::Close(f) => replies.push(f),
+                Outcome::Replies(v) => replies.extend(v),
                 Outcome::NoReply => replies.push(Frame::ok()),
                 Outcome::Paused(..)
                 | Outcome::Shutdown
@@ -793,9 +815,9 @@ fn client_line(state: &State, e: &crate::server::state::ClientEntry) -> String {
         ClientKind::Replica => "S",
         ClientKind::PubSub => "P",
     };
-    let _ = state;
+    let (sub, psub) = state.pubsub.counts(e.id);
     format!(
-        "id={} addr={} laddr={} fd=0 name={} age={} idle={} flags={} db=0 sub=0 psub=0 ssub=0 multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user={} redir=-1 resp={}",
+        "id={} addr={} laddr={} fd=0 name={} age={} idle={} flags={} db=0 sub={sub} psub={psub} ssub=0 multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user={} redir=-1 resp={}",
         e.id,
         e.addr,
         e.laddr,

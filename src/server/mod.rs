@@ -27,6 +27,7 @@ pub mod config;
 pub mod conn;
 pub mod exec;
 pub mod info;
+pub mod pubsub;
 pub mod repl;
 pub mod state;
 

@@ -710,6 +710,9 @@ impl LinkHost for ServerLink {
 /// replicas (they get the master's bytes verbatim), but the AOF and WATCH see it.
 fn apply_from_master(state: &mut State, argv: &[Bytes]) -> Result<(), String> {
     let name = &argv[0];
+    if name.eq_ignore_ascii_case(b"publish") {
+        return crate::server::pubsub::publish_from_master(state, argv);
+    }
     if name.eq_ignore_ascii_case(b"select") {
         return match argv.get(1).map(|a| a.as_ref()) {
             Some(b"0") => Ok(()),

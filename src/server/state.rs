@@ -181,6 +181,8 @@ pub struct State {
     pub scratch: Vec<Vec<Bytes>>,
     /// MONITOR clients: (client id, where its lines go).
     pub monitors: Vec<(u64, tokio::sync::mpsc::Sender<Bytes>)>,
+    /// Pub/sub subscriptions.
+    pub pubsub: crate::server::pubsub::Registry,
 }
 
 /// The shared handle: the state plus the channels waits happen on.
@@ -282,6 +284,7 @@ impl State {
             pause: None,
             scratch: Vec::new(),
             monitors: Vec::new(),
+            pubsub: crate::server::pubsub::Registry::default(),
         }
     }
 

@@ -5,6 +5,7 @@
 pub mod discover;
 pub mod health;
 pub mod model;
+pub mod sentinel;
 
 pub use discover::{DiscoverOptions, Seed, discover};
 pub use health::{Check, HealthOptions};

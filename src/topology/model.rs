@@ -405,6 +405,16 @@ pub enum ProblemKind {
     StaleMaster,
     /// A replica could not apply a command from its master: its data may differ.
     ApplyError,
+    /// A Sentinel names a node that is not the actual master.
+    SentinelDisagrees,
+    /// Fewer Sentinels answer than the quorum, or than a majority of those known.
+    SentinelQuorumAtRisk,
+    /// A Sentinel's replica list differs from the master's.
+    SentinelReplicasDiffer,
+    /// A Sentinel flags the master subjectively or objectively down.
+    SentinelMasterDown,
+    /// A Sentinel is running a failover.
+    SentinelFailoverInProgress,
 }
 
 impl ProblemKind {
@@ -425,6 +435,11 @@ impl ProblemKind {
             ProblemKind::ReplicaCount => "replica_count",
             ProblemKind::StaleMaster => "stale_master",
             ProblemKind::ApplyError => "apply_error",
+            ProblemKind::SentinelDisagrees => "sentinel_disagrees",
+            ProblemKind::SentinelQuorumAtRisk => "sentinel_quorum_at_risk",
+            ProblemKind::SentinelReplicasDiffer => "sentinel_replicas_differ",
+            ProblemKind::SentinelMasterDown => "sentinel_master_down",
+            ProblemKind::SentinelFailoverInProgress => "sentinel_failover_in_progress",
         }
     }
 }
@@ -440,7 +455,7 @@ pub struct ProblemJson {
     pub message: String,
 }
 
-/// A Sentinel watching a group (none found yet: discovery of Sentinels is a later issue).
+/// A Sentinel watching a group (see [`super::sentinel`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SentinelJson {
     /// `HOST:PORT`.
@@ -472,6 +487,6 @@ pub struct TopologyDoc {
     pub nodes: Vec<NodeJson>,
     /// Every problem.
     pub problems: Vec<ProblemJson>,
-    /// Sentinels (empty until Sentinel discovery exists).
+    /// Sentinels watching the graph (empty when none were found).
     pub sentinels: Vec<SentinelJson>,
 }

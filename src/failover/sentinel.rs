@@ -1,0 +1,871 @@
+//! `rkv failover` when Sentinels watch the master: switch over WITH them, never behind their
+//! back (they would go on naming the old master) and never by a bare SENTINEL FAILOVER (the
+//! old master keeps accepting writes until Sentinel re-points it, and those writes are lost).
+//!
+//! Planned switchover (the master answers):
+//! 1. the other replicas get `replica-priority 0`, so the operator's candidate is the only one
+//!    Sentinel may promote; we wait until every Sentinel's SENTINEL REPLICAS shows it (they
+//!    read INFO every 10 s);
+//! 2. writes are paused on the old master (CLIENT PAUSE … WRITE, with a deadline); we wait
+//!    until the candidate has the master's final offset;
+//! 3. SENTINEL FAILOVER through one Sentinel; the moment the candidate reports master, the old
+//!    master is re-pointed to it and unpaused (the writes that waited then fail with READONLY
+//!    instead of being lost), and the siblings are re-pointed;
+//! 4. we wait until every Sentinel names the new master (GET-MASTER-ADDR-BY-NAME).
+//!
+//! Whatever happens, the pause is lifted and the priorities are put back.
+//!
+//! Unplanned (the master does not answer): when the Sentinels already failed over, say so and
+//! show the result; otherwise ask them (SENTINEL FAILOVER) rather than act behind their back.
+
+use crate::node::{Credentials, NodeAddr, NodeClient, Role, Transport};
+use crate::topology::Snapshot;
+use crate::topology::sentinel::{SentinelView, fields, replicas_from};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+/// How long we wait for every Sentinel to see the new priorities (INFO every 10 s).
+pub const PRIORITY_WAIT: Duration = Duration::from_secs(25);
+/// How long we wait for every Sentinel to name the new master.
+pub const AGREE_WAIT: Duration = Duration::from_secs(30);
+/// Pause time that must be left when SENTINEL FAILOVER is sent: Sentinel promotes within a
+/// few hundred ms (its 100 ms timer, then SLAVEOF NO ONE); a pause that ended before the old
+/// master is re-pointed would let writes through that the promotion then discards.
+pub const PROMOTION_MARGIN: Duration = Duration::from_secs(1);
+/// Poll interval while the writes are paused.
+const FAST_POLL: Duration = Duration::from_millis(10);
+/// Poll interval otherwise.
+const POLL: Duration = Duration::from_millis(250);
+
+/// Everything a coordinated run needs.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The Sentinels' master name.
+    pub name: String,
+    /// The master (None: it is not reachable, an unplanned failover).
+    pub old_master: Option<NodeAddr>,
+    /// The replica to promote.
+    pub candidate: NodeAddr,
+    /// The other replicas of the master.
+    pub siblings: Vec<NodeAddr>,
+    /// Every Sentinel watching it.
+    pub sentinels: Vec<NodeAddr>,
+    /// Longest write pause on the old master.
+    pub max_write_pause: Duration,
+    /// Node credentials.
+    pub creds: Credentials,
+    /// Per-command timeout.
+    pub timeout: Duration,
+    /// How to reach nodes.
+    pub transport: Transport,
+}
+
+/// One step done, as the report shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Done {
+    /// What.
+    pub step: String,
+    /// Whether it worked.
+    pub ok: bool,
+    /// Detail.
+    pub detail: String,
+    /// Milliseconds since the start.
+    pub at_ms: u64,
+}
+
+/// The result of a coordinated run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    /// The master name.
+    pub name: String,
+    /// The old master.
+    pub old_master: Option<String>,
+    /// The new master (as every Sentinel names it at the end, if they agree).
+    pub new_master: Option<String>,
+    /// Steps in order.
+    pub steps: Vec<Done>,
+    /// How long writes were paused on the old master, measured from PAUSE to UNPAUSE.
+    pub write_pause_ms: Option<u64>,
+    /// True when it all worked and every Sentinel names the candidate.
+    pub ok: bool,
+    /// Why not.
+    pub error: Option<String>,
+}
+
+/// The master name the Sentinels watch `master` under, and the Sentinels doing so. One that
+/// uses the name for another node (misconfigured: `topology` flags it) is left out: it could
+/// never agree, and waiting for it would only make the run time out.
+pub fn watchers(views: &[SentinelView], master: &NodeAddr) -> Option<(String, Vec<NodeAddr>)> {
+    let name = views
+        .iter()
+        .filter(|v| v.master.as_ref() == Some(master))
+        .find_map(|v| v.master_name.clone())?;
+    let addrs = views
+        .iter()
+        .filter(|v| v.reachable())
+        .filter(|v| v.master_name.as_deref() == Some(name.as_str()))
+        .filter(|v| v.master.as_ref() == Some(master))
+        .filter_map(|v| v.addr.clone())
+        .collect();
+    Some((name, addrs))
+}
+
+/// True when a Sentinel's replica list shows priority 0 for every sibling and a non-zero
+/// priority for the candidate: only then will its SENTINEL FAILOVER pick the candidate.
+pub fn priorities_seen(
+    replicas: &[crate::topology::sentinel::SentinelReplica],
+    candidate: &NodeAddr,
+    siblings: &[NodeAddr],
+) -> bool {
+    let prio = |a: &NodeAddr| {
+        replicas
+            .iter()
+            .find(|r| &r.addr == a)
+            .and_then(|r| r.priority)
+    };
+    prio(candidate).is_some_and(|p| p > 0) && siblings.iter().all(|s| prio(s) == Some(0))
+}
+
+/// `master_repl_offset` (or the replica's processed offset) from INFO replication text.
+pub fn offset_of(info: &str) -> Option<i64> {
+    let get = |k: &str| {
+        info.lines()
+            .find_map(|l| l.trim().strip_prefix(k)?.strip_prefix(':'))
+            .and_then(|v| v.trim().parse::<i64>().ok())
+    };
+    get("master_repl_offset").or_else(|| get("slave_repl_offset"))
+}
+
+struct Run<'a> {
+    req: &'a Request,
+    started: Instant,
+    steps: Vec<Done>,
+}
+
+impl Run<'_> {
+    fn note(&mut self, step: impl Into<String>, ok: bool, detail: impl Into<String>) {
+        let step = step.into();
+        let detail = detail.into();
+        if ok {
+            tracing::info!("{step}: {detail}");
+        } else {
+            tracing::warn!("{step}: {detail}");
+        }
+        self.steps.push(Done {
+            step,
+            ok,
+            detail,
+            at_ms: u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        });
+    }
+
+    async fn node(&self, addr: &NodeAddr) -> Result<NodeClient, String> {
+        NodeClient::open(&self.req.transport, addr, &self.req.creds, self.req.timeout)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    async fn sentinel(&self, addr: &NodeAddr) -> Result<NodeClient, String> {
+        NodeClient::open(
+            &self.req.transport,
+            addr,
+            &Credentials::default(),
+            self.req.timeout,
+        )
+        .await
+        .map_err(|e| e.to_string())
+    }
+
+    async fn send(&self, c: &mut NodeClient, args: &[&str]) -> Result<redis::Value, String> {
+        let mut cmd = redis::cmd(args[0]);
+        for a in &args[1..] {
+            cmd.arg(*a);
+        }
+        c.query::<redis::Value>(&cmd, args[0])
+            .await
+            .map_err(|e| self.req.creds.scrub(&e.to_string()))
+    }
+
+    /// `args` on an open connection, once more on a new one if that connection broke
+    /// (Sentinel's reconfigurations kill normal clients).
+    async fn send_again(
+        &self,
+        c: &mut NodeClient,
+        addr: &NodeAddr,
+        args: &[&str],
+    ) -> Result<redis::Value, String> {
+        match self.send(c, args).await {
+            Ok(v) => Ok(v),
+            Err(first) => match self.node(addr).await {
+                Ok(mut fresh) => {
+                    let r = self.send(&mut fresh, args).await;
+                    *c = fresh;
+                    r.map_err(|e| format!("{first}; again: {e}"))
+                }
+                Err(_) => Err(first),
+            },
+        }
+    }
+
+    async fn on(&self, addr: &NodeAddr, args: &[&str]) -> Result<redis::Value, String> {
+        let mut c = self.node(addr).await?;
+        self.send(&mut c, args).await
+    }
+
+    async fn info_text(&self, c: &mut NodeClient) -> Result<String, String> {
+        c.info("replication").await.map_err(|e| e.to_string())
+    }
+
+    /// Set every sibling's priority to 0, recording the old values in `saved` as it goes.
+    async fn lower_priorities(
+        &mut self,
+        saved: &mut BTreeMap<NodeAddr, String>,
+    ) -> Result<(), String> {
+        for s in self.req.siblings.clone() {
+            let v = self
+                .on(&s, &["CONFIG", "GET", "replica-priority"])
+                .await
+                .map_err(|e| format!("{s}: {e}"))?;
+            let old = fields(&v)
+                .get("replica-priority")
+                .cloned()
+                .unwrap_or_else(|| "100".into());
+            self.on(&s, &["CONFIG", "SET", "replica-priority", "0"])
+                .await
+                .map_err(|e| format!("{s}: {e}"))?;
+            self.note(
+                format!("CONFIG SET replica-priority 0 on {s}"),
+                true,
+                format!("was {old}"),
+            );
+            saved.insert(s, old);
+        }
+        Ok(())
+    }
+
+    async fn restore_priorities(&mut self, saved: &BTreeMap<NodeAddr, String>) {
+        for (s, old) in saved {
+            let r = self
+                .on(s, &["CONFIG", "SET", "replica-priority", old])
+                .await;
+            let ok = r.is_ok();
+            self.note(
+                format!("CONFIG SET replica-priority {old} on {s}"),
+                ok,
+                r.map(|_| "restored".to_string()).unwrap_or_else(|e| e),
+            );
+        }
+    }
+
+    async fn wait_priorities_seen(&mut self) -> Result<(), String> {
+        let deadline = Instant::now() + PRIORITY_WAIT;
+        loop {
+            let mut all = true;
+            for s in &self.req.sentinels {
+                let seen = match self.sentinel(s).await {
+                    Ok(mut c) => match self
+                        .send(&mut c, &["SENTINEL", "REPLICAS", &self.req.name])
+                        .await
+                    {
+                        Ok(v) => priorities_seen(
+                            &replicas_from(&v),
+                            &self.req.candidate,
+                            &self.req.siblings,
+                        ),
+                        Err(_) => false,
+                    },
+                    Err(_) => false,
+                };
+                all &= seen;
+            }
+            if all {
+                self.note(
+                    "wait for every Sentinel to see the priorities",
+                    true,
+                    format!("after {} ms", self.started.elapsed().as_millis()),
+                );
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "the Sentinels did not all see the new priorities within {PRIORITY_WAIT:?}"
+                ));
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    async fn sentinel_failover(&mut self) -> Result<(), String> {
+        let mut last = String::new();
+        for s in self.req.sentinels.clone() {
+            let r = match self.sentinel(&s).await {
+                Ok(mut c) => {
+                    self.send(&mut c, &["SENTINEL", "FAILOVER", &self.req.name])
+                        .await
+                }
+                Err(e) => Err(e),
+            };
+            match r {
+                Ok(_) => {
+                    self.note(
+                        format!("SENTINEL FAILOVER {} via {s}", self.req.name),
+                        true,
+                        "OK",
+                    );
+                    return Ok(());
+                }
+                Err(e) => {
+                    self.note(
+                        format!("SENTINEL FAILOVER {} via {s}", self.req.name),
+                        false,
+                        &e,
+                    );
+                    last = e;
+                    // A Sentinel that refuses for lack of a good replica or a failover in
+                    // progress would be refused by the others too.
+                    if last.contains("NOGOODSLAVE") || last.contains("INPROG") {
+                        break;
+                    }
+                }
+            }
+        }
+        Err(format!("no Sentinel started the failover: {last}"))
+    }
+
+    async fn wait_promoted(&mut self, until: Instant) -> Result<(), String> {
+        let mut c = self.node(&self.req.candidate).await.ok();
+        loop {
+            // Sentinel's promotion ends with CLIENT KILL TYPE normal on the candidate: our
+            // connection dies with it, so a failed read opens a new one.
+            let info = match c.as_mut() {
+                Some(conn) => self.info_text(conn).await.ok(),
+                None => None,
+            };
+            if info.is_none() {
+                c = self.node(&self.req.candidate).await.ok();
+            }
+            if let Some(info) = info
+                && info.lines().any(|l| l.trim() == "role:master")
+            {
+                self.note(
+                    format!("{} reports master", self.req.candidate),
+                    true,
+                    "promoted by Sentinel",
+                );
+                return Ok(());
+            }
+            if Instant::now() >= until {
+                return Err(format!("{} was not promoted in time", self.req.candidate));
+            }
+            tokio::time::sleep(FAST_POLL).await;
+        }
+    }
+
+    async fn wait_agreement(&mut self) -> Result<(), String> {
+        let deadline = Instant::now() + AGREE_WAIT;
+        let want = (
+            self.req.candidate.host().to_string(),
+            self.req.candidate.port().to_string(),
+        );
+        loop {
+            let mut all = true;
+            let mut named = Vec::new();
+            for s in &self.req.sentinels {
+                let got = match self.sentinel(s).await {
+                    Ok(mut c) => self
+                        .send(
+                            &mut c,
+                            &["SENTINEL", "GET-MASTER-ADDR-BY-NAME", &self.req.name],
+                        )
+                        .await
+                        .ok()
+                        .and_then(|v| redis::from_redis_value::<Vec<String>>(v).ok()),
+                    Err(_) => None,
+                };
+                let ok = got
+                    .as_ref()
+                    .is_some_and(|g| g.len() == 2 && g[0] == want.0 && g[1] == want.1);
+                named.push(format!(
+                    "{s} names {}",
+                    got.map_or_else(|| "?".to_string(), |g| g.join(":"))
+                ));
+                all &= ok;
+            }
+            if all {
+                self.note(
+                    "wait for every Sentinel to name the new master",
+                    true,
+                    named.join(", "),
+                );
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "not every Sentinel names {} after {AGREE_WAIT:?}: {}",
+                    self.req.candidate,
+                    named.join(", ")
+                ));
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+}
+
+/// Run the coordinated switchover (or unplanned failover) described by `req`.
+pub async fn run(req: &Request) -> Outcome {
+    let mut run = Run {
+        req,
+        started: Instant::now(),
+        steps: Vec::new(),
+    };
+    let mut pause_ms = None;
+    let result = match &req.old_master {
+        Some(m) => planned(&mut run, m, &mut pause_ms).await,
+        None => unplanned(&mut run).await,
+    };
+    let (ok, error) = match result {
+        Ok(()) => (true, None),
+        Err(e) => (false, Some(e)),
+    };
+    Outcome {
+        name: req.name.clone(),
+        old_master: req.old_master.as_ref().map(ToString::to_string),
+        new_master: ok.then(|| req.candidate.to_string()),
+        steps: run.steps,
+        write_pause_ms: pause_ms,
+        ok,
+        error,
+    }
+}
+
+async fn planned(
+    run: &mut Run<'_>,
+    master: &NodeAddr,
+    pause_ms: &mut Option<u64>,
+) -> Result<(), String> {
+    let req = run.req;
+    let v = run
+        .on(&req.candidate, &["CONFIG", "GET", "replica-priority"])
+        .await?;
+    if fields(&v).get("replica-priority").map(String::as_str) == Some("0") {
+        return Err(format!(
+            "{} has replica-priority 0: Sentinel will never promote it",
+            req.candidate
+        ));
+    }
+    let mut saved = BTreeMap::new();
+    let r = match run.lower_priorities(&mut saved).await {
+        Ok(()) => switch(run, master, pause_ms).await,
+        Err(e) => Err(e),
+    };
+    // Put back whatever was lowered, whatever happened.
+    run.restore_priorities(&saved).await;
+    r?;
+    run.wait_agreement().await
+}
+
+/// Steps 1–3 of the planned switchover, with the pause always lifted.
+async fn switch(
+    run: &mut Run<'_>,
+    master: &NodeAddr,
+    pause_ms: &mut Option<u64>,
+) -> Result<(), String> {
+    let req = run.req;
+    run.wait_priorities_seen().await?;
+    let mut m = run.node(master).await?;
+    let pause = req.max_write_pause.as_millis().to_string();
+    run.send(&mut m, &["CLIENT", "PAUSE", &pause, "WRITE"])
+        .await?;
+    let paused_at = Instant::now();
+    let until = paused_at + req.max_write_pause;
+    run.note(
+        format!("CLIENT PAUSE {pause} WRITE on {master}"),
+        true,
+        "writes held",
+    );
+    let r = paused_part(run, &mut m, master, until).await;
+    // Lift the pause whatever happened (on success it was lifted right after REPLICAOF).
+    let u = run.send_again(&mut m, master, &["CLIENT", "UNPAUSE"]).await;
+    *pause_ms = Some(u64::try_from(paused_at.elapsed().as_millis()).unwrap_or(u64::MAX));
+    run.note(
+        format!("CLIENT UNPAUSE on {master}"),
+        u.is_ok(),
+        u.map(|_| "writes released".to_string())
+            .unwrap_or_else(|e| e),
+    );
+    r?;
+    for s in req.siblings.clone() {
+        let r = run
+            .on(
+                &s,
+                &[
+                    "REPLICAOF",
+                    req.candidate.host(),
+                    &req.candidate.port().to_string(),
+                ],
+            )
+            .await;
+        let ok = r.is_ok();
+        run.note(
+            format!("REPLICAOF {} on {s}", req.candidate),
+            ok,
+            r.map(|_| "OK".to_string()).unwrap_or_else(|e| e),
+        );
+    }
+    Ok(())
+}
+
+async fn paused_part(
+    run: &mut Run<'_>,
+    m: &mut NodeClient,
+    master: &NodeAddr,
+    until: Instant,
+) -> Result<(), String> {
+    let req = run.req;
+    let info = run.info_text(m).await?;
+    let fin = offset_of(&info).ok_or("the master's INFO has no master_repl_offset")?;
+    let mut c = run.node(&req.candidate).await?;
+    loop {
+        let at = match run.info_text(&mut c).await {
+            Ok(i) => offset_of(&i).unwrap_or(-1),
+            Err(e) => {
+                c = run
+                    .node(&req.candidate)
+                    .await
+                    .map_err(|e2| format!("{e}; {e2}"))?;
+                -1
+            }
+        };
+        if at >= fin {
+            run.note(
+                format!("{} caught up", req.candidate),
+                true,
+                format!("offset {at} >= final offset {fin}"),
+            );
+            break;
+        }
+        if Instant::now() >= until {
+            return Err(format!(
+                "{} did not reach the final offset {fin} during the pause (at {at})",
+                req.candidate
+            ));
+        }
+        tokio::time::sleep(FAST_POLL).await;
+    }
+    let left = until.saturating_duration_since(Instant::now());
+    if left < PROMOTION_MARGIN {
+        return Err(format!(
+            "only {} ms of the write pause left, too little for Sentinel to promote (at least {} ms): nothing was switched; raise --max-write-pause",
+            left.as_millis(),
+            PROMOTION_MARGIN.as_millis()
+        ));
+    }
+    run.sentinel_failover().await?;
+    run.wait_promoted(until + Duration::from_secs(10)).await?;
+    let port = req.candidate.port().to_string();
+    let r = run
+        .send_again(m, master, &["REPLICAOF", req.candidate.host(), &port])
+        .await;
+    let ok = r.is_ok();
+    run.note(
+        format!("REPLICAOF {} on {master}", req.candidate),
+        ok,
+        r.map(|_| "OK".to_string()).unwrap_or_else(|e| e.clone()),
+    );
+    if Instant::now() > until {
+        run.note(
+            "write pause",
+            false,
+            "the pause ended before the old master was re-pointed: writes accepted meanwhile may be lost",
+        );
+    }
+    Ok(())
+}
+
+async fn unplanned(run: &mut Run<'_>) -> Result<(), String> {
+    let req = run.req;
+    // Already done by the Sentinels?
+    let mut named: Vec<NodeAddr> = Vec::new();
+    for s in &req.sentinels {
+        if let Ok(mut c) = run.sentinel(s).await
+            && let Ok(v) = run
+                .send(&mut c, &["SENTINEL", "GET-MASTER-ADDR-BY-NAME", &req.name])
+                .await
+            && let Ok(g) = redis::from_redis_value::<Vec<String>>(v)
+            && g.len() == 2
+            && let Ok(p) = g[1].parse()
+        {
+            named.push(NodeAddr::new(g[0].clone(), p));
+        }
+    }
+    if let Some(first) = named.first()
+        && named.iter().all(|n| n == first)
+        && let Ok(mut c) = run.node(first).await
+        && let Ok(info) = run.info_text(&mut c).await
+        && info.lines().any(|l| l.trim() == "role:master")
+    {
+        run.note(
+            "Sentinel already failed over",
+            true,
+            format!("every Sentinel names {first}, which is a master"),
+        );
+        return if *first == req.candidate {
+            Ok(())
+        } else {
+            Err(format!(
+                "the Sentinels already promoted {first}; re-run with --to {first} or move the role with a planned switchover"
+            ))
+        };
+    }
+    let mut saved = BTreeMap::new();
+    let r = async {
+        run.lower_priorities(&mut saved).await?;
+        run.wait_priorities_seen().await?;
+        run.sentinel_failover().await?;
+        run.wait_promoted(Instant::now() + Duration::from_secs(30))
+            .await
+    }
+    .await;
+    run.restore_priorities(&saved).await;
+    r?;
+    run.wait_agreement().await
+}
+
+/// The Request's sibling list: every replica the snapshot shows under `master`, but the
+/// candidate.
+pub fn siblings(snap: &Snapshot, master: &NodeAddr, candidate: &NodeAddr) -> Vec<NodeAddr> {
+    let mut out: Vec<NodeAddr> = snap
+        .nodes
+        .iter()
+        .filter(|n| n.master.as_ref() == Some(master) && n.role == Role::Replica)
+        .map(|n| n.addr.clone())
+        .filter(|a| a != candidate)
+        .collect();
+    out.sort();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::topology::sentinel::SentinelReplica;
+
+    fn a(p: u16) -> NodeAddr {
+        NodeAddr::new("127.0.0.1", p)
+    }
+
+    fn r(p: u16, prio: i64) -> SentinelReplica {
+        SentinelReplica {
+            addr: a(p),
+            flags: "slave".into(),
+            priority: Some(prio),
+        }
+    }
+
+    #[test]
+    fn priorities_must_single_out_the_candidate() {
+        let sib = [a(2), a(3)];
+        assert!(priorities_seen(&[r(1, 100), r(2, 0), r(3, 0)], &a(1), &sib));
+        assert!(!priorities_seen(
+            &[r(1, 100), r(2, 0), r(3, 100)],
+            &a(1),
+            &sib
+        ));
+        assert!(!priorities_seen(&[r(1, 0), r(2, 0), r(3, 0)], &a(1), &sib));
+        // A sibling the Sentinel does not list yet is not known to be excluded.
+        assert!(!priorities_seen(&[r(1, 100), r(2, 0)], &a(1), &sib));
+    }
+
+    #[test]
+    fn watchers_are_found_by_the_master_they_name() {
+        let v = |s: u16, m: u16| SentinelView {
+            addr: Some(a(s)),
+            master_name: Some("mm".into()),
+            master: Some(a(m)),
+            ..SentinelView::default()
+        };
+        let (name, addrs) = watchers(&[v(10, 1), v(11, 1), v(12, 2)], &a(1)).unwrap();
+        assert_eq!(name, "mm");
+        assert_eq!(
+            addrs,
+            vec![a(10), a(11)],
+            "not the one naming another master"
+        );
+        assert!(watchers(&[v(10, 2)], &a(1)).is_none());
+    }
+
+    #[test]
+    fn offsets_read_from_info() {
+        assert_eq!(
+            offset_of("role:master\r\nmaster_repl_offset:42\r\n"),
+            Some(42)
+        );
+        assert_eq!(offset_of("role:slave\r\nslave_repl_offset:7\r\n"), Some(7));
+        assert_eq!(offset_of("role:master\r\n"), None);
+    }
+}
+
+/// What `rkv failover` prints for a Sentinel-coordinated run.
+#[derive(Debug, Serialize)]
+pub struct CoordinatedDoc {
+    /// `sentinel_switchover` or `sentinel_failover`.
+    pub kind: &'static str,
+    /// True when nothing was run.
+    pub dry_run: bool,
+    /// The replica promoted.
+    pub candidate: String,
+    /// Replicas made ineligible for the moment.
+    pub siblings: Vec<String>,
+    /// The Sentinels coordinated with.
+    pub sentinels: Vec<String>,
+    /// The run (null on a dry run).
+    pub outcome: Option<Outcome>,
+}
+
+/// The hook `rkv failover` calls when Sentinels watch the master and `--ignore-sentinel` was
+/// not given. `Ok(None)`: no Sentinel watches this master after all; the caller goes on.
+pub(crate) async fn from_command(
+    global: &crate::cli::GlobalArgs,
+    args: &crate::cli::FailoverArgs,
+    setup: &crate::commands::topology::Setup,
+    snap: &Snapshot,
+    to: Option<NodeAddr>,
+    prompt: Option<&mut dyn crate::render::prompt::Prompter>,
+) -> anyhow::Result<Option<()>> {
+    use crate::commands::topology::{print, sentinel_seeds};
+    let seeds = sentinel_seeds(&args.sentinels, setup)?;
+    let views = crate::topology::sentinel::discover_sentinels(snap, &seeds, &setup.opts).await;
+    let preq = crate::failover::plan::Request {
+        to,
+        sentinel_watching: false,
+        ignore_sentinel: true,
+        max_write_pause: args.max_write_pause,
+    };
+    let plan =
+        crate::failover::plan::plan(snap, &preq).map_err(|r| anyhow::anyhow!("refused: {r}"))?;
+    // An interrupted earlier run is resumed by the plain path, which knows its journal.
+    if plan.kind == crate::failover::plan::Kind::Resume {
+        return Ok(None);
+    }
+    let Some((name, sentinels)) = watchers(&views, &plan.old_master) else {
+        return Ok(None);
+    };
+    let planned = plan.kind == crate::failover::plan::Kind::Switchover;
+    let req = Request {
+        name: name.clone(),
+        old_master: planned.then(|| plan.old_master.clone()),
+        candidate: plan.candidate.clone(),
+        siblings: siblings(snap, &plan.old_master, &plan.candidate),
+        sentinels: sentinels.clone(),
+        max_write_pause: args.max_write_pause,
+        creds: setup.opts.creds.clone(),
+        timeout: global.timeout,
+        transport: setup.opts.transport.clone(),
+    };
+    let kind = if planned {
+        "sentinel_switchover"
+    } else {
+        "sentinel_failover"
+    };
+    let human = global.output == crate::cli::OutputFormat::Table;
+    let summary = format!(
+        "Sentinels watch {} as '{name}' ({}).\nPlan ({kind}): replica-priority 0 on {} until every Sentinel sees it; {}SENTINEL FAILOVER {name}; {}wait until every Sentinel names {}; priorities restored whatever happens.\n",
+        plan.old_master,
+        sentinels
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        if req.siblings.is_empty() {
+            "no other replica".to_string()
+        } else {
+            req.siblings
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+        if planned {
+            format!(
+                "CLIENT PAUSE {}ms WRITE on {}, wait for {} to reach its offset; ",
+                args.max_write_pause.as_millis(),
+                plan.old_master,
+                plan.candidate
+            )
+        } else {
+            String::new()
+        },
+        if planned {
+            format!(
+                "the moment {} is master: REPLICAOF on {} and UNPAUSE, re-point the others; ",
+                plan.candidate, plan.old_master
+            )
+        } else {
+            String::new()
+        },
+        plan.candidate
+    );
+    if human {
+        print(&summary)?;
+    } else if !global.quiet {
+        eprint!("{summary}");
+    }
+    let mut doc = CoordinatedDoc {
+        kind,
+        dry_run: args.dry_run,
+        candidate: plan.candidate.to_string(),
+        siblings: req.siblings.iter().map(ToString::to_string).collect(),
+        sentinels: sentinels.iter().map(ToString::to_string).collect(),
+        outcome: None,
+    };
+    if args.dry_run {
+        if human {
+            print("dry run: nothing was changed\n")?;
+        } else {
+            print(&crate::render::json::to_string(&doc)?)?;
+        }
+        return Ok(Some(()));
+    }
+    if let Some(p) = prompt
+        && !p.confirm("Run this plan with the Sentinels?")?
+    {
+        return Err(crate::ExitError::aborted("stopped: nothing was changed"));
+    }
+    let outcome = run(&req).await;
+    let ok = outcome.ok;
+    let error = outcome.error.clone();
+    if human {
+        let mut s = String::new();
+        for d in &outcome.steps {
+            s.push_str(&format!(
+                "{:>6} ms  {}  {}: {}\n",
+                d.at_ms,
+                if d.ok { "ok  " } else { "FAIL" },
+                d.step,
+                d.detail
+            ));
+        }
+        if let Some(p) = outcome.write_pause_ms {
+            s.push_str(&format!("writes paused on the old master for {p} ms\n"));
+        }
+        print(&s)?;
+    }
+    doc.outcome = Some(outcome);
+    if !human {
+        print(&crate::render::json::to_string(&doc)?)?;
+    }
+    if ok {
+        Ok(Some(()))
+    } else {
+        Err(anyhow::anyhow!(
+            "the Sentinel-coordinated {}: {}",
+            if planned {
+                "switchover failed"
+            } else {
+                "failover failed"
+            },
+            error.unwrap_or_default()
+        ))
+    }
+}
