@@ -1099,6 +1099,14 @@ fn apply_config_change(
     if before.requirepass != state.config.requirepass {
         state.refresh_users();
     }
+    // Replication sizes take effect at once (the backlog keeps what it holds until trimmed).
+    state.repl.backlog_size = usize::try_from(state.config.repl_backlog_size).unwrap_or(usize::MAX);
+    state.repl.buffer_hard_limit =
+        usize::try_from(state.config.replica_buffer_hard_limit).unwrap_or(usize::MAX);
+    let size = state.repl.backlog_size;
+    if let Some(b) = state.repl.backlog.as_mut() {
+        b.set_size(size);
+    }
     if !before.appendonly && state.config.appendonly {
         start_aof(state).map_err(|e| format!("starting the AOF: {e}"))?;
     } else if before.appendonly
