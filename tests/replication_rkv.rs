@@ -310,9 +310,10 @@ fn stale_data_refused_while_the_link_is_down_when_configured() {
     m.kill();
     wait_until(T, "link down", || !link_up(r.port));
     let e = redis::cmd("GET").arg("k").query::<Option<String>>(&mut c).unwrap_err();
+    assert_eq!(e.code(), Some("MASTERDOWN"), "{e}");
     assert_eq!(
-        e.to_string(),
-        "MASTERDOWN: Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+        e.detail(),
+        Some("Link with MASTER is down and replica-serve-stale-data is set to 'no'.")
     );
     // STALE commands (INFO, PING, CONFIG, REPLICAOF) still work.
     let _: String = redis::cmd("PING").query(&mut c).unwrap();

@@ -183,6 +183,13 @@ impl ReplicationState {
         self.master.is_some()
     }
 
+    /// True when we follow a master and the link is not streaming.
+    pub fn link_down(&self) -> bool {
+        self.master
+            .as_ref()
+            .is_some_and(|m| m.state != LinkState::Connected)
+    }
+
     fn ensure_backlog(&mut self) {
         if self.backlog.is_none() {
             self.backlog = Some(Backlog::new(self.backlog_size, self.offset));

@@ -271,6 +271,16 @@ pub fn execute(
         }
         return err(crate::server::repl::READONLY_ERROR);
     }
+    if !state.config.replica_serve_stale_data
+        && spec.flags & flags::STALE == 0
+        && client.kind != ClientKind::Master
+        && state.repl.link_down()
+    {
+        if client.multi.is_some() {
+            client.multi_error = true;
+        }
+        return err(crate::server::repl::MASTERDOWN_ERROR);
+    }
     if let Some(queue) = client.multi.as_mut()
         && !matches!(
             spec.name,

@@ -29,6 +29,11 @@ const FEED_CHUNK: usize = 256 * 1024;
 /// The error a client gets writing to a read-only replica (Redis's text).
 pub const READONLY_ERROR: &str = "READONLY You can't write against a read only replica.";
 
+/// The error a client gets from a replica whose link is down under
+/// `replica-serve-stale-data no` (Redis's text).
+pub const MASTERDOWN_ERROR: &str =
+    "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+
 fn err(msg: impl Into<String>) -> Outcome {
     Outcome::Reply(Frame::Error(msg.into()))
 }
