@@ -32,28 +32,83 @@ fn seed_encodings(port: u16) {
     let mut p = redis::pipe();
     p.cmd("SET").arg("str:int").arg(12345).ignore();
     p.cmd("SET").arg("str:neg").arg(-7).ignore();
-    p.cmd("SET").arg("str:long").arg("L".repeat(100_000)).ignore();
-    p.cmd("SET").arg("str:bin").arg(vec![0u8, 255, 13, 10, 1]).ignore();
-    p.cmd("SET").arg("str:ttl").arg("t").arg("EX").arg(5000).ignore();
-    p.cmd("RPUSH").arg("list:small").arg("a").arg("b").arg(3).ignore();
-    p.cmd("RPUSH").arg("list:big").arg((0..5000).collect::<Vec<_>>()).ignore();
-    p.cmd("RPUSH").arg("list:long").arg("x".repeat(10_000)).arg("y").ignore();
-    p.cmd("HSET").arg("hash:small").arg("f").arg("v").arg("n").arg(1).ignore();
+    p.cmd("SET")
+        .arg("str:long")
+        .arg("L".repeat(100_000))
+        .ignore();
+    p.cmd("SET")
+        .arg("str:bin")
+        .arg(vec![0u8, 255, 13, 10, 1])
+        .ignore();
+    p.cmd("SET")
+        .arg("str:ttl")
+        .arg("t")
+        .arg("EX")
+        .arg(5000)
+        .ignore();
+    p.cmd("RPUSH")
+        .arg("list:small")
+        .arg("a")
+        .arg("b")
+        .arg(3)
+        .ignore();
+    p.cmd("RPUSH")
+        .arg("list:big")
+        .arg((0..5000).collect::<Vec<_>>())
+        .ignore();
+    p.cmd("RPUSH")
+        .arg("list:long")
+        .arg("x".repeat(10_000))
+        .arg("y")
+        .ignore();
+    p.cmd("HSET")
+        .arg("hash:small")
+        .arg("f")
+        .arg("v")
+        .arg("n")
+        .arg(1)
+        .ignore();
     for i in 0..600 {
-        p.cmd("HSET").arg("hash:big").arg(format!("f{i}")).arg(i).ignore();
+        p.cmd("HSET")
+            .arg("hash:big")
+            .arg(format!("f{i}"))
+            .arg(i)
+            .ignore();
     }
-    p.cmd("SADD").arg("set:int").arg((0..100).collect::<Vec<_>>()).ignore();
-    p.cmd("SADD").arg("set:intbig").arg((0..1000).collect::<Vec<_>>()).ignore();
+    p.cmd("SADD")
+        .arg("set:int")
+        .arg((0..100).collect::<Vec<_>>())
+        .ignore();
+    p.cmd("SADD")
+        .arg("set:intbig")
+        .arg((0..1000).collect::<Vec<_>>())
+        .ignore();
     p.cmd("SADD").arg("set:small").arg("a").arg("b").ignore();
     p.cmd("SADD")
         .arg("set:big")
         .arg((0..500).map(|i| format!("m{i}")).collect::<Vec<_>>())
         .ignore();
-    p.cmd("ZADD").arg("zset:small").arg(1.5).arg("a").arg(-2).arg("b").ignore();
+    p.cmd("ZADD")
+        .arg("zset:small")
+        .arg(1.5)
+        .arg("a")
+        .arg(-2)
+        .arg("b")
+        .ignore();
     for i in 0..400 {
-        p.cmd("ZADD").arg("zset:big").arg(f64::from(i) / 3.0).arg(format!("m{i}")).ignore();
+        p.cmd("ZADD")
+            .arg("zset:big")
+            .arg(f64::from(i) / 3.0)
+            .arg(format!("m{i}"))
+            .ignore();
     }
-    p.cmd("ZADD").arg("zset:inf").arg("+inf").arg("hi").arg("-inf").arg("lo").ignore();
+    p.cmd("ZADD")
+        .arg("zset:inf")
+        .arg("+inf")
+        .arg("hi")
+        .arg("-inf")
+        .arg("lo")
+        .ignore();
     p.cmd("EXPIRE").arg("hash:big").arg(9000).ignore();
     p.query::<()>(&mut c).unwrap();
 }

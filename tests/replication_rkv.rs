@@ -64,8 +64,9 @@ fn chain_of_rkv_nodes_converges_with_one_history() {
         let inf = info(m.port, "replication");
         let off = offset(m.port);
         (0..2).all(|i| {
-            field(&inf, &format!("slave{i}"))
-                .is_some_and(|s| s.contains("state=online") && s.contains(&format!("offset={off},")))
+            field(&inf, &format!("slave{i}")).is_some_and(|s| {
+                s.contains("state=online") && s.contains(&format!("offset={off},"))
+            })
         })
     });
     let s0 = field(&inf, "slave0").unwrap();
@@ -178,7 +179,11 @@ fn wait_counts_replicas_and_times_out() {
     let t = Instant::now();
     let n: i64 = redis::cmd("WAIT").arg(3).arg(300).query(&mut c).unwrap();
     assert_eq!(n, 2);
-    assert!(t.elapsed() >= Duration::from_millis(290), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() >= Duration::from_millis(290),
+        "{:?}",
+        t.elapsed()
+    );
     // A stopped replica does not acknowledge.
     signal(&r2, "STOP");
     let _: () = redis::cmd("SET").arg("w").arg(3).query(&mut c).unwrap();
@@ -191,7 +196,10 @@ fn wait_counts_replicas_and_times_out() {
         .arg(10)
         .query::<i64>(&mut conn(r1.port))
         .unwrap_err();
-    assert!(e.to_string().contains("WAIT cannot be used with replica"), "{e}");
+    assert!(
+        e.to_string().contains("WAIT cannot be used with replica"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -227,7 +235,9 @@ fn replica_over_the_output_buffer_limit_is_dropped_and_resyncs() {
         server_log(&m).contains("dropped")
     });
     signal(&r, "CONT");
-    wait_until(T, "a new full sync", || stat(m.port, "sync_full") == full + 1);
+    wait_until(T, "a new full sync", || {
+        stat(m.port, "sync_full") == full + 1
+    });
     wait_link(r.port);
     converge(m.port, &[r.port]);
     let log = server_log(&m);
@@ -252,7 +262,12 @@ fn replica_restarted_from_disk_resumes_partially() {
     let r2 = rkv_serve_in(dir, &["--replicaof", &m.addr(), "--save", "3600 1"]);
     wait_link(r2.port);
     converge(m.port, &[r2.port]);
-    assert_eq!(stat(m.port, "sync_partial_ok"), partial + 1, "{}", server_log(&r2));
+    assert_eq!(
+        stat(m.port, "sync_partial_ok"),
+        partial + 1,
+        "{}",
+        server_log(&r2)
+    );
     assert_eq!(stat(m.port, "sync_full"), full);
 }
 
@@ -283,7 +298,11 @@ fn master_restarted_without_persistence_gives_replicas_a_full_resync() {
     m.kill();
     wait_until(T, "link down", || !link_up(r.port));
     let mut m2 = rkv_on_port(port, m.path());
-    let _: () = redis::cmd("SET").arg("after").arg("1").query(&mut conn(port)).unwrap();
+    let _: () = redis::cmd("SET")
+        .arg("after")
+        .arg("1")
+        .query(&mut conn(port))
+        .unwrap();
     wait_link(r.port);
     wait_until(T, "new replid", || repl(r.port, "master_replid") != old_id);
     // As with Redis: the replica mirrors the restarted (empty) master.
@@ -309,7 +328,10 @@ fn stale_data_refused_while_the_link_is_down_when_configured() {
     let _: Option<String> = redis::cmd("GET").arg("k").query(&mut c).unwrap();
     m.kill();
     wait_until(T, "link down", || !link_up(r.port));
-    let e = redis::cmd("GET").arg("k").query::<Option<String>>(&mut c).unwrap_err();
+    let e = redis::cmd("GET")
+        .arg("k")
+        .query::<Option<String>>(&mut c)
+        .unwrap_err();
     assert_eq!(e.code(), Some("MASTERDOWN"), "{e}");
     assert_eq!(
         e.detail(),

@@ -38,6 +38,9 @@ pub struct LinkConfig {
     /// The link is declared down after this long without a byte from the master
     /// (`repl-timeout`, 60 s by default).
     pub repl_timeout: Duration,
+    /// FAILOVER handover: the first PSYNC says `FAILOVER` (the target takes our role and
+    /// continues our history); its outcome goes to [`LinkHost::failover_result`].
+    pub failover: bool,
 }
 
 /// The link's state, as INFO replication and ROLE report it.
@@ -83,6 +86,8 @@ pub trait LinkHost: Send + Sync + 'static {
     fn link_opened(&self) -> Arc<tokio::sync::Notify>;
     /// That connection ended.
     fn link_closed(&self);
+    /// A FAILOVER handover's PSYNC was accepted (true) or the attempt failed (false).
+    fn failover_result(&self, handed_over: bool);
 }
 
 /// Why one connection attempt ended.
@@ -103,7 +108,11 @@ pub enum LinkError {
 }
 
 /// Run the link until `stop` turns true (REPLICAOF NO ONE, another REPLICAOF, shutdown).
-pub async fn run_link(host: Arc<dyn LinkHost>, cfg: LinkConfig, mut stop: watch::Receiver<bool>) {
+pub async fn run_link(
+    host: Arc<dyn LinkHost>,
+    mut cfg: LinkConfig,
+    mut stop: watch::Receiver<bool>,
+) {
     loop {
         if *stop.borrow() {
             return;
@@ -120,6 +129,12 @@ pub async fn run_link(host: Arc<dyn LinkHost>, cfg: LinkConfig, mut stop: watch:
         };
         host.link_closed();
         host.set_link_state(LinkState::Connect);
+        if cfg.failover {
+            // Only the first attempt hands over; if it did not get through, the failover is
+            // aborted (a no-op when it already succeeded).
+            cfg.failover = false;
+            host.failover_result(false);
+        }
         match result {
             Ok(()) => tracing::warn!("connection with master {}:{} lost", cfg.host, cfg.port),
             Err(e) => tracing::warn!(
@@ -284,15 +299,19 @@ async fn session(host: &dyn LinkHost, cfg: &LinkConfig) -> Result<(), LinkError>
     };
     tracing::info!("trying a partial resynchronization (PSYNC {asked_id} {asked_offset})");
     // The master may take a while to start a full sync (it sends `\n` keep-alives meanwhile).
+    let mut psync: Vec<&[u8]> = vec![b"PSYNC", asked_id.as_bytes(), asked_offset.as_bytes()];
+    if cfg.failover {
+        psync.push(b"FAILOVER");
+    }
     let reply = c
-        .command(
-            &[b"PSYNC", asked_id.as_bytes(), asked_offset.as_bytes()],
-            cfg.repl_timeout,
-            "waiting for the PSYNC reply",
-        )
+        .command(&psync, cfg.repl_timeout, "waiting for the PSYNC reply")
         .await?;
     let mut words = reply.split_whitespace();
-    match words.next() {
+    let first = words.next();
+    if cfg.failover && matches!(first, Some("+FULLRESYNC" | "+CONTINUE")) {
+        host.failover_result(true);
+    }
+    match first {
         Some("+FULLRESYNC") => {
             let replid = words.next().and_then(ReplId::parse);
             let offset = words.next().and_then(|o| o.parse::<u64>().ok());

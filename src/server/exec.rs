@@ -497,7 +497,7 @@ fn server_command(
             Outcome::Reply(Frame::Verbatim("txt".into(), Bytes::from(s)))
         }
         "config" => config_command(state, &argv),
-        "replicaof" | "slaveof" | "role" | "replconf" | "psync" | "sync" | "wait" => {
+        "replicaof" | "slaveof" | "role" | "replconf" | "psync" | "sync" | "wait" | "failover" => {
             crate::server::repl::command(shared, state, client, spec.name, argv)
         }
         "command" => command_command(&argv),

@@ -17,7 +17,10 @@ pub fn conn(port: u16) -> redis::Connection {
 
 /// INFO `section` of a node.
 pub fn info(port: u16, section: &str) -> String {
-    redis::cmd("INFO").arg(section).query(&mut conn(port)).unwrap()
+    redis::cmd("INFO")
+        .arg(section)
+        .query(&mut conn(port))
+        .unwrap()
 }
 
 /// One `key:value` field of an INFO text.
@@ -194,11 +197,24 @@ pub fn write_load(port: u16, tag: &str, rounds: usize) {
             .arg(i)
             .ignore();
         p.cmd("HINCRBY").arg(k("h")).arg("n").arg(2).ignore();
-        p.cmd("HINCRBYFLOAT").arg(k("h")).arg("fl").arg("1.5").ignore();
+        p.cmd("HINCRBYFLOAT")
+            .arg(k("h"))
+            .arg("fl")
+            .arg("1.5")
+            .ignore();
         p.cmd("SADD").arg(k("set")).arg(i % 11).arg("m").ignore();
-        p.cmd("SADD").arg(k("pop")).arg(i).arg(i + 100).arg(i + 200).ignore();
+        p.cmd("SADD")
+            .arg(k("pop"))
+            .arg(i)
+            .arg(i + 100)
+            .arg(i + 200)
+            .ignore();
         p.cmd("SPOP").arg(k("pop")).ignore();
-        p.cmd("ZADD").arg(k("z")).arg(i % 13).arg(format!("m{}", i % 7)).ignore();
+        p.cmd("ZADD")
+            .arg(k("z"))
+            .arg(i % 13)
+            .arg(format!("m{}", i % 7))
+            .ignore();
         p.cmd("ZINCRBY").arg(k("z")).arg("2.5").arg("inc").ignore();
         p.cmd("EXPIRE").arg(k("z")).arg(7200).ignore();
         if i % 4 == 0 {

@@ -74,4 +74,5 @@ pub static SERVER_COMMANDS: &[CommandSpec] = &[
     spec("psync", -3, ADMIN | NO_MULTI, "server"),
     spec("sync", 1, ADMIN | NO_MULTI, "server"),
     spec("wait", 3, 0, "generic"),
+    spec("failover", -1, ADMIN | NO_MULTI | STALE, "server"),
 ];
