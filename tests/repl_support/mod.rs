@@ -88,44 +88,58 @@ pub fn dump(port: u16) -> Dump {
     keys.sort();
     keys.dedup();
     let mut out = BTreeMap::new();
-    for k in keys {
-        let t: String = redis::cmd("TYPE").arg(&k).query(&mut c).unwrap();
-        let v = match t.as_str() {
-            "string" => Val::Str(redis::cmd("GET").arg(&k).query(&mut c).unwrap()),
-            "list" => Val::List(
-                redis::cmd("LRANGE")
-                    .arg(&k)
-                    .arg(0)
-                    .arg(-1)
-                    .query(&mut c)
-                    .unwrap(),
-            ),
-            "hash" => {
-                let mut h: Vec<(Vec<u8>, Vec<u8>)> =
-                    redis::cmd("HGETALL").arg(&k).query(&mut c).unwrap();
-                h.sort();
-                Val::Hash(h)
-            }
-            "set" => {
-                let mut s: Vec<Vec<u8>> = redis::cmd("SMEMBERS").arg(&k).query(&mut c).unwrap();
-                s.sort();
-                Val::Set(s)
-            }
-            "zset" => {
-                let z: Vec<(Vec<u8>, f64)> = redis::cmd("ZRANGE")
-                    .arg(&k)
-                    .arg(0)
-                    .arg(-1)
-                    .arg("WITHSCORES")
-                    .query(&mut c)
-                    .unwrap();
-                Val::ZSet(z.into_iter().map(|(m, s)| (m, format!("{s}"))).collect())
-            }
-            "none" => continue, // expired between SCAN and TYPE
-            other => Val::Other(other.to_string()),
-        };
-        let pttl: i64 = redis::cmd("PTTL").arg(&k).query(&mut c).unwrap();
-        out.insert(k, (v, pttl > 0));
+    // Pipelined in batches: a few round trips per thousand keys, not three per key.
+    for batch in keys.chunks(1000) {
+        let mut p = redis::pipe();
+        for k in batch {
+            p.cmd("TYPE").arg(k);
+        }
+        let types: Vec<String> = p.query(&mut c).unwrap();
+        let mut p = redis::pipe();
+        for (k, t) in batch.iter().zip(&types) {
+            match t.as_str() {
+                "string" => p.cmd("GET").arg(k),
+                "list" => p.cmd("LRANGE").arg(k).arg(0).arg(-1),
+                "hash" => p.cmd("HGETALL").arg(k),
+                "set" => p.cmd("SMEMBERS").arg(k),
+                "zset" => p.cmd("ZRANGE").arg(k).arg(0).arg(-1).arg("WITHSCORES"),
+                _ => p.cmd("PING"),
+            };
+            p.cmd("PTTL").arg(k);
+        }
+        let vals: Vec<redis::Value> = p.query(&mut c).unwrap();
+        for ((k, t), pair) in batch.iter().zip(&types).zip(vals.chunks(2)) {
+            let [v, ttl] = pair else { unreachable!() };
+            let conv =
+                |v: &redis::Value| -> Vec<Vec<u8>> { redis::from_redis_value(v.clone()).unwrap() };
+            let v = match t.as_str() {
+                // Expired between SCAN and TYPE.
+                "none" => continue,
+                "string" => match redis::from_redis_value::<Option<Vec<u8>>>(v.clone()).unwrap() {
+                    Some(s) => Val::Str(s),
+                    None => continue,
+                },
+                "list" => Val::List(conv(v)),
+                "hash" => {
+                    let mut h: Vec<(Vec<u8>, Vec<u8>)> =
+                        redis::from_redis_value(v.clone()).unwrap();
+                    h.sort();
+                    Val::Hash(h)
+                }
+                "set" => {
+                    let mut m = conv(v);
+                    m.sort();
+                    Val::Set(m)
+                }
+                "zset" => {
+                    let z: Vec<(Vec<u8>, f64)> = redis::from_redis_value(v.clone()).unwrap();
+                    Val::ZSet(z.into_iter().map(|(m, s)| (m, format!("{s}"))).collect())
+                }
+                other => Val::Other(other.to_string()),
+            };
+            let ttl: i64 = redis::from_redis_value(ttl.clone()).unwrap();
+            out.insert(k.clone(), (v, ttl > 0));
+        }
     }
     out
 }
