@@ -234,6 +234,8 @@ fn replica_over_the_output_buffer_limit_is_dropped_and_resyncs() {
     wait_until(T, "the master drops the replica", || {
         server_log(&m).contains("dropped")
     });
+    assert_eq!(stat(m.port, "client_output_buffer_limit_disconnections"), 1);
+    assert_eq!(repl(m.port, "connected_slaves"), "0");
     signal(&r, "CONT");
     wait_until(T, "a new full sync", || {
         stat(m.port, "sync_full") == full + 1

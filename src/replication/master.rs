@@ -197,6 +197,8 @@ pub struct ReplicationState {
     pub sync_partial_ok: u64,
     /// INFO stats.
     pub sync_partial_err: u64,
+    /// Replicas dropped for falling behind by more than `client-output-buffer-limit replica`.
+    pub buffer_limit_disconnections: u64,
     /// A command from our master we could not apply (shown in INFO; never silent).
     pub last_apply_error: Option<String>,
     /// Scratch buffer for encoding commands.
@@ -257,6 +259,7 @@ impl ReplicationState {
             sync_full: 0,
             sync_partial_ok: 0,
             sync_partial_err: 0,
+            buffer_limit_disconnections: 0,
             last_apply_error: None,
             scratch: Vec::new(),
         }

@@ -324,7 +324,11 @@ async fn feed(shared: Arc<Shared>, conn: HandoffConn, start: Start) {
     let mut st = shared.lock();
     if let Some(r) = st.repl.replicas.remove(&client_id) {
         match result {
-            Err(e) if e.contains("buffer limit") || e.contains("snapshot") => {
+            Err(e) if e.contains("buffer limit") => {
+                st.repl.buffer_limit_disconnections += 1;
+                tracing::warn!("replica {}:{} dropped: {e}", r.ip, r.port);
+            }
+            Err(e) if e.contains("snapshot") => {
                 tracing::warn!("replica {}:{} dropped: {e}", r.ip, r.port);
             }
             _ => tracing::info!("connection with replica {}:{} lost", r.ip, r.port),
