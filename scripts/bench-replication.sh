@@ -26,7 +26,6 @@ cleanup() {
 }
 trap cleanup EXIT
 base=$((20000 + RANDOM % 20000))
-next_port() { base=$((base + 1)); echo "$base"; }
 
 # start KIND PORT [extra args…]: a server with no persistence in its own directory.
 start() {
@@ -66,14 +65,16 @@ results="$work/results.csv"
 for round in $(seq "$ROUNDS"); do
   for kind in rkv redis; do
     # 1. Full sync time.
-    m=$(next_port); r=$(next_port)
+    base=$((base + 2)); m=$((base - 1)); r=$base
     start "$kind" "$m"
     redis-cli -p "$m" --pipe <"$proto" >/dev/null
     [ "$(redis-cli -p "$m" dbsize)" = "$KEYS" ] || { echo "$kind master has $(redis-cli -p "$m" dbsize) keys" >&2; exit 1; }
     start "$kind" "$r"
     t0=$(now_ms)
     redis-cli -p "$r" replicaof 127.0.0.1 "$m" >/dev/null
+    deadline=$(( $(now_ms) + 600000 ))
     while :; do
+      [ "$(now_ms)" -lt "$deadline" ] || { echo "$kind replica did not sync in 10 minutes" >&2; exit 1; }
       if [ "$(field "$r" replication master_link_status)" = up ] \
         && [ "$(redis-cli -p "$r" dbsize)" = "$KEYS" ]; then
         break
@@ -84,15 +85,18 @@ for round in $(seq "$ROUNDS"); do
     stop_all
 
     # 2. SET throughput with no replica, then with two.
-    m=$(next_port)
+    base=$((base + 1)); m=$base
     start "$kind" "$m"
     for reps in 0 2; do
       if [ "$reps" = 2 ]; then
         for _ in 1 2; do
-          r=$(next_port)
+          base=$((base + 1)); r=$base
           start "$kind" "$r"
           redis-cli -p "$r" replicaof 127.0.0.1 "$m" >/dev/null
-          until [ "$(field "$r" replication master_link_status)" = up ]; do sleep 0.05; done
+          for _ in $(seq 600); do
+            [ "$(field "$r" replication master_link_status)" = up ] && break
+            sleep 0.05
+          done
         done
       fi
       for pipe in 1 16; do
