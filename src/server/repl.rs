@@ -421,6 +421,10 @@ async fn feed_inner(
         }
         if buf.is_empty() {
             notified.await;
+            // Let the connections that woke us finish their turn first: one copy and one
+            // write then carry many commands (as Redis writes to a replica once per event-loop
+            // pass), instead of a lock round and a syscall per command.
+            tokio::task::yield_now().await;
             continue;
         }
         write.write_all(&buf).await.map_err(io)?;
