@@ -430,7 +430,9 @@ async fn read_payload(
         if mark.len() != 40 {
             return Err(LinkError::Protocol("bad EOF mark in sync payload".into()));
         }
-        // The last 40 bytes received may be the mark: hold them back until more arrives.
+        // The last 40 bytes received may be the start of the mark: hold them back until
+        // more arrives. Whatever follows the mark is already the command stream: it stays
+        // in the buffer.
         let mut read_total = 0u64;
         loop {
             read_total += c.buf.len() as u64;
@@ -438,12 +440,12 @@ async fn read_payload(
                 total: None,
                 read: read_total,
             });
-            if c.buf.len() >= 40 && c.buf[c.buf.len() - 40..] == mark[..] {
-                let data_len = c.buf.len() - 40;
-                let data = c.buf.split_to(data_len).freeze();
-                c.buf.clear();
+            if let Some(at) = c.buf.windows(40).position(|w| w == &mark[..]) {
+                let after = c.buf.len() - at - 40;
+                let data = c.buf.split_to(at).freeze();
+                c.buf.advance(40);
                 forward(tx, data).await?;
-                return Ok(read_total - 40);
+                return Ok(read_total - 40 - after as u64);
             }
             if c.buf.len() > 40 {
                 let data = c.buf.split_to(c.buf.len() - 40).freeze();
