@@ -267,3 +267,63 @@ fn failover_errors_abort_and_timeout() {
     wait_until(T, "the old master follows it", || link_up(m.port));
     converge(r.port, &[m.port]);
 }
+
+#[test]
+fn forced_failover_to_an_unresponsive_target_is_aborted_when_the_handover_fails() {
+    let m = rkv_serve(&[]);
+    let r = rkv_serve(&["--replicaof", &m.addr()]);
+    wait_link(r.port);
+    // The handover's handshake gives up after repl-timeout (1 s here).
+    let _: () = q(m.port, &["CONFIG", "SET", "repl-timeout", "1"]).unwrap();
+    let pid = r.child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-STOP", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let _: () = q(m.port, &["SET", "k", "1"]).unwrap();
+    let port = r.port.to_string();
+    let _: () = q(
+        m.port,
+        &[
+            "FAILOVER",
+            "TO",
+            "127.0.0.1",
+            &port,
+            "FORCE",
+            "TIMEOUT",
+            "200",
+        ],
+    )
+    .unwrap();
+    assert_eq!(repl(m.port, "master_failover_state"), "waiting-for-sync");
+    // FORCE: at the timeout it hands over anyway…
+    wait_until(T, "failover in progress", || {
+        repl(m.port, "master_failover_state") == "failover-in-progress"
+    });
+    assert!(
+        server_log(&m).contains("time out exceeded, failing over"),
+        "{}",
+        server_log(&m)
+    );
+    // …and when the target never answers the PSYNC, it is a master again, writable.
+    wait_until(T, "failover aborted", || {
+        repl(m.port, "master_failover_state") == "no-failover"
+    });
+    assert_eq!(repl(m.port, "role"), "master");
+    assert!(
+        server_log(&m).contains("Failover target rejected psync request"),
+        "{}",
+        server_log(&m)
+    );
+    let _: () = q(m.port, &["SET", "k", "2"]).unwrap();
+    let _ = std::process::Command::new("kill")
+        .args(["-CONT", &pid])
+        .status();
+    wait_until(T, "the replica follows the master again", || {
+        link_up(r.port)
+    });
+    converge(m.port, &[r.port]);
+}
