@@ -80,6 +80,89 @@ pub enum FailoverState {
     InProgress,
 }
 
+/// A parsed `FAILOVER [TO host port [FORCE]] [TIMEOUT ms] | ABORT`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FailoverArgs {
+    /// `FAILOVER ABORT`.
+    Abort,
+    /// Start a failover.
+    Start {
+        /// `TO host port`: the replica to hand over to (else the first one caught up).
+        target: Option<(String, u16)>,
+        /// `FORCE`: on timeout, fail over anyway instead of aborting.
+        force: bool,
+        /// `TIMEOUT ms` (None: wait for ever).
+        timeout_ms: Option<u64>,
+    },
+}
+
+/// Parse FAILOVER's arguments (after the command name) with Redis 7's rules and error texts.
+pub fn parse_failover(args: &[&[u8]]) -> Result<FailoverArgs, String> {
+    if args.len() == 1 && args[0].eq_ignore_ascii_case(b"abort") {
+        return Ok(FailoverArgs::Abort);
+    }
+    let not_int = || "ERR value is not an integer or out of range".to_string();
+    let int = |b: &[u8]| {
+        std::str::from_utf8(b)
+            .ok()
+            .and_then(|s| s.parse::<i64>().ok())
+            .ok_or_else(not_int)
+    };
+    let mut target = None;
+    let mut force = false;
+    let mut timeout_ms: Option<u64> = None;
+    let mut j = 0;
+    while j < args.len() {
+        let a = args[j];
+        if a.eq_ignore_ascii_case(b"timeout") && j + 1 < args.len() && timeout_ms.is_none() {
+            let t = int(args[j + 1])?;
+            if t <= 0 {
+                return Err("ERR FAILOVER timeout must be greater than 0".into());
+            }
+            timeout_ms = Some(t.unsigned_abs());
+            j += 2;
+        } else if a.eq_ignore_ascii_case(b"to") && j + 2 < args.len() && target.is_none() {
+            let port = int(args[j + 2])?;
+            // Redis takes any long here and then finds no replica on a port out of range.
+            let port = u16::try_from(port).unwrap_or(0);
+            target = Some((String::from_utf8_lossy(args[j + 1]).into_owned(), port));
+            j += 3;
+        } else if a.eq_ignore_ascii_case(b"force") && !force {
+            force = true;
+            j += 1;
+        } else {
+            return Err("ERR syntax error".into());
+        }
+    }
+    if force && (timeout_ms.is_none() || target.is_none()) {
+        return Err(
+            "ERR FAILOVER with force option requires both a timeout and target HOST and IP.".into(),
+        );
+    }
+    Ok(FailoverArgs::Start {
+        target,
+        force,
+        timeout_ms,
+    })
+}
+
+/// A FAILOVER in progress (Redis's failover_* server fields).
+#[derive(Debug, Clone)]
+pub struct FailoverJob {
+    /// The replica we hand over to, once known.
+    pub target: Option<(String, u16)>,
+    /// Fail over on timeout rather than abort.
+    pub force: bool,
+    /// When the wait for the target ends.
+    pub deadline: Option<Instant>,
+    /// The stream offset before the `REPLCONF GETACK` we sent when starting: a replica that
+    /// acknowledges it has every write (the GETACK itself changes no data).
+    pub getack_from: u64,
+    /// The CLIENT PAUSE in force before the failover paused writes (`until`, `all`), restored
+    /// when it ends.
+    pub prior_pause: Option<(Instant, bool)>,
+}
+
 /// Replication state of one node.
 #[derive(Debug)]
 pub struct ReplicationState {
@@ -106,17 +189,24 @@ pub struct ReplicationState {
     select_needed: bool,
     /// FAILOVER progress.
     pub failover: FailoverState,
+    /// The FAILOVER being run, if any.
+    pub failover_job: Option<FailoverJob>,
     /// INFO stats.
     pub sync_full: u64,
     /// INFO stats.
     pub sync_partial_ok: u64,
     /// INFO stats.
     pub sync_partial_err: u64,
+    /// Replicas dropped for falling behind by more than `client-output-buffer-limit replica`.
+    pub buffer_limit_disconnections: u64,
     /// A command from our master we could not apply (shown in INFO; never silent).
     pub last_apply_error: Option<String>,
     /// Scratch buffer for encoding commands.
     scratch: Vec<u8>,
 }
+
+/// Length of `*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n` in the stream.
+pub const GETACK_LEN: usize = 37;
 
 /// Append `argv` as a RESP multibulk array.
 pub fn encode_multibulk(argv: &[Bytes], out: &mut Vec<u8>) {
@@ -165,9 +255,11 @@ impl ReplicationState {
             master: None,
             select_needed: true,
             failover: FailoverState::None,
+            failover_job: None,
             sync_full: 0,
             sync_partial_ok: 0,
             sync_partial_err: 0,
+            buffer_limit_disconnections: 0,
             last_apply_error: None,
             scratch: Vec::new(),
         }
@@ -181,6 +273,13 @@ impl ReplicationState {
     /// True when we follow a master.
     pub fn is_replica(&self) -> bool {
         self.master.is_some()
+    }
+
+    /// True when we follow a master and the link is not streaming.
+    pub fn link_down(&self) -> bool {
+        self.master
+            .as_ref()
+            .is_some_and(|m| m.state != LinkState::Connected)
     }
 
     fn ensure_backlog(&mut self) {
@@ -301,6 +400,29 @@ impl ReplicationState {
             .values()
             .filter(|r| r.phase == ReplicaPhase::Online && r.ack_offset >= offset)
             .count()
+    }
+
+    /// The replica a failover can hand over to now: the target if it is online and caught
+    /// up, or (no target) the first such replica. Caught up: it acknowledged our offset, or
+    /// the offset before the GETACK we sent, with nothing but that GETACK after it (Redis
+    /// replicas acknowledge a GETACK with the offset before it).
+    pub fn failover_candidate(&self) -> Option<(String, u16)> {
+        let job = self.failover_job.as_ref()?;
+        let end = self.offset().0;
+        let getack_len = GETACK_LEN as u64;
+        let caught_up = |r: &ReplicaEntry| {
+            r.phase == ReplicaPhase::Online
+                && (r.ack_offset >= end
+                    || (r.ack_offset == job.getack_from && job.getack_from + getack_len == end))
+        };
+        self.replicas
+            .values()
+            .filter(|r| match &job.target {
+                Some((h, p)) => r.ip.eq_ignore_ascii_case(h) && r.port == *p,
+                None => true,
+            })
+            .find(|r| caught_up(r))
+            .map(|r| (r.ip.clone(), r.port))
     }
 
     /// Promotion (REPLICAOF NO ONE, or becoming master in a failover): the old history
@@ -532,6 +654,92 @@ mod tests {
 
     fn b(s: &str) -> Bytes {
         Bytes::copy_from_slice(s.as_bytes())
+    }
+
+    fn fo(args: &str) -> Result<FailoverArgs, String> {
+        let v: Vec<&[u8]> = args.split_whitespace().map(str::as_bytes).collect();
+        parse_failover(&v)
+    }
+
+    #[test]
+    fn failover_arguments_follow_redis() {
+        assert_eq!(fo("abort"), Ok(FailoverArgs::Abort));
+        assert_eq!(
+            fo(""),
+            Ok(FailoverArgs::Start {
+                target: None,
+                force: false,
+                timeout_ms: None
+            })
+        );
+        assert_eq!(
+            fo("TO 10.0.0.1 6380 FORCE TIMEOUT 500"),
+            Ok(FailoverArgs::Start {
+                target: Some(("10.0.0.1".into(), 6380)),
+                force: true,
+                timeout_ms: Some(500)
+            })
+        );
+        assert_eq!(
+            fo("force"),
+            Err(
+                "ERR FAILOVER with force option requires both a timeout and target HOST and IP."
+                    .into()
+            )
+        );
+        assert_eq!(
+            fo("timeout 0"),
+            Err("ERR FAILOVER timeout must be greater than 0".into())
+        );
+        assert_eq!(
+            fo("timeout x"),
+            Err("ERR value is not an integer or out of range".into())
+        );
+        assert_eq!(fo("abort timeout 5"), Err("ERR syntax error".into()));
+        assert_eq!(fo("to h"), Err("ERR syntax error".into()));
+        assert_eq!(fo("timeout 5 timeout 6"), Err("ERR syntax error".into()));
+    }
+
+    #[test]
+    fn failover_candidate_is_caught_up_after_the_getack() {
+        let mut r = ReplicationState::new(1024, 1 << 20);
+        assert!(matches!(r.psync("?", -1), PsyncDecision::Full(_)));
+        r.add_replica(
+            1,
+            "127.0.0.1".into(),
+            7001,
+            ReplicaPhase::Online,
+            ReplOffset(0),
+        );
+        r.add_replica(
+            2,
+            "127.0.0.1".into(),
+            7002,
+            ReplicaPhase::Online,
+            ReplOffset(0),
+        );
+        r.feed_commands(&[vec![b("SET"), b("k"), b("v")]]);
+        let before = r.offset().0;
+        r.feed_commands(&[vec![b("REPLCONF"), b("GETACK"), b("*")]]);
+        assert_eq!(r.offset().0, before + GETACK_LEN as u64);
+        r.failover_job = Some(FailoverJob {
+            target: Some(("127.0.0.1".into(), 7002)),
+            force: false,
+            deadline: None,
+            getack_from: before,
+            prior_pause: None,
+        });
+        assert_eq!(r.failover_candidate(), None);
+        r.ack(1, before);
+        assert_eq!(r.failover_candidate(), None, "not the target");
+        r.ack(2, before - 1);
+        assert_eq!(r.failover_candidate(), None, "behind");
+        r.ack(2, before);
+        assert_eq!(r.failover_candidate(), Some(("127.0.0.1".into(), 7002)));
+        if let Some(j) = r.failover_job.as_mut() {
+            j.target = None;
+        }
+        assert_eq!(r.failover_candidate(), Some(("127.0.0.1".into(), 7001)));
     }
 
     #[test]

@@ -38,6 +38,9 @@ pub struct LinkConfig {
     /// The link is declared down after this long without a byte from the master
     /// (`repl-timeout`, 60 s by default).
     pub repl_timeout: Duration,
+    /// FAILOVER handover: the first PSYNC says `FAILOVER` (the target takes our role and
+    /// continues our history); its outcome goes to [`LinkHost::failover_result`].
+    pub failover: bool,
 }
 
 /// The link's state, as INFO replication and ROLE report it.
@@ -83,6 +86,8 @@ pub trait LinkHost: Send + Sync + 'static {
     fn link_opened(&self) -> Arc<tokio::sync::Notify>;
     /// That connection ended.
     fn link_closed(&self);
+    /// A FAILOVER handover's PSYNC was accepted (true) or the attempt failed (false).
+    fn failover_result(&self, handed_over: bool);
 }
 
 /// Why one connection attempt ended.
@@ -103,7 +108,11 @@ pub enum LinkError {
 }
 
 /// Run the link until `stop` turns true (REPLICAOF NO ONE, another REPLICAOF, shutdown).
-pub async fn run_link(host: Arc<dyn LinkHost>, cfg: LinkConfig, mut stop: watch::Receiver<bool>) {
+pub async fn run_link(
+    host: Arc<dyn LinkHost>,
+    mut cfg: LinkConfig,
+    mut stop: watch::Receiver<bool>,
+) {
     loop {
         if *stop.borrow() {
             return;
@@ -120,6 +129,12 @@ pub async fn run_link(host: Arc<dyn LinkHost>, cfg: LinkConfig, mut stop: watch:
         };
         host.link_closed();
         host.set_link_state(LinkState::Connect);
+        if cfg.failover {
+            // Only the first attempt hands over; if it did not get through, the failover is
+            // aborted (a no-op when it already succeeded).
+            cfg.failover = false;
+            host.failover_result(false);
+        }
         match result {
             Ok(()) => tracing::warn!("connection with master {}:{} lost", cfg.host, cfg.port),
             Err(e) => tracing::warn!(
@@ -284,15 +299,19 @@ async fn session(host: &dyn LinkHost, cfg: &LinkConfig) -> Result<(), LinkError>
     };
     tracing::info!("trying a partial resynchronization (PSYNC {asked_id} {asked_offset})");
     // The master may take a while to start a full sync (it sends `\n` keep-alives meanwhile).
+    let mut psync: Vec<&[u8]> = vec![b"PSYNC", asked_id.as_bytes(), asked_offset.as_bytes()];
+    if cfg.failover {
+        psync.push(b"FAILOVER");
+    }
     let reply = c
-        .command(
-            &[b"PSYNC", asked_id.as_bytes(), asked_offset.as_bytes()],
-            cfg.repl_timeout,
-            "waiting for the PSYNC reply",
-        )
+        .command(&psync, cfg.repl_timeout, "waiting for the PSYNC reply")
         .await?;
     let mut words = reply.split_whitespace();
-    match words.next() {
+    let first = words.next();
+    if cfg.failover && matches!(first, Some("+FULLRESYNC" | "+CONTINUE")) {
+        host.failover_result(true);
+    }
+    match first {
         Some("+FULLRESYNC") => {
             let replid = words.next().and_then(ReplId::parse);
             let offset = words.next().and_then(|o| o.parse::<u64>().ok());
@@ -302,12 +321,23 @@ async fn session(host: &dyn LinkHost, cfg: &LinkConfig) -> Result<(), LinkError>
                 )));
             };
             tracing::info!("full resync from master: {replid}:{offset}");
-            let rdb = read_payload(&mut c, host, cfg).await?;
-            let len = rdb.len();
-            // Parsing a large snapshot is CPU work: keep it off the runtime's threads.
-            let db = tokio::task::spawn_blocking(move || read_rdb(&mut &rdb[..]))
+            // The snapshot is parsed while it arrives (off the runtime's threads: it is CPU
+            // work), so loading overlaps the transfer instead of following it.
+            let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(PAYLOAD_CHUNKS_IN_FLIGHT);
+            let parser = tokio::task::spawn_blocking(move || {
+                read_rdb(&mut ChunkReader {
+                    rx,
+                    cur: Bytes::new(),
+                })
+            });
+            let received = read_payload(&mut c, host, cfg, &tx).await;
+            drop(tx);
+            let parsed = parser
                 .await
-                .map_err(|e| LinkError::Protocol(format!("loading the snapshot failed: {e}")))?
+                .map_err(|e| LinkError::Protocol(format!("loading the snapshot failed: {e}")))?;
+            // A transfer error explains a parse error (the parser saw the stream cut short).
+            let len = received?;
+            let db = parsed
                 .map_err(|e| {
                     LinkError::Protocol(format!("the master's snapshot could not be loaded: {e:#}"))
                 })?
@@ -343,12 +373,50 @@ async fn send_ack(w: &mut OwnedWriteHalf, offset: ReplOffset) -> Result<(), Link
     Ok(())
 }
 
-/// Read the full-sync payload: `$<len>\r\n<bytes>` or `$EOF:<40 bytes>\r\n<bytes><mark>`.
+/// Chunks of a full-sync payload queued for the parser: bounded, so a parser slower than
+/// the network holds the socket back rather than buffering the whole payload.
+const PAYLOAD_CHUNKS_IN_FLIGHT: usize = 64;
+
+/// A blocking reader over the payload chunks the link task receives.
+struct ChunkReader {
+    rx: tokio::sync::mpsc::Receiver<Bytes>,
+    cur: Bytes,
+}
+
+impl std::io::Read for ChunkReader {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        while self.cur.is_empty() {
+            match self.rx.blocking_recv() {
+                Some(b) => self.cur = b,
+                None => return Ok(0),
+            }
+        }
+        let n = out.len().min(self.cur.len());
+        out[..n].copy_from_slice(&self.cur[..n]);
+        self.cur.advance(n);
+        Ok(n)
+    }
+}
+
+/// Hand a payload chunk to the parser; a parser that stopped (bad data) ends the transfer,
+/// and its own error says why.
+async fn forward(tx: &tokio::sync::mpsc::Sender<Bytes>, chunk: Bytes) -> Result<(), LinkError> {
+    if chunk.is_empty() {
+        return Ok(());
+    }
+    tx.send(chunk)
+        .await
+        .map_err(|_| LinkError::Protocol("the snapshot parser stopped early".into()))
+}
+
+/// Receive the full-sync payload, `$<len>\r\n<bytes>` or `$EOF:<40 bytes>\r\n<bytes><mark>`,
+/// passing its bytes to `tx` as they arrive; returns its length.
 async fn read_payload(
     c: &mut Conn,
     host: &dyn LinkHost,
     cfg: &LinkConfig,
-) -> Result<Vec<u8>, LinkError> {
+    tx: &tokio::sync::mpsc::Sender<Bytes>,
+) -> Result<u64, LinkError> {
     let header = c
         .line(cfg.repl_timeout, "waiting for the sync payload")
         .await?;
@@ -357,25 +425,34 @@ async fn read_payload(
             "bad sync payload header: {header:.64}"
         )));
     };
-    let mut read_total = 0u64;
     if let Some(mark) = spec.strip_prefix("EOF:") {
         let mark = mark.as_bytes().to_vec();
         if mark.len() != 40 {
             return Err(LinkError::Protocol("bad EOF mark in sync payload".into()));
         }
-        let mut data = Vec::new();
+        // The last 40 bytes received may be the start of the mark: hold them back until
+        // more arrives. Whatever follows the mark is already the command stream: it stays
+        // in the buffer.
+        let mut read_total = 0u64;
         loop {
-            data.extend_from_slice(&c.buf);
             read_total += c.buf.len() as u64;
-            c.buf.clear();
             host.set_link_state(LinkState::Sync {
                 total: None,
                 read: read_total,
             });
-            if data.len() >= 40 && data[data.len() - 40..] == mark[..] {
-                data.truncate(data.len() - 40);
-                return Ok(data);
+            if let Some(at) = c.buf.windows(40).position(|w| w == &mark[..]) {
+                let after = c.buf.len() - at - 40;
+                let data = c.buf.split_to(at).freeze();
+                c.buf.advance(40);
+                forward(tx, data).await?;
+                return Ok(read_total - 40 - after as u64);
             }
+            if c.buf.len() > 40 {
+                let data = c.buf.split_to(c.buf.len() - 40).freeze();
+                forward(tx, data).await?;
+            }
+            // What is left (at most 40 bytes) was counted already.
+            read_total -= c.buf.len() as u64;
             c.fill(cfg.repl_timeout, "receiving the sync payload")
                 .await?;
             host.touch_io();
@@ -384,24 +461,23 @@ async fn read_payload(
     let len: u64 = spec
         .parse()
         .map_err(|_| LinkError::Protocol(format!("bad sync payload length: {spec:.32}")))?;
-    // The payload comes from the master we chose to trust, but cap the up-front reservation
-    // anyway: memory grows with what actually arrives.
-    let mut data = Vec::with_capacity(len.min(64 << 20) as usize);
-    while (data.len() as u64) < len {
+    let mut got = 0u64;
+    while got < len {
         if c.buf.is_empty() {
             c.fill(cfg.repl_timeout, "receiving the sync payload")
                 .await?;
             host.touch_io();
         }
-        let want = (len - data.len() as u64).min(c.buf.len() as u64) as usize;
-        data.extend_from_slice(&c.buf[..want]);
-        c.buf.advance(want);
+        let want = (len - got).min(c.buf.len() as u64) as usize;
+        let data = c.buf.split_to(want).freeze();
+        got += want as u64;
         host.set_link_state(LinkState::Sync {
             total: Some(len),
-            read: data.len() as u64,
+            read: got,
         });
+        forward(tx, data).await?;
     }
-    Ok(data)
+    Ok(len)
 }
 
 /// Apply the stream: every complete command in order; ACK once a second and on GETACK.

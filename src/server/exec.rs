@@ -282,6 +282,16 @@ pub fn execute(
         }
         return err(e);
     }
+    if !state.config.replica_serve_stale_data
+        && spec.flags & flags::STALE == 0
+        && client.kind != ClientKind::Master
+        && state.repl.link_down()
+    {
+        if client.multi.is_some() {
+            client.multi_error = true;
+        }
+        return err(crate::server::repl::MASTERDOWN_ERROR);
+    }
     if let Some(queue) = client.multi.as_mut()
         && !matches!(
             spec.name,
@@ -505,7 +515,7 @@ fn server_command(
             Outcome::Reply(Frame::Verbatim("txt".into(), Bytes::from(s)))
         }
         "config" => config_command(state, &argv),
-        "replicaof" | "slaveof" | "role" | "replconf" | "psync" | "sync" | "wait" => {
+        "replicaof" | "slaveof" | "role" | "replconf" | "psync" | "sync" | "wait" | "failover" => {
             crate::server::repl::command(shared, state, client, spec.name, argv)
         }
         "command" => command_command(&argv),

@@ -240,6 +240,11 @@ fn info_stats(state: &State, shared: &Shared) -> String {
             ("sync_full", state.repl.sync_full.to_string()),
             ("sync_partial_ok", state.repl.sync_partial_ok.to_string()),
             ("sync_partial_err", state.repl.sync_partial_err.to_string()),
+            // Redis 7.2's name; counted here for replicas dropped over their buffer limit.
+            (
+                "client_output_buffer_limit_disconnections",
+                state.repl.buffer_limit_disconnections.to_string(),
+            ),
             ("expired_keys", s.expired_keys.to_string()),
             ("evicted_keys", "0".into()),
             ("keyspace_hits", s.keyspace_hits.to_string()),

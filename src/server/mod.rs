@@ -315,6 +315,7 @@ async fn cron(shared: Arc<Shared>) {
                 repl::ping_replicas(&mut st);
             }
             repl::drop_silent_replicas(&mut st, now);
+            repl::failover_tick(&shared, &mut st);
             let total = st.stats.total_commands_processed;
             let ms = now.duration_since(last_at).as_millis().max(1);
             samples[sample_i % samples.len()] =

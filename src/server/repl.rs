@@ -8,14 +8,16 @@
 //! their socket outside it.
 
 use crate::persist::rdb::{RdbAux, write_rdb};
-use crate::replication::master::{MasterLink, ReplicaPhase};
+use crate::replication::master::{
+    FailoverArgs, FailoverJob, FailoverState, GETACK_LEN, MasterLink, ReplicaPhase, parse_failover,
+};
 use crate::replication::psync::PsyncDecision;
 use crate::replication::replica::{LinkConfig, LinkHost, LinkState, run_link};
 use crate::replication::{ReplId, ReplOffset};
 use crate::resp::{Frame, Limits, RequestParser};
 use crate::server::cmd::{self, ExecCtx, Handler};
 use crate::server::exec::{Client, HandoffConn, Outcome};
-use crate::server::state::{ClientEntry, ClientKind, Shared, State, now_ms, snapshot_db};
+use crate::server::state::{ClientEntry, ClientKind, Pause, Shared, State, now_ms, snapshot_db};
 use crate::store::Db;
 use bytes::{Bytes, BytesMut};
 use std::sync::Arc;
@@ -28,6 +30,11 @@ const FEED_CHUNK: usize = 256 * 1024;
 
 /// The error a client gets writing to a read-only replica (Redis's text).
 pub const READONLY_ERROR: &str = "READONLY You can't write against a read only replica.";
+
+/// The error a client gets from a replica whose link is down under
+/// `replica-serve-stale-data no` (Redis's text).
+pub const MASTERDOWN_ERROR: &str =
+    "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
 
 fn err(msg: impl Into<String>) -> Outcome {
     Outcome::Reply(Frame::Error(msg.into()))
@@ -51,11 +58,15 @@ pub fn command(
         "replconf" => replconf(state, client, &argv),
         "psync" | "sync" => psync(shared, state, client, name == "sync", &argv),
         "wait" => wait(shared, state, &argv),
+        "failover" => failover(shared, state, &argv),
         _ => err(format!("ERR unknown replication command '{name}'")),
     }
 }
 
 fn replicaof(shared: &Arc<Shared>, state: &mut State, argv: &[Bytes]) -> Outcome {
+    if state.repl.failover != FailoverState::None {
+        return err("ERR REPLICAOF not allowed while failing over.");
+    }
     if argv[1].eq_ignore_ascii_case(b"no") && argv[2].eq_ignore_ascii_case(b"one") {
         if state.repl.is_replica() {
             become_master(state);
@@ -122,6 +133,12 @@ fn drop_replicas(state: &mut State) {
 
 /// Start (or restart) following `host:port`.
 pub fn start_replication(shared: &Arc<Shared>, state: &mut State, host: String, port: u16) {
+    start_link(shared, state, host, port, false);
+}
+
+/// Follow `host:port`; `failover`: our first PSYNC carries the FAILOVER flag, asking the
+/// target (our replica until now) to take our role.
+fn start_link(shared: &Arc<Shared>, state: &mut State, host: String, port: u16, failover: bool) {
     stop_link(state);
     drop_replicas(state);
     state.config.replicaof = Some(format!("{host} {port}"));
@@ -150,6 +167,7 @@ pub fn start_replication(shared: &Arc<Shared>, state: &mut State, host: String, 
         announce_ip: state.config.replica_announce_ip.clone(),
         handshake_timeout: Duration::from_secs(state.config.repl_timeout.clamp(1, 10)),
         repl_timeout: Duration::from_secs(state.config.repl_timeout.max(1)),
+        failover,
     };
     let host = ServerLink {
         shared: Arc::clone(shared),
@@ -211,6 +229,20 @@ fn psync(
     if client.multi.is_some() {
         return err("ERR Command not allowed inside a transaction");
     }
+    // PSYNC … FAILOVER: our master hands its role to us (Redis's FAILOVER TO). Take it, then
+    // answer as the new master, which continues its history.
+    if !legacy && argv.len() > 3 && argv[3].eq_ignore_ascii_case(b"failover") {
+        if argv[1].as_ref() != state.repl.replid.as_str().as_bytes() {
+            return err("ERR PSYNC FAILOVER replid must match my replid.");
+        }
+        if state.repl.is_replica() {
+            become_master(state);
+        }
+        tracing::info!("failover request received for replid {}", text(&argv[1]));
+    }
+    if state.repl.failover != FailoverState::None {
+        return err("NOMASTERLINK Can't SYNC while failing over");
+    }
     if let Some(m) = &state.repl.master
         && m.state != LinkState::Connected
     {
@@ -227,12 +259,6 @@ fn psync(
         };
         (text(&argv[1]), off)
     };
-    // PSYNC … FAILOVER: our master hands its role to us (Redis's FAILOVER TO). Take it, then
-    // answer as the new master, which continues its history.
-    if argv.len() > 3 && argv[3].eq_ignore_ascii_case(b"failover") && state.repl.is_replica() {
-        tracing::info!("failover request received from our master: becoming master");
-        become_master(state);
-    }
     let decision = state.repl.psync(&id, offset);
     let peer_ip = state
         .clients
@@ -303,7 +329,11 @@ async fn feed(shared: Arc<Shared>, conn: HandoffConn, start: Start) {
     let mut st = shared.lock();
     if let Some(r) = st.repl.replicas.remove(&client_id) {
         match result {
-            Err(e) if e.contains("buffer limit") || e.contains("snapshot") => {
+            Err(e) if e.contains("buffer limit") => {
+                st.repl.buffer_limit_disconnections += 1;
+                tracing::warn!("replica {}:{} dropped: {e}", r.ip, r.port);
+            }
+            Err(e) if e.contains("snapshot") => {
                 tracing::warn!("replica {}:{} dropped: {e}", r.ip, r.port);
             }
             _ => tracing::info!("connection with replica {}:{} lost", r.ip, r.port),
@@ -396,6 +426,10 @@ async fn feed_inner(
         }
         if buf.is_empty() {
             notified.await;
+            // Let the connections that woke us finish their turn first: one copy and one
+            // write then carry many commands (as Redis writes to a replica once per event-loop
+            // pass), instead of a lock round and a syscall per command.
+            tokio::task::yield_now().await;
             continue;
         }
         write.write_all(&buf).await.map_err(io)?;
@@ -435,6 +469,7 @@ async fn read_acks(
                         let mut st = shared.lock();
                         st.repl.ack(client_id, off);
                         st.repl_ack.notify_waiters();
+                        failover_tick(&shared, &mut st);
                     }
                 }
                 Ok(None) => break,
@@ -524,7 +559,10 @@ pub fn request_acks(state: &mut State) {
 /// The master's periodic PING to its replicas (every `repl-ping-replica-period`), which keeps
 /// their link alive and advances the offset by 14 bytes, as Redis's does.
 pub fn ping_replicas(state: &mut State) {
-    if state.repl.replicas.is_empty() || state.repl.is_replica() {
+    // As Redis 7: no PING during a pause, so offsets stand still and replicas can catch up
+    // to a fixed offset (what FAILOVER and a paused switchover wait for).
+    let paused = state.pause.is_some_and(|p| p.until > Instant::now());
+    if state.repl.replicas.is_empty() || state.repl.is_replica() || paused {
         return;
     }
     state
@@ -553,6 +591,142 @@ pub fn drop_silent_replicas(state: &mut State, now: Instant) {
             e.kill.notify_one();
         }
     }
+}
+
+/// FAILOVER [TO host port [FORCE]] [TIMEOUT ms] | FAILOVER ABORT (Redis 6.2+): pause writes,
+/// wait until the target (or any replica) has our whole stream, then hand our role to it with
+/// `PSYNC <replid> <offset+1> FAILOVER` and follow it.
+fn failover(shared: &Arc<Shared>, state: &mut State, argv: &[Bytes]) -> Outcome {
+    let args: Vec<&[u8]> = argv[1..].iter().map(AsRef::as_ref).collect();
+    let (target, force, timeout_ms) = match parse_failover(&args) {
+        Err(e) => return err(e),
+        Ok(FailoverArgs::Abort) => {
+            if state.repl.failover == FailoverState::None {
+                return err("ERR No failover in progress.");
+            }
+            abort_failover(shared, state, "Failover manually aborted");
+            return Outcome::Reply(Frame::ok());
+        }
+        Ok(FailoverArgs::Start {
+            target,
+            force,
+            timeout_ms,
+        }) => (target, force, timeout_ms),
+    };
+    if state.repl.failover != FailoverState::None {
+        return err("ERR FAILOVER already in progress.");
+    }
+    if state.repl.is_replica() {
+        return err("ERR FAILOVER is not valid when server is a replica.");
+    }
+    if state.repl.replicas.is_empty() {
+        return err("ERR FAILOVER requires connected replicas.");
+    }
+    match &target {
+        Some((h, p)) => {
+            let Some(r) = state
+                .repl
+                .replicas
+                .values()
+                .find(|r| r.ip.eq_ignore_ascii_case(h) && r.port == *p)
+            else {
+                return err("ERR FAILOVER target HOST and PORT is not a replica.");
+            };
+            if r.phase != ReplicaPhase::Online {
+                return err("ERR FAILOVER target replica is not online.");
+            }
+            tracing::info!("FAILOVER requested to {h}:{p}.");
+        }
+        None => tracing::info!("FAILOVER requested to any replica."),
+    }
+    let now = Instant::now();
+    let prior_pause = state
+        .pause
+        .filter(|p| p.until > now)
+        .map(|p| (p.until, p.all));
+    // Writes wait (reads go on) until the failover ends: CLIENT PAUSE WRITE with no end of
+    // its own (a year stands for "until cleared").
+    let until = now + Duration::from_secs(365 * 24 * 3600);
+    state.pause = Some(Pause {
+        until: prior_pause.map_or(until, |(u, _)| u.max(until)),
+        all: prior_pause.is_some_and(|(_, all)| all),
+    });
+    // Ask for acknowledgements now instead of waiting for the replicas' once-a-second ACK.
+    request_acks(state);
+    let getack_from = state.repl.offset().0.saturating_sub(GETACK_LEN as u64);
+    state.repl.failover_job = Some(FailoverJob {
+        target,
+        force,
+        deadline: timeout_ms.map(|ms| now + Duration::from_millis(ms)),
+        getack_from,
+        prior_pause,
+    });
+    state.repl.failover = FailoverState::WaitingForSync;
+    failover_tick(shared, state);
+    Outcome::Reply(Frame::ok())
+}
+
+/// Move a FAILOVER on: start the handover once the target is caught up, or end it at its
+/// timeout. Called on every ACK and from the 100 ms timer.
+pub fn failover_tick(shared: &Arc<Shared>, state: &mut State) {
+    if state.repl.failover != FailoverState::WaitingForSync {
+        return;
+    }
+    let Some(job) = state.repl.failover_job.clone() else {
+        return;
+    };
+    if job.deadline.is_some_and(|d| d <= Instant::now()) {
+        match (&job.target, job.force) {
+            (Some((h, p)), true) => {
+                tracing::info!("FAILOVER to {h}:{p} time out exceeded, failing over.");
+                hand_over(shared, state, h.clone(), *p);
+            }
+            _ => abort_failover(shared, state, "Replica never caught up before timeout"),
+        }
+        return;
+    }
+    if let Some((h, p)) = state.repl.failover_candidate() {
+        tracing::info!("Failover target {h}:{p} is synced, failing over.");
+        hand_over(shared, state, h, p);
+    }
+}
+
+fn hand_over(shared: &Arc<Shared>, state: &mut State, host: String, port: u16) {
+    state.repl.failover = FailoverState::InProgress;
+    if let Some(j) = state.repl.failover_job.as_mut() {
+        j.target = Some((host.clone(), port));
+    }
+    start_link(shared, state, host, port, true);
+}
+
+/// End a FAILOVER without handing over; if we had already turned to the target, we are a
+/// master again (as Redis's abortFailover).
+fn abort_failover(shared: &Arc<Shared>, state: &mut State, why: &str) {
+    match state
+        .repl
+        .failover_job
+        .as_ref()
+        .and_then(|j| j.target.as_ref())
+    {
+        Some((h, p)) => tracing::warn!("FAILOVER to {h}:{p} aborted: {why}"),
+        None => tracing::warn!("FAILOVER to any replica aborted: {why}"),
+    }
+    if state.repl.failover == FailoverState::InProgress {
+        become_master(state);
+    }
+    clear_failover(shared, state);
+}
+
+/// The failover is over: writes resume (a CLIENT PAUSE that was in force before it goes on).
+fn clear_failover(shared: &Arc<Shared>, state: &mut State) {
+    let job = state.repl.failover_job.take();
+    state.repl.failover = FailoverState::None;
+    let now = Instant::now();
+    state.pause = job
+        .and_then(|j| j.prior_pause)
+        .filter(|(until, _)| *until > now)
+        .map(|(until, all)| Pause { until, all });
+    shared.pause_changed.send_modify(|v| *v += 1);
 }
 
 /// The replica side's view of this server.
@@ -629,6 +803,23 @@ impl LinkHost for ServerLink {
             st.repl_feed.notify_waiters();
         }
         Ok(())
+    }
+
+    fn failover_result(&self, handed_over: bool) {
+        let Some(mut st) = self.state() else { return };
+        if st.repl.failover != FailoverState::InProgress {
+            return;
+        }
+        if handed_over {
+            tracing::info!("FAILOVER done: following the new master");
+            clear_failover(&self.shared, &mut st);
+        } else {
+            abort_failover(
+                &self.shared,
+                &mut st,
+                "Failover target rejected psync request",
+            );
+        }
     }
 
     fn processed_offset(&self) -> ReplOffset {

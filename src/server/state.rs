@@ -429,11 +429,9 @@ fn build_users(config: &Config) -> Vec<Arc<User>> {
 /// A copy of the keyspace for a background save (values are cheap to clone: `Bytes` is
 /// reference-counted).
 pub fn snapshot_db(db: &Db) -> Db {
-    let mut copy = Db::new();
-    for (k, e) in db.iter() {
-        copy.insert_entry(k.clone(), e.value.clone(), e.expire_at_ms);
-    }
-    copy
+    // A table copy, not a rebuild: with a million keys, rehashing every key under the lock
+    // took a third of a second; values share their bytes (reference counts).
+    db.clone()
 }
 
 /// The commands that rebuild `db` from nothing (used to start an AOF while running).

@@ -68,8 +68,9 @@ struct Slot {
     version: u64,
 }
 
-/// One database's keyspace.
-#[derive(Debug)]
+/// One database's keyspace. Cloning copies the tables as they are (no rehashing): that is
+/// how a snapshot for BGSAVE or a full sync is taken under the server's lock.
+#[derive(Debug, Clone)]
 pub struct Db {
     map: IndexMap<Bytes, Slot, RandomState>,
     expires: IndexSet<Bytes, RandomState>,

@@ -80,4 +80,5 @@ pub static SERVER_COMMANDS: &[CommandSpec] = &[
     spec("unsubscribe", -1, PUBSUB | LOADING | STALE, "pubsub"),
     spec("punsubscribe", -1, PUBSUB | LOADING | STALE, "pubsub"),
     spec("pubsub", -2, PUBSUB | LOADING | STALE, "pubsub"),
+    spec("failover", -1, ADMIN | NO_MULTI | STALE, "server"),
 ];
