@@ -104,6 +104,12 @@ fn sentinels_watch_and_fail_over_rkv_serve_nodes() {
         };
         role(new).0 == "master" && nodes.iter().filter(|g| g.port != p).all(|g| follows(g, p))
     });
+    // The other Sentinels learn the result from the winner's hello messages a moment later.
+    wait_until(
+        Duration::from_secs(15),
+        "every Sentinel names the elected one",
+        || all.iter().all(|x| named_master(x) == Some(newest)),
+    );
     let f = master_fields(&s[2], "mymaster");
     assert_eq!(f["port"], newest.to_string(), "{f:?}");
 }
