@@ -138,6 +138,7 @@ impl Ours {
             propagate: &mut self.prop,
             dirty: &mut self.dirty,
             is_master: true,
+            record: true,
         };
         match spec.handler {
             Handler::Data(f) => from_frame(f(&mut ctx, &argv)),

@@ -364,12 +364,15 @@ pub fn run_data(
     argv: &[Bytes],
 ) -> Frame {
     let is_master = state.expires_keys() && !state.repl.is_replica();
+    let record =
+        state.persist.aof.is_some() || state.repl.backlog.is_some() || !state.watched.is_empty();
     let mut ctx = ExecCtx {
         db: &mut state.db,
         now_ms: now_ms(),
         propagate: &mut state.scratch,
         dirty: &mut state.dirty,
         is_master,
+        record,
     };
     let reply = f(&mut ctx, argv);
     if !state.scratch.is_empty() {
@@ -412,6 +415,7 @@ pub fn apply_replayed(state: &mut State, argv: &[Bytes]) -> Result<(), String> {
         propagate: &mut discard,
         dirty: &mut state.dirty,
         is_master: true,
+        record: false,
     };
     let _ = f(&mut ctx, argv);
     Ok(())
@@ -787,6 +791,7 @@ fn exec(shared: &Arc<Shared>, state: &mut State, client: &mut Client) -> Outcome
                     propagate: &mut inner,
                     dirty: &mut state.dirty,
                     is_master,
+                    record: true,
                 };
                 replies.push(f(&mut ctx, &argv));
             }

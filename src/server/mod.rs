@@ -58,7 +58,15 @@ pub fn run_blocking(_global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()>
             config.dir.display()
         )));
     }
+    // The keyspace sits behind one lock, so more worker threads mostly contend for it (futex
+    // wake-ups cost more than the commands). RKV_THREADS overrides for measurement.
+    let threads = std::env::var("RKV_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(1);
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
         .enable_all()
         .build()
         .context("could not start the async runtime")?;

@@ -926,6 +926,7 @@ fn apply_from_master(state: &mut State, argv: &[Bytes]) -> Result<(), String> {
         propagate: &mut state.scratch,
         dirty: &mut state.dirty,
         is_master: false,
+        record: true,
     };
     let reply = f(&mut ctx, argv);
     let cmds = std::mem::take(&mut state.scratch);

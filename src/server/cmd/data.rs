@@ -547,6 +547,7 @@ pub(crate) mod testkit {
                 propagate: &mut self.prop,
                 dirty: &mut self.dirty,
                 is_master: self.is_master,
+                record: true,
             };
             match spec.handler {
                 Handler::Data(f) => f(&mut ctx, argv),

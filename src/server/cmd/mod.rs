@@ -120,11 +120,18 @@ pub struct ExecCtx<'a> {
     /// expiry is deleted and a `DEL key` propagated. False on a replica: such a key reads as
     /// missing but stays until the master's DEL arrives, as Redis replicas behave.
     pub is_master: bool,
+    /// False when nothing consumes propagation (no AOF, no replication backlog, no WATCH):
+    /// then the common verbatim case skips copying the arguments. Rewritten propagation
+    /// (PEXPIREAT, SREM for SPOP, …) is still pushed; it is rare and harmless to drop.
+    pub record: bool,
 }
 
 impl ExecCtx<'_> {
     /// Propagate `argv` unchanged (the common case for a write that changed something).
     pub fn propagate_verbatim(&mut self, argv: &[Bytes]) {
+        if !self.record {
+            return;
+        }
         self.propagate.push(argv.to_vec());
     }
 }
