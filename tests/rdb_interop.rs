@@ -361,7 +361,17 @@ fn populate(con: &mut redis::Connection) {
 }
 
 fn save_and_read(g: &common::ServerGuard, con: &mut redis::Connection) -> Db {
-    redis::cmd("SAVE").query::<()>(con).unwrap();
+    // Right after a replica's sync, Redis's fork for it may still be running; SAVE then
+    // answers "Background save already in progress" until it ends.
+    common::wait_until(
+        std::time::Duration::from_secs(30),
+        "SAVE accepted",
+        || match redis::cmd("SAVE").query::<()>(con) {
+            Ok(()) => true,
+            Err(e) if e.to_string().contains("already in progress") => false,
+            Err(e) => panic!("SAVE failed: {e}"),
+        },
+    );
     let (db, _aux) = rdb::load_file(&g.path().join("dump.rdb")).unwrap().unwrap();
     db
 }
