@@ -78,3 +78,30 @@ fn field(info: &str, name: &str) -> String {
         .trim()
         .to_string()
 }
+
+/// A client blocked in WAIT is released with Redis's UNBLOCKED error when its node becomes a
+/// replica, instead of waiting forever for acknowledgements that can no longer come.
+#[test]
+fn wait_is_released_when_the_node_becomes_a_replica() {
+    let other = common::rkv_serve(&[]);
+    let node = common::rkv_serve(&[]);
+    let port = node.port;
+    let waiter = std::thread::spawn(move || {
+        let c = redis::Client::open(format!("redis://127.0.0.1:{port}/")).unwrap();
+        let mut con = c.get_connection().unwrap();
+        redis::cmd("WAIT").arg(1).arg(0).query::<i64>(&mut con)
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(!waiter.is_finished(), "WAIT 1 0 with no replica must block");
+    let mut admin = node.client();
+    redis::cmd("REPLICAOF")
+        .arg("127.0.0.1")
+        .arg(other.port)
+        .query::<()>(&mut admin)
+        .unwrap();
+    common::wait_until(Duration::from_secs(5), "WAIT released", || {
+        waiter.is_finished()
+    });
+    let err = waiter.join().unwrap().unwrap_err();
+    assert!(err.to_string().contains("UNBLOCKED"), "{err}");
+}

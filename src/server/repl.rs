@@ -120,6 +120,8 @@ fn stop_link(state: &mut State) {
         state.clients.remove(&id);
     }
     state.link_gen += 1;
+    // WAIT callers re-check and learn that the role changed.
+    state.repl_ack.notify_waiters();
 }
 
 /// Disconnect every replica connected to us (their feeders end when woken).
@@ -377,13 +379,23 @@ async fn feed_inner(
             };
             // Serialising the snapshot is CPU work: off the runtime's threads. The master keeps
             // serving meanwhile; writes accumulate in the backlog from `offset` on.
-            let rdb = tokio::task::spawn_blocking(move || {
+            let mut task = tokio::task::spawn_blocking(move || {
                 let mut out = Vec::new();
                 write_rdb(&mut out, &db, &aux).map(|()| out)
-            })
-            .await
-            .map_err(|e| format!("snapshot task failed: {e}"))?
-            .map_err(|e| format!("could not produce the snapshot: {e:#}"))?;
+            });
+            // A large snapshot takes a while to build: send the bare `\n` keep-alive Redis
+            // sends meanwhile, so the replica's repl-timeout does not fire before `$len`.
+            let built = loop {
+                tokio::select! {
+                    r = &mut task => break r,
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {
+                        write.write_all(b"\n").await.map_err(io)?;
+                    }
+                }
+            };
+            let rdb = built
+                .map_err(|e| format!("snapshot task failed: {e}"))?
+                .map_err(|e| format!("could not produce the snapshot: {e:#}"))?;
             set_phase(shared, client_id, ReplicaPhase::SendBulk);
             write
                 .write_all(format!("${}\r\n", rdb.len()).as_bytes())
@@ -518,13 +530,24 @@ fn wait(shared: &Arc<Shared>, state: &mut State, argv: &[Bytes]) -> Outcome {
     let deadline = (timeout > 0)
         .then(|| tokio::time::Instant::now() + Duration::from_millis(timeout.unsigned_abs()));
     let shared = Arc::clone(shared);
+    let role_generation = state.link_gen;
     Outcome::Block(Box::pin(async move {
         let ack = Arc::clone(&shared.lock().repl_ack);
         loop {
             let notified = ack.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            let n = shared.lock().repl.acked(target);
+            let (n, role_changed) = {
+                let st = shared.lock();
+                (st.repl.acked(target), st.link_gen != role_generation)
+            };
+            // The node became a replica meanwhile: release the client, as Redis does.
+            if role_changed {
+                return Frame::Error(
+                    "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)"
+                        .into(),
+                );
+            }
             let n = i64::try_from(n).unwrap_or(i64::MAX);
             if n >= want {
                 return Frame::Integer(n);
