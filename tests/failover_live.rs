@@ -7,15 +7,15 @@
 
 mod common;
 
+use common::load::start_load;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 /// A master starts a full sync at once (7.0 waits 5 s for more replicas by default).
 const FAST_SYNC: &[&str] = &["--repl-diskless-sync-delay", "0"];
 
 use common::{ServerGuard, free_port, redis_server, rkv_bin, wait_ready, wait_until};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 fn conn(port: u16, pw: Option<&str>) -> redis::Connection {
@@ -122,78 +122,6 @@ fn text(o: &Output) -> String {
 
 fn json(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(o)))
-}
-
-/// A client writing `SET k:i i` as fast as it can, recording every acknowledged i; on any
-/// error it finds the master again (ROLE on every node) and carries on.
-struct Load {
-    stop: Arc<AtomicBool>,
-    handle: JoinHandle<(Vec<u64>, Duration)>,
-}
-
-fn find_master(ports: &[u16]) -> Option<(u16, redis::Connection)> {
-    for &p in ports {
-        let Ok(c) = redis::Client::open(format!("redis://127.0.0.1:{p}/")) else {
-            continue;
-        };
-        let Ok(mut c) = c.get_connection_with_timeout(Duration::from_millis(500)) else {
-            continue;
-        };
-        let _ = c.set_read_timeout(Some(Duration::from_secs(15)));
-        let role: Result<Vec<redis::Value>, _> = redis::cmd("ROLE").query(&mut c);
-        if let Ok(r) = role
-            && matches!(r.first(), Some(redis::Value::BulkString(b)) if b == b"master")
-        {
-            return Some((p, c));
-        }
-    }
-    None
-}
-
-fn start_load(ports: Vec<u16>) -> Load {
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    let handle = std::thread::spawn(move || {
-        let mut acked = Vec::new();
-        let mut longest = Duration::ZERO;
-        let mut last = Instant::now();
-        let mut current = find_master(&ports).expect("a master to write to");
-        let mut i: u64 = 0;
-        while !flag.load(Ordering::Relaxed) {
-            i += 1;
-            let r: redis::RedisResult<()> = redis::cmd("SET")
-                .arg(format!("k:{i}"))
-                .arg(i)
-                .query(&mut current.1);
-            match r {
-                Ok(()) => {
-                    acked.push(i);
-                    longest = longest.max(last.elapsed());
-                    last = Instant::now();
-                }
-                Err(_) => {
-                    let deadline = Instant::now() + Duration::from_secs(10);
-                    loop {
-                        if let Some(m) = find_master(&ports) {
-                            current = m;
-                            break;
-                        }
-                        assert!(Instant::now() < deadline, "no master to write to");
-                        std::thread::sleep(Duration::from_millis(5));
-                    }
-                }
-            }
-        }
-        (acked, longest)
-    });
-    Load { stop, handle }
-}
-
-impl Load {
-    fn finish(self) -> (Vec<u64>, Duration) {
-        self.stop.store(true, Ordering::Relaxed);
-        self.handle.join().unwrap()
-    }
 }
 
 /// Every acknowledged key is on `port` with its value.

@@ -6,13 +6,11 @@
 
 mod common;
 
+use common::load::start_load;
 use common::{ServerGuard, redis_server, rkv_bin, wait_until};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A master starts a full sync at once (7.0 waits 5 s for more replicas by default).
 const FAST_SYNC: &[&str] = &["--repl-diskless-sync-delay", "0"];
@@ -234,65 +232,6 @@ fn dry_run_prints_the_plan_and_changes_nothing() {
     }
 }
 
-/// A client writing `SET k:i i` as fast as it can, recording every acknowledged i; on any
-/// error it finds the master again (ROLE on every node) and carries on.
-struct Load {
-    stop: Arc<AtomicBool>,
-    handle: JoinHandle<Vec<u64>>,
-}
-
-fn find_master(ports: &[u16]) -> Option<redis::Connection> {
-    for &p in ports {
-        let Ok(c) = redis::Client::open(format!("redis://127.0.0.1:{p}/")) else {
-            continue;
-        };
-        let Ok(mut c) = c.get_connection_with_timeout(Duration::from_millis(500)) else {
-            continue;
-        };
-        let _ = c.set_read_timeout(Some(Duration::from_secs(15)));
-        let role: Result<Vec<redis::Value>, _> = redis::cmd("ROLE").query(&mut c);
-        if let Ok(r) = role
-            && matches!(r.first(), Some(redis::Value::BulkString(b)) if b == b"master")
-        {
-            return Some(c);
-        }
-    }
-    None
-}
-
-fn start_load(ports: Vec<u16>) -> Load {
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    let handle = std::thread::spawn(move || {
-        let mut acked = Vec::new();
-        let mut current = find_master(&ports).expect("a master to write to");
-        let mut i: u64 = 0;
-        while !flag.load(Ordering::Relaxed) {
-            i += 1;
-            let r: redis::RedisResult<()> = redis::cmd("SET")
-                .arg(format!("k:{i}"))
-                .arg(i)
-                .query(&mut current);
-            match r {
-                Ok(()) => acked.push(i),
-                Err(_) => {
-                    let deadline = Instant::now() + Duration::from_secs(10);
-                    loop {
-                        if let Some(m) = find_master(&ports) {
-                            current = m;
-                            break;
-                        }
-                        assert!(Instant::now() < deadline, "no master to write to");
-                        std::thread::sleep(Duration::from_millis(5));
-                    }
-                }
-            }
-        }
-        acked
-    });
-    Load { stop, handle }
-}
-
 #[test]
 fn switchover_under_write_load_loses_no_acknowledged_write() {
     let state = tempfile::tempdir().unwrap();
@@ -328,9 +267,7 @@ fn switchover_under_write_load_loses_no_acknowledged_write() {
         ],
     );
     std::thread::sleep(Duration::from_millis(300));
-    let stop = load.stop.clone();
-    stop.store(true, Ordering::Relaxed);
-    let acked = load.handle.join().unwrap();
+    let (acked, _) = load.finish();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let doc = json(&out);
     assert!(statuses(&doc).iter().all(|s| s == "done"), "{doc:#}");

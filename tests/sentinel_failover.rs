@@ -6,14 +6,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+
+use common::load::start_load;
 mod sentinel_support;
 
 use assert_cmd::Command;
 use common::{ServerGuard, redis_server, rkv_serve, wait_until};
 use sentinel_support::{sentinel, sentinel_down_after, wait_settled};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 fn conn(port: u16) -> redis::Connection {
@@ -67,71 +66,6 @@ fn group(extra_r1: &[&str]) -> (ServerGuard, ServerGuard, ServerGuard) {
     (m, r1, r2)
 }
 
-struct Load {
-    stop: Arc<AtomicBool>,
-    handle: JoinHandle<(Vec<u64>, Duration)>,
-}
-
-fn find_master(ports: &[u16]) -> Option<redis::Connection> {
-    for &p in ports {
-        let Ok(c) = redis::Client::open(format!("redis://127.0.0.1:{p}/")) else {
-            continue;
-        };
-        let Ok(mut c) = c.get_connection_with_timeout(Duration::from_millis(500)) else {
-            continue;
-        };
-        let _ = c.set_read_timeout(Some(Duration::from_secs(15)));
-        let role: Result<Vec<redis::Value>, _> = redis::cmd("ROLE").query(&mut c);
-        if let Ok(r) = role
-            && matches!(r.first(), Some(redis::Value::BulkString(b)) if b == b"master")
-        {
-            return Some(c);
-        }
-    }
-    None
-}
-
-/// `SET k:i i` as fast as possible, recording every acknowledged i and the longest gap
-/// between acknowledgements; on an error (READONLY after the switch) it finds the master.
-fn start_load(ports: Vec<u16>) -> Load {
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    let handle = std::thread::spawn(move || {
-        let mut acked = Vec::new();
-        let mut longest = Duration::ZERO;
-        let mut last = Instant::now();
-        let mut current = find_master(&ports).expect("a master to write to");
-        let mut i: u64 = 0;
-        while !flag.load(Ordering::Relaxed) {
-            i += 1;
-            let r: redis::RedisResult<()> = redis::cmd("SET")
-                .arg(format!("k:{i}"))
-                .arg(i)
-                .query(&mut current);
-            match r {
-                Ok(()) => {
-                    acked.push(i);
-                    longest = longest.max(last.elapsed());
-                    last = Instant::now();
-                }
-                Err(_) => {
-                    let deadline = Instant::now() + Duration::from_secs(10);
-                    loop {
-                        if let Some(m) = find_master(&ports) {
-                            current = m;
-                            break;
-                        }
-                        assert!(Instant::now() < deadline, "no master to write to");
-                        std::thread::sleep(Duration::from_millis(5));
-                    }
-                }
-            }
-        }
-        (acked, longest)
-    });
-    Load { stop, handle }
-}
-
 fn rkv(args: &[&str]) -> (i32, String, String) {
     let out = Command::cargo_bin("rkv")
         .unwrap()
@@ -173,8 +107,7 @@ fn coordinated_switchover_under_load_loses_nothing_and_sentinels_agree() {
     ]);
     let took = started.elapsed();
     std::thread::sleep(Duration::from_millis(300));
-    load.stop.store(true, Ordering::Relaxed);
-    let (acked, longest) = load.handle.join().unwrap();
+    let (acked, longest) = load.finish();
     assert_eq!(code, 0, "stdout: {out}\nstderr: {err}");
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(doc["kind"], "sentinel_switchover", "{doc:#}");
@@ -289,8 +222,7 @@ fn coordinated_switchover_of_rkv_serve_nodes() {
         "json",
     ]);
     std::thread::sleep(Duration::from_millis(300));
-    load.stop.store(true, Ordering::Relaxed);
-    let (acked, _) = load.handle.join().unwrap();
+    let (acked, _) = load.finish();
     assert_eq!(code, 0, "stdout: {out}\nstderr: {err}");
     let mut c = conn(r2.port);
     for chunk in acked.chunks(1000) {

@@ -2,6 +2,7 @@
 //! drop. Each test file does `mod common;` and uses what it needs.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod load;
 pub mod tty;
 
 use std::io::{BufRead, BufReader, Read, Write};

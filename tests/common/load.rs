@@ -1,0 +1,83 @@
+//! The write load the switchover tests run under: one client writing `SET k:i i` back to back,
+//! recording every acknowledged i and the longest gap between two acknowledgements; on any
+//! error (READONLY after the switch, a closed connection) it finds the master again by asking
+//! every node for its ROLE, and carries on.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// A running write load.
+pub struct Load {
+    stop: Arc<AtomicBool>,
+    handle: JoinHandle<(Vec<u64>, Duration)>,
+}
+
+impl Load {
+    /// Stop writing; the acknowledged writes in order and the longest gap between two.
+    pub fn finish(self) -> (Vec<u64>, Duration) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.handle.join().unwrap()
+    }
+}
+
+/// The node among `ports` that answers ROLE `master`, with a connection to it.
+pub fn find_master(ports: &[u16]) -> Option<(u16, redis::Connection)> {
+    for &p in ports {
+        let Ok(c) = redis::Client::open(format!("redis://127.0.0.1:{p}/")) else {
+            continue;
+        };
+        let Ok(mut c) = c.get_connection_with_timeout(Duration::from_millis(500)) else {
+            continue;
+        };
+        let _ = c.set_read_timeout(Some(Duration::from_secs(15)));
+        let role: Result<Vec<redis::Value>, _> = redis::cmd("ROLE").query(&mut c);
+        if let Ok(r) = role
+            && matches!(r.first(), Some(redis::Value::BulkString(b)) if b == b"master")
+        {
+            return Some((p, c));
+        }
+    }
+    None
+}
+
+/// Start writing to whichever of `ports` is master.
+pub fn start_load(ports: Vec<u16>) -> Load {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let handle = std::thread::spawn(move || {
+        let mut acked = Vec::new();
+        let mut longest = Duration::ZERO;
+        let mut last = Instant::now();
+        let mut current = find_master(&ports).expect("a master to write to");
+        let mut i: u64 = 0;
+        while !flag.load(Ordering::Relaxed) {
+            i += 1;
+            let r: redis::RedisResult<()> = redis::cmd("SET")
+                .arg(format!("k:{i}"))
+                .arg(i)
+                .query(&mut current.1);
+            match r {
+                Ok(()) => {
+                    acked.push(i);
+                    longest = longest.max(last.elapsed());
+                    last = Instant::now();
+                }
+                Err(_) => {
+                    let deadline = Instant::now() + Duration::from_secs(10);
+                    loop {
+                        if let Some(m) = find_master(&ports) {
+                            current = m;
+                            break;
+                        }
+                        assert!(Instant::now() < deadline, "no master to write to");
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
+                }
+            }
+        }
+        (acked, longest)
+    });
+    Load { stop, handle }
+}
