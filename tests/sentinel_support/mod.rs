@@ -71,3 +71,47 @@ pub fn wait_settled(sentinels: &[&ServerGuard], name: &str, replicas: usize) {
         },
     );
 }
+
+/// True when this Sentinel's view of `name` is a finished failover to `port`: it names the
+/// master at that port, and the master's flags are plain `master` (no `failover_in_progress`,
+/// `s_down` or `o_down`, and no `failover-state` other than `none`).
+///
+/// `SENTINEL GET-MASTER-ADDR-BY-NAME` is no proxy for this: the leader already answers with the
+/// promoted replica while it is still re-pointing the other replicas (`reconf_slaves`), and
+/// only at the end does `SENTINEL MASTER` switch to the new address.
+pub fn failover_finished(s: &ServerGuard, name: &str, port: u16) -> bool {
+    let f = master_fields(s, name);
+    f.get("port") == Some(&port.to_string())
+        && f.get("flags").is_some_and(|fl| fl == "master")
+        && f.get("failover-state").is_none_or(|st| st == "none")
+}
+
+/// Wait until every Sentinel has finished the failover to `port` ([`failover_finished`]).
+pub fn wait_failover_finished(
+    sentinels: &[&ServerGuard],
+    name: &str,
+    port: u16,
+    timeout: Duration,
+) {
+    wait_until(timeout, "every Sentinel finished the failover", || {
+        sentinels.iter().all(|s| failover_finished(s, name, port))
+    });
+}
+
+/// This Sentinel's log so far (`sentinel.log` in its directory).
+pub fn sentinel_log(s: &ServerGuard) -> String {
+    std::fs::read_to_string(s.path().join("sentinel.log")).unwrap_or_default()
+}
+
+/// Assert that no Sentinel ended a failover by its timeout: that happens when a replica never
+/// reports the new master in INFO after Sentinel's SLAVEOF, i.e. a node answered Sentinel wrongly.
+pub fn assert_no_failover_timeout(sentinels: &[&ServerGuard]) {
+    for s in sentinels {
+        let log = sentinel_log(s);
+        assert!(
+            !log.contains("failover-end-for-timeout"),
+            "Sentinel {} ended a failover by timeout:\n{log}",
+            s.port
+        );
+    }
+}
