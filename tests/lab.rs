@@ -60,6 +60,25 @@ fn lab_starts_a_synced_group_and_stops_on_ctrl_c() {
         base + 1
     )));
 
+    // Every command the lab prints works as printed, typed into a shell in the same folder
+    // (rkv is not on this PATH, so it must print the binary's path).
+    let printed: Vec<String> = seen
+        .lines()
+        .filter_map(|l| l.trim_start().split("   # ").next())
+        .map(|c| c.trim().to_string())
+        .filter(|c| c.contains(" verify ") || c.contains(" topology ") || c.ends_with("--dry-run"))
+        .collect();
+    assert_eq!(printed.len(), 3, "{seen}");
+    for cmd in &printed {
+        let out = Command::new("sh")
+            .args(["-c", cmd])
+            .env("PATH", "/usr/bin:/bin")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{cmd}: {out:?}");
+    }
+
     // The lab's nodes answer the operator commands like any Redis nodes.
     let out = Command::new(common::rkv_bin())
         .args([

@@ -5,7 +5,7 @@
 use crate::cli::{GlobalArgs, LabArgs, ServeArgs, TopologyArgs};
 use crate::server::{Running, start_with_args};
 use anyhow::Context;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// How long the replicas get to finish their first sync.
@@ -105,25 +105,26 @@ fn lab(
         },
     )?;
     let first_replica = format!("127.0.0.1:{}", args.port + 1);
+    let rkv = self_invocation();
     let tries = [
         (
             format!("redis-cli -p {} set greeting hello", args.port),
             "write to the master",
         ),
         (
-            format!("rkv topology {master}"),
+            format!("{rkv} topology {master}"),
             "the whole graph, from any node",
         ),
         (
-            format!("rkv verify {master} --max-lag-bytes 0"),
+            format!("{rkv} verify {master} --max-lag-bytes 0"),
             "a health check for scripts (exit 0 = healthy)",
         ),
         (
-            format!("rkv failover {master} --to {first_replica} --dry-run"),
+            format!("{rkv} failover {master} --to {first_replica} --dry-run"),
             "the plan of a switchover, changing nothing",
         ),
         (
-            format!("rkv failover {master} --to {first_replica}"),
+            format!("{rkv} failover {master} --to {first_replica}"),
             "do it (asks first)",
         ),
     ];
@@ -146,4 +147,69 @@ fn lab(
     eprintln!("rkv lab: stopping");
     stop_all(&nodes);
     Ok(())
+}
+
+/// How to type this very binary in another terminal: `rkv` when that name on the PATH is this
+/// executable, its path otherwise (`cargo run -- lab` runs `target/…/rkv`, which a newcomer
+/// does not have on the PATH), so every command the lab prints works as printed.
+fn self_invocation() -> String {
+    let Ok(exe) = std::env::current_exe() else {
+        return "rkv".to_string();
+    };
+    let cwd = std::env::current_dir().ok();
+    let on_path = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join("rkv"))
+            .find(|candidate| candidate.is_file())
+    });
+    invocation(&exe, cwd.as_deref(), on_path.as_deref())
+}
+
+/// The pure part of [`self_invocation`]: `rkv` when the PATH's `rkv` is `exe` (after resolving
+/// links), else `exe` shown relative to `cwd` (`./target/release/rkv`) when it lies below it,
+/// else in full.
+fn invocation(exe: &Path, cwd: Option<&Path>, on_path: Option<&Path>) -> String {
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    };
+    if on_path.is_some_and(|p| same(p, exe)) {
+        return "rkv".to_string();
+    }
+    match cwd.and_then(|cwd| exe.strip_prefix(cwd).ok()) {
+        Some(rel) => format!("./{}", rel.display()),
+        None => exe.display().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::invocation;
+    use std::path::Path;
+
+    #[test]
+    fn the_printed_command_names_a_binary_that_exists() {
+        let exe = Path::new("/work/rkv/target/release/rkv");
+        // Not on the PATH, run from the checkout: a path relative to where the operator is.
+        assert_eq!(
+            invocation(exe, Some(Path::new("/work/rkv")), None),
+            "./target/release/rkv"
+        );
+        // Run from elsewhere: the full path.
+        assert_eq!(
+            invocation(exe, Some(Path::new("/tmp")), None),
+            "/work/rkv/target/release/rkv"
+        );
+        // Another rkv on the PATH is not this one: still the path.
+        assert_eq!(
+            invocation(
+                exe,
+                Some(Path::new("/tmp")),
+                Some(Path::new("/usr/bin/rkv"))
+            ),
+            "/work/rkv/target/release/rkv"
+        );
+        // Installed (cargo install): the PATH's rkv is this binary.
+        assert_eq!(invocation(exe, None, Some(exe)), "rkv");
+    }
 }
