@@ -24,7 +24,7 @@ else
 fi
 
 # Build every test binary once, so the runs below measure the tests, not the compiler.
-cargo nextest run --all-targets --no-run --locked >/dev/null || exit 2
+cargo nextest run --workspace --all-targets --no-run --locked >/dev/null || exit 2
 
 heavy() {
   # A file is heavy when it starts Sentinel, sshd or drives a failover/switchover.

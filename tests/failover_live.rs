@@ -146,7 +146,7 @@ fn planned_switchover_under_load_loses_no_acknowledged_write() {
     let (m, r1, r2) = group(&[], None);
     let before_full = stat(r2.port, None, "sync_full");
     let load = start_load(vec![m.port, r1.port, r2.port]);
-    std::thread::sleep(Duration::from_millis(300));
+    load.wait_acked(100);
     let journal = state.path().join("j.jsonl");
     let out = rkv(
         state.path(),
@@ -162,7 +162,9 @@ fn planned_switchover_under_load_loses_no_acknowledged_write() {
             journal.to_str().unwrap(),
         ],
     );
-    std::thread::sleep(Duration::from_millis(300));
+    // Writes go on against the new master before the load stops.
+    let so_far = load.acked_count();
+    load.wait_acked(so_far + 50);
     let (acked, longest) = load.finish();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let doc = json(&out);
@@ -343,13 +345,7 @@ fn pause_budget_exceeded_aborts_and_unpauses() {
         std::fs::read_to_string(&journal).is_ok_and(|j| j.contains("NUMSUB"))
     });
     let pid = r2.child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-STOP", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    common::sigstop(pid.parse().unwrap());
     let _: () = redis::cmd("SET")
         .arg("late")
         .arg(1)
@@ -661,13 +657,7 @@ fn ctrl_c_while_paused_unpauses_and_changes_nothing() {
         std::fs::read_to_string(&journal).is_ok_and(|j| j.contains("NUMSUB"))
     });
     let pid = r2.child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-STOP", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    common::sigstop(pid.parse().unwrap());
     wait_until(Duration::from_secs(10), "rkv paused the master", || {
         std::fs::read_to_string(&journal).is_ok_and(|j| j.contains("\"step_started\",\"step\":2"))
     });

@@ -199,7 +199,7 @@ fn planned_switchover_under_load_persists_roles_and_loses_nothing() {
     let full_before = stat(r2.port(), "sync_full");
     let partial_before = stat(r2.port(), "sync_partial_ok");
     let load = start_load(vec![m.port(), r1.port(), r2.port()]);
-    std::thread::sleep(Duration::from_millis(300));
+    load.wait_acked(100);
     let journal = state.path().join("j.jsonl");
     let out = rkv(
         state.path(),
@@ -215,7 +215,9 @@ fn planned_switchover_under_load_persists_roles_and_loses_nothing() {
             journal.to_str().unwrap(),
         ],
     );
-    std::thread::sleep(Duration::from_millis(300));
+    // Writes go on against the new master before the load stops.
+    let so_far = load.acked_count();
+    load.wait_acked(so_far + 50);
     let (acked, longest) = load.finish();
     assert_eq!(
         out.status.code(),

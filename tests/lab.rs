@@ -8,15 +8,14 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-/// A base port with `n` free ports after it.
+/// A base port with `n` free ports after it, all reserved for this test.
 fn free_run(n: u16) -> u16 {
     for _ in 0..50 {
         let base = common::free_port();
         if base > u16::MAX - n {
             continue;
         }
-        let all_free = (0..n).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok());
-        if all_free {
+        if (1..n).all(|i| common::reserve_port(base + i)) {
             return base;
         }
     }

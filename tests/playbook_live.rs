@@ -248,7 +248,7 @@ fn switchover_under_write_load_loses_no_acknowledged_write() {
     }
     let journal = state.path().join("j.jsonl");
     let load = start_load(vec![m.port, r1.port, r2.port]);
-    std::thread::sleep(Duration::from_millis(300));
+    load.wait_acked(100);
     let out = rkv(
         state.path(),
         &[
@@ -266,7 +266,9 @@ fn switchover_under_write_load_loses_no_acknowledged_write() {
             journal.to_str().unwrap(),
         ],
     );
-    std::thread::sleep(Duration::from_millis(300));
+    // Writes go on against the new master before the load stops.
+    let so_far = load.acked_count();
+    load.wait_acked(so_far + 50);
     let (acked, _) = load.finish();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let doc = json(&out);

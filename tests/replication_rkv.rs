@@ -185,7 +185,7 @@ fn wait_counts_replicas_and_times_out() {
         t.elapsed()
     );
     // A stopped replica does not acknowledge.
-    signal(&r2, "STOP");
+    common::sigstop(r2.child.id());
     let _: () = redis::cmd("SET").arg("w").arg(3).query(&mut c).unwrap();
     let n: i64 = redis::cmd("WAIT").arg(2).arg(300).query(&mut c).unwrap();
     signal(&r2, "CONT");
@@ -221,7 +221,7 @@ fn replica_over_the_output_buffer_limit_is_dropped_and_resyncs() {
         .query(&mut c)
         .unwrap();
     let full = stat(m.port, "sync_full");
-    signal(&r, "STOP");
+    common::sigstop(r.child.id());
     // More than the kernel's socket buffers can absorb, so the backlog must hold it.
     let big = "x".repeat(64 * 1024);
     for i in 0..400 {

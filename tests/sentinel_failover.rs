@@ -94,7 +94,7 @@ fn coordinated_switchover_under_load_loses_nothing_and_sentinels_agree() {
     let all = [&s[0], &s[1], &s[2]];
     wait_settled(&all, "mymaster", 2);
     let load = start_load(vec![m.port, r1.port, r2.port]);
-    std::thread::sleep(Duration::from_millis(300));
+    load.wait_acked(100);
     let started = Instant::now();
     let (code, out, err) = rkv(&[
         "failover",
@@ -106,7 +106,9 @@ fn coordinated_switchover_under_load_loses_nothing_and_sentinels_agree() {
         "json",
     ]);
     let took = started.elapsed();
-    std::thread::sleep(Duration::from_millis(300));
+    // Writes go on against the new master before the load stops.
+    let so_far = load.acked_count();
+    load.wait_acked(so_far + 50);
     let (acked, longest) = load.finish();
     assert_eq!(code, 0, "stdout: {out}\nstderr: {err}");
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -211,7 +213,7 @@ fn coordinated_switchover_of_rkv_serve_nodes() {
     let all = [&s[0], &s[1], &s[2]];
     wait_settled(&all, "mymaster", 2);
     let load = start_load(vec![m.port, r1.port, r2.port]);
-    std::thread::sleep(Duration::from_millis(300));
+    load.wait_acked(100);
     let (code, out, err) = rkv(&[
         "failover",
         &m.addr(),
@@ -221,7 +223,9 @@ fn coordinated_switchover_of_rkv_serve_nodes() {
         "--output",
         "json",
     ]);
-    std::thread::sleep(Duration::from_millis(300));
+    // Writes go on against the new master before the load stops.
+    let so_far = load.acked_count();
+    load.wait_acked(so_far + 50);
     let (acked, _) = load.finish();
     assert_eq!(code, 0, "stdout: {out}\nstderr: {err}");
     let mut c = conn(r2.port);

@@ -400,13 +400,7 @@ fn a_partitioned_old_master_that_returns_is_flagged_stale() {
             let _ = Command::new("kill").args(["-CONT", &self.0]).status();
         }
     }
-    assert!(
-        Command::new("kill")
-            .args(["-STOP", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    common::sigstop(pid.parse().unwrap());
     let cont = Cont(pid);
     let out = rkv(
         &[

@@ -4,17 +4,38 @@
 //! every node for its ROLE, and carries on.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// A running write load.
 pub struct Load {
     stop: Arc<AtomicBool>,
+    count: Arc<AtomicU64>,
     handle: JoinHandle<(Vec<u64>, Duration)>,
 }
 
 impl Load {
+    /// Wait until at least `n` writes have been acknowledged (a test's "the load is under
+    /// way", instead of a sleep that a busy machine can outlast).
+    pub fn wait_acked(&self, n: u64) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.acked_count() < n {
+            assert!(
+                Instant::now() < deadline,
+                "the load had {} acknowledged writes after 30 s, waiting for {n}",
+                self.acked_count()
+            );
+            assert!(!self.handle.is_finished(), "the load stopped");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// How many writes have been acknowledged so far.
+    pub fn acked_count(&self) -> u64 {
+        self.count.load(Ordering::Relaxed)
+    }
+
     /// Stop writing; the acknowledged writes in order and the longest gap between two.
     pub fn finish(self) -> (Vec<u64>, Duration) {
         self.stop.store(true, Ordering::Relaxed);
@@ -46,6 +67,8 @@ pub fn find_master(ports: &[u16]) -> Option<(u16, redis::Connection)> {
 pub fn start_load(ports: Vec<u16>) -> Load {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
+    let count = Arc::new(AtomicU64::new(0));
+    let counter = count.clone();
     let handle = std::thread::spawn(move || {
         let mut acked = Vec::new();
         let mut longest = Duration::ZERO;
@@ -61,6 +84,7 @@ pub fn start_load(ports: Vec<u16>) -> Load {
             match r {
                 Ok(()) => {
                     acked.push(i);
+                    counter.fetch_add(1, Ordering::Relaxed);
                     longest = longest.max(last.elapsed());
                     last = Instant::now();
                 }
@@ -79,5 +103,9 @@ pub fn start_load(ports: Vec<u16>) -> Load {
         }
         (acked, longest)
     });
-    Load { stop, handle }
+    Load {
+        stop,
+        count,
+        handle,
+    }
 }

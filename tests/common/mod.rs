@@ -11,10 +11,47 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A free TCP port on 127.0.0.1 (bound then released; good enough on a test machine).
+/// The ports this test process reserved: the lock on each file is held until the process
+/// exits (nextest runs every test in a process of its own, so that is the test's end).
+static HELD: std::sync::Mutex<Vec<std::fs::File>> = std::sync::Mutex::new(Vec::new());
+
+/// A free TCP port on 127.0.0.1, reserved for this test alone.
+///
+/// A port that is bound and released (port 0) can be handed to a concurrent test in between,
+/// or become the local port of some client connection, so two tests could end up talking to
+/// one server. Instead ports come from below the kernel's ephemeral range (32768–60999, where
+/// client connections' ports live), and each is reserved with a lock file that every test
+/// process honours; the kernel drops the lock when the process exits, even on a panic.
 pub fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
-    l.local_addr().expect("local addr").port()
+    use std::hash::{BuildHasher, Hasher};
+    let seed = std::hash::RandomState::new();
+    for attempt in 0u64..2000 {
+        let mut h = seed.build_hasher();
+        h.write_u64(attempt);
+        let port = 20_000 + (h.finish() % 12_000) as u16;
+        if reserve_port(port) {
+            return port;
+        }
+    }
+    panic!("no free port in 20000-31999 after 2000 tries");
+}
+
+/// Reserve `port` for this test process: true when no other test holds it and nothing listens
+/// on it now.
+pub fn reserve_port(port: u16) -> bool {
+    let dir = std::env::temp_dir().join("rkv-test-ports");
+    std::fs::create_dir_all(&dir).expect("create the port-lock directory");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(format!("{port}.lock")))
+        .expect("open a port-lock file");
+    if file.try_lock().is_err() || TcpListener::bind(("127.0.0.1", port)).is_err() {
+        return false;
+    }
+    HELD.lock().unwrap().push(file);
+    true
 }
 
 /// Wait until something accepts TCP connections on the port and answers PING.
@@ -171,4 +208,39 @@ pub fn wait_until(timeout: Duration, what: &str, mut f: impl FnMut() -> bool) {
         std::thread::sleep(Duration::from_millis(20));
     }
     panic!("timed out after {timeout:?} waiting for: {what}");
+}
+
+/// Stop a process with SIGSTOP and wait until the kernel reports it stopped (state `T` in
+/// /proc/PID/stat): `kill` returns once the signal is queued, and a process still running on
+/// the other core can answer (an ACK, a reply) in between.
+pub fn sigstop(pid: u32) {
+    let ok = std::process::Command::new("kill")
+        .args(["-STOP", &pid.to_string()])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    assert!(ok, "kill -STOP {pid}");
+    wait_until(Duration::from_secs(10), "the process is stopped", || {
+        process_state(pid) == Some('T')
+    });
+}
+
+/// Resume a process stopped by [`sigstop`] and wait until it no longer reports `T`.
+pub fn sigcont(pid: u32) {
+    let ok = std::process::Command::new("kill")
+        .args(["-CONT", &pid.to_string()])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    assert!(ok, "kill -CONT {pid}");
+    wait_until(Duration::from_secs(10), "the process runs again", || {
+        process_state(pid) != Some('T')
+    });
+}
+
+/// The one-letter state of a process (R, S, D, T, Z …) from /proc/PID/stat.
+fn process_state(pid: u32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The name in parentheses may hold spaces: the state follows the last ')'.
+    stat.rsplit_once(')')?.1.trim_start().chars().next()
 }
