@@ -69,9 +69,105 @@ pub struct GlobalArgs {
     /// accept-new); a changed key is still refused.
     #[arg(long, global = true)]
     pub accept_new_host_key: bool,
+
+    /// Speak TLS to every node and Sentinel contacted (as redis-cli --tls).
+    #[arg(long, global = true, env = "RKV_TLS", value_parser = clap::builder::FalseyValueParser::new(), help_heading = "TLS")]
+    pub tls: bool,
+
+    /// CA certificate file to verify servers with (implies --tls).
+    #[arg(
+        long,
+        global = true,
+        env = "RKV_TLS_CACERT",
+        value_name = "FILE",
+        help_heading = "TLS"
+    )]
+    pub cacert: Option<PathBuf>,
+
+    /// Directory of hashed CA certificates to verify servers with (implies --tls).
+    #[arg(
+        long,
+        global = true,
+        env = "RKV_TLS_CACERTDIR",
+        value_name = "DIR",
+        help_heading = "TLS"
+    )]
+    pub cacertdir: Option<PathBuf>,
+
+    /// Client certificate for servers with tls-auth-clients (implies --tls).
+    #[arg(
+        long,
+        global = true,
+        env = "RKV_TLS_CERT",
+        value_name = "FILE",
+        help_heading = "TLS"
+    )]
+    pub cert: Option<PathBuf>,
+
+    /// Private key of the client certificate (implies --tls).
+    #[arg(
+        long,
+        global = true,
+        env = "RKV_TLS_KEY",
+        value_name = "FILE",
+        help_heading = "TLS"
+    )]
+    pub key: Option<PathBuf>,
+
+    /// Server name to send in the TLS handshake (SNI).
+    #[arg(
+        long,
+        global = true,
+        env = "RKV_TLS_SNI",
+        value_name = "NAME",
+        help_heading = "TLS"
+    )]
+    pub sni: Option<String>,
+
+    /// Do not verify servers' certificates (as redis-cli --insecure).
+    #[arg(long, global = true, env = "RKV_TLS_INSECURE", value_parser = clap::builder::FalseyValueParser::new(), help_heading = "TLS")]
+    pub insecure: bool,
+
+    /// Password for AUTH on Sentinels (they often differ from the nodes').
+    #[arg(
+        long,
+        global = true,
+        env = "RKV_SENTINEL_PASSWORD",
+        hide_env_values = true,
+        value_name = "PW"
+    )]
+    pub sentinel_password: Option<String>,
+
+    /// ACL user for AUTH on Sentinels.
+    #[arg(long, global = true, env = "RKV_SENTINEL_USER", value_name = "NAME")]
+    pub sentinel_user: Option<String>,
 }
 
 impl GlobalArgs {
+    /// TLS from the flags: Some when `--tls` or any TLS file option is given.
+    pub fn tls(&self) -> Option<crate::transport::tls::TlsSettings> {
+        let any = self.tls
+            || self.cacert.is_some()
+            || self.cacertdir.is_some()
+            || self.cert.is_some()
+            || self.key.is_some()
+            || self.insecure;
+        any.then(|| crate::transport::tls::TlsSettings {
+            cacert: self.cacert.clone(),
+            cacertdir: self.cacertdir.clone(),
+            cert: self.cert.clone(),
+            key: self.key.clone(),
+            sni: self.sni.clone(),
+            insecure: self.insecure,
+        })
+    }
+
+    /// Whether the password came from the command line itself (not the environment): then
+    /// it is visible to every user of the host in `ps`, and we say so as redis-cli does.
+    pub fn password_on_command_line(&self) -> bool {
+        self.password.is_some() && std::env::var_os("RKV_PASSWORD").is_none_or(|v| v.is_empty())
+    }
+
     /// The password from `--password`, else `RKV_PASSWORD` (clap), else `REDISCLI_AUTH`.
     pub fn effective_password(&self) -> Option<String> {
         self.password.clone().or_else(|| {
