@@ -253,16 +253,33 @@ pub struct ServeArgs {
     #[arg(long, value_name = "HOST:PORT")]
     pub replicaof: Option<String>,
 
-    /// Password of the default user.
-    #[arg(long, value_name = "PW", hide_env_values = true)]
+    /// Password of the default user. Given on the command line it is moved out of the
+    /// process list at once (rkv re-executes itself with it in RKV_REQUIREPASS).
+    #[arg(
+        long,
+        value_name = "PW",
+        env = "RKV_REQUIREPASS",
+        hide_env_values = true,
+        conflicts_with = "requirepass_file"
+    )]
     pub requirepass: Option<String>,
+
+    /// Read the default user's password from this file (its first line).
+    #[arg(long, value_name = "FILE")]
+    pub requirepass_file: Option<PathBuf>,
 
     /// ACL user this node authenticates as on its master.
     #[arg(long, value_name = "USER")]
     pub masteruser: Option<String>,
 
-    /// Password this node authenticates with on its master.
-    #[arg(long, value_name = "PW")]
+    /// Password this node authenticates with on its master (moved out of the process list
+    /// like --requirepass, to RKV_MASTERAUTH).
+    #[arg(
+        long,
+        value_name = "PW",
+        env = "RKV_MASTERAUTH",
+        hide_env_values = true
+    )]
     pub masterauth: Option<String>,
 
     /// Priority as a failover candidate (0: never).

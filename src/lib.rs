@@ -19,6 +19,7 @@
 pub mod cli;
 pub mod commands;
 pub mod failover;
+pub mod hide_argv;
 pub mod inventory;
 pub mod logging;
 pub mod node;

@@ -615,6 +615,18 @@ impl Config {
         if let Some(v) = &args.requirepass {
             cfg.requirepass = opt_str(v);
         }
+        if let Some(path) = &args.requirepass_file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| ConfigError(format!("--requirepass-file {}: {e}", path.display())))?;
+            let first = text.lines().next().unwrap_or("").trim_end_matches('\r');
+            if first.is_empty() {
+                return Err(ConfigError(format!(
+                    "--requirepass-file {}: the file is empty",
+                    path.display()
+                )));
+            }
+            cfg.requirepass = opt_str(first);
+        }
         if let Some(v) = &args.masteruser {
             cfg.masteruser = opt_str(v);
         }
