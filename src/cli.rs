@@ -191,6 +191,10 @@ pub enum OutputFormat {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "parsed once at start; boxing would only add noise at every match"
+)]
 pub enum Command {
     /// Run a store node speaking RESP: a Redis-compatible server.
     Serve(ServeArgs),
@@ -293,6 +297,38 @@ pub struct ServeArgs {
     /// Log every write to an append-only file and replay it at start.
     #[arg(long)]
     pub appendonly: bool,
+
+    /// TLS port to listen on (with --port 0: TLS only).
+    #[arg(long, value_name = "PORT", help_heading = "TLS")]
+    pub tls_port: Option<String>,
+
+    /// Certificate (PEM) for the TLS port, also the client certificate of our replication link.
+    #[arg(long, value_name = "FILE", help_heading = "TLS")]
+    pub tls_cert_file: Option<String>,
+
+    /// Private key of --tls-cert-file.
+    #[arg(long, value_name = "FILE", help_heading = "TLS")]
+    pub tls_key_file: Option<String>,
+
+    /// CA certificate to verify clients and our master with.
+    #[arg(long, value_name = "FILE", help_heading = "TLS")]
+    pub tls_ca_cert_file: Option<String>,
+
+    /// Directory of hashed CA certificates to verify clients and our master with.
+    #[arg(long, value_name = "DIR", help_heading = "TLS")]
+    pub tls_ca_cert_dir: Option<String>,
+
+    /// yes (default): clients must present a certificate; optional: verified when given; no.
+    #[arg(long, value_name = "yes|no|optional", help_heading = "TLS")]
+    pub tls_auth_clients: Option<String>,
+
+    /// yes: our link to a master uses TLS.
+    #[arg(long, value_name = "yes|no", help_heading = "TLS")]
+    pub tls_replication: Option<String>,
+
+    /// TLS versions to accept, e.g. "TLSv1.2 TLSv1.3" (default both).
+    #[arg(long, value_name = "LIST", help_heading = "TLS")]
+    pub tls_protocols: Option<String>,
 
     /// TOML configuration file (keys named like redis.conf directives); CONFIG REWRITE writes it.
     #[arg(long, value_name = "FILE")]

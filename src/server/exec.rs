@@ -113,8 +113,8 @@ pub enum Outcome {
 
 /// What a connection hands over to a command that takes it over.
 pub struct HandoffConn {
-    /// The socket.
-    pub stream: tokio::net::TcpStream,
+    /// The connection (plain TCP or TLS).
+    pub stream: Box<dyn crate::node::client::NodeIo>,
     /// Bytes already read but not yet parsed (e.g. a REPLCONF sent right after PSYNC).
     pub pending_input: bytes::BytesMut,
     /// The client's id (its CLIENT LIST entry stays until the handoff ends).

@@ -225,3 +225,24 @@ pub fn tls_group(certs: &Certs) -> (ServerGuard, ServerGuard, ServerGuard) {
     let r2 = tls_redis_server(certs, &["--replicaof", &of]);
     (m, r1, r2)
 }
+
+/// Start a TLS-only `rkv serve` (`--port 0 --tls-port P`, client certificates required,
+/// replication over TLS) with `extra` flags; `port` in the guard is its TLS port.
+pub fn tls_rkv_serve(certs: &Certs, extra: &[&str]) -> ServerGuard {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let log = std::fs::File::create(dir.path().join("rkv.log")).unwrap();
+    let child = Command::new(crate::common::rkv_bin())
+        .arg("serve")
+        .args(tls_args(certs, port))
+        .arg("--dir")
+        .arg(dir.path())
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("spawn rkv serve");
+    wait_tls_ready(certs, port, Duration::from_secs(10));
+    ServerGuard { child, port, dir }
+}
