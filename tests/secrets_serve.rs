@@ -50,3 +50,58 @@ fn requirepass_file_reads_the_first_line() {
     assert_eq!(auth(&g, "from-a-file").as_deref(), Ok("OK"));
     assert!(!cmdline(&g).contains("from-a-file"));
 }
+
+#[test]
+fn failed_auth_is_in_acl_log_and_logged_rate_limited() {
+    let g = rkv_serve(&["--requirepass", "good-pw"]);
+    let mut c = g.client();
+    for _ in 0..200 {
+        let r: Result<String, _> = redis::cmd("AUTH").arg("bad-pw").query(&mut c);
+        assert!(r.is_err());
+    }
+    redis::cmd("AUTH").arg("good-pw").exec(&mut c).unwrap();
+    let v: redis::Value = redis::cmd("ACL").arg("LOG").query(&mut c).unwrap();
+    let text = format!("{v:?}");
+    assert!(text.contains("auth") && text.contains("default"), "{text}");
+    let redis::Value::Array(entries) = &v else {
+        panic!("{text}")
+    };
+    assert_eq!(entries.len(), 1, "{text}");
+    let redis::Value::Array(fields) = &entries[0] else {
+        panic!("{text}")
+    };
+    // Redis 7.0's fields, in its order, the count first.
+    assert_eq!(
+        fields[0],
+        redis::Value::BulkString(b"count".to_vec()),
+        "{text}"
+    );
+    assert_eq!(fields[1], redis::Value::Int(200), "{text}");
+    for f in [
+        "reason",
+        "context",
+        "object",
+        "username",
+        "age-seconds",
+        "client-info",
+        "entry-id",
+        "timestamp-created",
+        "timestamp-last-updated",
+    ] {
+        assert!(text.contains(f), "{f} in {text}");
+    }
+    assert!(!text.contains("bad-pw"), "{text}");
+    // 200 failures within a second or two: a handful of log lines, not 200.
+    let log = common::server_log(&g);
+    let lines = log.matches("failed AUTH for user 'default'").count();
+    assert!((1..=5).contains(&lines), "{lines} lines:\n{log}");
+    assert!(!log.contains("bad-pw"));
+    let ok: String = redis::cmd("ACL")
+        .arg("LOG")
+        .arg("RESET")
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(ok, "OK");
+    let v: Vec<redis::Value> = redis::cmd("ACL").arg("LOG").query(&mut c).unwrap();
+    assert!(v.is_empty());
+}
