@@ -227,3 +227,71 @@ fn a_wrong_password_is_not_unreachable() {
     assert_eq!(code, 1);
     assert!(out.contains("\"unreachable\""), "{out}");
 }
+
+#[test]
+fn planned_switchover_under_tls_write_load_loses_no_write() {
+    let c = certs();
+    let (m, r1, r2) = tls_group(&c);
+    for r in [&r1, &r2] {
+        wait_until(Duration::from_secs(30), "TLS replica link up", || {
+            redis_cli(&c, r.port, &["INFO", "replication"])
+                .is_some_and(|i| i.contains("master_link_status:up"))
+        });
+    }
+    // Up is not yet streaming: wait until a write has reached both replicas.
+    redis_cli(&c, m.port, &["SET", "warmup", "1"]).unwrap();
+    for r in [&r1, &r2] {
+        wait_until(Duration::from_secs(30), "the replica streams", || {
+            redis_cli(&c, r.port, &["GET", "warmup"]).is_some_and(|v| v.trim() == "1")
+        });
+    }
+    let state = tempfile::tempdir().unwrap();
+    let load = tls_support::TlsLoad::start(&c, vec![m.port, r1.port, r2.port]);
+    std::thread::sleep(Duration::from_millis(300));
+    let mut a = c.rkv_flags();
+    a.extend(args(&[
+        "failover",
+        &m.addr(),
+        "--to",
+        &r2.addr(),
+        "--yes",
+        "-o",
+        "json",
+        "--journal",
+        &state.path().join("j.jsonl").display().to_string(),
+    ]));
+    let out = Command::cargo_bin("rkv")
+        .unwrap()
+        .args(&a)
+        .env("XDG_STATE_HOME", state.path())
+        .env_remove("RKV_PASSWORD")
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let acked = load.finish();
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["kind"], "switchover", "{text}");
+    assert!(
+        acked.len() > 100,
+        "only {} writes acknowledged",
+        acked.len()
+    );
+    // r2 is the master now, and has every acknowledged write.
+    let mut conn = tls_support::TlsConn::open(c.dir.path(), r2.port).unwrap();
+    for i in &acked {
+        let v = conn.get(&format!("k:{i}")).unwrap();
+        assert_eq!(v, Some(i.to_string()), "acknowledged write k:{i} lost");
+    }
+    assert!(
+        tls_support::TlsConn::open(c.dir.path(), r2.port)
+            .unwrap()
+            .is_master()
+    );
+}

@@ -246,3 +246,135 @@ pub fn tls_rkv_serve(certs: &Certs, extra: &[&str]) -> ServerGuard {
     wait_tls_ready(certs, port, Duration::from_secs(10));
     ServerGuard { child, port, dir }
 }
+
+/// A blocking RESP client over TLS (OpenSSL, with the client certificate), enough for the
+/// write load and for reading it back: each reply is read as one line, or a bulk string.
+pub struct TlsConn {
+    stream: openssl::ssl::SslStream<std::net::TcpStream>,
+    buf: Vec<u8>,
+}
+
+impl TlsConn {
+    /// Connect to 127.0.0.1:`port` with the certificates in `dir` (a [`Certs`] directory).
+    pub fn open(dir: &Path, port: u16) -> Option<TlsConn> {
+        use openssl::ssl::{SslConnector, SslFiletype, SslMethod};
+        let mut b = SslConnector::builder(SslMethod::tls_client()).ok()?;
+        b.set_ca_file(dir.join("ca.crt")).ok()?;
+        b.set_certificate_chain_file(dir.join("client.crt")).ok()?;
+        b.set_private_key_file(dir.join("client.key"), SslFiletype::PEM)
+            .ok()?;
+        let mut cfg = b.build().configure().ok()?;
+        cfg.set_verify_hostname(false);
+        let tcp = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+        tcp.set_read_timeout(Some(Duration::from_secs(15))).ok()?;
+        tcp.set_nodelay(true).ok()?;
+        let stream = cfg.connect("localhost", tcp).ok()?;
+        Some(TlsConn {
+            stream,
+            buf: Vec::new(),
+        })
+    }
+
+    fn line(&mut self) -> std::io::Result<String> {
+        use std::io::Read;
+        loop {
+            if let Some(i) = self.buf.windows(2).position(|w| w == b"\r\n") {
+                let line = String::from_utf8_lossy(&self.buf[..i]).into_owned();
+                self.buf.drain(..i + 2);
+                return Ok(line);
+            }
+            let mut chunk = [0u8; 4096];
+            let n = self.stream.read(&mut chunk)?;
+            if n == 0 {
+                return Err(std::io::Error::other("closed"));
+            }
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+
+    /// Send a command; the first reply line (`+OK`, `-READONLY …`, `$3`, `*3` …).
+    pub fn command(&mut self, args: &[&str]) -> std::io::Result<String> {
+        use std::io::Write;
+        let mut out = format!("*{}\r\n", args.len());
+        for a in args {
+            out.push_str(&format!("${}\r\n{a}\r\n", a.len()));
+        }
+        self.stream.write_all(out.as_bytes())?;
+        self.line()
+    }
+
+    /// GET: the value, or None for a missing key.
+    pub fn get(&mut self, key: &str) -> std::io::Result<Option<String>> {
+        let head = self.command(&["GET", key])?;
+        if head == "$-1" {
+            return Ok(None);
+        }
+        Ok(Some(self.line()?))
+    }
+
+    /// Whether ROLE says master (reads the whole reply's first element only, then drops the
+    /// connection: it is used once).
+    pub fn is_master(mut self) -> bool {
+        self.command(&["ROLE"]).is_ok_and(|h| h.starts_with('*'))
+            && self.line().is_ok_and(|l| l == "$6")
+            && self.line().is_ok_and(|l| l == "master")
+    }
+}
+
+/// The write load of the switchover tests (as tests/common/load.rs, over TLS): `SET k:i i`
+/// back to back, recording every acknowledged i; on an error it finds the master again.
+pub struct TlsLoad {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    handle: std::thread::JoinHandle<Vec<u64>>,
+}
+
+impl TlsLoad {
+    /// Start writing to whichever of `ports` is master.
+    pub fn start(certs: &Certs, ports: Vec<u16>) -> TlsLoad {
+        use std::sync::atomic::Ordering;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        // The test keeps the Certs (and its directory) alive until after finish().
+        let dir = certs.dir.path().to_path_buf();
+        let handle = std::thread::spawn(move || {
+            let find = || -> Option<TlsConn> {
+                for &p in &ports {
+                    if TlsConn::open(&dir, p).is_some_and(TlsConn::is_master) {
+                        return TlsConn::open(&dir, p);
+                    }
+                }
+                None
+            };
+            let mut acked = Vec::new();
+            let mut conn = find().expect("a master to write to");
+            let mut i: u64 = 0;
+            while !flag.load(Ordering::Relaxed) {
+                i += 1;
+                let key = format!("k:{i}");
+                let val = i.to_string();
+                match conn.command(&["SET", &key, &val]) {
+                    Ok(r) if r == "+OK" => acked.push(i),
+                    _ => {
+                        let deadline = Instant::now() + Duration::from_secs(10);
+                        loop {
+                            if let Some(c) = find() {
+                                conn = c;
+                                break;
+                            }
+                            assert!(Instant::now() < deadline, "no master to write to");
+                            std::thread::sleep(Duration::from_millis(5));
+                        }
+                    }
+                }
+            }
+            acked
+        });
+        TlsLoad { stop, handle }
+    }
+
+    /// Stop; the acknowledged writes.
+    pub fn finish(self) -> Vec<u64> {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.handle.join().unwrap()
+    }
+}
