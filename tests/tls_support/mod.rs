@@ -312,9 +312,9 @@ impl TlsConn {
         Ok(Some(self.line()?))
     }
 
-    /// Whether ROLE says master (reads the whole reply's first element only, then drops the
-    /// connection: it is used once).
-    pub fn is_master(mut self) -> bool {
+    /// Whether ROLE says master (reads only the reply's first element: use the connection
+    /// for nothing else afterwards).
+    pub fn is_master(&mut self) -> bool {
         self.command(&["ROLE"]).is_ok_and(|h| h.starts_with('*'))
             && self.line().is_ok_and(|l| l == "$6")
             && self.line().is_ok_and(|l| l == "master")
@@ -339,7 +339,7 @@ impl TlsLoad {
         let handle = std::thread::spawn(move || {
             let find = || -> Option<TlsConn> {
                 for &p in &ports {
-                    if TlsConn::open(&dir, p).is_some_and(TlsConn::is_master) {
+                    if TlsConn::open(&dir, p).is_some_and(|mut c| c.is_master()) {
                         return TlsConn::open(&dir, p);
                     }
                 }
