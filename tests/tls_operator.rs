@@ -295,3 +295,38 @@ fn planned_switchover_under_tls_write_load_loses_no_write() {
             .is_master()
     );
 }
+
+#[test]
+fn replicate_over_tls_turns_on_tls_replication_and_says_what_it_cannot_set() {
+    let c = certs();
+    let m = tls_support::tls_redis_server(&c, &["--repl-diskless-sync-delay", "0"]);
+    let r = tls_support::tls_redis_server(&c, &["--tls-replication", "no"]);
+    let state = tempfile::tempdir().unwrap();
+    let mut a = c.rkv_flags();
+    a.extend(args(&[
+        "replicate",
+        &r.addr(),
+        "--to",
+        &m.addr(),
+        "--yes",
+        "--wait-timeout",
+        "30s",
+        "--journal",
+        &state.path().join("j.jsonl").display().to_string(),
+    ]));
+    let out = Command::cargo_bin("rkv")
+        .unwrap()
+        .args(&a)
+        .env("XDG_STATE_HOME", state.path())
+        .env_remove("RKV_PASSWORD")
+        .timeout(Duration::from_secs(90))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("tls-cert-file"), "{err}");
+    let v = redis_cli(&c, r.port, &["CONFIG", "GET", "tls-replication"]).unwrap();
+    assert!(v.contains("yes"), "{v}");
+    let i = redis_cli(&c, r.port, &["INFO", "replication"]).unwrap();
+    assert!(i.contains("master_link_status:up"), "{i}");
+}
