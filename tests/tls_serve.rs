@@ -141,3 +141,53 @@ fn plaintext_and_untrusted_clients_are_dropped_and_logged() {
     assert!(log.contains("client certificate"), "{log}");
     assert_eq!(get(&c, g.port, "k").as_deref(), Some("v"));
 }
+
+#[test]
+fn redis_sentinel_watches_a_tls_rkv_serve() {
+    let c = certs();
+    let m = tls_rkv_serve(&c, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let port = common::free_port();
+    let conf = format!(
+        "port 0\ntls-port {port}\nbind 127.0.0.1\ndaemonize no\ndir {d}\nlogfile {d}/sentinel.log\n\
+         tls-cert-file {cert}\ntls-key-file {key}\ntls-ca-cert-file {ca}\ntls-replication yes\n\
+         sentinel monitor mymaster 127.0.0.1 {mport} 1\nsentinel down-after-milliseconds mymaster 2000\n",
+        d = dir.path().display(),
+        cert = c.s("server.crt"),
+        key = c.s("server.key"),
+        ca = c.s("ca.crt"),
+        mport = m.port
+    );
+    let path = dir.path().join("sentinel.conf");
+    std::fs::write(&path, conf).unwrap();
+    let _s = common::ServerGuard {
+        child: std::process::Command::new("redis-sentinel")
+            .arg(&path)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-sentinel must be installed"),
+        port,
+        dir,
+    };
+    tls_support::wait_tls_ready(&c, port, Duration::from_secs(10));
+    // The Sentinel reads INFO over TLS and sees the master up (no s_down), and rkv serve sees
+    // the Sentinel's hello messages on its __sentinel__:hello channel.
+    wait_until(
+        Duration::from_secs(30),
+        "the Sentinel sees a healthy master",
+        || {
+            redis_cli(&c, port, &["SENTINEL", "MASTER", "mymaster"]).is_some_and(|t| {
+                let l: Vec<&str> = t.lines().collect();
+                l.windows(2).any(|w| w[0] == "flags" && w[1] == "master")
+                    && l.windows(2)
+                        .any(|w| w[0] == "role-reported" && w[1] == "master")
+            })
+        },
+    );
+    wait_until(Duration::from_secs(30), "hello messages reach rkv", || {
+        redis_cli(&c, m.port, &["PUBSUB", "NUMSUB", "__sentinel__:hello"])
+            .is_some_and(|t| t.lines().nth(1).is_some_and(|n| n.trim() == "1"))
+    });
+}
