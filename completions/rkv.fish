@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_rkv_global_optspecs
-    string join \n a/password= u/user= i/inventory= o/output= timeout= no-color q/quiet v/verbose accept-new-host-key h/help V/version
+    string join \n a/password= u/user= i/inventory= o/output= timeout= no-color q/quiet v/verbose accept-new-host-key tls cacert= cacertdir= cert= key= sni= insecure sentinel-password= sentinel-user= h/help V/version
 end
 
 function __fish_rkv_needs_command
@@ -31,10 +31,19 @@ complete -c rkv -n "__fish_rkv_needs_command" -s o -l output -d 'Output format: 
 json\t'One JSON document'
 tsv\t'Tab-separated rows, for cut and awk'"
 complete -c rkv -n "__fish_rkv_needs_command" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_needs_command" -l cacert -d 'CA certificate file to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_needs_command" -l cacertdir -d 'Directory of hashed CA certificates to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_needs_command" -l cert -d 'Client certificate for servers with tls-auth-clients (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_needs_command" -l key -d 'Private key of the client certificate (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_needs_command" -l sni -d 'Server name to send in the TLS handshake (SNI)' -r
+complete -c rkv -n "__fish_rkv_needs_command" -l sentinel-password -d 'Password for AUTH on Sentinels (they often differ from the nodes\')' -r
+complete -c rkv -n "__fish_rkv_needs_command" -l sentinel-user -d 'ACL user for AUTH on Sentinels' -r
 complete -c rkv -n "__fish_rkv_needs_command" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
 complete -c rkv -n "__fish_rkv_needs_command" -s q -l quiet -d 'Print less on stderr'
 complete -c rkv -n "__fish_rkv_needs_command" -s v -l verbose -d 'Print more on stderr (repeat for more)'
 complete -c rkv -n "__fish_rkv_needs_command" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
+complete -c rkv -n "__fish_rkv_needs_command" -l tls -d 'Speak TLS to every node and Sentinel contacted (as redis-cli --tls)'
+complete -c rkv -n "__fish_rkv_needs_command" -l insecure -d 'Do not verify servers\' certificates (as redis-cli --insecure)'
 complete -c rkv -n "__fish_rkv_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_needs_command" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_needs_command" -f -a "serve" -d 'Run a store node speaking RESP: a Redis-compatible server'
@@ -53,11 +62,20 @@ complete -c rkv -n "__fish_rkv_needs_command" -f -a "help" -d 'Print this messag
 complete -c rkv -n "__fish_rkv_using_subcommand serve" -l port -d 'TCP port to listen on (0: pick a free one and log it)' -r
 complete -c rkv -n "__fish_rkv_using_subcommand serve" -l bind -d 'Address to bind (repeatable). Default 127.0.0.1' -r
 complete -c rkv -n "__fish_rkv_using_subcommand serve" -l replicaof -d 'Replicate from this master at start' -r
-complete -c rkv -n "__fish_rkv_using_subcommand serve" -l requirepass -d 'Password of the default user' -r
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l requirepass -d 'Password of the default user. Given on the command line it is moved out of the process list at once (rkv re-executes itself with it in RKV_REQUIREPASS)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l requirepass-file -d 'Read the default user\'s password from this file (its first line)' -r -F
 complete -c rkv -n "__fish_rkv_using_subcommand serve" -l masteruser -d 'ACL user this node authenticates as on its master' -r
-complete -c rkv -n "__fish_rkv_using_subcommand serve" -l masterauth -d 'Password this node authenticates with on its master' -r
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l masterauth -d 'Password this node authenticates with on its master (moved out of the process list like --requirepass, to RKV_MASTERAUTH)' -r
 complete -c rkv -n "__fish_rkv_using_subcommand serve" -l replica-priority -d 'Priority as a failover candidate (0: never)' -r
 complete -c rkv -n "__fish_rkv_using_subcommand serve" -l dir -d 'Directory for dump.rdb and the append-only file' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l tls-port -d 'TLS port to listen on (with --port 0: TLS only)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l tls-cert-file -d 'Certificate (PEM) for the TLS port, also the client certificate of our replication link' -r
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l tls-key-file -d 'Private key of --tls-cert-file' -r
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l tls-ca-cert-file -d 'CA certificate to verify clients and our master with' -r
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l tls-ca-cert-dir -d 'Directory of hashed CA certificates to verify clients and our master with' -r
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l tls-auth-clients -d 'yes (default): clients must present a certificate; optional: verified when given; no' -r
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l tls-replication -d 'yes: our link to a master uses TLS' -r
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l tls-protocols -d 'TLS versions to accept, e.g. "TLSv1.2 TLSv1.3" (default both)' -r
 complete -c rkv -n "__fish_rkv_using_subcommand serve" -l config -d 'TOML configuration file (keys named like redis.conf directives); CONFIG REWRITE writes it' -r -F
 complete -c rkv -n "__fish_rkv_using_subcommand serve" -l appendfsync -d 'When the AOF is fsynced: always, everysec (default) or no' -r
 complete -c rkv -n "__fish_rkv_using_subcommand serve" -l save -d 'Save points as redis.conf writes them, e.g. "3600 1 300 100" ("" for none, the default)' -r
@@ -71,11 +89,20 @@ complete -c rkv -n "__fish_rkv_using_subcommand serve" -s o -l output -d 'Output
 json\t'One JSON document'
 tsv\t'Tab-separated rows, for cut and awk'"
 complete -c rkv -n "__fish_rkv_using_subcommand serve" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l cacert -d 'CA certificate file to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l cacertdir -d 'Directory of hashed CA certificates to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l cert -d 'Client certificate for servers with tls-auth-clients (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l key -d 'Private key of the client certificate (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l sni -d 'Server name to send in the TLS handshake (SNI)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l sentinel-password -d 'Password for AUTH on Sentinels (they often differ from the nodes\')' -r
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l sentinel-user -d 'ACL user for AUTH on Sentinels' -r
 complete -c rkv -n "__fish_rkv_using_subcommand serve" -l appendonly -d 'Log every write to an append-only file and replay it at start'
 complete -c rkv -n "__fish_rkv_using_subcommand serve" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
 complete -c rkv -n "__fish_rkv_using_subcommand serve" -s q -l quiet -d 'Print less on stderr'
 complete -c rkv -n "__fish_rkv_using_subcommand serve" -s v -l verbose -d 'Print more on stderr (repeat for more)'
 complete -c rkv -n "__fish_rkv_using_subcommand serve" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l tls -d 'Speak TLS to every node and Sentinel contacted (as redis-cli --tls)'
+complete -c rkv -n "__fish_rkv_using_subcommand serve" -l insecure -d 'Do not verify servers\' certificates (as redis-cli --insecure)'
 complete -c rkv -n "__fish_rkv_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand serve" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_using_subcommand lab" -l replicas -d 'How many replicas to start' -r
@@ -87,10 +114,19 @@ complete -c rkv -n "__fish_rkv_using_subcommand lab" -s o -l output -d 'Output f
 json\t'One JSON document'
 tsv\t'Tab-separated rows, for cut and awk'"
 complete -c rkv -n "__fish_rkv_using_subcommand lab" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand lab" -l cacert -d 'CA certificate file to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand lab" -l cacertdir -d 'Directory of hashed CA certificates to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand lab" -l cert -d 'Client certificate for servers with tls-auth-clients (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand lab" -l key -d 'Private key of the client certificate (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand lab" -l sni -d 'Server name to send in the TLS handshake (SNI)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand lab" -l sentinel-password -d 'Password for AUTH on Sentinels (they often differ from the nodes\')' -r
+complete -c rkv -n "__fish_rkv_using_subcommand lab" -l sentinel-user -d 'ACL user for AUTH on Sentinels' -r
 complete -c rkv -n "__fish_rkv_using_subcommand lab" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
 complete -c rkv -n "__fish_rkv_using_subcommand lab" -s q -l quiet -d 'Print less on stderr'
 complete -c rkv -n "__fish_rkv_using_subcommand lab" -s v -l verbose -d 'Print more on stderr (repeat for more)'
 complete -c rkv -n "__fish_rkv_using_subcommand lab" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
+complete -c rkv -n "__fish_rkv_using_subcommand lab" -l tls -d 'Speak TLS to every node and Sentinel contacted (as redis-cli --tls)'
+complete -c rkv -n "__fish_rkv_using_subcommand lab" -l insecure -d 'Do not verify servers\' certificates (as redis-cli --insecure)'
 complete -c rkv -n "__fish_rkv_using_subcommand lab" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand lab" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_using_subcommand info" -s a -l password -d 'Password for AUTH on every node contacted' -r
@@ -100,11 +136,20 @@ complete -c rkv -n "__fish_rkv_using_subcommand info" -s o -l output -d 'Output 
 json\t'One JSON document'
 tsv\t'Tab-separated rows, for cut and awk'"
 complete -c rkv -n "__fish_rkv_using_subcommand info" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand info" -l cacert -d 'CA certificate file to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand info" -l cacertdir -d 'Directory of hashed CA certificates to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand info" -l cert -d 'Client certificate for servers with tls-auth-clients (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand info" -l key -d 'Private key of the client certificate (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand info" -l sni -d 'Server name to send in the TLS handshake (SNI)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand info" -l sentinel-password -d 'Password for AUTH on Sentinels (they often differ from the nodes\')' -r
+complete -c rkv -n "__fish_rkv_using_subcommand info" -l sentinel-user -d 'ACL user for AUTH on Sentinels' -r
 complete -c rkv -n "__fish_rkv_using_subcommand info" -l raw -d 'Print INFO replication exactly as the node sent it'
 complete -c rkv -n "__fish_rkv_using_subcommand info" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
 complete -c rkv -n "__fish_rkv_using_subcommand info" -s q -l quiet -d 'Print less on stderr'
 complete -c rkv -n "__fish_rkv_using_subcommand info" -s v -l verbose -d 'Print more on stderr (repeat for more)'
 complete -c rkv -n "__fish_rkv_using_subcommand info" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
+complete -c rkv -n "__fish_rkv_using_subcommand info" -l tls -d 'Speak TLS to every node and Sentinel contacted (as redis-cli --tls)'
+complete -c rkv -n "__fish_rkv_using_subcommand info" -l insecure -d 'Do not verify servers\' certificates (as redis-cli --insecure)'
 complete -c rkv -n "__fish_rkv_using_subcommand info" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand info" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_using_subcommand topology" -l sentinel -d 'A Sentinel to ask about the group (repeatable; others are found from it and from the masters\' __sentinel__:hello channel)' -r
@@ -115,10 +160,19 @@ complete -c rkv -n "__fish_rkv_using_subcommand topology" -s o -l output -d 'Out
 json\t'One JSON document'
 tsv\t'Tab-separated rows, for cut and awk'"
 complete -c rkv -n "__fish_rkv_using_subcommand topology" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand topology" -l cacert -d 'CA certificate file to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand topology" -l cacertdir -d 'Directory of hashed CA certificates to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand topology" -l cert -d 'Client certificate for servers with tls-auth-clients (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand topology" -l key -d 'Private key of the client certificate (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand topology" -l sni -d 'Server name to send in the TLS handshake (SNI)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand topology" -l sentinel-password -d 'Password for AUTH on Sentinels (they often differ from the nodes\')' -r
+complete -c rkv -n "__fish_rkv_using_subcommand topology" -l sentinel-user -d 'ACL user for AUTH on Sentinels' -r
 complete -c rkv -n "__fish_rkv_using_subcommand topology" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
 complete -c rkv -n "__fish_rkv_using_subcommand topology" -s q -l quiet -d 'Print less on stderr'
 complete -c rkv -n "__fish_rkv_using_subcommand topology" -s v -l verbose -d 'Print more on stderr (repeat for more)'
 complete -c rkv -n "__fish_rkv_using_subcommand topology" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
+complete -c rkv -n "__fish_rkv_using_subcommand topology" -l tls -d 'Speak TLS to every node and Sentinel contacted (as redis-cli --tls)'
+complete -c rkv -n "__fish_rkv_using_subcommand topology" -l insecure -d 'Do not verify servers\' certificates (as redis-cli --insecure)'
 complete -c rkv -n "__fish_rkv_using_subcommand topology" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand topology" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_using_subcommand verify" -l max-lag-bytes -d 'Most bytes a replica may be behind its master (default: not checked)' -r
@@ -132,10 +186,19 @@ complete -c rkv -n "__fish_rkv_using_subcommand verify" -s o -l output -d 'Outpu
 json\t'One JSON document'
 tsv\t'Tab-separated rows, for cut and awk'"
 complete -c rkv -n "__fish_rkv_using_subcommand verify" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand verify" -l cacert -d 'CA certificate file to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand verify" -l cacertdir -d 'Directory of hashed CA certificates to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand verify" -l cert -d 'Client certificate for servers with tls-auth-clients (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand verify" -l key -d 'Private key of the client certificate (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand verify" -l sni -d 'Server name to send in the TLS handshake (SNI)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand verify" -l sentinel-password -d 'Password for AUTH on Sentinels (they often differ from the nodes\')' -r
+complete -c rkv -n "__fish_rkv_using_subcommand verify" -l sentinel-user -d 'ACL user for AUTH on Sentinels' -r
 complete -c rkv -n "__fish_rkv_using_subcommand verify" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
 complete -c rkv -n "__fish_rkv_using_subcommand verify" -s q -l quiet -d 'Print less on stderr'
 complete -c rkv -n "__fish_rkv_using_subcommand verify" -s v -l verbose -d 'Print more on stderr (repeat for more)'
 complete -c rkv -n "__fish_rkv_using_subcommand verify" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
+complete -c rkv -n "__fish_rkv_using_subcommand verify" -l tls -d 'Speak TLS to every node and Sentinel contacted (as redis-cli --tls)'
+complete -c rkv -n "__fish_rkv_using_subcommand verify" -l insecure -d 'Do not verify servers\' certificates (as redis-cli --insecure)'
 complete -c rkv -n "__fish_rkv_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand verify" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_using_subcommand replicate" -l to -d 'The master it must follow' -r
@@ -149,12 +212,21 @@ complete -c rkv -n "__fish_rkv_using_subcommand replicate" -s o -l output -d 'Ou
 json\t'One JSON document'
 tsv\t'Tab-separated rows, for cut and awk'"
 complete -c rkv -n "__fish_rkv_using_subcommand replicate" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand replicate" -l cacert -d 'CA certificate file to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand replicate" -l cacertdir -d 'Directory of hashed CA certificates to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand replicate" -l cert -d 'Client certificate for servers with tls-auth-clients (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand replicate" -l key -d 'Private key of the client certificate (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand replicate" -l sni -d 'Server name to send in the TLS handshake (SNI)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand replicate" -l sentinel-password -d 'Password for AUTH on Sentinels (they often differ from the nodes\')' -r
+complete -c rkv -n "__fish_rkv_using_subcommand replicate" -l sentinel-user -d 'ACL user for AUTH on Sentinels' -r
 complete -c rkv -n "__fish_rkv_using_subcommand replicate" -s y -l yes -d 'Do not ask for confirmation'
 complete -c rkv -n "__fish_rkv_using_subcommand replicate" -l no-wait -d 'Return once the node accepted REPLICAOF, without waiting for the sync'
 complete -c rkv -n "__fish_rkv_using_subcommand replicate" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
 complete -c rkv -n "__fish_rkv_using_subcommand replicate" -s q -l quiet -d 'Print less on stderr'
 complete -c rkv -n "__fish_rkv_using_subcommand replicate" -s v -l verbose -d 'Print more on stderr (repeat for more)'
 complete -c rkv -n "__fish_rkv_using_subcommand replicate" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
+complete -c rkv -n "__fish_rkv_using_subcommand replicate" -l tls -d 'Speak TLS to every node and Sentinel contacted (as redis-cli --tls)'
+complete -c rkv -n "__fish_rkv_using_subcommand replicate" -l insecure -d 'Do not verify servers\' certificates (as redis-cli --insecure)'
 complete -c rkv -n "__fish_rkv_using_subcommand replicate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand replicate" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_using_subcommand promote" -l journal -d 'Where to write the JSON-lines journal (default: under $XDG_STATE_HOME/rkv/journal)' -r -F
@@ -165,12 +237,21 @@ complete -c rkv -n "__fish_rkv_using_subcommand promote" -s o -l output -d 'Outp
 json\t'One JSON document'
 tsv\t'Tab-separated rows, for cut and awk'"
 complete -c rkv -n "__fish_rkv_using_subcommand promote" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand promote" -l cacert -d 'CA certificate file to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand promote" -l cacertdir -d 'Directory of hashed CA certificates to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand promote" -l cert -d 'Client certificate for servers with tls-auth-clients (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand promote" -l key -d 'Private key of the client certificate (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand promote" -l sni -d 'Server name to send in the TLS handshake (SNI)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand promote" -l sentinel-password -d 'Password for AUTH on Sentinels (they often differ from the nodes\')' -r
+complete -c rkv -n "__fish_rkv_using_subcommand promote" -l sentinel-user -d 'ACL user for AUTH on Sentinels' -r
 complete -c rkv -n "__fish_rkv_using_subcommand promote" -s y -l yes -d 'Do not ask for confirmation'
 complete -c rkv -n "__fish_rkv_using_subcommand promote" -l force -d 'Promote even though its master is alive (two masters: use `rkv failover` instead)'
 complete -c rkv -n "__fish_rkv_using_subcommand promote" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
 complete -c rkv -n "__fish_rkv_using_subcommand promote" -s q -l quiet -d 'Print less on stderr'
 complete -c rkv -n "__fish_rkv_using_subcommand promote" -s v -l verbose -d 'Print more on stderr (repeat for more)'
 complete -c rkv -n "__fish_rkv_using_subcommand promote" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
+complete -c rkv -n "__fish_rkv_using_subcommand promote" -l tls -d 'Speak TLS to every node and Sentinel contacted (as redis-cli --tls)'
+complete -c rkv -n "__fish_rkv_using_subcommand promote" -l insecure -d 'Do not verify servers\' certificates (as redis-cli --insecure)'
 complete -c rkv -n "__fish_rkv_using_subcommand promote" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand promote" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -l to -d 'The replica to promote (default: the best eligible one)' -r
@@ -185,6 +266,13 @@ complete -c rkv -n "__fish_rkv_using_subcommand failover" -s o -l output -d 'Out
 json\t'One JSON document'
 tsv\t'Tab-separated rows, for cut and awk'"
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand failover" -l cacert -d 'CA certificate file to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand failover" -l cacertdir -d 'Directory of hashed CA certificates to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand failover" -l cert -d 'Client certificate for servers with tls-auth-clients (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand failover" -l key -d 'Private key of the client certificate (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand failover" -l sni -d 'Server name to send in the TLS handshake (SNI)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand failover" -l sentinel-password -d 'Password for AUTH on Sentinels (they often differ from the nodes\')' -r
+complete -c rkv -n "__fish_rkv_using_subcommand failover" -l sentinel-user -d 'ACL user for AUTH on Sentinels' -r
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -s y -l yes -d 'Do not ask; without --to, pick the best candidate'
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -l dry-run -d 'Print the ranking and the plan, change nothing'
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -l ignore-sentinel -d 'Switch over without the Sentinels watching the master (they will go on naming the old master, and may fight the change)'
@@ -192,6 +280,8 @@ complete -c rkv -n "__fish_rkv_using_subcommand failover" -l no-color -d 'No ANS
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -s q -l quiet -d 'Print less on stderr'
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -s v -l verbose -d 'Print more on stderr (repeat for more)'
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
+complete -c rkv -n "__fish_rkv_using_subcommand failover" -l tls -d 'Speak TLS to every node and Sentinel contacted (as redis-cli --tls)'
+complete -c rkv -n "__fish_rkv_using_subcommand failover" -l insecure -d 'Do not verify servers\' certificates (as redis-cli --insecure)'
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_subcommand_from check run list show help" -s a -l password -d 'Password for AUTH on every node contacted' -r
@@ -201,10 +291,19 @@ complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_su
 json\t'One JSON document'
 tsv\t'Tab-separated rows, for cut and awk'"
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_subcommand_from check run list show help" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_subcommand_from check run list show help" -l cacert -d 'CA certificate file to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_subcommand_from check run list show help" -l cacertdir -d 'Directory of hashed CA certificates to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_subcommand_from check run list show help" -l cert -d 'Client certificate for servers with tls-auth-clients (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_subcommand_from check run list show help" -l key -d 'Private key of the client certificate (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_subcommand_from check run list show help" -l sni -d 'Server name to send in the TLS handshake (SNI)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_subcommand_from check run list show help" -l sentinel-password -d 'Password for AUTH on Sentinels (they often differ from the nodes\')' -r
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_subcommand_from check run list show help" -l sentinel-user -d 'ACL user for AUTH on Sentinels' -r
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_subcommand_from check run list show help" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_subcommand_from check run list show help" -s q -l quiet -d 'Print less on stderr'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_subcommand_from check run list show help" -s v -l verbose -d 'Print more on stderr (repeat for more)'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_subcommand_from check run list show help" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_subcommand_from check run list show help" -l tls -d 'Speak TLS to every node and Sentinel contacted (as redis-cli --tls)'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_subcommand_from check run list show help" -l insecure -d 'Do not verify servers\' certificates (as redis-cli --insecure)'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_subcommand_from check run list show help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_subcommand_from check run list show help" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and not __fish_seen_subcommand_from check run list show help" -f -a "check" -d 'Parse and validate a playbook (errors as FILE:LINE:COL, exit 2); with --inventory, node names must be in it'
@@ -219,10 +318,19 @@ complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcom
 json\t'One JSON document'
 tsv\t'Tab-separated rows, for cut and awk'"
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from check" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from check" -l cacert -d 'CA certificate file to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from check" -l cacertdir -d 'Directory of hashed CA certificates to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from check" -l cert -d 'Client certificate for servers with tls-auth-clients (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from check" -l key -d 'Private key of the client certificate (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from check" -l sni -d 'Server name to send in the TLS handshake (SNI)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from check" -l sentinel-password -d 'Password for AUTH on Sentinels (they often differ from the nodes\')' -r
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from check" -l sentinel-user -d 'ACL user for AUTH on Sentinels' -r
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from check" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print less on stderr'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from check" -s v -l verbose -d 'Print more on stderr (repeat for more)'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from check" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from check" -l tls -d 'Speak TLS to every node and Sentinel contacted (as redis-cli --tls)'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from check" -l insecure -d 'Do not verify servers\' certificates (as redis-cli --insecure)'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -l var -d 'A variable\'s value (repeatable); `nodes` variables take a comma-separated list' -r
@@ -235,12 +343,21 @@ complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcom
 json\t'One JSON document'
 tsv\t'Tab-separated rows, for cut and awk'"
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -l cacert -d 'CA certificate file to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -l cacertdir -d 'Directory of hashed CA certificates to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -l cert -d 'Client certificate for servers with tls-auth-clients (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -l key -d 'Private key of the client certificate (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -l sni -d 'Server name to send in the TLS handshake (SNI)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -l sentinel-password -d 'Password for AUTH on Sentinels (they often differ from the nodes\')' -r
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -l sentinel-user -d 'ACL user for AUTH on Sentinels' -r
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -s y -l yes -d 'Do not ask for confirmation (needed without a terminal)'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -l dry-run -d 'Print the topology and the plan, change nothing'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Print less on stderr'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -s v -l verbose -d 'Print more on stderr (repeat for more)'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -l tls -d 'Speak TLS to every node and Sentinel contacted (as redis-cli --tls)'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -l insecure -d 'Do not verify servers\' certificates (as redis-cli --insecure)'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from run" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from list" -s a -l password -d 'Password for AUTH on every node contacted' -r
@@ -250,10 +367,19 @@ complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcom
 json\t'One JSON document'
 tsv\t'Tab-separated rows, for cut and awk'"
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from list" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from list" -l cacert -d 'CA certificate file to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from list" -l cacertdir -d 'Directory of hashed CA certificates to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from list" -l cert -d 'Client certificate for servers with tls-auth-clients (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from list" -l key -d 'Private key of the client certificate (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from list" -l sni -d 'Server name to send in the TLS handshake (SNI)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from list" -l sentinel-password -d 'Password for AUTH on Sentinels (they often differ from the nodes\')' -r
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from list" -l sentinel-user -d 'ACL user for AUTH on Sentinels' -r
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from list" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print less on stderr'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print more on stderr (repeat for more)'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from list" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from list" -l tls -d 'Speak TLS to every node and Sentinel contacted (as redis-cli --tls)'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from list" -l insecure -d 'Do not verify servers\' certificates (as redis-cli --insecure)'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from show" -s a -l password -d 'Password for AUTH on every node contacted' -r
@@ -263,10 +389,19 @@ complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcom
 json\t'One JSON document'
 tsv\t'Tab-separated rows, for cut and awk'"
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from show" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from show" -l cacert -d 'CA certificate file to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from show" -l cacertdir -d 'Directory of hashed CA certificates to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from show" -l cert -d 'Client certificate for servers with tls-auth-clients (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from show" -l key -d 'Private key of the client certificate (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from show" -l sni -d 'Server name to send in the TLS handshake (SNI)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from show" -l sentinel-password -d 'Password for AUTH on Sentinels (they often differ from the nodes\')' -r
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from show" -l sentinel-user -d 'ACL user for AUTH on Sentinels' -r
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from show" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print less on stderr'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print more on stderr (repeat for more)'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from show" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from show" -l tls -d 'Speak TLS to every node and Sentinel contacted (as redis-cli --tls)'
+complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from show" -l insecure -d 'Do not verify servers\' certificates (as redis-cli --insecure)'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_using_subcommand playbook; and __fish_seen_subcommand_from help" -f -a "check" -d 'Parse and validate a playbook (errors as FILE:LINE:COL, exit 2); with --inventory, node names must be in it'
@@ -281,10 +416,19 @@ complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and not __fish_seen_su
 json\t'One JSON document'
 tsv\t'Tab-separated rows, for cut and awk'"
 complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and not __fish_seen_subcommand_from monitor remove help" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and not __fish_seen_subcommand_from monitor remove help" -l cacert -d 'CA certificate file to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and not __fish_seen_subcommand_from monitor remove help" -l cacertdir -d 'Directory of hashed CA certificates to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and not __fish_seen_subcommand_from monitor remove help" -l cert -d 'Client certificate for servers with tls-auth-clients (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and not __fish_seen_subcommand_from monitor remove help" -l key -d 'Private key of the client certificate (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and not __fish_seen_subcommand_from monitor remove help" -l sni -d 'Server name to send in the TLS handshake (SNI)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and not __fish_seen_subcommand_from monitor remove help" -l sentinel-password -d 'Password for AUTH on Sentinels (they often differ from the nodes\')' -r
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and not __fish_seen_subcommand_from monitor remove help" -l sentinel-user -d 'ACL user for AUTH on Sentinels' -r
 complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and not __fish_seen_subcommand_from monitor remove help" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
 complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and not __fish_seen_subcommand_from monitor remove help" -s q -l quiet -d 'Print less on stderr'
 complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and not __fish_seen_subcommand_from monitor remove help" -s v -l verbose -d 'Print more on stderr (repeat for more)'
 complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and not __fish_seen_subcommand_from monitor remove help" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and not __fish_seen_subcommand_from monitor remove help" -l tls -d 'Speak TLS to every node and Sentinel contacted (as redis-cli --tls)'
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and not __fish_seen_subcommand_from monitor remove help" -l insecure -d 'Do not verify servers\' certificates (as redis-cli --insecure)'
 complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and not __fish_seen_subcommand_from monitor remove help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and not __fish_seen_subcommand_from monitor remove help" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and not __fish_seen_subcommand_from monitor remove help" -f -a "monitor" -d 'Make every Sentinel monitor MASTER under NAME (SENTINEL MONITOR and SENTINEL SET, with the link credentials), then wait until each sees the others and every replica'
@@ -303,10 +447,19 @@ complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcom
 json\t'One JSON document'
 tsv\t'Tab-separated rows, for cut and awk'"
 complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from monitor" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from monitor" -l cacert -d 'CA certificate file to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from monitor" -l cacertdir -d 'Directory of hashed CA certificates to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from monitor" -l cert -d 'Client certificate for servers with tls-auth-clients (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from monitor" -l key -d 'Private key of the client certificate (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from monitor" -l sni -d 'Server name to send in the TLS handshake (SNI)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from monitor" -l sentinel-password -d 'Password for AUTH on Sentinels (they often differ from the nodes\')' -r
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from monitor" -l sentinel-user -d 'ACL user for AUTH on Sentinels' -r
 complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from monitor" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
 complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from monitor" -s q -l quiet -d 'Print less on stderr'
 complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from monitor" -s v -l verbose -d 'Print more on stderr (repeat for more)'
 complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from monitor" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from monitor" -l tls -d 'Speak TLS to every node and Sentinel contacted (as redis-cli --tls)'
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from monitor" -l insecure -d 'Do not verify servers\' certificates (as redis-cli --insecure)'
 complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from monitor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from monitor" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from remove" -l sentinel -d 'A Sentinel to change (repeatable; default: the inventory\'s [[sentinels]])' -r
@@ -317,10 +470,19 @@ complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcom
 json\t'One JSON document'
 tsv\t'Tab-separated rows, for cut and awk'"
 complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from remove" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from remove" -l cacert -d 'CA certificate file to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from remove" -l cacertdir -d 'Directory of hashed CA certificates to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from remove" -l cert -d 'Client certificate for servers with tls-auth-clients (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from remove" -l key -d 'Private key of the client certificate (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from remove" -l sni -d 'Server name to send in the TLS handshake (SNI)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from remove" -l sentinel-password -d 'Password for AUTH on Sentinels (they often differ from the nodes\')' -r
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from remove" -l sentinel-user -d 'ACL user for AUTH on Sentinels' -r
 complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from remove" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
 complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from remove" -s q -l quiet -d 'Print less on stderr'
 complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from remove" -s v -l verbose -d 'Print more on stderr (repeat for more)'
 complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from remove" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from remove" -l tls -d 'Speak TLS to every node and Sentinel contacted (as redis-cli --tls)'
+complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from remove" -l insecure -d 'Do not verify servers\' certificates (as redis-cli --insecure)'
 complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_using_subcommand sentinel; and __fish_seen_subcommand_from help" -f -a "monitor" -d 'Make every Sentinel monitor MASTER under NAME (SENTINEL MONITOR and SENTINEL SET, with the link credentials), then wait until each sees the others and every replica'
@@ -333,10 +495,19 @@ complete -c rkv -n "__fish_rkv_using_subcommand completions" -s o -l output -d '
 json\t'One JSON document'
 tsv\t'Tab-separated rows, for cut and awk'"
 complete -c rkv -n "__fish_rkv_using_subcommand completions" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand completions" -l cacert -d 'CA certificate file to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand completions" -l cacertdir -d 'Directory of hashed CA certificates to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand completions" -l cert -d 'Client certificate for servers with tls-auth-clients (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand completions" -l key -d 'Private key of the client certificate (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand completions" -l sni -d 'Server name to send in the TLS handshake (SNI)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand completions" -l sentinel-password -d 'Password for AUTH on Sentinels (they often differ from the nodes\')' -r
+complete -c rkv -n "__fish_rkv_using_subcommand completions" -l sentinel-user -d 'ACL user for AUTH on Sentinels' -r
 complete -c rkv -n "__fish_rkv_using_subcommand completions" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
 complete -c rkv -n "__fish_rkv_using_subcommand completions" -s q -l quiet -d 'Print less on stderr'
 complete -c rkv -n "__fish_rkv_using_subcommand completions" -s v -l verbose -d 'Print more on stderr (repeat for more)'
 complete -c rkv -n "__fish_rkv_using_subcommand completions" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
+complete -c rkv -n "__fish_rkv_using_subcommand completions" -l tls -d 'Speak TLS to every node and Sentinel contacted (as redis-cli --tls)'
+complete -c rkv -n "__fish_rkv_using_subcommand completions" -l insecure -d 'Do not verify servers\' certificates (as redis-cli --insecure)'
 complete -c rkv -n "__fish_rkv_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_using_subcommand man" -s a -l password -d 'Password for AUTH on every node contacted' -r
@@ -346,10 +517,19 @@ complete -c rkv -n "__fish_rkv_using_subcommand man" -s o -l output -d 'Output f
 json\t'One JSON document'
 tsv\t'Tab-separated rows, for cut and awk'"
 complete -c rkv -n "__fish_rkv_using_subcommand man" -l timeout -d 'Per-node connect and command timeout, e.g. 500ms, 2s' -r
+complete -c rkv -n "__fish_rkv_using_subcommand man" -l cacert -d 'CA certificate file to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand man" -l cacertdir -d 'Directory of hashed CA certificates to verify servers with (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand man" -l cert -d 'Client certificate for servers with tls-auth-clients (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand man" -l key -d 'Private key of the client certificate (implies --tls)' -r -F
+complete -c rkv -n "__fish_rkv_using_subcommand man" -l sni -d 'Server name to send in the TLS handshake (SNI)' -r
+complete -c rkv -n "__fish_rkv_using_subcommand man" -l sentinel-password -d 'Password for AUTH on Sentinels (they often differ from the nodes\')' -r
+complete -c rkv -n "__fish_rkv_using_subcommand man" -l sentinel-user -d 'ACL user for AUTH on Sentinels' -r
 complete -c rkv -n "__fish_rkv_using_subcommand man" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
 complete -c rkv -n "__fish_rkv_using_subcommand man" -s q -l quiet -d 'Print less on stderr'
 complete -c rkv -n "__fish_rkv_using_subcommand man" -s v -l verbose -d 'Print more on stderr (repeat for more)'
 complete -c rkv -n "__fish_rkv_using_subcommand man" -l accept-new-host-key -d 'Add an SSH host\'s key to known_hosts when none is recorded yet (like ssh\'s accept-new); a changed key is still refused'
+complete -c rkv -n "__fish_rkv_using_subcommand man" -l tls -d 'Speak TLS to every node and Sentinel contacted (as redis-cli --tls)'
+complete -c rkv -n "__fish_rkv_using_subcommand man" -l insecure -d 'Do not verify servers\' certificates (as redis-cli --insecure)'
 complete -c rkv -n "__fish_rkv_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkv -n "__fish_rkv_using_subcommand man" -s V -l version -d 'Print version'
 complete -c rkv -n "__fish_rkv_using_subcommand help; and not __fish_seen_subcommand_from serve lab info topology verify replicate promote failover playbook sentinel completions man help" -f -a "serve" -d 'Run a store node speaking RESP: a Redis-compatible server'

@@ -69,9 +69,105 @@ pub struct GlobalArgs {
     /// accept-new); a changed key is still refused.
     #[arg(long, global = true)]
     pub accept_new_host_key: bool,
+
+    /// Speak TLS to every node and Sentinel contacted (as redis-cli --tls).
+    #[arg(long, global = true, env = "RKV_TLS", value_parser = clap::builder::FalseyValueParser::new(), help_heading = "TLS")]
+    pub tls: bool,
+
+    /// CA certificate file to verify servers with (implies --tls).
+    #[arg(
+        long,
+        global = true,
+        env = "RKV_TLS_CACERT",
+        value_name = "FILE",
+        help_heading = "TLS"
+    )]
+    pub cacert: Option<PathBuf>,
+
+    /// Directory of hashed CA certificates to verify servers with (implies --tls).
+    #[arg(
+        long,
+        global = true,
+        env = "RKV_TLS_CACERTDIR",
+        value_name = "DIR",
+        help_heading = "TLS"
+    )]
+    pub cacertdir: Option<PathBuf>,
+
+    /// Client certificate for servers with tls-auth-clients (implies --tls).
+    #[arg(
+        long,
+        global = true,
+        env = "RKV_TLS_CERT",
+        value_name = "FILE",
+        help_heading = "TLS"
+    )]
+    pub cert: Option<PathBuf>,
+
+    /// Private key of the client certificate (implies --tls).
+    #[arg(
+        long,
+        global = true,
+        env = "RKV_TLS_KEY",
+        value_name = "FILE",
+        help_heading = "TLS"
+    )]
+    pub key: Option<PathBuf>,
+
+    /// Server name to send in the TLS handshake (SNI).
+    #[arg(
+        long,
+        global = true,
+        env = "RKV_TLS_SNI",
+        value_name = "NAME",
+        help_heading = "TLS"
+    )]
+    pub sni: Option<String>,
+
+    /// Do not verify servers' certificates (as redis-cli --insecure).
+    #[arg(long, global = true, env = "RKV_TLS_INSECURE", value_parser = clap::builder::FalseyValueParser::new(), help_heading = "TLS")]
+    pub insecure: bool,
+
+    /// Password for AUTH on Sentinels (they often differ from the nodes').
+    #[arg(
+        long,
+        global = true,
+        env = "RKV_SENTINEL_PASSWORD",
+        hide_env_values = true,
+        value_name = "PW"
+    )]
+    pub sentinel_password: Option<String>,
+
+    /// ACL user for AUTH on Sentinels.
+    #[arg(long, global = true, env = "RKV_SENTINEL_USER", value_name = "NAME")]
+    pub sentinel_user: Option<String>,
 }
 
 impl GlobalArgs {
+    /// TLS from the flags: Some when `--tls` or any TLS file option is given.
+    pub fn tls(&self) -> Option<crate::transport::tls::TlsSettings> {
+        let any = self.tls
+            || self.cacert.is_some()
+            || self.cacertdir.is_some()
+            || self.cert.is_some()
+            || self.key.is_some()
+            || self.insecure;
+        any.then(|| crate::transport::tls::TlsSettings {
+            cacert: self.cacert.clone(),
+            cacertdir: self.cacertdir.clone(),
+            cert: self.cert.clone(),
+            key: self.key.clone(),
+            sni: self.sni.clone(),
+            insecure: self.insecure,
+        })
+    }
+
+    /// Whether the password came from the command line itself (not the environment): then
+    /// it is visible to every user of the host in `ps`, and we say so as redis-cli does.
+    pub fn password_on_command_line(&self) -> bool {
+        self.password.is_some() && std::env::var_os("RKV_PASSWORD").is_none_or(|v| v.is_empty())
+    }
+
     /// The password from `--password`, else `RKV_PASSWORD` (clap), else `REDISCLI_AUTH`.
     pub fn effective_password(&self) -> Option<String> {
         self.password.clone().or_else(|| {
@@ -95,6 +191,10 @@ pub enum OutputFormat {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "parsed once at start; boxing would only add noise at every match"
+)]
 pub enum Command {
     /// Run a store node speaking RESP: a Redis-compatible server.
     Serve(ServeArgs),
@@ -157,16 +257,33 @@ pub struct ServeArgs {
     #[arg(long, value_name = "HOST:PORT")]
     pub replicaof: Option<String>,
 
-    /// Password of the default user.
-    #[arg(long, value_name = "PW", hide_env_values = true)]
+    /// Password of the default user. Given on the command line it is moved out of the
+    /// process list at once (rkv re-executes itself with it in RKV_REQUIREPASS).
+    #[arg(
+        long,
+        value_name = "PW",
+        env = "RKV_REQUIREPASS",
+        hide_env_values = true,
+        conflicts_with = "requirepass_file"
+    )]
     pub requirepass: Option<String>,
+
+    /// Read the default user's password from this file (its first line).
+    #[arg(long, value_name = "FILE")]
+    pub requirepass_file: Option<PathBuf>,
 
     /// ACL user this node authenticates as on its master.
     #[arg(long, value_name = "USER")]
     pub masteruser: Option<String>,
 
-    /// Password this node authenticates with on its master.
-    #[arg(long, value_name = "PW")]
+    /// Password this node authenticates with on its master (moved out of the process list
+    /// like --requirepass, to RKV_MASTERAUTH).
+    #[arg(
+        long,
+        value_name = "PW",
+        env = "RKV_MASTERAUTH",
+        hide_env_values = true
+    )]
     pub masterauth: Option<String>,
 
     /// Priority as a failover candidate (0: never).
@@ -180,6 +297,38 @@ pub struct ServeArgs {
     /// Log every write to an append-only file and replay it at start.
     #[arg(long)]
     pub appendonly: bool,
+
+    /// TLS port to listen on (with --port 0: TLS only).
+    #[arg(long, value_name = "PORT", help_heading = "TLS")]
+    pub tls_port: Option<String>,
+
+    /// Certificate (PEM) for the TLS port, also the client certificate of our replication link.
+    #[arg(long, value_name = "FILE", help_heading = "TLS")]
+    pub tls_cert_file: Option<String>,
+
+    /// Private key of --tls-cert-file.
+    #[arg(long, value_name = "FILE", help_heading = "TLS")]
+    pub tls_key_file: Option<String>,
+
+    /// CA certificate to verify clients and our master with.
+    #[arg(long, value_name = "FILE", help_heading = "TLS")]
+    pub tls_ca_cert_file: Option<String>,
+
+    /// Directory of hashed CA certificates to verify clients and our master with.
+    #[arg(long, value_name = "DIR", help_heading = "TLS")]
+    pub tls_ca_cert_dir: Option<String>,
+
+    /// yes (default): clients must present a certificate; optional: verified when given; no.
+    #[arg(long, value_name = "yes|no|optional", help_heading = "TLS")]
+    pub tls_auth_clients: Option<String>,
+
+    /// yes: our link to a master uses TLS.
+    #[arg(long, value_name = "yes|no", help_heading = "TLS")]
+    pub tls_replication: Option<String>,
+
+    /// TLS versions to accept, e.g. "TLSv1.2 TLSv1.3" (default both).
+    #[arg(long, value_name = "LIST", help_heading = "TLS")]
+    pub tls_protocols: Option<String>,
 
     /// TOML configuration file (keys named like redis.conf directives); CONFIG REWRITE writes it.
     #[arg(long, value_name = "FILE")]

@@ -3,6 +3,7 @@
 //! errors, reported with `file:line:col` so a typo is found at once; a bad file exits 2.
 
 use crate::node::{AddrError, NodeAddr, Secret, SshHop, parse_node, parse_ssh_hop};
+use crate::transport::tls::TlsSettings;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
@@ -37,6 +38,26 @@ pub struct Defaults {
     pub password_env: Option<String>,
     /// The password itself (prefer `password_env`).
     pub password: Option<String>,
+    /// ACL user for AUTH on Sentinels.
+    pub sentinel_user: Option<String>,
+    /// Read the Sentinels' password from this environment variable.
+    pub sentinel_password_env: Option<String>,
+    /// The Sentinels' password itself (prefer `sentinel_password_env`).
+    pub sentinel_password: Option<String>,
+    /// Speak TLS (`true` also when any of the TLS files below is given).
+    pub tls: Option<bool>,
+    /// CA certificate file to verify the node with.
+    pub cacert: Option<PathBuf>,
+    /// Directory of hashed CA certificates.
+    pub cacertdir: Option<PathBuf>,
+    /// Client certificate for nodes with `tls-auth-clients`.
+    pub cert: Option<PathBuf>,
+    /// The client certificate's key.
+    pub key: Option<PathBuf>,
+    /// Server name sent in the TLS handshake.
+    pub sni: Option<String>,
+    /// Do not verify the node's certificate.
+    pub insecure: Option<bool>,
 }
 
 /// `[ssh]`.
@@ -52,7 +73,7 @@ pub struct SshDefaults {
 }
 
 /// One `[[nodes]]` entry.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InventoryNode {
     /// Short name usable wherever a NODE is taken.
@@ -72,6 +93,20 @@ pub struct InventoryNode {
     pub stop: Option<String>,
     /// How many replicas this node should have when it is a master (checked by verify).
     pub expect_replicas: Option<u32>,
+    /// Speak TLS (`true` also when any of the TLS files below is given).
+    pub tls: Option<bool>,
+    /// CA certificate file to verify the node with.
+    pub cacert: Option<PathBuf>,
+    /// Directory of hashed CA certificates.
+    pub cacertdir: Option<PathBuf>,
+    /// Client certificate for nodes with `tls-auth-clients`.
+    pub cert: Option<PathBuf>,
+    /// The client certificate's key.
+    pub key: Option<PathBuf>,
+    /// Server name sent in the TLS handshake.
+    pub sni: Option<String>,
+    /// Do not verify the node's certificate.
+    pub insecure: Option<bool>,
 }
 
 /// One `[[sentinels]]` entry.
@@ -242,7 +277,79 @@ impl Inventory {
     }
 }
 
+/// TLS settings from inventory keys: None when none asks for TLS (`tls = false` turns it off
+/// even when files are named).
+fn tls_keys(
+    tls: Option<bool>,
+    cacert: &Option<PathBuf>,
+    cacertdir: &Option<PathBuf>,
+    cert: &Option<PathBuf>,
+    key: &Option<PathBuf>,
+    sni: &Option<String>,
+    insecure: Option<bool>,
+) -> Option<TlsSettings> {
+    let files = cacert.is_some() || cacertdir.is_some() || cert.is_some() || key.is_some();
+    let on = tls.unwrap_or(files || insecure == Some(true));
+    on.then(|| TlsSettings {
+        cacert: cacert.as_ref().map(|p| crate::transport::expand_tilde(p)),
+        cacertdir: cacertdir
+            .as_ref()
+            .map(|p| crate::transport::expand_tilde(p)),
+        cert: cert.as_ref().map(|p| crate::transport::expand_tilde(p)),
+        key: key.as_ref().map(|p| crate::transport::expand_tilde(p)),
+        sni: sni.clone(),
+        insecure: insecure.unwrap_or(false),
+    })
+}
+
+impl Defaults {
+    /// `[defaults]` TLS keys, if they ask for TLS.
+    pub fn tls(&self) -> Option<TlsSettings> {
+        tls_keys(
+            self.tls,
+            &self.cacert,
+            &self.cacertdir,
+            &self.cert,
+            &self.key,
+            &self.sni,
+            self.insecure,
+        )
+    }
+
+    /// The Sentinels' password: `sentinel_password`, else the variable
+    /// `sentinel_password_env` names.
+    pub fn sentinel_password(&self) -> Option<Secret> {
+        if let Some(p) = &self.sentinel_password {
+            return Some(Secret::new(p.clone()));
+        }
+        let var = self.sentinel_password_env.as_ref()?;
+        std::env::var(var).ok().map(Secret::new)
+    }
+}
+
 impl InventoryNode {
+    /// This node's own TLS keys (None: none set, or `tls = false`), filled from `base` (the
+    /// defaults and flags) where unset. `Some(None)`: the node turns TLS off.
+    pub fn tls(&self, base: Option<&TlsSettings>) -> Option<Option<TlsSettings>> {
+        let own = tls_keys(
+            self.tls,
+            &self.cacert,
+            &self.cacertdir,
+            &self.cert,
+            &self.key,
+            &self.sni,
+            self.insecure,
+        );
+        match (own, self.tls) {
+            (Some(t), _) => Some(Some(match base {
+                Some(b) => t.or(b),
+                None => t,
+            })),
+            (None, Some(false)) => Some(None),
+            (None, _) => None,
+        }
+    }
+
     /// The parsed address (checked when the inventory was loaded).
     pub fn node_addr(&self) -> Result<NodeAddr, AddrError> {
         parse_node(&self.addr).map(|s| s.addr)

@@ -19,6 +19,7 @@
 pub mod cli;
 pub mod commands;
 pub mod failover;
+pub mod hide_argv;
 pub mod inventory;
 pub mod logging;
 pub mod node;
@@ -40,7 +41,8 @@ use std::fmt;
 /// An empty message means the reasons were already printed (e.g. a health check's problems).
 #[derive(Debug)]
 pub struct ExitError {
-    /// The process exit code: 1 failed, 2 usage or input, 3 stopped by the operator.
+    /// The process exit code: 1 failed, 2 usage or input, 3 stopped by the operator, 4 a
+    /// node refused our credentials.
     pub code: u8,
     /// What to print after `rkv: `.
     pub message: String,
@@ -59,6 +61,15 @@ impl ExitError {
     pub fn aborted(message: impl Into<String>) -> anyhow::Error {
         anyhow::Error::new(ExitError {
             code: 3,
+            message: message.into(),
+        })
+    }
+
+    /// A node refused our credentials (AUTH failed): exit 4, so scripts can tell a wrong
+    /// password from a node that is down (exit 1).
+    pub fn auth(message: impl Into<String>) -> anyhow::Error {
+        anyhow::Error::new(ExitError {
+            code: 4,
             message: message.into(),
         })
     }

@@ -4,6 +4,8 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Before anything else: a long-running `rkv serve` must not show a password in `ps`.
+    rkv::hide_argv::reexec_without_secrets();
     let cli = rkv::cli::Cli::parse();
     rkv::logging::init(
         &cli.global,

@@ -519,6 +519,7 @@ mod tests {
             restart: None,
             stop: stop.map(Into::into),
             expect_replicas: None,
+            ..InventoryNode::default()
         }
     }
 

@@ -395,13 +395,14 @@ fn auth_with_password_and_reasons_without_secrets() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(doc["nodes"][0]["role"], "master");
     let (code, out, err) = rkv(&["info", "-u", "ops", "-a", "s3cret-pw", &m.addr()]);
-    assert_eq!(code, 1);
+    // Exit 4: refused credentials, told apart from a node that is down (1).
+    assert_eq!(code, 4);
     assert!(err.contains("authentication failed"), "{err}");
     assert!(!out.contains("s3cret-pw") && !err.contains("s3cret-pw"));
 
     // No password: the reason says so.
     let (code, doc, err) = json(&["topology", &m.addr()]);
-    assert_eq!(code, 1);
+    assert_eq!(code, 4);
     let e = doc["nodes"][0]["error"].as_str().unwrap();
     assert!(
         e.contains("NOAUTH") || e.to_lowercase().contains("auth"),
@@ -410,7 +411,7 @@ fn auth_with_password_and_reasons_without_secrets() {
 
     // Wrong password: a reason, and the secret nowhere.
     let (code, out, err) = rkv(&["topology", "-o", "json", "-a", "wr0ng-pw", &m.addr()]);
-    assert_eq!(code, 1);
+    assert_eq!(code, 4);
     assert!(
         out.contains("WRONGPASS") || out.contains("authentication"),
         "{out}"

@@ -155,11 +155,7 @@ pub fn run(global: &GlobalArgs, args: &InfoArgs) -> anyhow::Result<()> {
                 }
                 print(&raw)
             }
-            (None, err) => Err(anyhow::anyhow!(
-                "failed to read INFO from {}: {}",
-                seed.addr,
-                err.as_deref().unwrap_or("no reply")
-            )),
+            (None, err) => Err(read_error(&seed.addr, err.as_deref())),
         };
     }
     // Read the master too (with the same credentials: one replication set usually shares
@@ -205,10 +201,19 @@ pub fn run(global: &GlobalArgs, args: &InfoArgs) -> anyhow::Result<()> {
     };
     print(&text)?;
     match &state.error {
-        Some(e) => Err(anyhow::anyhow!(
-            "failed to read INFO from {}: {e}",
-            seed.addr
-        )),
+        Some(e) => Err(read_error(&seed.addr, Some(e))),
         None => Ok(()),
+    }
+}
+
+/// A node that could not be read: exit 4 when it refused our credentials, else 1.
+fn read_error(addr: &crate::node::NodeAddr, err: Option<&str>) -> anyhow::Error {
+    let text = format!(
+        "failed to read INFO from {addr}: {}",
+        err.unwrap_or("no reply")
+    );
+    match err {
+        Some(e) if crate::topology::health::is_auth_failure(e) => crate::ExitError::auth(text),
+        _ => anyhow::anyhow!(text),
     }
 }

@@ -172,6 +172,20 @@ pub fn run(global: &GlobalArgs, args: &ReplicateArgs) -> anyhow::Result<()> {
                 duration_ms: started.elapsed().as_secs_f64() * 1000.0,
             });
         }
+        // We reach the master over TLS, so the replica's link must be TLS too. rkv can turn
+        // that on remotely; the replica's own certificate and CA files it cannot provide.
+        if setup.opts.creds.tls.is_some() {
+            let t = Instant::now();
+            nodes.send(&replica, &["CONFIG", "SET", "tls-replication", "yes"]).await.map_err(|e| {
+                anyhow::anyhow!("cannot set tls-replication on {replica}: {e}")
+            })?;
+            steps.push(Done { action: format!("set tls-replication yes on {replica}"), duration_ms: t.elapsed().as_secs_f64() * 1000.0 });
+            if !global.quiet {
+                eprintln!(
+                    "note: {replica} now links to {master} over TLS; it uses its own tls-cert-file, tls-key-file and tls-ca-cert-file (rkv cannot install certificate files remotely): they must let {master} verify it (tls-auth-clients) and it verify {master}"
+                );
+            }
+        }
         let t0 = Instant::now();
         nodes.replicaof(&replica, master.host(), &master.port().to_string()).await?;
         steps.push(Done {

@@ -63,11 +63,13 @@ pub fn run(global: &GlobalArgs, args: &SentinelArgs) -> anyhow::Result<()> {
 
 async fn open(
     transport: &Transport,
+    screds: &Credentials,
     addr: &NodeAddr,
     timeout: Duration,
 ) -> Result<NodeClient, String> {
-    // Sentinels are asked without the data nodes' credentials (they seldom share them).
-    NodeClient::open(transport, addr, &Credentials::default(), timeout)
+    // Sentinels have their own credentials (--sentinel-user/--sentinel-password); they
+    // seldom share the data nodes'.
+    NodeClient::open(transport, addr, screds, timeout)
         .await
         .map_err(|e| e.to_string())
 }
@@ -141,6 +143,7 @@ fn monitor(global: &GlobalArgs, args: &SentinelMonitorArgs) -> anyhow::Result<()
     let creds = setup.opts.creds.clone();
     let timeout = global.timeout;
     let transport = &setup.opts.transport;
+    let screds = &setup.opts.sentinel_creds;
     let rt = runtime()?;
     let result = rt.block_on(async {
         let ip = master_ip(&master).await?;
@@ -149,6 +152,7 @@ fn monitor(global: &GlobalArgs, args: &SentinelMonitorArgs) -> anyhow::Result<()
             configure(
                 s,
                 transport,
+                screds,
                 timeout,
                 args,
                 &ip,
@@ -163,6 +167,7 @@ fn monitor(global: &GlobalArgs, args: &SentinelMonitorArgs) -> anyhow::Result<()
             wait_agreement(
                 &sentinels,
                 transport,
+                screds,
                 timeout,
                 &args.name,
                 &replicas,
@@ -171,7 +176,7 @@ fn monitor(global: &GlobalArgs, args: &SentinelMonitorArgs) -> anyhow::Result<()
             .await
         } else {
             (
-                read_views(&sentinels, transport, timeout, &args.name).await,
+                read_views(&sentinels, transport, screds, timeout, &args.name).await,
                 None,
             )
         };
@@ -209,6 +214,7 @@ fn monitor(global: &GlobalArgs, args: &SentinelMonitorArgs) -> anyhow::Result<()
 async fn configure(
     s: &NodeAddr,
     transport: &Transport,
+    screds: &Credentials,
     timeout: Duration,
     args: &SentinelMonitorArgs,
     ip: &str,
@@ -227,7 +233,7 @@ async fn configure(
         });
         ok
     };
-    let mut c = match open(transport, s, timeout).await {
+    let mut c = match open(transport, screds, s, timeout).await {
         Ok(c) => c,
         Err(e) => {
             step("connect".into(), Err(e));
@@ -302,6 +308,7 @@ async fn configure(
 async fn read_views(
     sentinels: &[NodeAddr],
     transport: &Transport,
+    screds: &Credentials,
     timeout: Duration,
     name: &str,
 ) -> Vec<SentinelView> {
@@ -309,7 +316,7 @@ async fn read_views(
     let mut out = Vec::new();
     for s in sentinels {
         let r = async {
-            let mut c = open(transport, s, timeout).await?;
+            let mut c = open(transport, screds, s, timeout).await?;
             let v = sentinel_cmd(&mut c, &["MASTER".into(), name.into()], &none).await?;
             let mut view = view_from_master(s, &fields(&v));
             let r = sentinel_cmd(&mut c, &["REPLICAS".into(), name.into()], &none).await?;
@@ -372,6 +379,7 @@ pub fn not_settled(views: &[SentinelView], replicas: &BTreeSet<NodeAddr>) -> Vec
 async fn wait_agreement(
     sentinels: &[NodeAddr],
     transport: &Transport,
+    screds: &Credentials,
     timeout: Duration,
     name: &str,
     replicas: &BTreeSet<NodeAddr>,
@@ -379,7 +387,7 @@ async fn wait_agreement(
 ) -> (Vec<SentinelView>, Option<Vec<ProblemJson>>) {
     let deadline = Instant::now() + wait;
     loop {
-        let views = read_views(sentinels, transport, timeout, name).await;
+        let views = read_views(sentinels, transport, screds, timeout, name).await;
         let left = not_settled(&views, replicas);
         if left.is_empty() {
             return (views, None);
@@ -407,7 +415,13 @@ fn remove(global: &GlobalArgs, args: &SentinelRemoveArgs) -> anyhow::Result<()> 
         for s in &sentinels {
             let action = format!("SENTINEL REMOVE {}", args.name);
             let r = async {
-                let mut c = open(&setup.opts.transport, s, global.timeout).await?;
+                let mut c = open(
+                    &setup.opts.transport,
+                    &setup.opts.sentinel_creds,
+                    s,
+                    global.timeout,
+                )
+                .await?;
                 match sentinel_cmd(&mut c, &["REMOVE".into(), args.name.clone()], &none).await {
                     Ok(_) => Ok("OK".to_string()),
                     Err(e) if e.contains("No such master") => {

@@ -35,6 +35,30 @@ pub(crate) fn setup(global: &GlobalArgs) -> anyhow::Result<Setup> {
         .user
         .clone()
         .or_else(|| inventory.as_ref().and_then(|i| i.defaults.user.clone()));
+    if global.password_on_command_line() && !global.quiet {
+        // As redis-cli: the password is visible to every user of the host in `ps`.
+        eprintln!(
+            "Warning: Using a password with '-a' or '--password' option on the command line interface may not be safe. Set RKV_PASSWORD in the environment, or password_env in the inventory, instead."
+        );
+    }
+    // Flags and environment win over the inventory's [defaults].
+    let tls = global
+        .tls()
+        .or_else(|| inventory.as_ref().and_then(|i| i.defaults.tls()));
+    let sentinel_password = global
+        .sentinel_password
+        .clone()
+        .map(Secret::new)
+        .or_else(|| {
+            inventory
+                .as_ref()
+                .and_then(|i| i.defaults.sentinel_password())
+        });
+    let sentinel_user = global.sentinel_user.clone().or_else(|| {
+        inventory
+            .as_ref()
+            .and_then(|i| i.defaults.sentinel_user.clone())
+    });
     // Nodes with an SSH route (inventory `ssh`, `ssh://` addresses) go through tunnels; no
     // session starts unless one is contacted.
     let ssh = crate::transport::from_inventory(
@@ -48,7 +72,16 @@ pub(crate) fn setup(global: &GlobalArgs) -> anyhow::Result<Setup> {
         opts: DiscoverOptions {
             timeout: global.timeout,
             transport: Transport::Ssh(ssh),
-            creds: Credentials { user, password },
+            creds: Credentials {
+                user,
+                password,
+                tls: tls.clone(),
+            },
+            sentinel_creds: Credentials {
+                user: sentinel_user,
+                password: sentinel_password,
+                tls,
+            },
         },
     })
 }
@@ -56,20 +89,47 @@ pub(crate) fn setup(global: &GlobalArgs) -> anyhow::Result<Setup> {
 /// One NODE argument: an inventory name, else an address or URL (URL credentials win).
 pub(crate) fn resolve_arg(arg: &str, setup: &Setup) -> anyhow::Result<Seed> {
     if let Some(n) = setup.inventory.as_ref().and_then(|i| i.by_name(arg)) {
-        let addr = n.node_addr().map_err(|e| ExitError::usage(e.to_string()))?;
-        return Ok(Seed { addr, creds: None });
+        return inventory_seed(n, setup);
     }
     let spec = parse_node(arg).map_err(|e| ExitError::usage(e.to_string()))?;
     if let (Some(hop), Transport::Ssh(ssh)) = (&spec.via, &setup.opts.transport) {
         ssh.add_route(spec.addr.clone(), hop);
     }
-    let creds = (spec.user.is_some() || spec.password.is_some()).then(|| Credentials {
+    let creds = (spec.user.is_some() || spec.password.is_some() || spec.tls).then(|| Credentials {
         user: spec.user.clone().or_else(|| setup.opts.creds.user.clone()),
         password: spec
             .password
             .clone()
             .or_else(|| setup.opts.creds.password.clone()),
+        // rediss:// turns TLS on with the flags' files (or none: the system's CA store).
+        tls: match (&setup.opts.creds.tls, spec.tls) {
+            (Some(t), _) => Some(t.clone()),
+            (None, true) => Some(crate::transport::tls::TlsSettings::default()),
+            (None, false) => None,
+        },
     });
+    Ok(Seed {
+        addr: spec.addr,
+        creds,
+    })
+}
+
+/// An inventory node as a seed: its own TLS keys (over the defaults and flags) when it has
+/// any, else the defaults.
+fn inventory_seed(n: &crate::inventory::InventoryNode, setup: &Setup) -> anyhow::Result<Seed> {
+    let spec = parse_node(&n.addr).map_err(|e| ExitError::usage(e.to_string()))?;
+    let own_tls = n.tls(setup.opts.creds.tls.as_ref());
+    let creds = match (own_tls, spec.tls) {
+        (Some(tls), _) => Some(Credentials {
+            tls,
+            ..setup.opts.creds.clone()
+        }),
+        (None, true) if setup.opts.creds.tls.is_none() => Some(Credentials {
+            tls: Some(crate::transport::tls::TlsSettings::default()),
+            ..setup.opts.creds.clone()
+        }),
+        (None, _) => None,
+    };
     Ok(Seed {
         addr: spec.addr,
         creds,
@@ -91,11 +151,7 @@ pub(crate) fn seeds(args: &[String], setup: &Setup) -> anyhow::Result<(Vec<Seed>
             let seeds = inv
                 .nodes
                 .iter()
-                .map(|n| {
-                    n.node_addr()
-                        .map(|addr| Seed { addr, creds: None })
-                        .map_err(|e| ExitError::usage(e.to_string()))
-                })
+                .map(|n| inventory_seed(n, setup))
                 .collect::<anyhow::Result<Vec<_>>>()?;
             Ok((seeds, true))
         }
@@ -189,10 +245,16 @@ pub(crate) fn check_seeds_reachable(snap: &Snapshot) -> anyhow::Result<()> {
         .filter(|n| n.found.seed)
         .map(|n| format!("{}: {}", n.addr, n.error.as_deref().unwrap_or("?")))
         .collect();
-    Err(anyhow::anyhow!(
-        "no seed node is reachable ({})",
-        reasons.join("; ")
-    ))
+    let text = format!("no seed node is reachable ({})", reasons.join("; "));
+    let auth = snap.nodes.iter().filter(|n| n.found.seed).all(|n| {
+        n.error
+            .as_deref()
+            .is_some_and(crate::topology::health::is_auth_failure)
+    });
+    if auth {
+        return Err(ExitError::auth(text));
+    }
+    Err(anyhow::anyhow!(text))
 }
 
 /// The contract's JSON document for a snapshot.

@@ -118,6 +118,17 @@ pub fn run(global: &GlobalArgs, args: &VerifyArgs) -> anyhow::Result<()> {
         eprint!("{}", render::table::problem_lines(&doc.problems, plain));
     }
     let n = doc.problems.len();
+    if let Some(p) = doc
+        .problems
+        .iter()
+        .find(|p| p.kind == crate::topology::model::ProblemKind::AuthFailed)
+    {
+        return Err(crate::ExitError::auth(format!(
+            "not healthy: {n} problem{} found; {}",
+            if n == 1 { "" } else { "s" },
+            p.message
+        )));
+    }
     Err(anyhow::anyhow!(
         "not healthy: {n} problem{} found",
         if n == 1 { "" } else { "s" }

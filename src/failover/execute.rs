@@ -618,7 +618,7 @@ fn connection_lost(e: &NodeError) -> bool {
             .iter()
             .any(|w| r.contains(w))
         }
-        NodeError::Resolve { .. } | NodeError::Auth(_) => false,
+        NodeError::Resolve { .. } | NodeError::Auth(_) | NodeError::Tls(_) => false,
     }
 }
 

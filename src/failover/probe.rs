@@ -93,25 +93,11 @@ async fn hello_within(
         .endpoint(master, listen)
         .await
         .map_err(|e| e.to_string())?;
-    let mut settings = redis::RedisConnectionInfo::default().set_skip_set_lib_name();
-    if let Some(p) = &creds.password {
-        settings = settings.set_password(p.expose());
-        if let Some(u) = &creds.user {
-            settings = settings.set_username(u);
-        }
-    }
-    let info = redis::IntoConnectionInfo::into_connection_info(redis::ConnectionAddr::Tcp(
-        sock.ip().to_string(),
-        sock.port(),
-    ))
-    .map_err(|e| creds.scrub(&e.to_string()))?
-    .set_redis_settings(settings);
-    let client = redis::Client::open(info).map_err(|e| creds.scrub(&e.to_string()))?;
+
     let work = async {
-        let mut ps = client
-            .get_async_pubsub()
+        let mut ps = crate::node::client::open_pubsub(sock, creds, listen)
             .await
-            .map_err(|e| creds.scrub(&e.to_string()))?;
+            .map_err(|e| e.to_string())?;
         ps.subscribe(HELLO_CHANNEL)
             .await
             .map_err(|e| creds.scrub(&e.to_string()))?;

@@ -55,6 +55,8 @@ pub struct Request {
     pub max_write_pause: Duration,
     /// Node credentials.
     pub creds: Credentials,
+    /// Sentinel credentials (`--sentinel-user/--sentinel-password`, TLS as the nodes').
+    pub sentinel_creds: Credentials,
     /// Per-command timeout.
     pub timeout: Duration,
     /// How to reach nodes.
@@ -170,7 +172,7 @@ impl Run<'_> {
         NodeClient::open(
             &self.req.transport,
             addr,
-            &Credentials::default(),
+            &self.req.sentinel_creds,
             self.req.timeout,
         )
         .await
@@ -760,6 +762,7 @@ pub(crate) async fn from_command(
         sentinels: sentinels.clone(),
         max_write_pause: args.max_write_pause,
         creds: setup.opts.creds.clone(),
+        sentinel_creds: setup.opts.sentinel_creds.clone(),
         timeout: global.timeout,
         transport: setup.opts.transport.clone(),
     };

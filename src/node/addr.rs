@@ -92,6 +92,8 @@ pub struct NodeSpec {
     pub password: Option<Secret>,
     /// The SSH host to tunnel through (`ssh://` form), if any.
     pub via: Option<SshHop>,
+    /// A `rediss://` address: the node speaks TLS.
+    pub tls: bool,
 }
 
 /// The port a bare SSH host means.
@@ -193,6 +195,7 @@ fn parse_ssh_url(rest: &str, whole: &str) -> Result<NodeSpec, AddrError> {
         user: None,
         password: None,
         via: Some(via),
+        tls: false,
     })
 }
 
@@ -228,7 +231,7 @@ pub enum AddrError {
         input: String,
     },
     /// A URL scheme other than `redis://` and `ssh://`.
-    #[error("unsupported scheme in '{0}' (only redis:// and ssh:// are supported)")]
+    #[error("unsupported scheme in '{0}' (only redis://, rediss:// and ssh:// are supported)")]
     Scheme(String),
     /// An SSH password in an address (keys and the agent only).
     #[error("no password may be given for ssh in '{0}': use a key or the ssh agent")]
@@ -251,6 +254,9 @@ pub fn parse_node(input: &str) -> Result<NodeSpec, AddrError> {
         if scheme.eq_ignore_ascii_case("ssh") {
             return parse_ssh_url(rest, s);
         }
+        if scheme.eq_ignore_ascii_case("rediss") {
+            return parse_url(rest, s).map(|n| NodeSpec { tls: true, ..n });
+        }
         if !scheme.eq_ignore_ascii_case("redis") {
             return Err(AddrError::Scheme(scrub(s)));
         }
@@ -262,6 +268,7 @@ pub fn parse_node(input: &str) -> Result<NodeSpec, AddrError> {
         user: None,
         password: None,
         via: None,
+        tls: false,
     })
 }
 
@@ -318,6 +325,7 @@ fn parse_url(rest: &str, whole: &str) -> Result<NodeSpec, AddrError> {
         user,
         password,
         via: None,
+        tls: false,
     })
 }
 
@@ -482,6 +490,10 @@ mod tests {
         assert_eq!(n.addr.to_string(), "host:6379");
         let n = parse_node("redis://[::1]:7000").unwrap();
         assert_eq!(n.addr.to_string(), "[::1]:7000");
+        assert!(!n.tls);
+        let n = parse_node("rediss://:pw@host:6380").unwrap();
+        assert!(n.tls);
+        assert_eq!(n.addr.to_string(), "host:6380");
     }
 
     #[test]
@@ -539,7 +551,9 @@ mod tests {
         let e = parse_node("redis://u:hunter2@h:99999").unwrap_err();
         assert!(!e.to_string().contains("hunter2"), "{e}");
         assert!(e.to_string().contains("invalid port '99999'"));
-        let e = parse_node("rediss://u:hunter2@h:1").unwrap_err();
+        let e = parse_node("rediss://u:hunter2@h:99999").unwrap_err();
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+        let e = parse_node("rediss2://u:hunter2@h:1").unwrap_err();
         assert!(!e.to_string().contains("hunter2"), "{e}");
         let e = parse_node("redis://u:hunter2@h:1/x").unwrap_err();
         assert!(!e.to_string().contains("hunter2"), "{e}");

@@ -9,17 +9,23 @@
 
 use super::addr::{NodeAddr, Secret};
 use super::info::{RoleReply, parse_role};
+use crate::transport::tls::TlsSettings;
 use std::net::SocketAddr;
 use std::time::Duration;
 use thiserror::Error;
 
-/// Credentials for AUTH: a password alone, or an ACL user and password.
+/// How we prove who we are to a node and check who it is: AUTH (a password alone, or an ACL
+/// user and password) and TLS (a client certificate is a credential too, and the CA is how we
+/// authenticate the node). Kept together because every place that reaches a node needs both,
+/// and nodes found by discovery inherit both from the seed they were found from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Credentials {
     /// ACL user (None: AUTH with the password alone).
     pub user: Option<String>,
     /// Password (None: no AUTH).
     pub password: Option<Secret>,
+    /// TLS settings (None: plain TCP).
+    pub tls: Option<TlsSettings>,
 }
 
 impl Credentials {
@@ -46,8 +52,11 @@ pub enum NodeError {
     /// TCP connect or handshake (AUTH) failed.
     #[error("connect failed: {0}")]
     Connect(String),
-    /// The node answered with an authentication error.
-    #[error("authentication failed: {0}")]
+    /// TLS could not be set up or the handshake failed (the text names the node or file).
+    #[error("{0}")]
+    Tls(String),
+    /// The node answered with an authentication error; the text starts with the node.
+    #[error("authentication failed on {0}")]
     Auth(String),
     /// No answer within the timeout.
     #[error("timed out after {0:?} ({1})")]
@@ -113,11 +122,92 @@ pub async fn resolve(addr: &NodeAddr, timeout: Duration) -> Result<SocketAddr, N
     })
 }
 
+/// A byte stream to a node: plain TCP or TLS over it.
+pub trait NodeIo: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> NodeIo for T {}
+
+/// Open TCP to `sock` and, when `creds` ask for it, TLS over it, all within `timeout`.
+pub async fn open_stream(
+    sock: SocketAddr,
+    creds: &Credentials,
+    timeout: Duration,
+) -> Result<Box<dyn NodeIo>, NodeError> {
+    let work = async {
+        let tcp = tokio::net::TcpStream::connect(sock)
+            .await
+            .map_err(|e| NodeError::Connect(e.to_string()))?;
+        // Small request/reply exchanges: do not wait for Nagle.
+        let _ = tcp.set_nodelay(true);
+        match &creds.tls {
+            None => Ok(Box::new(tcp) as Box<dyn NodeIo>),
+            Some(tls) => tls
+                .handshake(tcp, &sock.to_string())
+                .await
+                .map(|s| Box::new(s) as Box<dyn NodeIo>)
+                .map_err(|e| NodeError::Tls(e.to_string())),
+        }
+    };
+    tokio::time::timeout(timeout, work)
+        .await
+        .map_err(|_| NodeError::Timeout(timeout, "connecting"))?
+}
+
+/// The redis crate's AUTH settings for `creds`.
+fn redis_settings(creds: &Credentials) -> redis::RedisConnectionInfo {
+    let mut settings = redis::RedisConnectionInfo::default().set_skip_set_lib_name();
+    if let Some(p) = &creds.password {
+        settings = settings.set_password(p.expose());
+        if let Some(u) = &creds.user {
+            settings = settings.set_username(u);
+        }
+    }
+    settings
+}
+
+/// A connect-time error from the redis crate, typed (AUTH failures apart from the rest).
+fn classify(
+    e: &redis::RedisError,
+    sock: SocketAddr,
+    creds: &Credentials,
+    timeout: Duration,
+) -> NodeError {
+    let text = creds.scrub(&e.to_string());
+    if e.is_timeout() {
+        NodeError::Timeout(timeout, "connecting")
+    } else if e.kind() == redis::ErrorKind::AuthenticationFailed || is_auth_error(&text) {
+        // The crate's own wording is "Password authentication failed - AuthenticationFailed";
+        // the server's WRONGPASS text says more when we have it.
+        let text = e.detail().map_or(text, |d| creds.scrub(d));
+        NodeError::Auth(format!("{sock}: {text}"))
+    } else {
+        NodeError::Connect(text)
+    }
+}
+
+/// Open a Pub/Sub connection to `sock` (TLS and AUTH as `creds` say) within `timeout`: for
+/// listening to the `__sentinel__:hello` channel.
+pub async fn open_pubsub(
+    sock: SocketAddr,
+    creds: &Credentials,
+    timeout: Duration,
+) -> Result<redis::aio::PubSub, NodeError> {
+    let stream = open_stream(sock, creds, timeout).await?;
+    tokio::time::timeout(
+        timeout,
+        redis::aio::PubSub::new(&redis_settings(creds), stream),
+    )
+    .await
+    .map_err(|_| NodeError::Timeout(timeout, "connecting"))?
+    .map_err(|e| classify(&e, sock, creds, timeout))
+}
+
 /// An open connection to one node.
 pub struct NodeClient {
     conn: redis::aio::MultiplexedConnection,
     timeout: Duration,
     creds: Credentials,
+    /// Where we connected (for error messages).
+    sock: SocketAddr,
 }
 
 impl std::fmt::Debug for NodeClient {
@@ -145,42 +235,27 @@ impl NodeClient {
         creds: &Credentials,
         timeout: Duration,
     ) -> Result<NodeClient, NodeError> {
-        let mut settings = redis::RedisConnectionInfo::default().set_skip_set_lib_name();
-        if let Some(p) = &creds.password {
-            settings = settings.set_password(p.expose());
-            if let Some(u) = &creds.user {
-                settings = settings.set_username(u);
-            }
-        }
-        let info = redis::ConnectionAddr::Tcp(sock.ip().to_string(), sock.port());
-        let info = redis::IntoConnectionInfo::into_connection_info(info)
-            .map_err(|e| NodeError::Connect(creds.scrub(&e.to_string())))?
-            .set_redis_settings(settings);
-        let client = redis::Client::open(info)
-            .map_err(|e| NodeError::Connect(creds.scrub(&e.to_string())))?;
+        let stream = open_stream(sock, creds, timeout).await?;
         let config = redis::AsyncConnectionConfig::new()
             .set_connection_timeout(Some(timeout))
             .set_response_timeout(Some(timeout));
-        let conn = tokio::time::timeout(
+        let (conn, driver) = tokio::time::timeout(
             timeout,
-            client.get_multiplexed_async_connection_with_config(&config),
+            redis::aio::MultiplexedConnection::new_with_config(
+                &redis_settings(creds),
+                stream,
+                config,
+            ),
         )
         .await
         .map_err(|_| NodeError::Timeout(timeout, "connecting"))?
-        .map_err(|e| {
-            let text = creds.scrub(&e.to_string());
-            if e.is_timeout() {
-                NodeError::Timeout(timeout, "connecting")
-            } else if is_auth_error(&text) {
-                NodeError::Auth(text)
-            } else {
-                NodeError::Connect(text)
-            }
-        })?;
+        .map_err(|e| classify(&e, sock, creds, timeout))?;
+        tokio::spawn(driver);
         Ok(NodeClient {
             conn,
             timeout,
             creds: creds.clone(),
+            sock,
         })
     }
 
@@ -209,7 +284,7 @@ impl NodeClient {
                 if e.is_timeout() {
                     Err(NodeError::Timeout(self.timeout, "waiting for a reply"))
                 } else if is_auth_error(&text) {
-                    Err(NodeError::Auth(text))
+                    Err(NodeError::Auth(format!("{}: {text}", self.sock)))
                 } else {
                     Err(NodeError::Command {
                         command: name.to_string(),
@@ -255,6 +330,7 @@ mod tests {
         let c = Credentials {
             user: None,
             password: Some(Secret::new("hunter2")),
+            tls: None,
         };
         assert_eq!(c.scrub("bad hunter2 x"), "bad *** x");
         assert_eq!(Credentials::default().scrub("x"), "x");

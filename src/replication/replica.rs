@@ -15,7 +15,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::net::tcp::OwnedWriteHalf;
+/// The write half of the link (plain TCP or TLS).
+type OwnedWriteHalf = tokio::io::WriteHalf<Box<dyn crate::node::client::NodeIo>>;
 use tokio::sync::watch;
 
 /// Where and how to connect to the master.
@@ -41,6 +42,8 @@ pub struct LinkConfig {
     /// FAILOVER handover: the first PSYNC says `FAILOVER` (the target takes our role and
     /// continues our history); its outcome goes to [`LinkHost::failover_result`].
     pub failover: bool,
+    /// TLS to the master (`tls-replication yes`), with our certificate as the client's.
+    pub tls: Option<crate::transport::tls::TlsSettings>,
 }
 
 /// The link's state, as INFO replication and ROLE report it.
@@ -152,7 +155,7 @@ pub async fn run_link(
 
 /// A buffered connection to the master.
 struct Conn {
-    read: tokio::net::tcp::OwnedReadHalf,
+    read: tokio::io::ReadHalf<Box<dyn crate::node::client::NodeIo>>,
     write: OwnedWriteHalf,
     buf: BytesMut,
 }
@@ -225,7 +228,18 @@ async fn session(host: &dyn LinkHost, cfg: &LinkConfig) -> Result<(), LinkError>
         .await
         .map_err(|_| LinkError::Timeout("connecting to the master"))??;
     stream.set_nodelay(true)?;
-    let (read, write) = stream.into_split();
+    let stream: Box<dyn crate::node::client::NodeIo> = match &cfg.tls {
+        None => Box::new(stream),
+        Some(tls) => {
+            let name = format!("master {}:{}", cfg.host, cfg.port);
+            let s = tokio::time::timeout(t, tls.handshake(stream, &name))
+                .await
+                .map_err(|_| LinkError::Timeout("the TLS handshake with the master"))?
+                .map_err(|e| LinkError::Protocol(e.to_string()))?;
+            Box::new(s)
+        }
+    };
+    let (read, write) = tokio::io::split(stream);
     let mut c = Conn {
         read,
         write,

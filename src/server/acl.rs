@@ -231,3 +231,119 @@ mod tests {
         assert!(!protected_mode_denies(false, false, lan));
     }
 }
+
+/// Most entries `ACL LOG` keeps (Redis's `acllog-max-len` default).
+pub const ACL_LOG_MAX: usize = 128;
+
+/// Entries this close in time with the same reason, context, object and user are one entry
+/// with a count, as in Redis (`ACL_LOG_GROUPING_MAX_TIME_DELTA`).
+const ACL_LOG_GROUPING_MS: u64 = 60_000;
+
+/// One `ACL LOG` entry, with Redis 7.0's fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AclLogEntry {
+    /// How many events this entry stands for.
+    pub count: u64,
+    /// `auth`, `command`, `key` or `channel` (rkv logs `auth`).
+    pub reason: &'static str,
+    /// `toplevel`, `multi`, `lua`.
+    pub context: &'static str,
+    /// The command or key involved (`AUTH` for an authentication failure).
+    pub object: String,
+    /// The user name given.
+    pub username: String,
+    /// The client as CLIENT LIST shows it, when the event happened.
+    pub client_info: String,
+    /// Increasing id.
+    pub entry_id: u64,
+    /// Unix milliseconds of the first event.
+    pub created_ms: u64,
+    /// Unix milliseconds of the last event.
+    pub updated_ms: u64,
+}
+
+/// The ACL log (newest first) and the rate limit of the matching log lines.
+#[derive(Debug, Default)]
+pub struct AclLog {
+    /// Newest first.
+    pub entries: std::collections::VecDeque<AclLogEntry>,
+    next_id: u64,
+    /// Unix ms of the last "failed AUTH" log line, and failures since that were not logged.
+    last_line_ms: u64,
+    suppressed: u64,
+}
+
+/// At most one log line about failed AUTH per this many milliseconds: a password-guessing
+/// client cannot flood the log.
+const AUTH_LOG_INTERVAL_MS: u64 = 1000;
+
+impl AclLog {
+    /// Record a failed AUTH by `username` from the client described by `client_info`.
+    pub fn auth_failed(&mut self, username: &str, client_info: String, now_ms: u64) {
+        if let Some(e) = self.entries.iter_mut().find(|e| {
+            e.reason == "auth"
+                && e.context == "toplevel"
+                && e.username == username
+                && now_ms.saturating_sub(e.updated_ms) < ACL_LOG_GROUPING_MS
+        }) {
+            e.count += 1;
+            e.updated_ms = now_ms;
+            e.client_info = client_info;
+        } else {
+            self.entries.push_front(AclLogEntry {
+                count: 1,
+                reason: "auth",
+                context: "toplevel",
+                object: "AUTH".into(),
+                username: username.to_string(),
+                client_info,
+                entry_id: self.next_id,
+                created_ms: now_ms,
+                updated_ms: now_ms,
+            });
+            self.next_id += 1;
+            self.entries.truncate(ACL_LOG_MAX);
+        }
+    }
+
+    /// Whether to write a log line for a failure now; returns how many earlier failures went
+    /// unlogged (to mention in the line).
+    pub fn should_log(&mut self, now_ms: u64) -> Option<u64> {
+        if now_ms.saturating_sub(self.last_line_ms) >= AUTH_LOG_INTERVAL_MS {
+            self.last_line_ms = now_ms;
+            Some(std::mem::take(&mut self.suppressed))
+        } else {
+            self.suppressed += 1;
+            None
+        }
+    }
+
+    /// `ACL LOG RESET`.
+    pub fn reset(&mut self) {
+        self.entries.clear();
+    }
+}
+
+#[cfg(test)]
+mod acl_log_tests {
+    use super::*;
+
+    #[test]
+    fn failures_group_by_user_within_a_minute_and_lines_are_rate_limited() {
+        let mut log = AclLog::default();
+        log.auth_failed("default", "id=1".into(), 1_000);
+        log.auth_failed("default", "id=1".into(), 2_000);
+        log.auth_failed("alice", "id=2".into(), 2_500);
+        log.auth_failed("default", "id=1".into(), 70_000);
+        let users: Vec<(&str, u64)> = log
+            .entries
+            .iter()
+            .map(|e| (e.username.as_str(), e.count))
+            .collect();
+        assert_eq!(users, vec![("default", 1), ("alice", 1), ("default", 2)]);
+        assert_eq!(log.should_log(10_000), Some(0));
+        assert_eq!(log.should_log(10_100), None);
+        assert_eq!(log.should_log(10_200), None);
+        assert_eq!(log.should_log(11_000), Some(2));
+    }
+}

@@ -70,6 +70,24 @@ pub struct Config {
     pub users: Vec<User>,
     /// The file CONFIG REWRITE writes, if any.
     pub config_file: Option<PathBuf>,
+    /// TLS port (0: no TLS listener), `tls-port`.
+    pub tls_port: u16,
+    /// `tls-cert-file`: our certificate (PEM), for the TLS port and as a replica's client
+    /// certificate ("" none).
+    pub tls_cert_file: String,
+    /// `tls-key-file`: its private key.
+    pub tls_key_file: String,
+    /// `tls-ca-cert-file`: CA to verify clients and our master with.
+    pub tls_ca_cert_file: String,
+    /// `tls-ca-cert-dir`: directory of hashed CA certificates.
+    pub tls_ca_cert_dir: String,
+    /// `tls-auth-clients`: yes (a client certificate is required), no, optional.
+    pub tls_auth_clients: String,
+    /// `tls-replication`: our link to a master uses TLS (replicas reach us on the TLS port
+    /// anyway).
+    pub tls_replication: bool,
+    /// `tls-protocols`: e.g. "TLSv1.2 TLSv1.3" ("" both).
+    pub tls_protocols: String,
 }
 
 impl Default for Config {
@@ -102,6 +120,14 @@ impl Default for Config {
             replica_buffer_hard_limit: 256 * 1024 * 1024,
             users: Vec::new(),
             config_file: None,
+            tls_port: 0,
+            tls_cert_file: String::new(),
+            tls_key_file: String::new(),
+            tls_ca_cert_file: String::new(),
+            tls_ca_cert_dir: String::new(),
+            tls_auth_clients: "yes".into(),
+            tls_replication: false,
+            tls_protocols: String::new(),
         }
     }
 }
@@ -518,6 +544,83 @@ pub static PARAMS: &[Param] = &[
         },
         mutable: true,
     },
+    Param {
+        name: "tls-port",
+        get: |c| c.tls_port.to_string(),
+        set: |c, v| {
+            c.tls_port = parse_num(v)?;
+            Ok(())
+        },
+        mutable: false,
+    },
+    Param {
+        name: "tls-cert-file",
+        get: |c| c.tls_cert_file.clone(),
+        set: |c, v| {
+            c.tls_cert_file = v.to_string();
+            Ok(())
+        },
+        mutable: true,
+    },
+    Param {
+        name: "tls-key-file",
+        get: |c| c.tls_key_file.clone(),
+        set: |c, v| {
+            c.tls_key_file = v.to_string();
+            Ok(())
+        },
+        mutable: true,
+    },
+    Param {
+        name: "tls-ca-cert-file",
+        get: |c| c.tls_ca_cert_file.clone(),
+        set: |c, v| {
+            c.tls_ca_cert_file = v.to_string();
+            Ok(())
+        },
+        mutable: true,
+    },
+    Param {
+        name: "tls-ca-cert-dir",
+        get: |c| c.tls_ca_cert_dir.clone(),
+        set: |c, v| {
+            c.tls_ca_cert_dir = v.to_string();
+            Ok(())
+        },
+        mutable: true,
+    },
+    Param {
+        name: "tls-auth-clients",
+        get: |c| c.tls_auth_clients.clone(),
+        set: |c, v| {
+            let v = v.to_ascii_lowercase();
+            if !matches!(v.as_str(), "yes" | "no" | "optional") {
+                return Err("argument(s) must be one of the following: no, yes, optional".into());
+            }
+            c.tls_auth_clients = v;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Param {
+        name: "tls-replication",
+        get: |c| yes_no(c.tls_replication),
+        set: |c, v| {
+            c.tls_replication = parse_bool(v)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Param {
+        name: "tls-protocols",
+        get: |c| c.tls_protocols.clone(),
+        set: |c, v| {
+            crate::server::tls::parse_protocols(v)?;
+            c.tls_protocols = v.to_string();
+            Ok(())
+        },
+        mutable: true,
+    },
 ];
 
 /// Redis's old names for some directives.
@@ -615,6 +718,18 @@ impl Config {
         if let Some(v) = &args.requirepass {
             cfg.requirepass = opt_str(v);
         }
+        if let Some(path) = &args.requirepass_file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| ConfigError(format!("--requirepass-file {}: {e}", path.display())))?;
+            let first = text.lines().next().unwrap_or("").trim_end_matches('\r');
+            if first.is_empty() {
+                return Err(ConfigError(format!(
+                    "--requirepass-file {}: the file is empty",
+                    path.display()
+                )));
+            }
+            cfg.requirepass = opt_str(first);
+        }
         if let Some(v) = &args.masteruser {
             cfg.masteruser = opt_str(v);
         }
@@ -646,6 +761,21 @@ impl Config {
         if let Some(v) = &args.protected_mode {
             cfg.protected_mode =
                 parse_bool(v).map_err(|e| ConfigError(format!("--protected-mode: {e}")))?;
+        }
+        for (name, v) in [
+            ("tls-port", &args.tls_port),
+            ("tls-cert-file", &args.tls_cert_file),
+            ("tls-key-file", &args.tls_key_file),
+            ("tls-ca-cert-file", &args.tls_ca_cert_file),
+            ("tls-ca-cert-dir", &args.tls_ca_cert_dir),
+            ("tls-auth-clients", &args.tls_auth_clients),
+            ("tls-replication", &args.tls_replication),
+            ("tls-protocols", &args.tls_protocols),
+        ] {
+            if let Some(v) = v {
+                cfg.set_one(name, v)
+                    .map_err(|e| ConfigError(format!("--{name}: {e}")))?;
+            }
         }
         if let Some(v) = &args.client_query_buffer_limit {
             cfg.set_one("client-query-buffer-limit", v)
@@ -708,6 +838,7 @@ impl Config {
             let v = (p.get)(self);
             let value = match p.name {
                 "port"
+                | "tls-port"
                 | "replica-priority"
                 | "maxclients"
                 | "repl-ping-replica-period"
@@ -724,6 +855,11 @@ impl Config {
                 ),
                 "requirepass"
                 | "masterauth"
+                | "tls-cert-file"
+                | "tls-key-file"
+                | "tls-ca-cert-file"
+                | "tls-ca-cert-dir"
+                | "tls-protocols"
                 | "masteruser"
                 | "replicaof"
                 | "replica-announce-ip"

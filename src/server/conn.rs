@@ -11,8 +11,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio::sync::{Notify, watch};
 
 /// Read size per syscall.
@@ -44,12 +44,25 @@ enum Batch {
     Handoff(exec::Handoff),
 }
 
-/// Serve one accepted connection until it closes.
-pub async fn handle(shared: Arc<Shared>, mut stream: TcpStream, peer: SocketAddr) {
+/// Serve one accepted plain TCP connection until it closes.
+pub async fn handle(shared: Arc<Shared>, stream: tokio::net::TcpStream, peer: SocketAddr) {
     let _ = stream.set_nodelay(true);
     let local = stream
         .local_addr()
         .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+    handle_stream(shared, stream, peer, local).await;
+}
+
+/// Serve one connection (plain TCP, or TLS once its handshake is done) until it closes.
+/// Generic, so the plain path pays nothing for TLS.
+pub async fn handle_stream<S>(
+    shared: Arc<Shared>,
+    mut stream: S,
+    peer: SocketAddr,
+    local: SocketAddr,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let id = shared.client_id();
     let kill = Arc::new(Notify::new());
     let admitted = {
@@ -99,7 +112,7 @@ pub async fn handle(shared: Arc<Shared>, mut stream: TcpStream, peer: SocketAddr
         serve(&shared, &mut stream, &mut client, &kill, &peer).await
     {
         handoff(exec::HandoffConn {
-            stream,
+            stream: Box::new(stream),
             pending_input,
             client_id: id,
             kill: Arc::clone(&kill),
@@ -117,7 +130,7 @@ pub async fn handle(shared: Arc<Shared>, mut stream: TcpStream, peer: SocketAddr
     }
 }
 
-async fn flush(shared: &Shared, stream: &mut TcpStream, out: &mut BytesMut) -> bool {
+async fn flush<S: AsyncWrite + Unpin>(shared: &Shared, stream: &mut S, out: &mut BytesMut) -> bool {
     if out.is_empty() {
         return true;
     }
@@ -133,9 +146,9 @@ async fn flush(shared: &Shared, stream: &mut TcpStream, out: &mut BytesMut) -> b
     ok
 }
 
-async fn serve(
+async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
     shared: &Arc<Shared>,
-    stream: &mut TcpStream,
+    stream: &mut S,
     client: &mut Client,
     kill: &Notify,
     peer: &SocketAddr,

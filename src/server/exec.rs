@@ -113,8 +113,8 @@ pub enum Outcome {
 
 /// What a connection hands over to a command that takes it over.
 pub struct HandoffConn {
-    /// The socket.
-    pub stream: tokio::net::TcpStream,
+    /// The connection (plain TCP or TLS).
+    pub stream: Box<dyn crate::node::client::NodeIo>,
     /// Bytes already read but not yet parsed (e.g. a REPLCONF sent right after PSYNC).
     pub pending_input: bytes::BytesMut,
     /// The client's id (its CLIENT LIST entry stays until the handoff ends).
@@ -442,6 +442,7 @@ fn server_command(
         },
         "echo" => Outcome::Reply(Frame::Bulk(argv[1].clone())),
         "auth" => auth(state, client, &argv),
+        "acl" => acl(state, &argv),
         "hello" => hello(shared, state, client, &argv),
         "select" => match crate::resp::request::parse_i64(&argv[1]) {
             None => err("ERR value is not an integer or out of range"),
@@ -638,10 +639,100 @@ fn authenticate(
             client.user = Some(u);
             Ok(())
         }
-        _ => Err(Frame::error(
-            "WRONGPASS invalid username-password pair or user is disabled.",
-        )),
+        _ => {
+            auth_failed(state, client, user);
+            Err(Frame::error(
+                "WRONGPASS invalid username-password pair or user is disabled.",
+            ))
+        }
     }
+}
+
+/// A failed AUTH: an `ACL LOG` entry, and a log line at most once a second (a guessing
+/// client cannot flood the log; the line says how many were not logged).
+fn auth_failed(state: &mut State, client: &Client, user: &[u8]) {
+    let now = crate::server::state::now_ms();
+    let info = state
+        .clients
+        .get(&client.id)
+        .map(|e| client_line(state, e))
+        .unwrap_or_default();
+    let addr = state
+        .clients
+        .get(&client.id)
+        .map(|e| e.addr.clone())
+        .unwrap_or_default();
+    let user = String::from_utf8_lossy(user).into_owned();
+    state.acl_log.auth_failed(&user, info, now);
+    if let Some(unlogged) = state.acl_log.should_log(now) {
+        let more = if unlogged > 0 {
+            format!(" ({unlogged} more failed since the last such line)")
+        } else {
+            String::new()
+        };
+        tracing::warn!("failed AUTH for user '{user}' from {addr}{more}");
+    }
+}
+
+/// `ACL LOG [count|RESET]`, the one ACL subcommand rkv has (users come from the config file).
+fn acl(state: &mut State, argv: &[Bytes]) -> Outcome {
+    let sub = lower(&argv[1]);
+    if sub != "log" {
+        return err(format!(
+            "ERR unknown subcommand '{}'. rkv supports ACL LOG [count|RESET]",
+            String::from_utf8_lossy(&argv[1])
+        ));
+    }
+    let mut count = usize::MAX;
+    match argv.len() {
+        2 => {}
+        3 if lower(&argv[2]) == "reset" => {
+            state.acl_log.reset();
+            return Outcome::Reply(Frame::ok());
+        }
+        3 => match crate::resp::request::parse_i64(&argv[2]).filter(|n| *n >= 0) {
+            Some(n) => count = usize::try_from(n).unwrap_or(usize::MAX),
+            None => return err("ERR value is out of range, must be positive"),
+        },
+        _ => return err("ERR syntax error"),
+    }
+    let now = crate::server::state::now_ms();
+    let s = |t: &str| Frame::Bulk(Bytes::from(t.to_string()));
+    let entries = state
+        .acl_log
+        .entries
+        .iter()
+        .take(count)
+        .map(|e| {
+            #[expect(clippy::cast_precision_loss, reason = "ages in ms fit a double")]
+            let age = now.saturating_sub(e.created_ms) as f64 / 1000.0;
+            Frame::Map(vec![
+                (
+                    s("count"),
+                    Frame::Integer(i64::try_from(e.count).unwrap_or(i64::MAX)),
+                ),
+                (s("reason"), s(e.reason)),
+                (s("context"), s(e.context)),
+                (s("object"), s(&e.object)),
+                (s("username"), s(&e.username)),
+                (s("age-seconds"), Frame::Double(age)),
+                (s("client-info"), s(&e.client_info)),
+                (
+                    s("entry-id"),
+                    Frame::Integer(i64::try_from(e.entry_id).unwrap_or(i64::MAX)),
+                ),
+                (
+                    s("timestamp-created"),
+                    Frame::Integer(i64::try_from(e.created_ms).unwrap_or(i64::MAX)),
+                ),
+                (
+                    s("timestamp-last-updated"),
+                    Frame::Integer(i64::try_from(e.updated_ms).unwrap_or(i64::MAX)),
+                ),
+            ])
+        })
+        .collect();
+    Outcome::Reply(Frame::Array(entries))
 }
 
 fn hello(shared: &Arc<Shared>, state: &mut State, client: &mut Client, argv: &[Bytes]) -> Outcome {

@@ -30,6 +30,7 @@ pub mod info;
 pub mod pubsub;
 pub mod repl;
 pub mod state;
+pub mod tls;
 
 use crate::ExitError;
 use crate::cli::{GlobalArgs, ServeArgs};
@@ -198,9 +199,35 @@ async fn start(config: Config, replicaof: Option<(String, u16)>) -> anyhow::Resu
     load(&mut state)?;
     let binds = state.config.bind.clone();
     let mut port = state.config.port;
+    let mut tls_port = state.config.tls_port;
+    // The acceptor is built before we listen, so a bad certificate stops the start with the
+    // file named.
+    let tls = (tls_port != 0)
+        .then(|| {
+            let settings = tls::ServerTls::of(&state.config);
+            settings
+                .acceptor()
+                .map(|a| (settings, Arc::new(a)))
+                .map_err(ExitError::usage)
+        })
+        .transpose()?;
+    // `port 0` with a TLS port: TLS only, as Redis; without one, port 0 picks a free port.
+    let plain = port != 0 || tls.is_none();
     let shared = Shared::new(state);
+    let mut tls_listeners = Vec::new();
+    if tls.is_some() {
+        for b in &binds {
+            let l = TcpListener::bind((b.as_str(), tls_port))
+                .await
+                .with_context(|| format!("could not listen on {b}:{tls_port} (tls-port)"))?;
+            let addr = l.local_addr().context("listener address")?;
+            tls_port = addr.port();
+            tracing::info!("listening on {addr} (TLS)");
+            tls_listeners.push(l);
+        }
+    }
     let mut listeners = Vec::new();
-    for b in &binds {
+    for b in binds.iter().filter(|_| plain) {
         let l = TcpListener::bind((b.as_str(), port))
             .await
             .with_context(|| format!("could not listen on {b}:{port}"))?;
@@ -209,12 +236,27 @@ async fn start(config: Config, replicaof: Option<(String, u16)>) -> anyhow::Resu
         tracing::info!("listening on {addr}");
         listeners.push(l);
     }
-    shared.port.store(u64::from(port), Ordering::Relaxed);
+    // The port we tell a master we listen on: the TLS one when that is all we have.
+    let announced = if plain { port } else { tls_port };
+    shared.port.store(u64::from(announced), Ordering::Relaxed);
     // CONFIG GET port reports the port actually bound (useful with --port 0).
-    shared.lock().config.port = port;
+    {
+        let mut st = shared.lock();
+        if plain {
+            st.config.port = port;
+        }
+        st.config.tls_port = tls_port;
+    }
     for l in listeners {
         tokio::spawn(accept_loop(Arc::clone(&shared), l));
     }
+    if let Some(first) = tls {
+        let cache = Arc::new(std::sync::Mutex::new(first));
+        for l in tls_listeners {
+            tokio::spawn(accept_loop_tls(Arc::clone(&shared), l, Arc::clone(&cache)));
+        }
+    }
+    let port = announced;
     if let Some((host, port)) = replicaof {
         let mut st = shared.lock();
         repl::start_replication(&shared, &mut st, host, port);
@@ -276,6 +318,101 @@ async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
             },
             _ = shutdown.changed() => return,
         }
+    }
+}
+
+/// The TLS acceptor in use and the settings it was built from.
+type AcceptorCache = Arc<std::sync::Mutex<(tls::ServerTls, Arc<openssl::ssl::SslAcceptor>)>>;
+
+/// Longest a TLS handshake may take before we drop the connection.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The acceptor for the current settings: rebuilt after a CONFIG SET tls-…; when the new
+/// files do not work, the previous acceptor stays (and the reason is logged once per change).
+fn current_acceptor(shared: &Shared, cache: &AcceptorCache) -> Arc<openssl::ssl::SslAcceptor> {
+    let now = tls::ServerTls::of(&shared.lock().config);
+    let mut c = match cache.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    };
+    if c.0 != now {
+        match now.acceptor() {
+            Ok(a) => *c = (now, Arc::new(a)),
+            Err(e) => {
+                tracing::warn!(
+                    "TLS settings changed but cannot be used, keeping the previous ones: {e}"
+                );
+                c.0 = now;
+            }
+        }
+    }
+    Arc::clone(&c.1)
+}
+
+async fn accept_loop_tls(shared: Arc<Shared>, listener: TcpListener, cache: AcceptorCache) {
+    let mut shutdown = shared.shutdown.subscribe();
+    loop {
+        tokio::select! {
+            r = listener.accept() => match r {
+                Ok((stream, peer)) => {
+                    let acceptor = current_acceptor(&shared, &cache);
+                    tokio::spawn(tls_connection(Arc::clone(&shared), acceptor, stream, peer));
+                }
+                Err(e) => {
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// Handshake, then serve as any connection. A client that does not speak TLS, or presents a
+/// certificate we do not trust, is disconnected with one log line (as Redis's "Error
+/// accepting a client connection"); nobody else notices.
+async fn tls_connection(
+    shared: Arc<Shared>,
+    acceptor: Arc<openssl::ssl::SslAcceptor>,
+    stream: tokio::net::TcpStream,
+    peer: std::net::SocketAddr,
+) {
+    let _ = stream.set_nodelay(true);
+    let local = stream
+        .local_addr()
+        .unwrap_or_else(|_| std::net::SocketAddr::from(([0, 0, 0, 0], 0)));
+    let ssl = match openssl::ssl::Ssl::new(acceptor.context()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!("TLS setup failed for {peer}: {e}");
+            return;
+        }
+    };
+    let mut tls = match tokio_openssl::SslStream::new(ssl, stream) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!("TLS setup failed for {peer}: {e}");
+            return;
+        }
+    };
+    let hs =
+        tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, std::pin::Pin::new(&mut tls).accept()).await;
+    match hs {
+        Ok(Ok(())) => conn::handle_stream(shared, tls, peer, local).await,
+        Ok(Err(e)) => {
+            let verify = tls.ssl().verify_result();
+            let why = if verify == openssl::x509::X509VerifyResult::OK {
+                tls::accept_reason(&e)
+            } else {
+                format!("client certificate: {}", verify.error_string())
+            };
+            tracing::warn!(
+                "Error accepting a client connection: {why} (addr={peer} laddr={local})"
+            );
+        }
+        Err(_) => tracing::warn!(
+            "Error accepting a client connection: no TLS handshake within {TLS_HANDSHAKE_TIMEOUT:?} (addr={peer} laddr={local})"
+        ),
     }
 }
 

@@ -170,6 +170,7 @@ fn start_link(shared: &Arc<Shared>, state: &mut State, host: String, port: u16, 
         handshake_timeout: Duration::from_secs(state.config.repl_timeout.clamp(1, 10)),
         repl_timeout: Duration::from_secs(state.config.repl_timeout.max(1)),
         failover,
+        tls: crate::server::tls::replication_client(&state.config),
     };
     let host = ServerLink {
         shared: Arc::clone(shared),
@@ -313,7 +314,7 @@ async fn feed(shared: Arc<Shared>, conn: HandoffConn, start: Start) {
         client_id,
         kill,
     } = conn;
-    let (read, mut write) = stream.into_split();
+    let (read, mut write) = tokio::io::split(stream);
     let reader = tokio::spawn(read_acks(
         Arc::clone(&shared),
         read,
@@ -347,7 +348,7 @@ async fn feed(shared: Arc<Shared>, conn: HandoffConn, start: Start) {
 
 async fn feed_inner(
     shared: &Arc<Shared>,
-    write: &mut tokio::net::tcp::OwnedWriteHalf,
+    write: &mut tokio::io::WriteHalf<Box<dyn crate::node::client::NodeIo>>,
     start: Start,
     client_id: u64,
 ) -> Result<(), String> {
@@ -460,7 +461,7 @@ fn set_phase(shared: &Shared, client_id: u64, phase: ReplicaPhase) {
 /// Read what a replica sends us: `REPLCONF ACK <offset>` once a second and after GETACK.
 async fn read_acks(
     shared: Arc<Shared>,
-    mut read: tokio::net::tcp::OwnedReadHalf,
+    mut read: tokio::io::ReadHalf<Box<dyn crate::node::client::NodeIo>>,
     mut buf: BytesMut,
     client_id: u64,
     kill: Arc<Notify>,

@@ -183,6 +183,8 @@ pub struct State {
     pub monitors: Vec<(u64, tokio::sync::mpsc::Sender<Bytes>)>,
     /// Pub/sub subscriptions.
     pub pubsub: crate::server::pubsub::Registry,
+    /// `ACL LOG`: failed AUTH attempts.
+    pub acl_log: crate::server::acl::AclLog,
 }
 
 /// The shared handle: the state plus the channels waits happen on.
@@ -285,6 +287,7 @@ impl State {
             scratch: Vec::new(),
             monitors: Vec::new(),
             pubsub: crate::server::pubsub::Registry::default(),
+            acl_log: crate::server::acl::AclLog::default(),
         }
     }
 

@@ -39,6 +39,8 @@ pub struct DiscoverOptions {
     pub transport: Transport,
     /// Credentials for every node without its own.
     pub creds: Credentials,
+    /// Credentials for Sentinels (their own AUTH; TLS as the nodes').
+    pub sentinel_creds: Credentials,
 }
 
 /// One node's INFO, read once: the parsed fields, or why it could not be read.
@@ -174,7 +176,11 @@ pub async fn discover(
                 e.state.found.listed = true;
                 e.listed_as.get_or_insert(p.addr);
             }
-            if let Some(c) = p.creds {
+            // A seed's own credentials win; a node found through another inherits the
+            // finder's only when it was not known yet (above).
+            if let Some(c) = p.creds
+                && p.how.seed
+            {
                 e.creds = c;
             }
         }
@@ -210,6 +216,9 @@ pub async fn discover(
             match res {
                 Err(reason) => e.state.error = Some(reason),
                 Ok(info) => {
+                    // Nodes found from this one are reached as it was (a `rediss://` seed's
+                    // TLS, a URL's credentials).
+                    let inherited = (e.creds != opts.creds).then(|| e.creds.clone());
                     apply_info(&mut e.state, &info);
                     if info.role == Role::Replica
                         && let (Some(h), Some(p)) = (&info.master_host, info.master_port)
@@ -219,7 +228,7 @@ pub async fn discover(
                         e.master_raw = Some(m.clone());
                         frontier.push(Pending {
                             addr: m,
-                            creds: None,
+                            creds: inherited.clone(),
                             how: Found {
                                 named_master: true,
                                 ..Found::default()
@@ -234,7 +243,7 @@ pub async fn discover(
                         e.listed_raw.push((ra.clone(), r.clone()));
                         frontier.push(Pending {
                             addr: ra,
-                            creds: None,
+                            creds: inherited.clone(),
                             how: Found {
                                 listed: true,
                                 ..Found::default()

@@ -81,6 +81,12 @@ pub fn problems(checks: &[Check]) -> Vec<ProblemJson> {
     out
 }
 
+/// Whether a node's error says it refused our credentials (see `NodeError::Auth`): the node
+/// is up, the operator's password or user is wrong.
+pub fn is_auth_failure(err: &str) -> bool {
+    err.starts_with("authentication failed")
+}
+
 fn reachability(snap: &Snapshot, c: &mut Checks) {
     for n in &snap.nodes {
         let addr = n.addr.to_string();
@@ -113,6 +119,14 @@ fn reachability(snap: &Snapshot, c: &mut Checks) {
                     "listed as a replica by {} but unreachable at that address ({err}); check replica-announce-ip/port",
                     by.join(", ")
                 ),
+            );
+        } else if is_auth_failure(err) {
+            c.push(
+                "reachable",
+                ProblemKind::AuthFailed,
+                &addr,
+                false,
+                err.clone(),
             );
         } else {
             c.push(

@@ -378,6 +378,8 @@ pub struct NodeJson {
 pub enum ProblemKind {
     /// The node did not answer.
     Unreachable,
+    /// The node answered but refused our password or user (AUTH failed).
+    AuthFailed,
     /// A replica's link to its master is down.
     LinkDown,
     /// A replica is behind its master by more than allowed.
@@ -422,6 +424,7 @@ impl ProblemKind {
     pub fn as_str(self) -> &'static str {
         match self {
             ProblemKind::Unreachable => "unreachable",
+            ProblemKind::AuthFailed => "auth_failed",
             ProblemKind::LinkDown => "link_down",
             ProblemKind::Lagging => "lagging",
             ProblemKind::SyncInProgress => "sync_in_progress",

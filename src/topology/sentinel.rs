@@ -14,7 +14,7 @@
 use super::discover::DiscoverOptions;
 use super::health::Check;
 use super::model::{ProblemKind, SentinelJson, Snapshot};
-use crate::node::{Credentials, NodeAddr, NodeClient, Role};
+use crate::node::{NodeAddr, NodeClient, Role};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
@@ -406,25 +406,11 @@ async fn listen_hello(
         .endpoint(node, opts.timeout)
         .await
         .map_err(|e| e.to_string())?;
-    let mut settings = redis::RedisConnectionInfo::default().set_skip_set_lib_name();
-    if let Some(p) = &creds.password {
-        settings = settings.set_password(p.expose());
-        if let Some(u) = &creds.user {
-            settings = settings.set_username(u);
-        }
-    }
-    let info = redis::IntoConnectionInfo::into_connection_info(redis::ConnectionAddr::Tcp(
-        sock.ip().to_string(),
-        sock.port(),
-    ))
-    .map_err(|e| creds.scrub(&e.to_string()))?
-    .set_redis_settings(settings);
-    let client = redis::Client::open(info).map_err(|e| creds.scrub(&e.to_string()))?;
+
     let deadline = tokio::time::Instant::now() + listen;
-    let mut ps = tokio::time::timeout_at(deadline, client.get_async_pubsub())
+    let mut ps = crate::node::client::open_pubsub(sock, creds, listen)
         .await
-        .map_err(|_| "timed out connecting".to_string())?
-        .map_err(|e| creds.scrub(&e.to_string()))?;
+        .map_err(|e| e.to_string())?;
     tokio::time::timeout_at(deadline, ps.subscribe(HELLO_CHANNEL))
         .await
         .map_err(|_| "timed out subscribing".to_string())?
@@ -500,9 +486,9 @@ async fn read_sentinel(
     names: &BTreeSet<String>,
     opts: &DiscoverOptions,
 ) -> Result<(Vec<SentinelView>, Vec<NodeAddr>), String> {
-    // Sentinels rarely share the data nodes' password: ask them without credentials.
-    let creds = Credentials::default();
-    let mut c = NodeClient::open(&opts.transport, addr, &creds, opts.timeout)
+    // Sentinels rarely share the data nodes' password: they have their own credentials.
+    let creds = &opts.sentinel_creds;
+    let mut c = NodeClient::open(&opts.transport, addr, creds, opts.timeout)
         .await
         .map_err(|e| e.to_string())?;
     let mut cmd = redis::cmd("SENTINEL");

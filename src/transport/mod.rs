@@ -17,6 +17,7 @@
 
 pub mod hostkey;
 pub mod ssh;
+pub mod tls;
 
 use crate::node::{NodeAddr, SshHop};
 use std::collections::HashMap;

@@ -34,6 +34,7 @@ pub static SERVER_COMMANDS: &[CommandSpec] = &[
         "connection",
     ),
     spec("select", 2, FAST | STALE | LOADING, "connection"),
+    spec("acl", -2, ADMIN | STALE | LOADING, "server"),
     spec("quit", -1, NOAUTH | FAST | STALE | LOADING, "connection"),
     spec(
         "reset",
