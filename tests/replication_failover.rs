@@ -39,6 +39,9 @@ fn all_present(port: u16, acked: &[u64]) {
 
 /// FAILOVER TO `target` on `m` under a write load; returns the acknowledged writes.
 fn failover_under_load(m: &ServerGuard, target: &ServerGuard) -> Vec<u64> {
+    wait_until(T, "the master counts the target online", || {
+        online_at_master(m.port, target.port)
+    });
     let load = start_load(vec![m.port, target.port]);
     load.wait_acked(50);
     let _: () = q(

@@ -67,6 +67,17 @@ pub enum Val {
 /// A key's type, value and whether it has a TTL.
 pub type Dump = BTreeMap<Vec<u8>, (Val, bool)>;
 
+/// True when the master on `master` lists the replica listening on `replica_port` as
+/// `state=online`. A replica reports its link up a moment before its master counts it online
+/// (after a diskless sync, Redis waits for the replica's first ACK), and FAILOVER TO or WAIT
+/// need the master's view.
+pub fn online_at_master(master: u16, replica_port: u16) -> bool {
+    info(master, "replication")
+        .lines()
+        .filter(|l| l.starts_with("slave"))
+        .any(|l| l.contains(&format!(",port={replica_port},")) && l.contains("state=online"))
+}
+
 /// Every key of a node (SCAN), with its value and whether it expires.
 pub fn dump(port: u16) -> Dump {
     let mut c = conn(port);
