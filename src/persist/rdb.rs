@@ -1406,7 +1406,16 @@ mod tests {
             None,
         );
         let mut z = ZSet::default();
-        let scores = [0.1, -2.5, 1e300, -1e-300, 0.0, 3.0, f64::INFINITY, f64::NEG_INFINITY];
+        let scores = [
+            0.1,
+            -2.5,
+            1e300,
+            -1e-300,
+            0.0,
+            3.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
         for (i, score) in scores.into_iter().enumerate() {
             z.insert(Bytes::from(format!("m{i}")), score);
         }

@@ -462,7 +462,10 @@ pub static PARAMS: &[Param] = &[
     },
     Param {
         name: "repl-rdb-version",
-        get: |c| c.repl_rdb_version.map_or("auto".to_string(), |v| v.to_string()),
+        get: |c| {
+            c.repl_rdb_version
+                .map_or("auto".to_string(), |v| v.to_string())
+        },
         set: |c, v| {
             use crate::persist::rdb::{MIN_WRITE_VERSION, RDB_VERSION};
             if v.eq_ignore_ascii_case("auto") {
