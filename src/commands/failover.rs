@@ -475,6 +475,7 @@ async fn run_async(
         }
     };
     if let Some(h) = &history
+        && h.available
         && !h.continues
     {
         problems.push(Problem {
@@ -513,8 +514,12 @@ async fn run_async(
         .fencing
         .as_ref()
         .is_some_and(|f| f.came_back_as_replica.is_some());
+    // PSYNC1-era servers (no replid) cannot partially resync a promoted master's siblings:
+    // their full resyncs are expected.
+    let psync1 = history.as_ref().is_some_and(|h| !h.available);
     for d in resyncs
         .iter()
+        .filter(|_| !psync1)
         .filter(|d| d.sync_full > 0)
         .filter(|d| !(restarted && d.node == the_plan.candidate && d.sync_full == 1))
     {
@@ -717,7 +722,12 @@ fn report_text(doc: &FailoverDoc, outcome: &Outcome) -> String {
             doc.old_master
         ));
     }
-    if let Some(h) = &r.history {
+    if let Some(h) = r.history.as_ref().filter(|h| !h.available) {
+        s.push_str(&format!(
+            "  history: proof not available on this version ({} has no replid: PSYNC1, so its replicas full-resync)\n",
+            h.new_master
+        ));
+    } else if let Some(h) = &r.history {
         s.push_str(&format!(
             "  history: {} {} the old history (replid2 {}, second_repl_offset {}, old final offset {})\n",
             h.new_master,

@@ -31,6 +31,7 @@ fn extras(info: &ReplicationInfo) -> Vec<(&'static str, String)> {
         master_sync_left_bytes,
         master_sync_perc,
         master_link_down_since_seconds,
+        master_link_never_up,
         slave_read_repl_offset,
         replica_announced,
         master_failover_state,
@@ -72,7 +73,11 @@ fn extras(info: &ReplicationInfo) -> Vec<(&'static str, String)> {
             ),
             (
                 "link_down_since_seconds",
-                master_link_down_since_seconds.map(|n| n.to_string()),
+                if *master_link_never_up {
+                    Some("never up".to_string())
+                } else {
+                    master_link_down_since_seconds.map(|n| n.to_string())
+                },
             ),
             (
                 "read_repl_offset",

@@ -187,9 +187,9 @@ pub fn run(global: &GlobalArgs, args: &ReplicateArgs) -> anyhow::Result<()> {
             }
         }
         let t0 = Instant::now();
-        nodes.replicaof(&replica, master.host(), &master.port().to_string()).await?;
+        let (sent, _) = nodes.replicaof_named(&replica, master.host(), &master.port().to_string()).await?;
         steps.push(Done {
-            action: format!("REPLICAOF {} {} on {replica}", master.host(), master.port()),
+            action: format!("{sent} {} {} on {replica}", master.host(), master.port()),
             duration_ms: t0.elapsed().as_secs_f64() * 1000.0,
         });
         // Persist right away (also with --no-wait): a restart must not undo the change.

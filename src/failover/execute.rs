@@ -391,11 +391,23 @@ impl<'j> Nodes<'j> {
         host: &str,
         port: &str,
     ) -> Result<redis::Value, NodeError> {
+        self.replicaof_named(node, host, port).await.map(|(_, v)| v)
+    }
+
+    /// [`Self::replicaof`], also naming the command that was accepted: `REPLICAOF`, or
+    /// `SLAVEOF` on 2.8–4.0, which do not know `REPLICAOF`.
+    pub async fn replicaof_named(
+        &mut self,
+        node: &NodeAddr,
+        host: &str,
+        port: &str,
+    ) -> Result<(&'static str, redis::Value), NodeError> {
         match self.send(node, &["REPLICAOF", host, port]).await {
-            Err(NodeError::Command { reason, .. }) if is_unknown_command(&reason) => {
-                self.send(node, &["SLAVEOF", host, port]).await
-            }
-            other => other,
+            Err(NodeError::Command { reason, .. }) if is_unknown_command(&reason) => self
+                .send(node, &["SLAVEOF", host, port])
+                .await
+                .map(|v| ("SLAVEOF", v)),
+            other => other.map(|v| ("REPLICAOF", v)),
         }
     }
 
@@ -942,17 +954,16 @@ async fn run_step(
                 // Following with the link up is not enough: each follower must share the new
                 // master's history (same replid) and have caught up to where it was a moment
                 // ago, or it silently took a different history.
-                let (master_id, master_off) = match nodes.info(master, "replication").await {
-                    Ok(i) => (i.master_replid.clone(), i.master_repl_offset),
-                    Err(_) => (None, None),
-                };
+                let master_info = nodes.info(master, "replication").await.ok();
+                let master_off = master_info.as_ref().and_then(|i| i.master_repl_offset);
                 let mut still = Vec::new();
                 for r in &waiting {
                     match nodes.info(r, "replication").await {
                         Ok(info)
                             if follows(&info, master)
-                                && master_id.is_some()
-                                && info.master_replid == master_id
+                                && master_info
+                                    .as_ref()
+                                    .is_some_and(|m| super::probe::same_history(m, &info))
                                 && info
                                     .slave_repl_offset
                                     .zip(master_off)

@@ -215,6 +215,23 @@ pub struct HistoryProof {
     pub old_final_offset: Option<i64>,
     /// True when both match.
     pub continues: bool,
+    /// False on PSYNC1-era servers (2.8, 3.x): they have no replid, so there is no history to
+    /// prove; a promoted one cannot serve its siblings a partial resync and full resyncs are
+    /// expected.
+    pub available: bool,
+}
+
+/// Whether a replica shares its master's history as far as the version can tell: the same
+/// replid, or (PSYNC1-era servers, where no replid exists) neither reports one.
+pub fn same_history(
+    master: &crate::node::ReplicationInfo,
+    replica: &crate::node::ReplicationInfo,
+) -> bool {
+    match (&master.master_replid, &replica.master_replid) {
+        (Some(m), Some(r)) => m == r,
+        (None, None) => master.psync1() && replica.psync1(),
+        _ => false,
+    }
 }
 
 /// Judge the proof from the new master's INFO (pure).
@@ -228,7 +245,9 @@ pub fn history_proof(
         .master_replid2
         .clone()
         .filter(|r| r.bytes().any(|b| b != b'0'));
-    let continues = old_replid.is_some()
+    let available = !info.psync1();
+    let continues = available
+        && old_replid.is_some()
         && replid2.as_deref() == old_replid
         && match old_final_offset {
             Some(o) => info.second_repl_offset == Some(o + 1),
@@ -242,6 +261,7 @@ pub fn history_proof(
         old_replid: old_replid.map(str::to_string),
         old_final_offset,
         continues,
+        available,
     }
 }
 

@@ -232,6 +232,100 @@ pub struct ReplicationInfo {
     pub server_name: Option<String>,
     /// `run_id`.
     pub run_id: Option<String>,
+    /// `uptime_in_seconds` (INFO server).
+    pub uptime_in_seconds: Option<i64>,
+    /// `sync_full` (INFO stats): full syncs this node served as a master.
+    pub sync_full: Option<i64>,
+    /// The link to the master has never been up since this server started. 6.2+ say so
+    /// with `master_link_down_since_seconds:-1`; up to 6.0 they report the seconds since
+    /// 1970 (now minus a zero timestamp), which we read as "never up", not as a duration.
+    pub master_link_never_up: bool,
+}
+
+/// Links down longer than this (ten years) are the ≤6.0 "seconds since 1970" quirk.
+const NEVER_UP_SECONDS: i64 = 10 * 365 * 24 * 3600;
+
+/// A server's version and the capabilities rkv relies on. Valkey keeps its own numbers
+/// (shown as `valkey 8.0.1`, never read as Redis 8): capability checks use the Redis
+/// version it is compatible with (Valkey 7.2 and 8 have Redis 7.2's commands).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ServerVersion {
+    /// Valkey rather than Redis.
+    pub valkey: bool,
+    /// Major number.
+    pub major: u32,
+    /// Minor number.
+    pub minor: u32,
+    /// Patch number.
+    pub patch: u32,
+}
+
+impl ServerVersion {
+    /// Parse `7.2.6` (missing minor/patch are 0; anything after a non-digit is ignored, as
+    /// in `7.2.6-rc1`). `valkey` says whose numbering it is.
+    pub fn parse(text: &str, valkey: bool) -> Option<ServerVersion> {
+        let mut nums = text.trim().split('.').map(|part| {
+            let digits: String = part.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse::<u32>().ok()
+        });
+        let major = nums.next().flatten()?;
+        Some(ServerVersion {
+            valkey,
+            major,
+            minor: nums.next().flatten().unwrap_or(0),
+            patch: nums.next().flatten().unwrap_or(0),
+        })
+    }
+
+    /// The Redis `(major, minor)` whose commands this server has.
+    pub fn redis_equivalent(&self) -> (u32, u32) {
+        if self.valkey {
+            // Valkey forked from Redis 7.2.4; 7.2.x and 8.x have its command set (and more).
+            (7, 2)
+        } else {
+            (self.major, self.minor)
+        }
+    }
+
+    /// True when it has Redis `major.minor`'s capabilities.
+    pub fn at_least(&self, major: u32, minor: u32) -> bool {
+        self.redis_equivalent() >= (major, minor)
+    }
+
+    /// `CLIENT PAUSE ms WRITE` (6.2+).
+    pub fn has_client_pause_write(&self) -> bool {
+        self.at_least(6, 2)
+    }
+
+    /// `FAILOVER` (6.2+).
+    pub fn has_failover(&self) -> bool {
+        self.at_least(6, 2)
+    }
+
+    /// `REPLICAOF` (5.0+; before it only `SLAVEOF`).
+    pub fn has_replicaof(&self) -> bool {
+        self.at_least(5, 0)
+    }
+
+    /// `CLIENT PAUSE ms` (3.0+, pausing every client before 6.2).
+    pub fn has_client_pause(&self) -> bool {
+        self.at_least(3, 0)
+    }
+
+    /// PSYNC2 (4.0+): a replid and its history survive a promotion, so siblings partially
+    /// resync. Before it (PSYNC1) a promoted replica full-resyncs its siblings.
+    pub fn has_psync2(&self) -> bool {
+        self.at_least(4, 0)
+    }
+}
+
+impl std::fmt::Display for ServerVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.valkey {
+            f.write_str("valkey ")?;
+        }
+        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
+    }
 }
 
 fn int(v: &str) -> Option<i64> {
@@ -299,6 +393,8 @@ impl ReplicationInfo {
                 "valkey_version" => r.valkey_version = Some(v.to_string()),
                 "server_name" => r.server_name = Some(v.to_string()),
                 "run_id" => r.run_id = Some(v.to_string()),
+                "uptime_in_seconds" => r.uptime_in_seconds = int(v),
+                "sync_full" => r.sync_full = int(v),
                 _ => {
                     if let Some(n) = k.strip_prefix("slave").and_then(|n| n.parse::<u32>().ok())
                         && r.replicas.len() < MAX_LISTED_REPLICAS
@@ -310,13 +406,53 @@ impl ReplicationInfo {
             }
         }
         r.replicas.sort_by_key(|x| x.index);
+        if r.role == Role::Replica
+            && let Some(down) = doc.get("master_link_down_since_seconds").and_then(int)
+        {
+            let longer_than_uptime = r.uptime_in_seconds.is_some_and(|up| down > up + 60);
+            if down < 0 || down >= NEVER_UP_SECONDS || longer_than_uptime {
+                r.master_link_never_up = r.master_link_up != Some(true);
+                r.master_link_down_since_seconds = None;
+            }
+        }
         r
     }
 
-    /// The version to show: Valkey's own version when it is Valkey, else `redis_version`.
+    /// The server's version: Valkey's own (`valkey_version`, or `redis_version` when only
+    /// `server_name:valkey` says it is Valkey), else `redis_version`.
+    pub fn server_version(&self) -> Option<ServerVersion> {
+        let valkey = self.valkey_version.is_some()
+            || self
+                .server_name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case("valkey"));
+        let text = if valkey {
+            self.valkey_version.as_ref().or(self.redis_version.as_ref())
+        } else {
+            self.redis_version.as_ref()
+        }?;
+        ServerVersion::parse(text, valkey)
+    }
+
+    /// True for a PSYNC1-era server (2.8, 3.x): no replid. Known from the version when INFO
+    /// server was read, else from INFO replication having offsets but no `master_replid`.
+    pub fn psync1(&self) -> bool {
+        match self.server_version() {
+            Some(v) => !v.has_psync2(),
+            None => self.master_replid.is_none() && self.master_repl_offset.is_some(),
+        }
+    }
+
+    /// The version to show, as the server spells it: `valkey 8.0.1` for Valkey (never its
+    /// compatibility `redis_version`), else `redis_version`.
     pub fn version(&self) -> Option<String> {
+        let valkey_named = self
+            .server_name
+            .as_deref()
+            .is_some_and(|n| n.eq_ignore_ascii_case("valkey"));
         match (&self.valkey_version, &self.redis_version) {
             (Some(v), _) => Some(format!("valkey {v}")),
+            (None, Some(v)) if valkey_named => Some(format!("valkey {v}")),
             (None, Some(v)) => Some(v.clone()),
             (None, None) => None,
         }
@@ -558,6 +694,102 @@ mod tests {
         );
         assert!(parse_role(&V::Int(1)).is_err());
         assert!(parse_role(&V::Array(vec![bulk("slave"), bulk("h"), V::Int(99999)])).is_err());
+    }
+
+    /// `(version dir, shown version, psync1, REPLICAOF, CLIENT PAUSE, PAUSE WRITE, FAILOVER)`,
+    /// against the INFO each real build of the matrix sent (tests/fixtures/info/*.live.txt).
+    const MATRIX: [(&str, &str, bool, bool, bool, bool, bool); 8] = [
+        ("redis-2.8.24", "2.8.24", true, false, false, false, false),
+        ("redis-3.2.13", "3.2.13", true, false, true, false, false),
+        ("redis-4.0.14", "4.0.14", false, false, true, false, false),
+        ("redis-5.0.14", "5.0.14", false, true, true, false, false),
+        ("redis-6.0.20", "6.0.20", false, true, true, false, false),
+        ("redis-6.2.16", "6.2.16", false, true, true, true, true),
+        ("redis-7.2.6", "7.2.6", false, true, true, true, true),
+        (
+            "valkey-8.0.1",
+            "valkey 8.0.1",
+            false,
+            true,
+            true,
+            true,
+            true,
+        ),
+    ];
+
+    fn live(name: &str) -> String {
+        let path = format!(
+            "{}/tests/fixtures/info/{name}.live.txt",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    #[test]
+    fn every_matrix_version_from_its_own_info() {
+        for (dir, shown, psync1, replicaof, pause, pause_write, failover) in MATRIX {
+            let m = ReplicationInfo::parse(&live(&format!("{dir}-master")));
+            let r = ReplicationInfo::parse(&live(&format!("{dir}-replica")));
+            let never = ReplicationInfo::parse(&live(&format!("{dir}-replica-never-connected")));
+            let v = m.server_version().unwrap();
+            assert_eq!(m.version().as_deref(), Some(shown), "{dir}");
+            assert_eq!(v.to_string(), shown, "{dir}");
+            assert_eq!(m.psync1(), psync1, "{dir}");
+            assert_eq!(r.psync1(), psync1, "{dir}");
+            assert_eq!(v.has_replicaof(), replicaof, "{dir}");
+            assert_eq!(v.has_client_pause(), pause, "{dir}");
+            assert_eq!(v.has_client_pause_write(), pause_write, "{dir}");
+            assert_eq!(v.has_failover(), failover, "{dir}");
+            assert_eq!(v.has_psync2(), !psync1, "{dir}");
+            // Master side: one online replica, with its offset (2.8 key=value form).
+            assert_eq!(m.role, Role::Master, "{dir}");
+            assert_eq!(m.replicas.len(), 1, "{dir}");
+            assert_eq!(m.replicas[0].state.as_deref(), Some("online"), "{dir}");
+            assert!(m.replicas[0].offset.is_some(), "{dir}");
+            assert_eq!(m.replid().is_some(), !psync1, "{dir}");
+            // Replica side: `slave` role and slave_* names on every version.
+            assert_eq!(r.role, Role::Replica, "{dir}");
+            assert_eq!(r.master_link_up, Some(true), "{dir}");
+            assert!(!r.master_link_never_up, "{dir}");
+            assert!(r.offset().is_some_and(|o| o >= 0), "{dir}");
+            assert_eq!(r.priority, Some(100), "{dir}");
+            assert_eq!(r.read_only, Some(true), "{dir}");
+            // Never connected: 2.8–6.0 say "seconds since 1970", 6.2+ say -1; both mean never.
+            assert_eq!(never.master_link_up, Some(false), "{dir}");
+            assert!(never.master_link_never_up, "{dir}");
+            assert_eq!(never.master_link_down_since_seconds, None, "{dir}");
+            // Fields 2.8 lacks stay absent rather than invented.
+            if psync1 {
+                assert_eq!(r.master_replid, None, "{dir}");
+                assert_eq!(r.master_replid2, None, "{dir}");
+                assert_eq!(r.second_repl_offset, None, "{dir}");
+            }
+            if dir == "redis-2.8.24" {
+                assert_eq!(r.slave_read_repl_offset, None);
+                assert_eq!(r.replica_announced, None);
+                assert_eq!(r.master_failover_state, None);
+            }
+        }
+    }
+
+    #[test]
+    fn valkey_is_never_read_as_redis_8() {
+        let v = ServerVersion::parse("8.0.1", true).unwrap();
+        assert_eq!(v.redis_equivalent(), (7, 2));
+        assert!(v.has_failover() && v.has_client_pause_write());
+        assert_eq!(v.to_string(), "valkey 8.0.1");
+        let named = ReplicationInfo::parse("server_name:valkey\nredis_version:7.2.5\n");
+        assert_eq!(named.version().as_deref(), Some("valkey 7.2.5"));
+        assert_eq!(named.server_version().unwrap().to_string(), "valkey 7.2.5");
+        let rc = ServerVersion::parse("7.2.0-rc1", false).unwrap();
+        assert_eq!((rc.major, rc.minor, rc.patch), (7, 2, 0));
+        assert!(ServerVersion::parse("valkey 8", false).is_none());
+        // A link down for a day on a server up for two is a duration, not "never".
+        let r = ReplicationInfo::parse(
+            "uptime_in_seconds:172800\nrole:slave\nmaster_link_status:down\nmaster_link_down_since_seconds:86400\n",
+        );
+        assert_eq!(r.master_link_down_since_seconds, Some(86400));
+        assert!(!r.master_link_never_up);
     }
 
     proptest::proptest! {

@@ -8,4 +8,4 @@ pub mod info;
 
 pub use addr::{AddrError, NodeAddr, NodeSpec, Secret, SshHop, parse_node, parse_ssh_hop};
 pub use client::{Credentials, NodeClient, NodeError, Transport};
-pub use info::{ListedReplica, ReplicationInfo, Role};
+pub use info::{ListedReplica, ReplicationInfo, Role, ServerVersion};

@@ -14,6 +14,20 @@
 //! would skip them with a warning). Expired-but-present keys are written, as Redis does: the
 //! loader decides. The file ends with `EOF` and the CRC64 (Jones) of everything before it.
 //!
+//! ## Older versions, for replicas of older Redis
+//! [`write_rdb_version`] writes any version from [`MIN_WRITE_VERSION`] (6, Redis 2.8) to
+//! [`RDB_VERSION`]: a Redis replica refuses a snapshot newer than its own format ("Can't handle
+//! RDB format version N") and retries the full sync forever, so `rkv serve` sends its replicas
+//! the oldest version that can hold the data ([`oldest_version_for`], or the
+//! `repl-rdb-version` setting). Every type rkv holds exists in RDB 6 (redis 2.8's `rdbLoad`
+//! reads types 0–4 and the encoded 9–13); what changes with the version is only:
+//! - before 7 (3.2) there are no `AUX` or `RESIZEDB` opcodes: 2.8 reads them as an unknown
+//!   object type and refuses the file, so none are written;
+//! - before 8 (4.0) sorted sets are type 3 with text scores (one length byte, 253/254/255 for
+//!   NaN/+inf/-inf), which we write in Rust's shortest round-trip exponent form so `strtod`
+//!   reads back the very double;
+//! - `aof-base` is a 7.0 (RDB 10) aux field and is written from 10 on only.
+//!
 //! # Reading
 //! Every type and encoding Redis 7.0 writes or still loads, plus 7.2's set listpack (20);
 //! versions 1 to 11. Decisions where Redis gives us a choice:
@@ -66,6 +80,8 @@ pub enum RdbError {
 
 /// The RDB version we write (Redis 7.0's `RDB_VERSION`).
 pub const RDB_VERSION: u32 = 10;
+/// The oldest RDB version we can write (Redis 2.8's).
+pub const MIN_WRITE_VERSION: u32 = 6;
 /// The newest RDB version we read (Redis 7.2 writes 11).
 pub const MAX_READ_VERSION: u32 = 11;
 /// The `redis-ver` aux field we write: the version whose format we follow.
@@ -258,8 +274,57 @@ fn approx_size(key: &[u8], v: &Value) -> u64 {
     (key.len() + body + 64) as u64
 }
 
-/// Write a whole RDB file for `db` to `w`.
+/// The oldest RDB version that can hold every value of `db`. Every type rkv stores today
+/// (strings, lists, hashes, sets, sorted sets) has an RDB 6 form, so this is
+/// [`MIN_WRITE_VERSION`]; the match is exhaustive so that a new value type (a stream needs 9)
+/// must decide here.
+pub fn oldest_version_for(db: &Db) -> u32 {
+    db.iter()
+        .map(|(_, e)| match &e.value {
+            Value::Str(_) | Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::ZSet(_) => {
+                MIN_WRITE_VERSION
+            }
+        })
+        .max()
+        .unwrap_or(MIN_WRITE_VERSION)
+}
+
+/// Append a score as RDB type 3 does (`rdbSaveDoubleValue`): one length byte then the text,
+/// or 253/254/255 for NaN/+inf/-inf.
+fn put_text_double(out: &mut Vec<u8>, score: f64) {
+    if score.is_nan() {
+        out.push(253);
+    } else if score == f64::INFINITY {
+        out.push(254);
+    } else if score == f64::NEG_INFINITY {
+        out.push(255);
+    } else {
+        // `{:e}` is the shortest text that parses back to the same double (at most ~24
+        // bytes), which `strtod` reads as well; plain `{}` would spell 1e300 in 301 digits.
+        let text = format!("{score:e}");
+        out.push(text.len() as u8);
+        out.extend_from_slice(text.as_bytes());
+    }
+}
+
+/// Write a whole RDB file for `db` to `w`, in our own version ([`RDB_VERSION`]).
 pub fn write_rdb<W: Write>(w: &mut W, db: &Db, aux: &RdbAux) -> Result<(), RdbError> {
+    write_rdb_version(w, db, aux, RDB_VERSION)
+}
+
+/// Write a whole RDB file for `db` to `w` in RDB `version` ([`MIN_WRITE_VERSION`] to
+/// [`RDB_VERSION`]), for a loader that knows no newer one (see the module docs).
+pub fn write_rdb_version<W: Write>(
+    w: &mut W,
+    db: &Db,
+    aux: &RdbAux,
+    version: u32,
+) -> Result<(), RdbError> {
+    if !(MIN_WRITE_VERSION..=RDB_VERSION).contains(&version) {
+        return Err(invalid(format!(
+            "cannot write rdb version {version} (only {MIN_WRITE_VERSION} to {RDB_VERSION})"
+        )));
+    }
     let (mut keys, mut expires, mut mem) = (0u64, 0u64, 0u64);
     for (k, e) in db.iter() {
         if is_empty_collection(&e.value) {
@@ -280,27 +345,35 @@ pub fn write_rdb<W: Write>(w: &mut W, db: &Db, aux: &RdbAux) -> Result<(), RdbEr
         crc: 0,
     };
     let out = &mut sink.buf;
-    out.extend_from_slice(format!("REDIS{RDB_VERSION:04}").as_bytes());
-    put_aux(out, "redis-ver", REDIS_VER);
-    put_aux(out, "redis-bits", "64");
-    put_aux(out, "ctime", &ctime.to_string());
-    put_aux(out, "used-mem", &mem.to_string());
-    if let Some(id) = &aux.repl_id {
-        put_aux(out, "repl-stream-db", "0");
-        put_aux(out, "repl-id", id);
-        put_aux(
-            out,
-            "repl-offset",
-            &aux.repl_offset.unwrap_or(0).to_string(),
-        );
+    out.extend_from_slice(format!("REDIS{version:04}").as_bytes());
+    // AUX and RESIZEDB came with RDB 7 (3.2); 2.8 would refuse them as unknown types.
+    let has_aux = version >= 7;
+    if has_aux {
+        put_aux(out, "redis-ver", REDIS_VER);
+        put_aux(out, "redis-bits", "64");
+        put_aux(out, "ctime", &ctime.to_string());
+        put_aux(out, "used-mem", &mem.to_string());
+        if let Some(id) = &aux.repl_id {
+            put_aux(out, "repl-stream-db", "0");
+            put_aux(out, "repl-id", id);
+            put_aux(
+                out,
+                "repl-offset",
+                &aux.repl_offset.unwrap_or(0).to_string(),
+            );
+        }
+        if version >= 10 {
+            put_aux(out, "aof-base", "0");
+        }
     }
-    put_aux(out, "aof-base", "0");
     if keys > 0 {
         out.push(OP_SELECTDB);
         put_len(out, 0);
-        out.push(OP_RESIZEDB);
-        put_len(out, keys);
-        put_len(out, expires);
+        if has_aux {
+            out.push(OP_RESIZEDB);
+            put_len(out, keys);
+            put_len(out, expires);
+        }
     }
     for (key, entry) in db.iter() {
         if is_empty_collection(&entry.value) {
@@ -346,12 +419,18 @@ pub fn write_rdb<W: Write>(w: &mut W, db: &Db, aux: &RdbAux) -> Result<(), RdbEr
                 }
             }
             Value::ZSet(z) => {
-                out.push(TYPE_ZSET_2);
+                // Binary scores (type 5) came with RDB 8 (4.0).
+                let binary = version >= 8;
+                out.push(if binary { TYPE_ZSET_2 } else { TYPE_ZSET });
                 put_string(out, key);
                 put_len(out, z.len() as u64);
                 for (m, score) in z.iter().rev() {
                     put_string(&mut sink.buf, m);
-                    sink.buf.extend_from_slice(&score.to_le_bytes());
+                    if binary {
+                        sink.buf.extend_from_slice(&score.to_le_bytes());
+                    } else {
+                        put_text_double(&mut sink.buf, score);
+                    }
                     sink.flush_if_full()?;
                 }
             }
@@ -1305,6 +1384,71 @@ mod tests {
         let crc = u64::from_le_bytes(out[out.len() - 8..].try_into().unwrap());
         assert_eq!(crc, crc64::crc64(0, &out[..out.len() - 8]));
         assert_eq!(out[out.len() - 9], OP_EOF);
+    }
+
+    #[test]
+    fn every_write_version_round_trips_and_old_ones_have_no_aux() {
+        let mut db = Db::new();
+        db.insert_entry(Bytes::from("s"), Value::Str(Bytes::from("12345")), Some(99));
+        db.insert_entry(
+            Bytes::from("l"),
+            Value::List(strs(&["a", "b", "7"]).into()),
+            None,
+        );
+        db.insert_entry(
+            Bytes::from("h"),
+            Value::Hash([(Bytes::from("f"), Bytes::from("v"))].into()),
+            None,
+        );
+        db.insert_entry(
+            Bytes::from("set"),
+            Value::Set(strs(&["1", "x"]).into_iter().collect()),
+            None,
+        );
+        let mut z = ZSet::default();
+        let scores = [
+            0.1,
+            -2.5,
+            1e300,
+            -1e-300,
+            0.0,
+            3.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for (i, score) in scores.into_iter().enumerate() {
+            z.insert(Bytes::from(format!("m{i}")), score);
+        }
+        db.insert_entry(Bytes::from("z"), Value::ZSet(z), None);
+        assert_eq!(oldest_version_for(&db), MIN_WRITE_VERSION);
+        for version in MIN_WRITE_VERSION..=RDB_VERSION {
+            let aux = RdbAux {
+                repl_id: Some("a".repeat(40)),
+                repl_offset: Some(7),
+            };
+            let mut out = Vec::new();
+            write_rdb_version(&mut out, &db, &aux, version).unwrap();
+            assert!(out.starts_with(format!("REDIS{version:04}").as_bytes()));
+            let (back, back_aux) = load(&out).unwrap();
+            assert_eq!(back.len(), db.len(), "version {version}");
+            for (k, e) in db.iter() {
+                let b = back.iter().find(|(bk, _)| *bk == k).unwrap().1;
+                assert_eq!(b.value, e.value, "version {version} key {k:?}");
+                assert_eq!(b.expire_at_ms, e.expire_at_ms);
+            }
+            if version < 7 {
+                // 2.8 reads any other opcode as an object type and refuses the file.
+                assert_eq!(out[9], OP_SELECTDB);
+                assert_eq!(back_aux, RdbAux::default());
+            } else {
+                assert_eq!(out[9], OP_AUX);
+                assert_eq!(back_aux, aux);
+            }
+            let zset_type = if version < 8 { TYPE_ZSET } else { TYPE_ZSET_2 };
+            assert!(out.windows(3).any(|w| w == [zset_type, 1, b'z']));
+        }
+        assert!(write_rdb_version(&mut Vec::new(), &db, &RdbAux::default(), 5).is_err());
+        assert!(write_rdb_version(&mut Vec::new(), &db, &RdbAux::default(), 11).is_err());
     }
 
     #[test]

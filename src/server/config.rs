@@ -57,6 +57,10 @@ pub struct Config {
     pub repl_ping_replica_period: u64,
     /// Seconds a replica waits on its master before giving up (used by replication).
     pub repl_timeout: u64,
+    /// `repl-rdb-version`: the RDB version of the snapshot sent to a replica in a full sync;
+    /// `None` (`auto`) is the oldest version that can hold the data, which every Redis from
+    /// 2.8 on loads (a replica refuses a newer version than its own and retries forever).
+    pub repl_rdb_version: Option<u32>,
     /// The address a replica asks its master to list it at (`replica-announce-ip`).
     pub replica_announce_ip: Option<String>,
     /// The port a replica asks its master to list it at (0: its own port).
@@ -114,6 +118,7 @@ impl Default for Config {
             repl_backlog_size: 1024 * 1024,
             repl_ping_replica_period: 10,
             repl_timeout: 60,
+            repl_rdb_version: None,
             replica_announce_ip: None,
             replica_announce_port: 0,
             replica_serve_stale_data: true,
@@ -478,6 +483,30 @@ pub static PARAMS: &[Param] = &[
             }
             c.repl_timeout = n;
             Ok(())
+        },
+        mutable: true,
+    },
+    Param {
+        name: "repl-rdb-version",
+        get: |c| {
+            c.repl_rdb_version
+                .map_or("auto".to_string(), |v| v.to_string())
+        },
+        set: |c, v| {
+            use crate::persist::rdb::{MIN_WRITE_VERSION, RDB_VERSION};
+            if v.eq_ignore_ascii_case("auto") {
+                c.repl_rdb_version = None;
+                return Ok(());
+            }
+            match v.parse::<u32>() {
+                Ok(n) if (MIN_WRITE_VERSION..=RDB_VERSION).contains(&n) => {
+                    c.repl_rdb_version = Some(n);
+                    Ok(())
+                }
+                _ => Err(format!(
+                    "argument must be 'auto' or an RDB version from {MIN_WRITE_VERSION} to {RDB_VERSION}"
+                )),
+            }
         },
         mutable: true,
     },

@@ -7,7 +7,7 @@
 //! AOF record are ordered together. Feeders copy from the backlog under the lock and write to
 //! their socket outside it.
 
-use crate::persist::rdb::{RdbAux, write_rdb};
+use crate::persist::rdb::{RdbAux, oldest_version_for, write_rdb_version};
 use crate::replication::master::{
     FailoverArgs, FailoverJob, FailoverState, GETACK_LEN, MasterLink, ReplicaPhase, parse_failover,
 };
@@ -217,6 +217,8 @@ enum Start {
         db: Db,
         /// SYNC (the pre-PSYNC protocol) gets no `+FULLRESYNC` line.
         legacy: bool,
+        /// `repl-rdb-version` (`None`: the oldest that holds the data).
+        rdb_version: Option<u32>,
     },
     /// `+CONTINUE`: stream from `from`.
     Continue { replid: ReplId, from: ReplOffset },
@@ -295,6 +297,7 @@ fn psync(
                 offset,
                 db: snapshot_db(&state.db),
                 legacy,
+                rdb_version: state.config.repl_rdb_version,
             }
         }
     };
@@ -367,6 +370,7 @@ async fn feed_inner(
             offset,
             db,
             legacy,
+            rdb_version,
         } => {
             if !legacy {
                 write
@@ -381,8 +385,12 @@ async fn feed_inner(
             // Serialising the snapshot is CPU work: off the runtime's threads. The master keeps
             // serving meanwhile; writes accumulate in the backlog from `offset` on.
             let mut task = tokio::task::spawn_blocking(move || {
+                // The replica may be any Redis from 2.8 on and refuses a format newer than
+                // its own (then retries the full sync forever): unless told otherwise we send
+                // the oldest version that holds the data.
+                let version = rdb_version.unwrap_or_else(|| oldest_version_for(&db));
                 let mut out = Vec::new();
-                write_rdb(&mut out, &db, &aux).map(|()| out)
+                write_rdb_version(&mut out, &db, &aux, version).map(|()| out)
             });
             // A large snapshot takes a while to build: send the bare `\n` keep-alive Redis
             // sends meanwhile, so the replica's repl-timeout does not fire before `$len`.

@@ -58,7 +58,13 @@ pub async fn read_node(
         .map_err(|e| e.to_string())?;
     let server = c.info("server").await.map_err(|e| e.to_string())?;
     let repl = c.info("replication").await.map_err(|e| e.to_string())?;
-    Ok((ReplicationInfo::parse(&format!("{server}\r\n{repl}")), repl))
+    // `sync_full` shows a replica stuck in a full-sync loop from the master's side; a node
+    // that refuses INFO stats (an ACL) is still read.
+    let stats = c.info("stats").await.unwrap_or_default();
+    Ok((
+        ReplicationInfo::parse(&format!("{server}\r\n{repl}\r\n{stats}")),
+        repl,
+    ))
 }
 
 /// Where an address leads: its socket address, or (when it does not resolve) itself.
@@ -79,6 +85,8 @@ struct Entry {
     /// Address given first, and the first address a master listed it under.
     given: NodeAddr,
     listed_as: Option<NodeAddr>,
+    /// A master that may be serving a full-sync loop: read `sync_full` again later.
+    loop_suspect: bool,
 }
 
 struct Pending {
@@ -162,6 +170,7 @@ pub async fn discover(
                         listed_raw: Vec::new(),
                         given: p.addr.clone(),
                         listed_as: None,
+                        loop_suspect: false,
                     });
                     by_key.insert(key, i);
                     new.push(i);
@@ -220,6 +229,7 @@ pub async fn discover(
                     // TLS, a URL's credentials).
                     let inherited = (e.creds != opts.creds).then(|| e.creds.clone());
                     apply_info(&mut e.state, &info);
+                    e.loop_suspect = full_sync_loop_suspect(&info);
                     if info.role == Role::Replica
                         && let (Some(h), Some(p)) = (&info.master_host, info.master_port)
                         && p != 0
@@ -287,10 +297,74 @@ pub async fn discover(
             }
         }
     }
+    // A replica that cannot load its master's snapshot (an RDB version newer than its own)
+    // retries the full sync forever; the master's `sync_full` then grows by about one a
+    // second (2.8's retry) up to ~1,500 a second (6.2). One INFO cannot show it: read the
+    // suspects' counters again after a pause.
+    let unhappy_masters: Vec<NodeAddr> = entries
+        .iter()
+        .filter(|e| e.state.role == Role::Replica)
+        .filter(|e| e.state.link != Some(Link::Up) || e.state.sync_in_progress)
+        .filter_map(|e| e.state.master.clone())
+        .collect();
+    for e in &mut entries {
+        if e.state.role == Role::Master && unhappy_masters.contains(&e.state.addr) {
+            e.loop_suspect = true;
+        }
+    }
+    let suspects: Vec<usize> = (0..entries.len())
+        .filter(|&i| entries[i].loop_suspect && entries[i].state.sync_full.is_some())
+        .collect();
+    if !suspects.is_empty() {
+        let started = std::time::Instant::now();
+        tokio::time::sleep(FULL_SYNC_LOOP_WINDOW).await;
+        let mut reading = JoinSet::new();
+        for &i in &suspects {
+            let Key::Sock(sock) = entries[i].key.clone() else {
+                continue;
+            };
+            let creds = entries[i].creds.clone();
+            let timeout = opts.timeout;
+            reading.spawn(async move {
+                let again = async {
+                    let mut c = NodeClient::connect(sock, &creds, timeout).await.ok()?;
+                    let stats = c.info("stats").await.ok()?;
+                    ReplicationInfo::parse(&stats).sync_full
+                };
+                (i, again.await)
+            });
+        }
+        while let Some(res) = reading.join_next().await {
+            let Ok((i, Some(now))) = res else { continue };
+            let st = &mut entries[i].state;
+            if let Some(before) = st.sync_full {
+                let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                st.full_sync_growth = Some((now - before, ms));
+            }
+        }
+    }
     Snapshot {
         nodes: entries.into_iter().map(|e| e.state).collect(),
         single_group_expected,
     }
+}
+
+/// How long discovery waits before reading a suspect master's `sync_full` again: long enough
+/// for 2.8's once-a-second retry to show twice.
+pub const FULL_SYNC_LOOP_WINDOW: Duration = Duration::from_millis(2200);
+
+/// A master worth a second look for a full-sync loop (pure): it served full syncs and either
+/// lists a replica that is not online, or served one every 10 s on average since it started.
+pub fn full_sync_loop_suspect(info: &ReplicationInfo) -> bool {
+    let Some(full) = info.sync_full.filter(|n| *n >= 2) else {
+        return false;
+    };
+    info.role == Role::Master
+        && (info
+            .replicas
+            .iter()
+            .any(|r| r.state.as_deref().is_some_and(|s| s != "online"))
+            || info.uptime_in_seconds.is_some_and(|up| full * 10 >= up))
 }
 
 /// Copy the parsed INFO fields into a node record.
@@ -311,7 +385,9 @@ pub fn apply_info(n: &mut NodeState, info: &ReplicationInfo) {
         });
         n.sync_in_progress = info.master_sync_in_progress == Some(true);
         n.link_down_since = info.master_link_down_since_seconds;
+        n.link_never_up = info.master_link_never_up;
     }
+    n.sync_full = info.sync_full;
 }
 
 /// Read one node into a [`NodeState`] without crawling (for `rkv info`): the state, the parsed

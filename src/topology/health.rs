@@ -60,6 +60,7 @@ pub fn check(snap: &Snapshot, opts: &HealthOptions) -> Vec<Check> {
     reachability(snap, &mut c);
     links(snap, opts, &mut c);
     masters(snap, &mut c);
+    full_sync_loops(snap, &mut c);
     candidates(snap, &mut c);
     cycles(snap, &mut c);
     c.0
@@ -208,10 +209,13 @@ fn links(snap: &Snapshot, opts: &HealthOptions, c: &mut Checks) {
             continue;
         }
         if n.link != Some(Link::Up) {
-            let since = n
-                .link_down_since
-                .map(|s| format!(" for {s}s"))
-                .unwrap_or_default();
+            let since = if n.link_never_up {
+                " (never up)".to_string()
+            } else {
+                n.link_down_since
+                    .map(|s| format!(" for {s}s"))
+                    .unwrap_or_default()
+            };
             c.push(
                 "link_up",
                 ProblemKind::LinkDown,
@@ -267,6 +271,60 @@ fn links(snap: &Snapshot, opts: &HealthOptions, c: &mut Checks) {
                 format!("last acknowledged {lag}s ago (max {max}s)"),
             );
         }
+    }
+}
+
+/// Full syncs a master may serve within one [`crate::topology::discover::FULL_SYNC_LOOP_WINDOW`]
+/// without it being a loop (one replica joining or coming back).
+const FULL_SYNCS_ALLOWED_IN_WINDOW: i64 = 1;
+
+/// A master whose `sync_full` grew by more than one between two reads is feeding a replica
+/// that fails to load every snapshot and asks again: name it from the master's side, with the
+/// replicas it lists as not online (or the replicas found with their link down).
+fn full_sync_loops(snap: &Snapshot, c: &mut Checks) {
+    for n in snap.nodes.iter().filter(|n| n.reachable()) {
+        let Some((grew, ms)) = n.full_sync_growth else {
+            continue;
+        };
+        let addr = n.addr.to_string();
+        if grew <= FULL_SYNCS_ALLOWED_IN_WINDOW {
+            c.push(
+                "no_full_sync_loop",
+                ProblemKind::FullSyncLoop,
+                &addr,
+                true,
+                format!("{grew} full sync(s) served in {ms} ms"),
+            );
+            continue;
+        }
+        let mut who: Vec<String> = n
+            .listed
+            .iter()
+            .filter(|l| l.entry.state.as_deref() != Some("online"))
+            .map(|l| format!("{} ({})", l.addr, l.entry.state.as_deref().unwrap_or("?")))
+            .collect();
+        let down: Vec<String> = snap
+            .nodes
+            .iter()
+            .filter(|r| r.master.as_ref() == Some(&n.addr) && r.link != Some(Link::Up))
+            .map(|r| r.addr.to_string())
+            .filter(|a| !who.iter().any(|w| w.starts_with(a.as_str())))
+            .collect();
+        who.extend(down);
+        let who = if who.is_empty() {
+            String::new()
+        } else {
+            format!(" to {}", who.join(", "))
+        };
+        c.push(
+            "no_full_sync_loop",
+            ProblemKind::FullSyncLoop,
+            &addr,
+            false,
+            format!(
+                "served {grew} full syncs in {ms} ms{who}: a replica fails to load the snapshot and retries forever (an RDB version newer than the replica's own?)"
+            ),
+        );
     }
 }
 
@@ -716,6 +774,25 @@ mod tests {
         let g = s.groups();
         assert_eq!(g.len(), 1);
         assert_eq!(g[0].rows.len(), 2);
+    }
+
+    #[test]
+    fn full_sync_loop_from_the_masters_side() {
+        let mut s = healthy();
+        s.nodes[0].full_sync_growth = Some((1, 2200));
+        assert!(kinds(&s, &HealthOptions::default()).is_empty());
+        s.nodes[0].full_sync_growth = Some((3300, 2200));
+        s.nodes[0].listed[1].entry.state = Some("wait_bgsave".into());
+        let checks = check(&s, &HealthOptions::default());
+        let bad: Vec<_> = checks.iter().filter(|c| !c.ok).collect();
+        assert_eq!(bad.len(), 1, "{bad:?}");
+        assert_eq!(bad[0].kind, ProblemKind::FullSyncLoop);
+        assert_eq!(bad[0].node, "10.0.0.1:1");
+        assert!(
+            bad[0].detail.contains("10.0.0.1:3 (wait_bgsave)"),
+            "{}",
+            bad[0].detail
+        );
     }
 
     #[test]

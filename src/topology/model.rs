@@ -69,6 +69,14 @@ pub struct NodeState {
     pub sync_in_progress: bool,
     /// `master_link_down_since_seconds`.
     pub link_down_since: Option<i64>,
+    /// The link has never been up since the replica started (see
+    /// [`crate::node::ReplicationInfo::master_link_never_up`]).
+    pub link_never_up: bool,
+    /// `sync_full` (INFO stats) when discovery read it.
+    pub sync_full: Option<i64>,
+    /// Full syncs this master served between two reads, and the milliseconds between them
+    /// (read only where a full-sync loop is suspected; see `discover`).
+    pub full_sync_growth: Option<(i64, u64)>,
     /// `master_replid`.
     pub replid: Option<String>,
     /// `master_replid2` (None when all zeros).
@@ -102,6 +110,9 @@ impl NodeState {
             offset: None,
             sync_in_progress: false,
             link_down_since: None,
+            link_never_up: false,
+            sync_full: None,
+            full_sync_growth: None,
             replid: None,
             replid2: None,
             priority: None,
@@ -417,6 +428,9 @@ pub enum ProblemKind {
     SentinelMasterDown,
     /// A Sentinel is running a failover.
     SentinelFailoverInProgress,
+    /// A master keeps serving full syncs (`sync_full` grows between two reads): a replica
+    /// that cannot load its snapshot (e.g. an RDB version newer than its own) retries forever.
+    FullSyncLoop,
 }
 
 impl ProblemKind {
@@ -443,6 +457,7 @@ impl ProblemKind {
             ProblemKind::SentinelReplicasDiffer => "sentinel_replicas_differ",
             ProblemKind::SentinelMasterDown => "sentinel_master_down",
             ProblemKind::SentinelFailoverInProgress => "sentinel_failover_in_progress",
+            ProblemKind::FullSyncLoop => "full_sync_loop",
         }
     }
 }
