@@ -70,6 +70,8 @@ pub struct Config {
     pub users: Vec<User>,
     /// The file CONFIG REWRITE writes, if any.
     pub config_file: Option<PathBuf>,
+    /// Settings accepted and reported but without effect here (server::cmd::tunables).
+    pub tunables: crate::server::cmd::tunables::Tunables,
 }
 
 impl Default for Config {
@@ -102,6 +104,7 @@ impl Default for Config {
             replica_buffer_hard_limit: 256 * 1024 * 1024,
             users: Vec::new(),
             config_file: None,
+            tunables: Default::default(),
         }
     }
 }
@@ -538,7 +541,10 @@ fn canonical(name: &str) -> &str {
 pub fn find_param(name: &str) -> Option<&'static Param> {
     let lower = name.to_ascii_lowercase();
     let name = canonical(&lower);
-    PARAMS.iter().find(|p| p.name == name)
+    PARAMS
+        .iter()
+        .find(|p| p.name == name)
+        .or_else(|| crate::server::cmd::tunables::find(name))
 }
 
 /// True for parameters whose values must never be shown in logs.
@@ -549,15 +555,24 @@ pub fn is_secret(name: &str) -> bool {
 impl Config {
     /// CONFIG GET: every (name, value) matching any of the patterns, each once.
     pub fn get_matching(&self, patterns: &[&[u8]]) -> Vec<(&'static str, String)> {
-        PARAMS
+        let mut v: Vec<(&'static str, String)> = PARAMS
             .iter()
+            .chain(crate::server::cmd::tunables::PARAMS.iter())
             .filter(|p| {
                 patterns
                     .iter()
                     .any(|pat| glob_match_nocase(pat, p.name.as_bytes()))
             })
             .map(|p| (p.name, (p.get)(self)))
-            .collect()
+            .collect();
+        for pat in patterns {
+            for (alias, p) in crate::server::cmd::tunables::aliases_matching(pat) {
+                if !v.iter().any(|(n, _)| *n == alias) {
+                    v.push((alias, (p.get)(self)));
+                }
+            }
+        }
+        v
     }
 
     /// CONFIG SET of several pairs: all apply or none do. The error is Redis's text after `ERR `.

@@ -19,7 +19,9 @@
 //!   may still bump the key's WATCH version: EXEC then aborts where Redis would not.
 
 use super::flags::{DENYOOM, FAST, READONLY, WRITE};
-use super::{CommandSpec, ExecCtx, Handler, hashes, keys, lists, sets, strings, zsets};
+use super::{
+    CommandSpec, ExecCtx, Handler, function_min, hashes, keys, lists, sets, strings, zsets,
+};
 use crate::resp::Frame;
 use crate::store::{ExpiryCheck, Value};
 use bytes::Bytes;
@@ -484,6 +486,17 @@ pub static DATA_COMMANDS: &[CommandSpec] = &[
         zsets::zremrangebyscore
     ),
     spec!("zscan", -3, R, 1, 1, 1, "sorted-set", zsets::zscan),
+    // scripting: no engine yet (see function_min)
+    spec!(
+        "function",
+        -2,
+        0,
+        0,
+        0,
+        0,
+        "scripting",
+        function_min::function
+    ),
 ];
 
 /// The spec of a data command by name, any case. A hash lookup over a table built once: the

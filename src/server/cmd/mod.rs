@@ -9,12 +9,14 @@
 //! by the connection layer.
 
 pub mod data;
+pub mod function_min;
 pub mod hashes;
 pub mod keys;
 pub mod lists;
 pub mod server;
 pub mod sets;
 pub mod strings;
+pub mod tunables;
 pub mod zsets;
 
 use crate::resp::Frame;
