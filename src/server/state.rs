@@ -183,6 +183,8 @@ pub struct State {
     pub monitors: Vec<(u64, tokio::sync::mpsc::Sender<Bytes>)>,
     /// Pub/sub subscriptions.
     pub pubsub: crate::server::pubsub::Registry,
+    /// Clients blocked in BLPOP & co. and the keys that may now serve them.
+    pub blocking: crate::server::cmd::blocking::Blocking,
 }
 
 /// The shared handle: the state plus the channels waits happen on.
@@ -285,6 +287,7 @@ impl State {
             scratch: Vec::new(),
             monitors: Vec::new(),
             pubsub: crate::server::pubsub::Registry::default(),
+            blocking: Default::default(),
         }
     }
 
@@ -319,6 +322,11 @@ impl State {
         if !self.watched.is_empty() {
             for c in &cmds {
                 self.touch_keys_of(c);
+            }
+        }
+        if !self.blocking.is_empty() {
+            for c in &cmds {
+                self.blocking.signal_keys_of(c);
             }
         }
         if let Some(aof) = self.persist.aof.as_mut() {

@@ -18,9 +18,10 @@
 //! - A write command that fails (WRONGTYPE after lookup, a non-numeric INCR) or changes nothing
 //!   may still bump the key's WATCH version: EXEC then aborts where Redis would not.
 
-use super::flags::{DENYOOM, FAST, READONLY, WRITE};
+use super::flags::{BLOCKING, DENYOOM, FAST, READONLY, WRITE};
 use super::{
-    CommandSpec, ExecCtx, Handler, function_min, hashes, keys, lists, sets, strings, zsets,
+    CommandSpec, ExecCtx, Handler, blocking, function_min, hashes, keys, lists, sets, strings,
+    zsets,
 };
 use crate::resp::Frame;
 use crate::store::{ExpiryCheck, Value};
@@ -486,6 +487,89 @@ pub static DATA_COMMANDS: &[CommandSpec] = &[
         zsets::zremrangebyscore
     ),
     spec!("zscan", -3, R, 1, 1, 1, "sorted-set", zsets::zscan),
+    // blocking list / sorted-set pops and their non-blocking forms (cmd::blocking)
+    spec!(
+        "blpop",
+        -3,
+        W | BLOCKING,
+        1,
+        -2,
+        1,
+        "list",
+        blocking::nonblocking
+    ),
+    spec!(
+        "brpop",
+        -3,
+        W | BLOCKING,
+        1,
+        -2,
+        1,
+        "list",
+        blocking::nonblocking
+    ),
+    spec!(
+        "brpoplpush",
+        4,
+        WD | BLOCKING,
+        1,
+        2,
+        1,
+        "list",
+        blocking::nonblocking
+    ),
+    spec!(
+        "blmove",
+        6,
+        WD | BLOCKING,
+        1,
+        2,
+        1,
+        "list",
+        blocking::nonblocking
+    ),
+    spec!(
+        "blmpop",
+        -5,
+        W | BLOCKING,
+        0,
+        0,
+        0,
+        "list",
+        blocking::nonblocking
+    ),
+    spec!("lmpop", -4, W, 0, 0, 0, "list", blocking::nonblocking),
+    spec!(
+        "bzpopmin",
+        -3,
+        WF | BLOCKING,
+        1,
+        -2,
+        1,
+        "sorted-set",
+        blocking::nonblocking
+    ),
+    spec!(
+        "bzpopmax",
+        -3,
+        WF | BLOCKING,
+        1,
+        -2,
+        1,
+        "sorted-set",
+        blocking::nonblocking
+    ),
+    spec!(
+        "bzmpop",
+        -5,
+        W | BLOCKING,
+        0,
+        0,
+        0,
+        "sorted-set",
+        blocking::nonblocking
+    ),
+    spec!("zmpop", -4, W, 0, 0, 0, "sorted-set", blocking::nonblocking),
     // scripting: no engine yet (see function_min)
     spec!(
         "function",

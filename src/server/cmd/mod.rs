@@ -8,6 +8,7 @@
 //! without a server. Connection and server commands (AUTH, CLIENT, CONFIG, INFO, …) are handled
 //! by the connection layer.
 
+pub mod blocking;
 pub mod data;
 pub mod function_min;
 pub mod hashes;
@@ -48,6 +49,9 @@ pub mod flags {
     pub const NO_MULTI: u32 = 1 << 8;
     /// Allowed while loading.
     pub const LOADING: u32 = 1 << 9;
+    /// May block the client (BLPOP, …): at the top level the dispatcher runs it through
+    /// `cmd::blocking::command`; inside MULTI/EXEC (and scripts) its data handler does not block.
+    pub const BLOCKING: u32 = 1 << 10;
 }
 
 /// How a command is carried out.
