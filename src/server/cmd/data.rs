@@ -20,8 +20,8 @@
 
 use super::flags::{BLOCKING, DENYOOM, FAST, READONLY, WRITE};
 use super::{
-    CommandSpec, ExecCtx, Handler, blocking, function_min, hashes, keys, lists, sets, strings,
-    zsets,
+    CommandSpec, ExecCtx, Handler, bits, blocking, function_min, hashes, keys, lists, sets,
+    strings, zsets,
 };
 use crate::resp::Frame;
 use crate::store::{ExpiryCheck, Value};
@@ -487,6 +487,14 @@ pub static DATA_COMMANDS: &[CommandSpec] = &[
         zsets::zremrangebyscore
     ),
     spec!("zscan", -3, R, 1, 1, 1, "sorted-set", zsets::zscan),
+    // bits (cmd::bits)
+    spec!("setbit", 4, WD, 1, 1, 1, "bitmap", bits::setbit),
+    spec!("getbit", 3, RF, 1, 1, 1, "bitmap", bits::getbit),
+    spec!("bitcount", -2, R, 1, 1, 1, "bitmap", bits::bitcount),
+    spec!("bitpos", -3, R, 1, 1, 1, "bitmap", bits::bitpos),
+    spec!("bitop", -4, WD, 2, -1, 1, "bitmap", bits::bitop),
+    spec!("bitfield", -2, WD, 1, 1, 1, "bitmap", bits::bitfield),
+    spec!("bitfield_ro", -2, RF, 1, 1, 1, "bitmap", bits::bitfield_ro),
     // blocking list / sorted-set pops and their non-blocking forms (cmd::blocking)
     spec!(
         "blpop",

@@ -8,6 +8,7 @@
 //! without a server. Connection and server commands (AUTH, CLIENT, CONFIG, INFO, …) are handled
 //! by the connection layer.
 
+pub mod bits;
 pub mod blocking;
 pub mod data;
 pub mod function_min;
