@@ -410,7 +410,7 @@ impl ReplicationInfo {
             && let Some(down) = doc.get("master_link_down_since_seconds").and_then(int)
         {
             let longer_than_uptime = r.uptime_in_seconds.is_some_and(|up| down > up + 60);
-            if down < 0 || down >= NEVER_UP_SECONDS || longer_than_uptime {
+            if !(0..NEVER_UP_SECONDS).contains(&down) || longer_than_uptime {
                 r.master_link_never_up = r.master_link_up != Some(true);
                 r.master_link_down_since_seconds = None;
             }

@@ -92,6 +92,8 @@ pub struct Config {
     pub tls_replication: bool,
     /// `tls-protocols`: e.g. "TLSv1.2 TLSv1.3" ("" both).
     pub tls_protocols: String,
+    /// Settings accepted and reported but without effect here (server::cmd::tunables).
+    pub tunables: crate::server::cmd::tunables::Tunables,
 }
 
 impl Default for Config {
@@ -133,6 +135,7 @@ impl Default for Config {
             tls_auth_clients: "yes".into(),
             tls_replication: false,
             tls_protocols: String::new(),
+            tunables: Default::default(),
         }
     }
 }
@@ -670,7 +673,10 @@ fn canonical(name: &str) -> &str {
 pub fn find_param(name: &str) -> Option<&'static Param> {
     let lower = name.to_ascii_lowercase();
     let name = canonical(&lower);
-    PARAMS.iter().find(|p| p.name == name)
+    PARAMS
+        .iter()
+        .find(|p| p.name == name)
+        .or_else(|| crate::server::cmd::tunables::find(name))
 }
 
 /// True for parameters whose values must never be shown in logs.
@@ -681,15 +687,24 @@ pub fn is_secret(name: &str) -> bool {
 impl Config {
     /// CONFIG GET: every (name, value) matching any of the patterns, each once.
     pub fn get_matching(&self, patterns: &[&[u8]]) -> Vec<(&'static str, String)> {
-        PARAMS
+        let mut v: Vec<(&'static str, String)> = PARAMS
             .iter()
+            .chain(crate::server::cmd::tunables::PARAMS.iter())
             .filter(|p| {
                 patterns
                     .iter()
                     .any(|pat| glob_match_nocase(pat, p.name.as_bytes()))
             })
             .map(|p| (p.name, (p.get)(self)))
-            .collect()
+            .collect();
+        for pat in patterns {
+            for (alias, p) in crate::server::cmd::tunables::aliases_matching(pat) {
+                if !v.iter().any(|(n, _)| *n == alias) {
+                    v.push((alias, (p.get)(self)));
+                }
+            }
+        }
+        v
     }
 
     /// CONFIG SET of several pairs: all apply or none do. The error is Redis's text after `ERR `.

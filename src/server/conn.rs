@@ -343,6 +343,11 @@ fn process_batch(
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             exec::execute(shared, st, client, argv)
         }));
+        // Keys this command (or its EXEC) changed may serve blocked clients: served now,
+        // before the next command, as Redis does after each command.
+        if !st.blocking.is_empty() {
+            crate::server::cmd::blocking::serve_ready(st);
+        }
         let outcome = match outcome {
             Ok(o) => o,
             Err(_) => {

@@ -349,6 +349,9 @@ fn run(
     {
         state.feed_monitors(client.id, &argv);
     }
+    if spec.flags & flags::BLOCKING != 0 && client.kind != ClientKind::Master {
+        return cmd::blocking::command(shared, state, client.id, &argv);
+    }
     match spec.handler {
         Handler::Data(f) => Outcome::Reply(run_data(state, client, spec, f, &argv)),
         Handler::Server => server_command(shared, state, client, spec, argv),
@@ -364,8 +367,10 @@ pub fn run_data(
     argv: &[Bytes],
 ) -> Frame {
     let is_master = state.expires_keys() && !state.repl.is_replica();
-    let record =
-        state.persist.aof.is_some() || state.repl.backlog.is_some() || !state.watched.is_empty();
+    let record = state.persist.aof.is_some()
+        || state.repl.backlog.is_some()
+        || !state.watched.is_empty()
+        || !state.blocking.is_empty();
     let mut ctx = ExecCtx {
         db: &mut state.db,
         now_ms: now_ms(),
@@ -1060,6 +1065,20 @@ fn client_command(
             state.pause = Some(Pause { until, all });
             shared.pause_changed.send_modify(|v| *v += 1);
             Outcome::Reply(Frame::ok())
+        }
+        "unblock" if n == 3 || n == 4 => {
+            let Some(id) = crate::resp::request::parse_i64(&argv[2]) else {
+                return err("ERR value is not an integer or out of range");
+            };
+            let with_error = match argv.get(3).map(|a| lower(a)).as_deref() {
+                None | Some("timeout") => false,
+                Some("error") => true,
+                Some(_) => {
+                    return err("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+                }
+            };
+            let done = state.blocking.unblock(id.unsigned_abs(), with_error);
+            Outcome::Reply(Frame::Integer(i64::from(done)))
         }
         "unpause" if n == 2 => {
             state.pause = None;

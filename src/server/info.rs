@@ -117,7 +117,7 @@ fn info_clients(state: &State) -> String {
             ("maxclients", state.config.maxclients.to_string()),
             ("client_recent_max_input_buffer", max_qbuf.to_string()),
             ("client_recent_max_output_buffer", "0".into()),
-            ("blocked_clients", "0".into()),
+            ("blocked_clients", state.blocking.count().to_string()),
             ("tracking_clients", "0".into()),
             ("clients_in_timeout_table", "0".into()),
         ],

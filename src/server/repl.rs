@@ -120,6 +120,8 @@ fn stop_link(state: &mut State) {
         state.clients.remove(&id);
     }
     state.link_gen += 1;
+    // Clients blocked in BLPOP & co. are released with UNBLOCKED, as Redis does.
+    state.blocking.unblock_all_for_role_change();
     // WAIT callers re-check and learn that the role changed.
     state.repl_ack.notify_waiters();
 }
@@ -963,6 +965,10 @@ fn apply_from_master(state: &mut State, argv: &[Bytes]) -> Result<(), String> {
     let reply = f(&mut ctx, argv);
     let cmds = std::mem::take(&mut state.scratch);
     state.propagate(cmds);
+    // A push from the master may serve clients blocked on this replica.
+    if !state.blocking.is_empty() {
+        crate::server::cmd::blocking::serve_ready(state);
+    }
     match reply {
         Frame::Error(e) => Err(format!("'{}' failed: {e}", spec.name)),
         _ => Ok(()),

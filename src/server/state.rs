@@ -185,6 +185,8 @@ pub struct State {
     pub pubsub: crate::server::pubsub::Registry,
     /// `ACL LOG`: failed AUTH attempts.
     pub acl_log: crate::server::acl::AclLog,
+    /// Clients blocked in BLPOP & co. and the keys that may now serve them.
+    pub blocking: crate::server::cmd::blocking::Blocking,
 }
 
 /// The shared handle: the state plus the channels waits happen on.
@@ -288,6 +290,7 @@ impl State {
             monitors: Vec::new(),
             pubsub: crate::server::pubsub::Registry::default(),
             acl_log: crate::server::acl::AclLog::default(),
+            blocking: Default::default(),
         }
     }
 
@@ -322,6 +325,11 @@ impl State {
         if !self.watched.is_empty() {
             for c in &cmds {
                 self.touch_keys_of(c);
+            }
+        }
+        if !self.blocking.is_empty() {
+            for c in &cmds {
+                self.blocking.signal_keys_of(c);
             }
         }
         if let Some(aof) = self.persist.aof.as_mut() {

@@ -18,8 +18,11 @@
 //! - A write command that fails (WRONGTYPE after lookup, a non-numeric INCR) or changes nothing
 //!   may still bump the key's WATCH version: EXEC then aborts where Redis would not.
 
-use super::flags::{DENYOOM, FAST, READONLY, WRITE};
-use super::{CommandSpec, ExecCtx, Handler, hashes, keys, lists, sets, strings, zsets};
+use super::flags::{BLOCKING, DENYOOM, FAST, READONLY, WRITE};
+use super::{
+    CommandSpec, ExecCtx, Handler, bits, blocking, function_min, hashes, keys, lists, sets,
+    strings, zsets,
+};
 use crate::resp::Frame;
 use crate::store::{ExpiryCheck, Value};
 use bytes::Bytes;
@@ -484,6 +487,108 @@ pub static DATA_COMMANDS: &[CommandSpec] = &[
         zsets::zremrangebyscore
     ),
     spec!("zscan", -3, R, 1, 1, 1, "sorted-set", zsets::zscan),
+    // bits (cmd::bits)
+    spec!("setbit", 4, WD, 1, 1, 1, "bitmap", bits::setbit),
+    spec!("getbit", 3, RF, 1, 1, 1, "bitmap", bits::getbit),
+    spec!("bitcount", -2, R, 1, 1, 1, "bitmap", bits::bitcount),
+    spec!("bitpos", -3, R, 1, 1, 1, "bitmap", bits::bitpos),
+    spec!("bitop", -4, WD, 2, -1, 1, "bitmap", bits::bitop),
+    spec!("bitfield", -2, WD, 1, 1, 1, "bitmap", bits::bitfield),
+    spec!("bitfield_ro", -2, RF, 1, 1, 1, "bitmap", bits::bitfield_ro),
+    // blocking list / sorted-set pops and their non-blocking forms (cmd::blocking)
+    spec!(
+        "blpop",
+        -3,
+        W | BLOCKING,
+        1,
+        -2,
+        1,
+        "list",
+        blocking::nonblocking
+    ),
+    spec!(
+        "brpop",
+        -3,
+        W | BLOCKING,
+        1,
+        -2,
+        1,
+        "list",
+        blocking::nonblocking
+    ),
+    spec!(
+        "brpoplpush",
+        4,
+        WD | BLOCKING,
+        1,
+        2,
+        1,
+        "list",
+        blocking::nonblocking
+    ),
+    spec!(
+        "blmove",
+        6,
+        WD | BLOCKING,
+        1,
+        2,
+        1,
+        "list",
+        blocking::nonblocking
+    ),
+    spec!(
+        "blmpop",
+        -5,
+        W | BLOCKING,
+        0,
+        0,
+        0,
+        "list",
+        blocking::nonblocking
+    ),
+    spec!("lmpop", -4, W, 0, 0, 0, "list", blocking::nonblocking),
+    spec!(
+        "bzpopmin",
+        -3,
+        WF | BLOCKING,
+        1,
+        -2,
+        1,
+        "sorted-set",
+        blocking::nonblocking
+    ),
+    spec!(
+        "bzpopmax",
+        -3,
+        WF | BLOCKING,
+        1,
+        -2,
+        1,
+        "sorted-set",
+        blocking::nonblocking
+    ),
+    spec!(
+        "bzmpop",
+        -5,
+        W | BLOCKING,
+        0,
+        0,
+        0,
+        "sorted-set",
+        blocking::nonblocking
+    ),
+    spec!("zmpop", -4, W, 0, 0, 0, "sorted-set", blocking::nonblocking),
+    // scripting: no engine yet (see function_min)
+    spec!(
+        "function",
+        -2,
+        0,
+        0,
+        0,
+        0,
+        "scripting",
+        function_min::function
+    ),
 ];
 
 /// The spec of a data command by name, any case. A hash lookup over a table built once: the

@@ -8,13 +8,17 @@
 //! without a server. Connection and server commands (AUTH, CLIENT, CONFIG, INFO, …) are handled
 //! by the connection layer.
 
+pub mod bits;
+pub mod blocking;
 pub mod data;
+pub mod function_min;
 pub mod hashes;
 pub mod keys;
 pub mod lists;
 pub mod server;
 pub mod sets;
 pub mod strings;
+pub mod tunables;
 pub mod zsets;
 
 use crate::resp::Frame;
@@ -46,6 +50,9 @@ pub mod flags {
     pub const NO_MULTI: u32 = 1 << 8;
     /// Allowed while loading.
     pub const LOADING: u32 = 1 << 9;
+    /// May block the client (BLPOP, …): at the top level the dispatcher runs it through
+    /// `cmd::blocking::command`; inside MULTI/EXEC (and scripts) its data handler does not block.
+    pub const BLOCKING: u32 = 1 << 10;
 }
 
 /// How a command is carried out.
