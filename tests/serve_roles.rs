@@ -105,3 +105,70 @@ fn wait_is_released_when_the_node_becomes_a_replica() {
     let err = waiter.join().unwrap().unwrap_err();
     assert!(err.to_string().contains("UNBLOCKED"), "{err}");
 }
+
+/// `min-replicas-to-write` above the replica count (the switchover fence) refuses plain
+/// writes and transactions with Redis's NOREPLICAS text; the old `min-slaves-*` names work
+/// in CONFIG GET/SET, INFO shows `min_slaves_good_slaves`, and 0 lifts the fence.
+#[test]
+fn min_replicas_to_write_refuses_writes_with_noreplicas() {
+    let node = common::rkv_serve(&[]);
+    let mut c = node.client();
+    let mut tx = node.client();
+    redis::cmd("MULTI").query::<()>(&mut tx).unwrap();
+    let queued: String = redis::cmd("SET").arg("t").arg("v").query(&mut tx).unwrap();
+    assert_eq!(queued, "QUEUED");
+    redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("min-slaves-to-write")
+        .arg("3")
+        .query::<()>(&mut c)
+        .unwrap();
+    let got: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("min-replicas-to-write")
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(got, vec!["min-replicas-to-write", "3"]);
+    let got: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("min-slaves-max-lag")
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(got, vec!["min-slaves-max-lag", "10"]);
+    let err = redis::cmd("SET")
+        .arg("k")
+        .arg("v")
+        .query::<()>(&mut c)
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("Not enough good replicas to write."),
+        "{err}"
+    );
+    assert_eq!(err.code(), Some("NOREPLICAS"), "{err}");
+    let err = redis::cmd("EXEC")
+        .query::<redis::Value>(&mut tx)
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("NOREPLICAS Not enough good replicas to write."),
+        "EXEC: {err}"
+    );
+    let info: String = redis::cmd("INFO").arg("replication").query(&mut c).unwrap();
+    assert_eq!(field(&info, "min_slaves_good_slaves"), "0");
+    let v: Option<String> = redis::cmd("GET").arg("t").query(&mut c).unwrap();
+    assert_eq!(v, None, "refused writes must not have run");
+    redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("min-replicas-to-write")
+        .arg("0")
+        .query::<()>(&mut c)
+        .unwrap();
+    redis::cmd("SET")
+        .arg("k")
+        .arg("v")
+        .query::<()>(&mut c)
+        .unwrap();
+    let info: String = redis::cmd("INFO").arg("replication").query(&mut c).unwrap();
+    assert!(!info.contains("min_slaves_good_slaves"), "{info}");
+}

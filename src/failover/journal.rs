@@ -149,7 +149,17 @@ impl Journal {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir)?;
             }
-            OpenOptions::new().create(true).append(true).open(path)
+            let mut o = OpenOptions::new();
+            o.create(true).append(true);
+            // The journal names nodes and the commands sent to them: owner-only,
+            // like every state file rkv writes.
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+            let f = o.open(path)?;
+            // A journal created earlier with a looser umask is tightened too.
+            #[cfg(unix)]
+            std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+            Ok(f)
         };
         let f = open().map_err(|source| JournalError::Open {
             path: path.to_path_buf(),
@@ -279,6 +289,12 @@ mod tests {
         assert_eq!(lines[0]["command"][3], "***");
         assert_eq!(lines[0]["step"], 3);
         assert_eq!(lines[1]["event"], "step_done");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "journal mode {mode:o}");
+        }
     }
 
     #[test]

@@ -70,6 +70,13 @@ pub struct Config {
     /// How far (bytes) a replica may fall behind before it is dropped: the hard limit of
     /// `client-output-buffer-limit replica`.
     pub replica_buffer_hard_limit: u64,
+    /// Refuse writes (NOREPLICAS) while fewer than this many replicas are good, that is
+    /// online and acknowledged within `min_replicas_max_lag` seconds (0: off). A switchover
+    /// raises it above any possible replica count to fence an old master.
+    pub min_replicas_to_write: u64,
+    /// Seconds since a replica's last acknowledgement for it to count as good (0: the
+    /// check is off, as in Redis).
+    pub min_replicas_max_lag: u64,
     /// Named ACL users from the config file.
     pub users: Vec<User>,
     /// The file CONFIG REWRITE writes, if any.
@@ -125,6 +132,8 @@ impl Default for Config {
             replica_announce_port: 0,
             replica_serve_stale_data: true,
             replica_buffer_hard_limit: 256 * 1024 * 1024,
+            min_replicas_to_write: 0,
+            min_replicas_max_lag: 10,
             users: Vec::new(),
             config_file: None,
             tls_port: 0,
@@ -213,6 +222,15 @@ pub fn parse_memory(v: &str) -> Result<u64, String> {
 fn parse_num<T: std::str::FromStr>(v: &str) -> Result<T, String> {
     v.parse()
         .map_err(|_| "argument couldn't be parsed into an integer".to_string())
+}
+
+/// An integer in `lo..=hi`, with Redis's out-of-range text.
+fn parse_int_range(v: &str, lo: u64, hi: u64) -> Result<u64, String> {
+    let n: i64 = parse_num(v)?;
+    u64::try_from(n)
+        .ok()
+        .filter(|n| (lo..=hi).contains(n))
+        .ok_or_else(|| format!("argument must be between {lo} and {hi} inclusive"))
 }
 
 fn opt_str(v: &str) -> Option<String> {
@@ -541,6 +559,24 @@ pub static PARAMS: &[Param] = &[
         mutable: true,
     },
     Param {
+        name: "min-replicas-to-write",
+        get: |c| c.min_replicas_to_write.to_string(),
+        set: |c, v| {
+            c.min_replicas_to_write = parse_int_range(v, 0, i32::MAX as u64)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Param {
+        name: "min-replicas-max-lag",
+        get: |c| c.min_replicas_max_lag.to_string(),
+        set: |c, v| {
+            c.min_replicas_max_lag = parse_int_range(v, 0, i32::MAX as u64)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Param {
         name: "client-output-buffer-limit",
         get: |c| {
             format!(
@@ -655,6 +691,16 @@ pub static PARAMS: &[Param] = &[
     },
 ];
 
+/// Old names CONFIG GET answers under when asked for them by exact name (Redis 5+ does,
+/// and rkv's failover asks an old master for `min-slaves-*`).
+const GET_ALIASES: &[(&str, &str)] = &[
+    ("min-slaves-to-write", "min-replicas-to-write"),
+    ("min-slaves-max-lag", "min-replicas-max-lag"),
+    ("slave-priority", "replica-priority"),
+    ("slave-read-only", "replica-read-only"),
+    ("slaveof", "replicaof"),
+];
+
 /// Redis's old names for some directives.
 fn canonical(name: &str) -> &str {
     match name {
@@ -665,6 +711,8 @@ fn canonical(name: &str) -> &str {
         "slave-announce-ip" => "replica-announce-ip",
         "slave-announce-port" => "replica-announce-port",
         "slave-serve-stale-data" => "replica-serve-stale-data",
+        "min-slaves-to-write" => "min-replicas-to-write",
+        "min-slaves-max-lag" => "min-replicas-max-lag",
         other => other,
     }
 }
@@ -687,7 +735,7 @@ pub fn is_secret(name: &str) -> bool {
 impl Config {
     /// CONFIG GET: every (name, value) matching any of the patterns, each once.
     pub fn get_matching(&self, patterns: &[&[u8]]) -> Vec<(&'static str, String)> {
-        let mut v: Vec<(&'static str, String)> = PARAMS
+        let mut out: Vec<(&'static str, String)> = PARAMS
             .iter()
             .chain(crate::server::cmd::tunables::PARAMS.iter())
             .filter(|p| {
@@ -699,12 +747,25 @@ impl Config {
             .collect();
         for pat in patterns {
             for (alias, p) in crate::server::cmd::tunables::aliases_matching(pat) {
-                if !v.iter().any(|(n, _)| *n == alias) {
-                    v.push((alias, (p.get)(self)));
+                if !out.iter().any(|(n, _)| *n == alias) {
+                    out.push((alias, (p.get)(self)));
                 }
             }
         }
-        v
+        // An old name asked for literally answers under that name; glob patterns list the
+        // current names only, so `CONFIG GET *` shows each parameter once.
+        for (old, new) in GET_ALIASES {
+            let literal = patterns
+                .iter()
+                .any(|pat| pat.eq_ignore_ascii_case(old.as_bytes()));
+            if literal
+                && !out.iter().any(|(n, _)| n == old)
+                && let Some(p) = PARAMS.iter().find(|p| p.name == *new)
+            {
+                out.push((old, (p.get)(self)));
+            }
+        }
+        out
     }
 
     /// CONFIG SET of several pairs: all apply or none do. The error is Redis's text after `ERR `.

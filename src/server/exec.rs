@@ -276,6 +276,19 @@ pub fn execute(
         }
         return err(crate::server::repl::READONLY_ERROR);
     }
+    // min-replicas-to-write: checked before queuing, as Redis does, so a write queued in
+    // MULTI while refused aborts the EXEC. Scripts count as writes: a script's writes must
+    // be held as surely as plain ones (a fence that a write inside EVAL slips through, as
+    // on Redis 5.0, is no fence).
+    if (spec.is_write() || matches!(spec.name, "eval" | "evalsha" | "fcall"))
+        && client.kind != ClientKind::Master
+        && crate::server::repl::writes_refused_for_replicas(state)
+    {
+        if client.multi.is_some() {
+            client.multi_error = true;
+        }
+        return err(crate::server::repl::NOREPLICAS_ERROR);
+    }
     if let Some(e) = crate::server::pubsub::restricted(client, spec.name) {
         if client.multi.is_some() {
             client.multi_error = true;
@@ -849,6 +862,21 @@ fn exec(shared: &Arc<Shared>, state: &mut State, client: &mut Client) -> Outcome
         return err(
             "EXECABORT Transaction discarded because of: READONLY You can't write against a read only replica.",
         );
+    }
+    // Replicas went bad (or a fence was raised) between MULTI and EXEC: Redis aborts the
+    // EXEC of a transaction with writes the same way.
+    if client.kind != ClientKind::Master
+        && crate::server::repl::writes_refused_for_replicas(state)
+        && queue.iter().any(|a| {
+            cmd::lookup(&a[0])
+                .is_some_and(|s| s.is_write() || matches!(s.name, "eval" | "evalsha" | "fcall"))
+        })
+    {
+        client.unwatch_all(state);
+        return err(format!(
+            "EXECABORT Transaction discarded because of: {}",
+            crate::server::repl::NOREPLICAS_ERROR
+        ));
     }
     let dirty_watch = client
         .watched

@@ -259,11 +259,25 @@ fn info_stats(state: &State, shared: &Shared) -> String {
 /// INFO replication, in Redis 7.0's field names and order (see
 /// `replication::master::ReplicationState::info`).
 pub fn info_replication(state: &State) -> String {
-    state.repl.info(
+    let s = state.repl.info(
         state.config.replica_priority,
         state.config.replica_read_only,
         true,
-    )
+    );
+    // Redis prints the good-replica count just before connected_slaves while both
+    // min-replicas settings are on.
+    if state.config.min_replicas_to_write > 0 && state.config.min_replicas_max_lag > 0 {
+        let line = format!(
+            "min_slaves_good_slaves:{}\r\n",
+            crate::server::repl::good_replicas(state)
+        );
+        if let Some(at) = s.find("connected_slaves:") {
+            let mut out = s;
+            out.insert_str(at, &line);
+            return out;
+        }
+    }
+    s
 }
 
 /// CPU seconds (user, system) of this process, from /proc (clock ticks of 1/100 s).

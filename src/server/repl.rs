@@ -36,6 +36,37 @@ pub const READONLY_ERROR: &str = "READONLY You can't write against a read only r
 pub const MASTERDOWN_ERROR: &str =
     "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
 
+/// The error a client gets writing to a master with too few good replicas under
+/// `min-replicas-to-write` (Redis's text).
+pub const NOREPLICAS_ERROR: &str = "NOREPLICAS Not enough good replicas to write.";
+
+/// Replicas that count for `min-replicas-to-write`: online and acknowledged within
+/// `min-replicas-max-lag` seconds (Redis's `repl_good_slaves_count`, computed on demand
+/// rather than once a second, so a fence raised by CONFIG SET holds from the next command).
+pub fn good_replicas(state: &State) -> u64 {
+    let max_lag = state.config.min_replicas_max_lag;
+    let now = Instant::now();
+    let good = state
+        .repl
+        .replicas
+        .values()
+        .filter(|r| {
+            r.phase == ReplicaPhase::Online && now.duration_since(r.last_ack).as_secs() <= max_lag
+        })
+        .count();
+    u64::try_from(good).unwrap_or(u64::MAX)
+}
+
+/// True when `min-replicas-to-write` refuses writes right now. Off (as in Redis) while
+/// either setting is 0, and on a replica, which takes no client writes anyway.
+pub fn writes_refused_for_replicas(state: &State) -> bool {
+    let need = state.config.min_replicas_to_write;
+    need > 0
+        && state.config.min_replicas_max_lag > 0
+        && !state.repl.is_replica()
+        && good_replicas(state) < need
+}
+
 fn err(msg: impl Into<String>) -> Outcome {
     Outcome::Reply(Frame::Error(msg.into()))
 }
