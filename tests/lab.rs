@@ -8,23 +8,9 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-/// A base port with `n` free ports after it, all reserved for this test.
-fn free_run(n: u16) -> u16 {
-    for _ in 0..50 {
-        let base = common::free_port();
-        if base > u16::MAX - n {
-            continue;
-        }
-        if (1..n).all(|i| common::reserve_port(base + i)) {
-            return base;
-        }
-    }
-    panic!("no run of {n} free ports");
-}
-
 #[test]
 fn lab_starts_a_synced_group_and_stops_on_ctrl_c() {
-    let base = free_run(3);
+    let base = common::free_port_run(3);
     let mut child = Command::new(common::rkv_bin())
         .args([
             "lab",

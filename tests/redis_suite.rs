@@ -73,14 +73,18 @@ fn run_unit(unit: &str) -> UnitResult {
     assert!(suite.join("runtest").is_file(), "no runtest in the tarball");
 
     let server = rkv_serve(&[]);
-    // The test runner listens on ports below --baseport; spread concurrent units apart.
-    let base = 22_000 + (u32::from(server.port) % 250) * 64;
+    // The test runner listens on one of the 32 ports below --baseport and hands its clients
+    // ports from --baseport on: a run of ports reserved for this test alone keeps concurrent
+    // units (and every other test) off them.
+    let run = common::free_port_run(48);
+    let base = run + 32;
     let mut child = Command::new("./runtest")
         .current_dir(&suite)
         .args(["--host", "127.0.0.1", "--port"])
         .arg(server.port.to_string())
         .arg("--baseport")
         .arg(base.to_string())
+        .args(["--portcount", "16"])
         .args([
             "--singledb",
             "--tags",

@@ -36,6 +36,20 @@ pub fn free_port() -> u16 {
     panic!("no free port in 20000-31999 after 2000 tries");
 }
 
+/// The first of `n` consecutive free ports, all reserved for this test ([`reserve_port`]).
+pub fn free_port_run(n: u16) -> u16 {
+    for _ in 0..200 {
+        let base = free_port();
+        if base > 31_999 - n {
+            continue;
+        }
+        if (1..n).all(|i| reserve_port(base + i)) {
+            return base;
+        }
+    }
+    panic!("no run of {n} free ports");
+}
+
 /// Reserve `port` for this test process: true when no other test holds it and nothing listens
 /// on it now.
 pub fn reserve_port(port: u16) -> bool {
