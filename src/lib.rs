@@ -23,16 +23,15 @@ pub mod hide_argv;
 pub mod inventory;
 pub mod logging;
 pub mod node;
-pub mod persist;
 pub mod persist_role;
 pub mod playbook;
 pub mod render;
-pub mod replication;
-pub mod resp;
-pub mod server;
-pub mod store;
 pub mod topology;
 pub mod transport;
+
+// The store node lives in its own crate (no clap, no operator code); these paths keep
+// `rkv::server::…` and friends working for the binary, the tests and the examples.
+pub use rkv_node::{persist, replication, resp, server, store};
 
 use std::fmt;
 
@@ -92,11 +91,15 @@ impl fmt::Display for ExitError {
 impl std::error::Error for ExitError {}
 
 /// The exit code for an error returned by [`run`]: an [`ExitError`] anywhere in the chain
-/// decides it, anything else is 1.
+/// decides it (the store node's [`server::UsageError`] is a usage error, 2), anything else is 1.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
     err.chain()
-        .find_map(|e| e.downcast_ref::<ExitError>())
-        .map_or(1, |e| e.code)
+        .find_map(|e| {
+            e.downcast_ref::<ExitError>()
+                .map(|x| x.code)
+                .or_else(|| e.downcast_ref::<server::UsageError>().map(|_| 2))
+        })
+        .unwrap_or(1)
 }
 
 /// True when the error is a broken pipe on stdout (e.g. `rkv topology | head -1`), which

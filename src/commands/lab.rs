@@ -3,7 +3,7 @@
 //! prints the topology and what to try next, and stops everything on Ctrl-C.
 
 use crate::cli::{GlobalArgs, LabArgs, ServeArgs, TopologyArgs};
-use crate::server::{Running, start_with_args};
+use crate::server::{Running, start_with_config};
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -58,7 +58,10 @@ fn lab(
             std::fs::create_dir_all(&dir)?;
             let replicaof = (i > 0).then_some(args.port);
             let node = rt
-                .block_on(start_with_args(&serve_args(port, dir, replicaof)))
+                .block_on(async {
+                    start_with_config(super::serve::config(&serve_args(port, dir, replicaof))?)
+                        .await
+                })
                 .with_context(|| {
                     format!("could not start a node on port {port} (is it in use? pick another base with --port)")
                 })?;

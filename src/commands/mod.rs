@@ -9,6 +9,7 @@ pub mod playbook;
 pub mod promote;
 pub mod replicate;
 pub mod sentinel;
+pub mod serve;
 pub mod topology;
 pub mod verify;
 
@@ -18,7 +19,7 @@ use crate::cli::{Cli, Command};
 pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
     let Cli { global, command } = cli;
     match command {
-        Command::Serve(args) => crate::server::run_blocking(&global, args),
+        Command::Serve(args) => serve::run(args),
         Command::Lab(args) => lab::run(&global, &args),
         Command::Info(args) => info::run(&global, &args),
         Command::Topology(args) => topology::run(&global, &args),

@@ -122,9 +122,7 @@ pub async fn resolve(addr: &NodeAddr, timeout: Duration) -> Result<SocketAddr, N
     })
 }
 
-/// A byte stream to a node: plain TCP or TLS over it.
-pub trait NodeIo: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
-impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> NodeIo for T {}
+pub use rkv_node::net::NodeIo;
 
 /// Open TCP to `sock` and, when `creds` ask for it, TLS over it, all within `timeout`.
 pub async fn open_stream(

@@ -17,7 +17,7 @@
 
 pub mod hostkey;
 pub mod ssh;
-pub mod tls;
+pub use rkv_node::net::tls;
 
 use crate::node::{NodeAddr, SshHop};
 use std::collections::HashMap;

@@ -384,7 +384,7 @@ async fn feed(shared: Arc<Shared>, conn: HandoffConn, start: Start) {
 
 async fn feed_inner(
     shared: &Arc<Shared>,
-    write: &mut tokio::io::WriteHalf<Box<dyn crate::node::client::NodeIo>>,
+    write: &mut tokio::io::WriteHalf<Box<dyn crate::net::NodeIo>>,
     start: Start,
     client_id: u64,
 ) -> Result<(), String> {
@@ -502,7 +502,7 @@ fn set_phase(shared: &Shared, client_id: u64, phase: ReplicaPhase) {
 /// Read what a replica sends us: `REPLCONF ACK <offset>` once a second and after GETACK.
 async fn read_acks(
     shared: Arc<Shared>,
-    mut read: tokio::io::ReadHalf<Box<dyn crate::node::client::NodeIo>>,
+    mut read: tokio::io::ReadHalf<Box<dyn crate::net::NodeIo>>,
     mut buf: BytesMut,
     client_id: u64,
     kill: Arc<Notify>,

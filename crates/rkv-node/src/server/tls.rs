@@ -4,12 +4,12 @@
 //! (`tls-replication`, the same files: as in Redis, the node's certificate is its client
 //! certificate towards its master).
 //!
-//! OpenSSL, as for the operator side (see `crate::transport::tls` for why). The acceptor is
+//! OpenSSL, as for the operator side (see `crate::net::tls` for why). The acceptor is
 //! rebuilt when a `CONFIG SET tls-…` changed the settings, so new certificates apply to new
 //! connections, as Redis does; connections already open keep theirs.
 
 use super::config::Config;
-use crate::transport::tls::TlsSettings;
+use crate::net::tls::TlsSettings;
 use openssl::ssl::{SslAcceptor, SslFiletype, SslMethod, SslVerifyMode, SslVersion};
 use std::path::PathBuf;
 

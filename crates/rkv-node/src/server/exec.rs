@@ -114,7 +114,7 @@ pub enum Outcome {
 /// What a connection hands over to a command that takes it over.
 pub struct HandoffConn {
     /// The connection (plain TCP or TLS).
-    pub stream: Box<dyn crate::node::client::NodeIo>,
+    pub stream: Box<dyn crate::net::NodeIo>,
     /// Bytes already read but not yet parsed (e.g. a REPLCONF sent right after PSYNC).
     pub pending_input: bytes::BytesMut,
     /// The client's id (its CLIENT LIST entry stays until the handoff ends).

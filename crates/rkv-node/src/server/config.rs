@@ -5,7 +5,6 @@
 //! while running, and how to parse a new value, so CONFIG GET, CONFIG SET, the file loader and
 //! CONFIG REWRITE cannot disagree about a name.
 
-use crate::cli::ServeArgs;
 use crate::persist::aof::FsyncPolicy;
 use crate::server::acl::{Rule, User};
 use crate::store::glob::glob_match_nocase;
@@ -804,87 +803,25 @@ impl Config {
         (param.set)(self, value)
     }
 
-    /// Build the configuration from the optional file and the flags (flags win).
-    pub fn from_args(args: &ServeArgs) -> Result<Config, ConfigError> {
+    /// Build the configuration from the optional TOML file and then `directives`, in order
+    /// (so a directive given after the file wins, as flags do over `redis.conf`). Each
+    /// directive is a Redis name (`port`, `tls-port`, `min-replicas-to-write`, …) and its text
+    /// value, set as the config file would set it.
+    pub fn from_directives(
+        file: Option<&Path>,
+        directives: &[(&str, String)],
+    ) -> Result<Config, ConfigError> {
         let mut cfg = Config::default();
-        if let Some(path) = &args.config {
+        if let Some(path) = file {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
             cfg.apply_toml(&text)
                 .map_err(|e| ConfigError(format!("{}: {}", path.display(), e.0)))?;
-            cfg.config_file = Some(path.clone());
+            cfg.config_file = Some(path.to_path_buf());
         }
-        if let Some(p) = args.port {
-            cfg.port = p;
-        }
-        if !args.bind.is_empty() {
-            cfg.bind = args.bind.clone();
-        }
-        if let Some(v) = &args.requirepass {
-            cfg.requirepass = opt_str(v);
-        }
-        if let Some(path) = &args.requirepass_file {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| ConfigError(format!("--requirepass-file {}: {e}", path.display())))?;
-            let first = text.lines().next().unwrap_or("").trim_end_matches('\r');
-            if first.is_empty() {
-                return Err(ConfigError(format!(
-                    "--requirepass-file {}: the file is empty",
-                    path.display()
-                )));
-            }
-            cfg.requirepass = opt_str(first);
-        }
-        if let Some(v) = &args.masteruser {
-            cfg.masteruser = opt_str(v);
-        }
-        if let Some(v) = &args.masterauth {
-            cfg.masterauth = opt_str(v);
-        }
-        if let Some(v) = args.replica_priority {
-            cfg.replica_priority = v;
-        }
-        if let Some(v) = &args.dir {
-            cfg.dir = v.clone();
-        }
-        if args.appendonly {
-            cfg.appendonly = true;
-        }
-        if let Some(v) = &args.replicaof {
-            cfg.replicaof = Some(v.clone());
-        }
-        if let Some(v) = &args.appendfsync {
-            cfg.appendfsync =
-                parse_fsync(v).map_err(|e| ConfigError(format!("--appendfsync: {e}")))?;
-        }
-        if let Some(v) = &args.save {
-            cfg.save = parse_save(v).map_err(|e| ConfigError(format!("--save: {e}")))?;
-        }
-        if let Some(v) = args.maxclients {
-            cfg.maxclients = v.max(1);
-        }
-        if let Some(v) = &args.protected_mode {
-            cfg.protected_mode =
-                parse_bool(v).map_err(|e| ConfigError(format!("--protected-mode: {e}")))?;
-        }
-        for (name, v) in [
-            ("tls-port", &args.tls_port),
-            ("tls-cert-file", &args.tls_cert_file),
-            ("tls-key-file", &args.tls_key_file),
-            ("tls-ca-cert-file", &args.tls_ca_cert_file),
-            ("tls-ca-cert-dir", &args.tls_ca_cert_dir),
-            ("tls-auth-clients", &args.tls_auth_clients),
-            ("tls-replication", &args.tls_replication),
-            ("tls-protocols", &args.tls_protocols),
-        ] {
-            if let Some(v) = v {
-                cfg.set_one(name, v)
-                    .map_err(|e| ConfigError(format!("--{name}: {e}")))?;
-            }
-        }
-        if let Some(v) = &args.client_query_buffer_limit {
-            cfg.set_one("client-query-buffer-limit", v)
-                .map_err(|e| ConfigError(format!("--client-query-buffer-limit: {e}")))?;
+        for (name, value) in directives {
+            cfg.set_one(name, value)
+                .map_err(|e| ConfigError(format!("--{name}: {e}")))?;
         }
         Ok(cfg)
     }

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 /// The write half of the link (plain TCP or TLS).
-type OwnedWriteHalf = tokio::io::WriteHalf<Box<dyn crate::node::client::NodeIo>>;
+type OwnedWriteHalf = tokio::io::WriteHalf<Box<dyn crate::net::NodeIo>>;
 use tokio::sync::watch;
 
 /// Where and how to connect to the master.
@@ -43,7 +43,7 @@ pub struct LinkConfig {
     /// continues our history); its outcome goes to [`LinkHost::failover_result`].
     pub failover: bool,
     /// TLS to the master (`tls-replication yes`), with our certificate as the client's.
-    pub tls: Option<crate::transport::tls::TlsSettings>,
+    pub tls: Option<crate::net::tls::TlsSettings>,
 }
 
 /// The link's state, as INFO replication and ROLE report it.
@@ -155,7 +155,7 @@ pub async fn run_link(
 
 /// A buffered connection to the master.
 struct Conn {
-    read: tokio::io::ReadHalf<Box<dyn crate::node::client::NodeIo>>,
+    read: tokio::io::ReadHalf<Box<dyn crate::net::NodeIo>>,
     write: OwnedWriteHalf,
     buf: BytesMut,
 }
@@ -228,7 +228,7 @@ async fn session(host: &dyn LinkHost, cfg: &LinkConfig) -> Result<(), LinkError>
         .await
         .map_err(|_| LinkError::Timeout("connecting to the master"))??;
     stream.set_nodelay(true)?;
-    let stream: Box<dyn crate::node::client::NodeIo> = match &cfg.tls {
+    let stream: Box<dyn crate::net::NodeIo> = match &cfg.tls {
         None => Box::new(stream),
         Some(tls) => {
             let name = format!("master {}:{}", cfg.host, cfg.port);

@@ -32,8 +32,6 @@ pub mod repl;
 pub mod state;
 pub mod tls;
 
-use crate::ExitError;
-use crate::cli::{GlobalArgs, ServeArgs};
 use crate::persist::aof::{AofWriter, FsyncPolicy};
 use anyhow::Context;
 use config::Config;
@@ -46,15 +44,27 @@ use tokio::net::TcpListener;
 /// Keys the active expiry cycle may delete per 100 ms tick.
 const EXPIRE_PER_TICK: usize = 200;
 
+/// A configuration the node cannot start with (a bad `replicaof`, a `dir` that is not a
+/// directory, a certificate that does not load). The binary maps it to its usage exit code,
+/// so a script can tell bad input from a node that failed while running.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+impl UsageError {
+    fn wrap(message: impl Into<String>) -> anyhow::Error {
+        anyhow::Error::new(UsageError(message.into()))
+    }
+}
+
 /// Run the server in the foreground until Ctrl-C, SIGTERM or SHUTDOWN.
-pub fn run_blocking(_global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
-    let config = Config::from_args(&args).map_err(|e| ExitError::usage(e.0))?;
+pub fn run_blocking(config: Config) -> anyhow::Result<()> {
     let replicaof = match &config.replicaof {
-        Some(spec) => Some(parse_replicaof(spec).map_err(ExitError::usage)?),
+        Some(spec) => Some(parse_replicaof(spec).map_err(UsageError::wrap)?),
         None => None,
     };
     if !config.dir.is_dir() {
-        return Err(ExitError::usage(format!(
+        return Err(UsageError::wrap(format!(
             "dir {}: not a directory",
             config.dir.display()
         )));
@@ -182,12 +192,11 @@ impl Running {
     }
 }
 
-/// Build a server from a configuration given as `rkv serve` flags, load its data, bind, and
-/// start its tasks on the current runtime. Returns once it accepts connections.
-pub async fn start_with_args(args: &ServeArgs) -> anyhow::Result<Running> {
-    let config = Config::from_args(args).map_err(|e| ExitError::usage(e.0))?;
+/// Build a server from a configuration, load its data, bind, and start its tasks on the
+/// current runtime. Returns once it accepts connections.
+pub async fn start_with_config(config: Config) -> anyhow::Result<Running> {
     let replicaof = match &config.replicaof {
-        Some(spec) => Some(parse_replicaof(spec).map_err(ExitError::usage)?),
+        Some(spec) => Some(parse_replicaof(spec).map_err(UsageError::wrap)?),
         None => None,
     };
     start(config, replicaof).await
@@ -208,7 +217,7 @@ async fn start(config: Config, replicaof: Option<(String, u16)>) -> anyhow::Resu
             settings
                 .acceptor()
                 .map(|a| (settings, Arc::new(a)))
-                .map_err(ExitError::usage)
+                .map_err(UsageError::wrap)
         })
         .transpose()?;
     // `port 0` with a TLS port: TLS only, as Redis; without one, port 0 picks a free port.
