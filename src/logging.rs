@@ -9,7 +9,7 @@ pub fn init(global: &GlobalArgs, quiet_servers: bool) {
     let default = match (global.quiet, global.verbose) {
         (true, _) => "error",
         (false, 0) if quiet_servers => "warn",
-        (false, 0) => "warn,rkv::server=info,rkv::replication=info,rkv::persist=info",
+        (false, 0) => "warn,rkv_node=info",
         (false, 1) => "info",
         (false, 2) => "debug",
         (false, _) => "trace",

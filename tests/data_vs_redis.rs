@@ -142,7 +142,7 @@ impl Ours {
         };
         match spec.handler {
             Handler::Data(f) => from_frame(f(&mut ctx, &argv)),
-            Handler::Server => unreachable!("data table holds only data commands"),
+            Handler::Server(_) => unreachable!("data table holds only data commands"),
         }
     }
 }

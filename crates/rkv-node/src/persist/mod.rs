@@ -1,6 +1,5 @@
 //! Persistence: the RDB snapshot (also the full-sync payload) and the append-only file.
-//! OWNER: persistence helper. The signatures in `rdb` and `aof` are the contract the server
-//! and replication code use; keep them (extend freely).
+//! The signatures in `rdb` and `aof` are what the server and replication code use.
 //!
 //! - [`rdb`]: the Redis 7.0-compatible snapshot reader and writer.
 //! - [`aof`]: the append-only file (RESP commands) and its replay.

@@ -182,7 +182,7 @@ mod tests {
             last_key: 0,
             step: 0,
             group,
-            handler: Handler::Server,
+            handler: Handler::Server(|_| crate::server::client::Outcome::NoReply),
         }
     }
 

@@ -4,7 +4,8 @@
 use crate::persist::aof::FsyncPolicy;
 use crate::resp::{self, Frame, Limits, ProtocolError, RequestParser};
 use crate::server::acl::{DENIED, protected_mode_denies};
-use crate::server::exec::{self, Client, Outcome};
+use crate::server::client::{self, Client, Outcome};
+use crate::server::exec;
 use crate::server::state::{ClientEntry, ClientKind, Shared, State};
 use bytes::{Bytes, BytesMut};
 use std::net::SocketAddr;
@@ -41,7 +42,7 @@ enum Batch {
     /// A command (WAIT) must wait for this reply, without the lock; then the batch goes on.
     Block(std::pin::Pin<Box<dyn std::future::Future<Output = Frame> + Send>>),
     /// A command takes the connection over.
-    Handoff(exec::Handoff),
+    Handoff(client::Handoff),
 }
 
 /// Serve one accepted plain TCP connection until it closes.
@@ -111,7 +112,7 @@ pub async fn handle_stream<S>(
     if let Some((handoff, pending_input)) =
         serve(&shared, &mut stream, &mut client, &kill, &peer).await
     {
-        handoff(exec::HandoffConn {
+        handoff(client::HandoffConn {
             stream: Box::new(stream),
             pending_input,
             client_id: id,
@@ -152,7 +153,7 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
     client: &mut Client,
     kill: &Notify,
     peer: &SocketAddr,
-) -> Option<(exec::Handoff, BytesMut)> {
+) -> Option<(client::Handoff, BytesMut)> {
     let mut rbuf = BytesMut::with_capacity(READ_CHUNK);
     let mut out = BytesMut::with_capacity(READ_CHUNK);
     let mut parser = RequestParser::new(Limits::default());
@@ -175,7 +176,7 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
             msg = client.pubsub.recv() => {
                 // None: the registry cut this subscriber off (too far behind).
                 let f = msg?;
-                exec::encode_reply(&f, client, &mut out);
+                client::encode_reply(&f, client, &mut out);
                 client.pubsub.drain(client.proto, &mut out);
                 // A subscriber that stopped reading is cut off by PUBLISH (kill): the write
                 // it is stuck in must not outlive that.
@@ -223,7 +224,7 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
                 }
                 Batch::Protocol(e) => {
                     tracing::debug!("protocol error from {peer}: {e}");
-                    exec::encode_reply(&Frame::error(format!("ERR {e}")), client, &mut out);
+                    client::encode_reply(&Frame::error(format!("ERR {e}")), client, &mut out);
                     // Replies to writes earlier in the batch still wait for their fsync.
                     wait_fsync(shared, client, fsync_policy).await;
                     flush(shared, stream, &mut out).await;
@@ -248,7 +249,7 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
                         _ = kill.notified() => return None,
                         _ = shutdown.changed() => return None,
                     };
-                    exec::encode_reply(&reply, client, &mut out);
+                    client::encode_reply(&reply, client, &mut out);
                 }
                 Batch::Paused(until, mut changed) => {
                     if !wait_fsync(shared, client, fsync_policy).await
@@ -355,7 +356,7 @@ fn process_batch(
                     "internal error running a command for client {}: closing it",
                     client.id
                 );
-                exec::encode_reply(&Frame::error("ERR internal error"), client, out);
+                client::encode_reply(&Frame::error("ERR internal error"), client, out);
                 return Batch::Close;
             }
         };
@@ -364,15 +365,15 @@ fn process_batch(
                 if matches!(f, Frame::Error(_)) {
                     st.stats.total_error_replies += 1;
                 }
-                exec::encode_reply(&f, client, out);
+                client::encode_reply(&f, client, out);
             }
             Outcome::Replies(v) => {
                 for f in &v {
-                    exec::encode_reply(f, client, out);
+                    client::encode_reply(f, client, out);
                 }
             }
             Outcome::Close(f) => {
-                exec::encode_reply(&f, client, out);
+                client::encode_reply(&f, client, out);
                 return Batch::Close;
             }
             Outcome::Paused(until, argv) => {

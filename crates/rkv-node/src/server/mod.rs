@@ -4,11 +4,21 @@
 //! - [`config`]: the configuration (TOML file, flags, CONFIG GET/SET/REWRITE table).
 //! - [`state`]: the keyspace and server-wide state behind one mutex, and
 //!   [`state::State::propagate`], the one place every change leaves the node (AOF today,
-//!   replication next).
+//!   and the replicas).
 //! - [`conn`]: one task per connection; pipelined commands run under one lock acquisition and
 //!   their replies go out in one write.
-//! - [`exec`]: dispatch and the connection/server commands; [`cmd`]: the command table.
-//! - [`info`]: INFO; [`acl`]: users and protected mode; [`glob`]: Redis patterns.
+//! - [`cmd`]: the one command table: every command, data and server, is an entry with its
+//!   function, arity, flags and key positions; the data commands' code lives beside it.
+//! - [`exec`]: dispatch (the checks every command gets, MULTI queuing, CLIENT PAUSE) and
+//!   [`exec::run_data`], where a data command is applied and its effects propagated.
+//! - [`client`]: a connection's own state, [`client::Outcome`] and the [`client::Call`] a
+//!   server command receives.
+//! - The server commands by concern: [`connection`] (PING, AUTH, HELLO, CLIENT, MONITOR …),
+//!   [`multi`] (MULTI/EXEC/WATCH), [`admin`] (INFO, CONFIG, COMMAND, ACL, DEBUG),
+//!   [`persistence`] (SAVE, BGSAVE, SHUTDOWN), [`repl`] (REPLICAOF, PSYNC, WAIT, FAILOVER),
+//!   [`pubsub`].
+//! - [`info`]: INFO; [`acl`]: users and protected mode (Redis patterns are
+//!   [`crate::store::glob`]).
 //!
 //! # Persistence choices
 //! - `save` is empty (no automatic snapshots) unless the config file, `--save` or CONFIG SET
@@ -22,11 +32,16 @@
 //!   descriptor wrote it, so the lock is never held across a disk flush.
 
 pub mod acl;
+pub mod admin;
+pub mod client;
 pub mod cmd;
 pub mod config;
 pub mod conn;
+pub mod connection;
 pub mod exec;
 pub mod info;
+pub mod multi;
+pub mod persistence;
 pub mod pubsub;
 pub mod repl;
 pub mod state;
@@ -292,7 +307,7 @@ async fn run(config: Config, replicaof: Option<(String, u16)>) -> anyhow::Result
         let mut st = shared.lock();
         if by_signal && !st.config.save.is_empty() {
             tracing::info!("Saving the final RDB snapshot before exiting.");
-            if let Err(e) = exec::save_now(&mut st) {
+            if let Err(e) = persistence::save_now(&mut st) {
                 tracing::error!("error trying to save the DB: {e}");
                 failed = Some(e);
             }
@@ -492,7 +507,7 @@ async fn cron(shared: Arc<Shared>) {
             if due && !st.persist.bgsave_in_progress && retry_ok {
                 last_bgsave_try = Instant::now();
                 tracing::info!("{} changes since the last save: saving", st.dirty);
-                let _ = exec::start_bgsave(&shared, &mut st);
+                let _ = persistence::start_bgsave(&shared, &mut st);
             }
             if st.aof_policy() == Some(FsyncPolicy::EverySec)
                 && last_fsync.elapsed() >= Duration::from_secs(1)

@@ -14,7 +14,7 @@
 //! confirmation, as in Redis where both go to one output buffer.
 
 use crate::resp::{Frame, Protocol};
-use crate::server::exec::{Client, Outcome};
+use crate::server::client::{Call, Client, Outcome};
 use crate::server::state::{ClientKind, State};
 use crate::store::glob::glob_match;
 use bytes::{Bytes, BytesMut};
@@ -296,124 +296,144 @@ pub fn publish_from_master(state: &mut State, argv: &[Bytes]) -> Result<(), Stri
     }
 }
 
-/// Run a pub/sub command (`name` is the lower-case table name).
-pub fn command(state: &mut State, client: &mut Client, name: &str, argv: &[Bytes]) -> Outcome {
-    match name {
-        "publish" => {
-            let n = state.pubsub.publish(&argv[1], &argv[2]);
-            // As Redis: PUBLISH goes to the replicas (so their subscribers get it too), never
-            // to the AOF; a replica passes on only its master's stream.
-            if !state.repl.is_replica() {
-                state.repl.feed_commands(&[argv.to_vec()]);
-                if !state.repl.replicas.is_empty() {
-                    state.repl_feed.notify_waiters();
-                }
-            }
-            Outcome::Reply(count_frame(n))
+/// PUBLISH channel message.
+pub fn publish(c: Call<'_>) -> Outcome {
+    let (state, argv) = (c.state, &c.argv);
+    let n = state.pubsub.publish(&argv[1], &argv[2]);
+    // As Redis: PUBLISH goes to the replicas (so their subscribers get it too), never
+    // to the AOF; a replica passes on only its master's stream.
+    if !state.repl.is_replica() {
+        state.repl.feed_commands(&[argv.to_vec()]);
+        if !state.repl.replicas.is_empty() {
+            state.repl_feed.notify_waiters();
         }
-        "subscribe" | "psubscribe" => {
-            let pattern = name == "psubscribe";
-            let kill = state
-                .clients
-                .get(&client.id)
-                .map_or_else(|| Arc::new(Notify::new()), |e| Arc::clone(&e.kill));
-            let sub = state.pubsub.subscriber(client.id, &mut client.pubsub, kill);
-            let mut added = Vec::new();
-            let mut replies = Vec::with_capacity(argv.len() - 1);
-            for ch in &argv[1..] {
-                let set = if pattern {
-                    &mut sub.patterns
-                } else {
-                    &mut sub.channels
-                };
-                if set.insert(ch.clone()) {
-                    added.push(ch.clone());
-                }
-                replies.push(Frame::Push(vec![
-                    if pattern {
-                        bulk("psubscribe")
-                    } else {
-                        bulk("subscribe")
-                    },
-                    Frame::Bulk(ch.clone()),
-                    count_frame(sub.count()),
-                ]));
-            }
-            let map = if pattern {
-                &mut state.pubsub.patterns
-            } else {
-                &mut state.pubsub.channels
-            };
-            for ch in added {
-                map.entry(ch).or_default().insert(client.id);
-            }
-            set_kind(state, client, true);
-            Outcome::Replies(replies)
-        }
-        "unsubscribe" | "punsubscribe" => {
-            let pattern = name == "punsubscribe";
-            let kind = if pattern {
-                bulk("punsubscribe")
-            } else {
-                bulk("unsubscribe")
-            };
-            let registry = &mut state.pubsub;
-            let mut replies = Vec::new();
-            let targets: Vec<Bytes> = if argv.len() > 1 {
-                argv[1..].to_vec()
-            } else {
-                registry
-                    .subscribers
-                    .get(&client.id)
-                    .map(|s| {
-                        if pattern {
-                            s.patterns.iter().cloned().collect()
-                        } else {
-                            s.channels.iter().cloned().collect()
-                        }
-                    })
-                    .unwrap_or_default()
-            };
-            let mut remaining = registry.counts(client.id);
-            for ch in &targets {
-                let removed = registry.subscribers.get_mut(&client.id).is_some_and(|s| {
-                    let set = if pattern {
-                        &mut s.patterns
-                    } else {
-                        &mut s.channels
-                    };
-                    set.remove(ch)
-                });
-                if removed {
-                    let map = if pattern {
-                        &mut registry.patterns
-                    } else {
-                        &mut registry.channels
-                    };
-                    remove_id(map, ch, client.id);
-                }
-                remaining = registry.counts(client.id);
-                replies.push(Frame::Push(vec![
-                    kind.clone(),
-                    Frame::Bulk(ch.clone()),
-                    count_frame(remaining.0 + remaining.1),
-                ]));
-            }
-            if targets.is_empty() {
-                replies.push(Frame::Push(vec![
-                    kind,
-                    Frame::Null,
-                    count_frame(remaining.0 + remaining.1),
-                ]));
-            }
-            // The queue stays for the connection's lifetime: messages already queued are still
-            // delivered, in order, before later replies.
-            set_kind(state, client, remaining.0 + remaining.1 > 0);
-            Outcome::Replies(replies)
-        }
-        "pubsub" => pubsub_command(state, argv),
-        other => Outcome::Reply(Frame::Error(format!("ERR unknown command '{other}'"))),
     }
+    Outcome::Reply(count_frame(n))
+}
+
+/// SUBSCRIBE channel [channel …].
+pub fn subscribe_command(c: Call<'_>) -> Outcome {
+    subscribe(c.state, c.client, &c.argv, false)
+}
+
+/// PSUBSCRIBE pattern [pattern …].
+pub fn psubscribe_command(c: Call<'_>) -> Outcome {
+    subscribe(c.state, c.client, &c.argv, true)
+}
+
+/// UNSUBSCRIBE [channel …].
+pub fn unsubscribe_command(c: Call<'_>) -> Outcome {
+    unsubscribe(c.state, c.client, &c.argv, false)
+}
+
+/// PUNSUBSCRIBE [pattern …].
+pub fn punsubscribe_command(c: Call<'_>) -> Outcome {
+    unsubscribe(c.state, c.client, &c.argv, true)
+}
+
+/// PUBSUB CHANNELS | NUMSUB | NUMPAT | SHARDCHANNELS | SHARDNUMSUB.
+pub fn pubsub(c: Call<'_>) -> Outcome {
+    pubsub_command(c.state, &c.argv)
+}
+
+fn subscribe(state: &mut State, client: &mut Client, argv: &[Bytes], pattern: bool) -> Outcome {
+    let kill = state
+        .clients
+        .get(&client.id)
+        .map_or_else(|| Arc::new(Notify::new()), |e| Arc::clone(&e.kill));
+    let sub = state.pubsub.subscriber(client.id, &mut client.pubsub, kill);
+    let mut added = Vec::new();
+    let mut replies = Vec::with_capacity(argv.len() - 1);
+    for ch in &argv[1..] {
+        let set = if pattern {
+            &mut sub.patterns
+        } else {
+            &mut sub.channels
+        };
+        if set.insert(ch.clone()) {
+            added.push(ch.clone());
+        }
+        replies.push(Frame::Push(vec![
+            if pattern {
+                bulk("psubscribe")
+            } else {
+                bulk("subscribe")
+            },
+            Frame::Bulk(ch.clone()),
+            count_frame(sub.count()),
+        ]));
+    }
+    let map = if pattern {
+        &mut state.pubsub.patterns
+    } else {
+        &mut state.pubsub.channels
+    };
+    for ch in added {
+        map.entry(ch).or_default().insert(client.id);
+    }
+    set_kind(state, client, true);
+    Outcome::Replies(replies)
+}
+
+fn unsubscribe(state: &mut State, client: &mut Client, argv: &[Bytes], pattern: bool) -> Outcome {
+    let kind = if pattern {
+        bulk("punsubscribe")
+    } else {
+        bulk("unsubscribe")
+    };
+    let registry = &mut state.pubsub;
+    let mut replies = Vec::new();
+    let targets: Vec<Bytes> = if argv.len() > 1 {
+        argv[1..].to_vec()
+    } else {
+        registry
+            .subscribers
+            .get(&client.id)
+            .map(|s| {
+                if pattern {
+                    s.patterns.iter().cloned().collect()
+                } else {
+                    s.channels.iter().cloned().collect()
+                }
+            })
+            .unwrap_or_default()
+    };
+    let mut remaining = registry.counts(client.id);
+    for ch in &targets {
+        let removed = registry.subscribers.get_mut(&client.id).is_some_and(|s| {
+            let set = if pattern {
+                &mut s.patterns
+            } else {
+                &mut s.channels
+            };
+            set.remove(ch)
+        });
+        if removed {
+            let map = if pattern {
+                &mut registry.patterns
+            } else {
+                &mut registry.channels
+            };
+            remove_id(map, ch, client.id);
+        }
+        remaining = registry.counts(client.id);
+        replies.push(Frame::Push(vec![
+            kind.clone(),
+            Frame::Bulk(ch.clone()),
+            count_frame(remaining.0 + remaining.1),
+        ]));
+    }
+    if targets.is_empty() {
+        replies.push(Frame::Push(vec![
+            kind,
+            Frame::Null,
+            count_frame(remaining.0 + remaining.1),
+        ]));
+    }
+    // The queue stays for the connection's lifetime: messages already queued are still
+    // delivered, in order, before later replies.
+    set_kind(state, client, remaining.0 + remaining.1 > 0);
+    Outcome::Replies(replies)
 }
 
 fn pubsub_command(state: &State, argv: &[Bytes]) -> Outcome {

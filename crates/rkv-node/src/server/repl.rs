@@ -15,8 +15,8 @@ use crate::replication::psync::PsyncDecision;
 use crate::replication::replica::{LinkConfig, LinkHost, LinkState, run_link};
 use crate::replication::{ReplId, ReplOffset};
 use crate::resp::{Frame, Limits, RequestParser};
+use crate::server::client::{Call, Client, HandoffConn, Outcome};
 use crate::server::cmd::{self, ExecCtx, Handler};
-use crate::server::exec::{Client, HandoffConn, Outcome};
 use crate::server::state::{ClientEntry, ClientKind, Pause, Shared, State, now_ms, snapshot_db};
 use crate::store::Db;
 use bytes::{Bytes, BytesMut};
@@ -75,23 +75,39 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// Run a replication command.
-pub fn command(
-    shared: &Arc<Shared>,
-    state: &mut State,
-    client: &mut Client,
-    name: &str,
-    argv: Vec<Bytes>,
-) -> Outcome {
-    match name {
-        "replicaof" | "slaveof" => replicaof(shared, state, &argv),
-        "role" => Outcome::Reply(state.repl.role()),
-        "replconf" => replconf(state, client, &argv),
-        "psync" | "sync" => psync(shared, state, client, name == "sync", &argv),
-        "wait" => wait(shared, state, &argv),
-        "failover" => failover(shared, state, &argv),
-        _ => err(format!("ERR unknown replication command '{name}'")),
-    }
+/// REPLICAOF / SLAVEOF host port | NO ONE.
+pub fn replicaof_command(c: Call<'_>) -> Outcome {
+    replicaof(c.shared, c.state, &c.argv)
+}
+
+/// ROLE.
+pub fn role(c: Call<'_>) -> Outcome {
+    Outcome::Reply(c.state.repl.role())
+}
+
+/// REPLCONF (a replica's options and ACKs).
+pub fn replconf_command(c: Call<'_>) -> Outcome {
+    replconf(c.state, c.client, &c.argv)
+}
+
+/// PSYNC replid offset: the connection becomes a replica's feed.
+pub fn psync_command(c: Call<'_>) -> Outcome {
+    psync(c.shared, c.state, c.client, false, &c.argv)
+}
+
+/// SYNC: the pre-2.8 full sync, still sent by some tools.
+pub fn sync_command(c: Call<'_>) -> Outcome {
+    psync(c.shared, c.state, c.client, true, &c.argv)
+}
+
+/// WAIT numreplicas timeout.
+pub fn wait_command(c: Call<'_>) -> Outcome {
+    wait(c.shared, c.state, &c.argv)
+}
+
+/// FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT ms].
+pub fn failover_command(c: Call<'_>) -> Outcome {
+    failover(c.shared, c.state, &c.argv)
 }
 
 fn replicaof(shared: &Arc<Shared>, state: &mut State, argv: &[Bytes]) -> Outcome {
@@ -831,7 +847,7 @@ impl LinkHost for ServerLink {
         }
         st.dirty += 1;
         if st.config.appendonly
-            && let Err(e) = crate::server::exec::start_aof(&mut st)
+            && let Err(e) = crate::server::persistence::start_aof(&mut st)
         {
             tracing::error!("could not rewrite the AOF after the full sync: {e}");
         }

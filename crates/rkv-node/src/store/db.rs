@@ -1,9 +1,8 @@
 //! The keyspace of one database: keys, values, expiry times, per-key versions and the
 //! counters INFO reports.
 //!
-//! OWNER: data-commands helper. `new/len/is_empty/insert_entry/iter/clear/expires_count/
-//! expire_cycle` and [`Entry`] are the contract other modules use (RDB loading/saving, the
-//! server's expiry cycle).
+//! `new/len/is_empty/insert_entry/iter/clear/expires_count/expire_cycle` and [`Entry`] are
+//! what other modules use (RDB loading/saving, the server's expiry cycle).
 //!
 //! # Layout and why
 //! The main map is an insertion-ordered hash map ([`IndexMap`]) with a fast non-cryptographic

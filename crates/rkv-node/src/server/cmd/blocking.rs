@@ -498,8 +498,8 @@ pub fn command(
     state: &mut State,
     client_id: u64,
     argv: &[Bytes],
-) -> crate::server::exec::Outcome {
-    use crate::server::exec::Outcome;
+) -> crate::server::client::Outcome {
+    use crate::server::client::Outcome;
     let p = match parse(argv) {
         Ok(p) => p,
         Err(e) => return Outcome::Reply(e),

@@ -60,15 +60,16 @@ pub mod flags {
 pub enum Handler {
     /// A pure data command over the keyspace.
     Data(fn(&mut ExecCtx<'_>, &[Bytes]) -> Frame),
-    /// Handled by the connection/server layer, which matches on the name.
-    Server,
+    /// A connection or server command, which needs the client and the server, not only the
+    /// keyspace.
+    Server(crate::server::client::ServerFn),
 }
 
 impl std::fmt::Debug for Handler {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Handler::Data(_) => f.write_str("Data"),
-            Handler::Server => f.write_str("Server"),
+            Handler::Server(_) => f.write_str("Server"),
         }
     }
 }
@@ -207,7 +208,7 @@ mod tests {
             last_key: last,
             step,
             group: "generic",
-            handler: Handler::Server,
+            handler: Handler::Server(|_| crate::server::client::Outcome::NoReply),
         }
     }
 
