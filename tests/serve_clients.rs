@@ -517,3 +517,44 @@ fn client_pause_write_also_holds_active_expiry() {
         },
     );
 }
+
+/// Keyspace hits and misses are counted the same way at the top level and inside MULTI/EXEC,
+/// as redis-server counts them (the same commands on both, the INFO stats compared).
+#[test]
+fn keyspace_hits_count_inside_transactions_as_redis_does() {
+    fn stats(c: &mut redis::Connection) -> (u64, u64) {
+        let info: String = redis::cmd("INFO").arg("stats").query(c).unwrap();
+        let field = |name: &str| -> u64 {
+            info.lines()
+                .find_map(|l| l.strip_prefix(&format!("{name}:")))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or_else(|| panic!("no {name} in INFO stats:\n{info}"))
+        };
+        (field("keyspace_hits"), field("keyspace_misses"))
+    }
+    fn run(c: &mut redis::Connection) -> (u64, u64) {
+        let _: Option<String> = redis::cmd("GET").arg("absent").query(c).unwrap();
+        let _: () = redis::cmd("SET").arg("k").arg("v").query(c).unwrap();
+        let _: Option<String> = redis::cmd("GET").arg("k").query(c).unwrap();
+        let _: (Option<String>, Option<String>, i64) = redis::pipe()
+            .atomic()
+            .cmd("GET")
+            .arg("k")
+            .cmd("GET")
+            .arg("absent2")
+            .cmd("STRLEN")
+            .arg("k")
+            .query(c)
+            .unwrap();
+        stats(c)
+    }
+    let rkv = common::rkv_serve(&[]);
+    let redis = common::redis_server(&[]);
+    let got = run(&mut rkv.client());
+    let want = run(&mut redis.client());
+    assert_eq!(got, want, "rkv serve (hits, misses) vs redis-server");
+    assert!(
+        want.0 >= 2 && want.1 >= 2,
+        "the sequence reads hits and misses: {want:?}"
+    );
+}

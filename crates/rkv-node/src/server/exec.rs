@@ -203,19 +203,52 @@ fn run(
     }
 }
 
-/// Run a data command and propagate what it changed.
-pub fn run_data(
+/// Where a data command comes from. It decides how expired keys are treated, whether the
+/// command's effects are recorded, and where they go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A client's command at the top level: effects propagate at once.
+    Client,
+    /// A command inside EXEC: effects are left in `state.scratch` for the caller, which
+    /// wraps the transaction's in one MULTI … EXEC.
+    Transaction,
+    /// Read back from the AOF at start: nothing is propagated, and keys expire as on a master
+    /// (the file is replayed as the history of a writable node).
+    Aof,
+    /// Our master's stream: expired keys stay until the master's DEL arrives; effects go to
+    /// the AOF and WATCH (replicas of ours get the master's bytes verbatim).
+    Master,
+}
+
+/// A data command's function, as the command table holds it.
+pub type DataFn = fn(&mut ExecCtx<'_>, &[Bytes]) -> Frame;
+
+/// Apply one data command, whatever its origin: the one place a data command's context is
+/// built, its effects propagated and its keyspace hits counted.
+pub fn apply(
     state: &mut State,
-    client: &mut Client,
     spec: &CommandSpec,
-    f: fn(&mut ExecCtx<'_>, &[Bytes]) -> Frame,
+    f: DataFn,
     argv: &[Bytes],
+    origin: Origin,
 ) -> Frame {
-    let is_master = state.expires_keys() && !state.repl.is_replica();
-    let record = state.persist.aof.is_some()
-        || state.repl.backlog.is_some()
-        || !state.watched.is_empty()
-        || !state.blocking.is_empty();
+    let is_master = match origin {
+        Origin::Aof => true,
+        Origin::Master => false,
+        Origin::Client | Origin::Transaction => state.expires_keys() && !state.repl.is_replica(),
+    };
+    // Copying a write's arguments costs; skip it when nothing would read them. A transaction
+    // always records: its propagation is emitted as one unit by EXEC.
+    let record = match origin {
+        Origin::Aof => false,
+        Origin::Transaction | Origin::Master => true,
+        Origin::Client => {
+            state.persist.aof.is_some()
+                || state.repl.backlog.is_some()
+                || !state.watched.is_empty()
+                || !state.blocking.is_empty()
+        }
+    };
     let mut ctx = ExecCtx {
         db: &mut state.db,
         now_ms: now_ms(),
@@ -225,17 +258,44 @@ pub fn run_data(
         record,
     };
     let reply = f(&mut ctx, argv);
-    if !state.scratch.is_empty() {
-        let cmds = std::mem::take(&mut state.scratch);
-        state.propagate(cmds);
-        client.aof_seq = state.persist.aof_seq;
+    match origin {
+        Origin::Transaction => {}
+        Origin::Aof => state.scratch.clear(),
+        Origin::Client | Origin::Master => {
+            if !state.scratch.is_empty() {
+                let cmds = std::mem::take(&mut state.scratch);
+                state.propagate(cmds);
+            }
+        }
     }
-    if spec.flags & flags::READONLY != 0 && spec.first_key > 0 && spec.first_key == spec.last_key {
+    // Keyspace hits and misses, for what clients read (Redis does not count the master's
+    // stream nor the AOF replay): a single-key read answers nil for a missing key.
+    if matches!(origin, Origin::Client | Origin::Transaction)
+        && spec.flags & flags::READONLY != 0
+        && spec.first_key > 0
+        && spec.first_key == spec.last_key
+    {
         match reply {
             Frame::Null | Frame::NullArray => state.stats.keyspace_misses += 1,
             Frame::Error(_) => {}
             _ => state.stats.keyspace_hits += 1,
         }
+    }
+    reply
+}
+
+/// Run a client's data command and propagate what it changed.
+pub fn run_data(
+    state: &mut State,
+    client: &mut Client,
+    spec: &CommandSpec,
+    f: DataFn,
+    argv: &[Bytes],
+) -> Frame {
+    let aof_before = state.persist.aof_seq;
+    let reply = apply(state, spec, f, argv, Origin::Client);
+    if state.persist.aof_seq != aof_before {
+        client.aof_seq = state.persist.aof_seq;
     }
     reply
 }
@@ -258,16 +318,7 @@ pub fn apply_replayed(state: &mut State, argv: &[Bytes]) -> Result<(), String> {
     if !spec.arity_ok(argv.len()) {
         return Err(arity_error(spec.name));
     }
-    let mut discard = Vec::new();
-    let mut ctx = ExecCtx {
-        db: &mut state.db,
-        now_ms: now_ms(),
-        propagate: &mut discard,
-        dirty: &mut state.dirty,
-        is_master: true,
-        record: false,
-    };
-    let _ = f(&mut ctx, argv);
+    let _ = apply(state, spec, f, argv, Origin::Aof);
     Ok(())
 }
 

@@ -2,9 +2,9 @@
 
 use crate::resp::Frame;
 use crate::server::client::{Call, Client, Outcome};
-use crate::server::cmd::{self, ExecCtx, Handler};
-use crate::server::exec::{err, unknown_command_error};
-use crate::server::state::{ClientKind, Shared, State, now_ms};
+use crate::server::cmd::{self, Handler};
+use crate::server::exec::{Origin, apply, err, unknown_command_error};
+use crate::server::state::{ClientKind, Shared, State};
 use bytes::Bytes;
 use std::sync::Arc;
 
@@ -141,16 +141,8 @@ fn exec(shared: &Arc<Shared>, state: &mut State, client: &mut Client) -> Outcome
         state.stats.total_commands_processed += 1;
         match spec.handler {
             Handler::Data(f) => {
-                let is_master = state.expires_keys() && !state.repl.is_replica();
-                let mut ctx = ExecCtx {
-                    db: &mut state.db,
-                    now_ms: now_ms(),
-                    propagate: &mut inner,
-                    dirty: &mut state.dirty,
-                    is_master,
-                    record: true,
-                };
-                replies.push(f(&mut ctx, &argv));
+                replies.push(apply(state, spec, f, &argv, Origin::Transaction));
+                inner.append(&mut state.scratch);
             }
             Handler::Server(f) => match f(Call {
                 shared,

@@ -16,8 +16,8 @@ use crate::replication::replica::{LinkConfig, LinkHost, LinkState, run_link};
 use crate::replication::{ReplId, ReplOffset};
 use crate::resp::{Frame, Limits, RequestParser};
 use crate::server::client::{Call, Client, HandoffConn, Outcome};
-use crate::server::cmd::{self, ExecCtx, Handler};
-use crate::server::state::{ClientEntry, ClientKind, Pause, Shared, State, now_ms, snapshot_db};
+use crate::server::cmd::{self, Handler};
+use crate::server::state::{ClientEntry, ClientKind, Pause, Shared, State, snapshot_db};
 use crate::store::Db;
 use bytes::{Bytes, BytesMut};
 use std::sync::Arc;
@@ -1001,17 +1001,8 @@ fn apply_from_master(state: &mut State, argv: &[Bytes]) -> Result<(), String> {
     if !spec.arity_ok(argv.len()) {
         return Err(format!("wrong number of arguments for '{}'", spec.name));
     }
-    let mut ctx = ExecCtx {
-        db: &mut state.db,
-        now_ms: now_ms(),
-        propagate: &mut state.scratch,
-        dirty: &mut state.dirty,
-        is_master: false,
-        record: true,
-    };
-    let reply = f(&mut ctx, argv);
-    let cmds = std::mem::take(&mut state.scratch);
-    state.propagate(cmds);
+    let reply =
+        crate::server::exec::apply(state, spec, f, argv, crate::server::exec::Origin::Master);
     // A push from the master may serve clients blocked on this replica.
     if !state.blocking.is_empty() {
         crate::server::cmd::blocking::serve_ready(state);
