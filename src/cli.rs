@@ -18,8 +18,10 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options shared by every subcommand; accepted before or after it.
+/// Options shared by every subcommand; accepted before or after it. They are listed under
+/// their own headings, after each subcommand's own options.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Password for AUTH on every node contacted.
     #[arg(
@@ -71,7 +73,7 @@ pub struct GlobalArgs {
     pub accept_new_host_key: bool,
 
     /// Speak TLS to every node and Sentinel contacted (as redis-cli --tls).
-    #[arg(long, global = true, env = "RKV_TLS", value_parser = clap::builder::FalseyValueParser::new(), help_heading = "TLS")]
+    #[arg(long, global = true, env = "RKV_TLS", value_parser = clap::builder::FalseyValueParser::new(), help_heading = "Global TLS options")]
     pub tls: bool,
 
     /// CA certificate file to verify servers with (implies --tls).
@@ -80,7 +82,7 @@ pub struct GlobalArgs {
         global = true,
         env = "RKV_TLS_CACERT",
         value_name = "FILE",
-        help_heading = "TLS"
+        help_heading = "Global TLS options"
     )]
     pub cacert: Option<PathBuf>,
 
@@ -90,7 +92,7 @@ pub struct GlobalArgs {
         global = true,
         env = "RKV_TLS_CACERTDIR",
         value_name = "DIR",
-        help_heading = "TLS"
+        help_heading = "Global TLS options"
     )]
     pub cacertdir: Option<PathBuf>,
 
@@ -100,7 +102,7 @@ pub struct GlobalArgs {
         global = true,
         env = "RKV_TLS_CERT",
         value_name = "FILE",
-        help_heading = "TLS"
+        help_heading = "Global TLS options"
     )]
     pub cert: Option<PathBuf>,
 
@@ -110,7 +112,7 @@ pub struct GlobalArgs {
         global = true,
         env = "RKV_TLS_KEY",
         value_name = "FILE",
-        help_heading = "TLS"
+        help_heading = "Global TLS options"
     )]
     pub key: Option<PathBuf>,
 
@@ -120,12 +122,12 @@ pub struct GlobalArgs {
         global = true,
         env = "RKV_TLS_SNI",
         value_name = "NAME",
-        help_heading = "TLS"
+        help_heading = "Global TLS options"
     )]
     pub sni: Option<String>,
 
     /// Do not verify servers' certificates (as redis-cli --insecure).
-    #[arg(long, global = true, env = "RKV_TLS_INSECURE", value_parser = clap::builder::FalseyValueParser::new(), help_heading = "TLS")]
+    #[arg(long, global = true, env = "RKV_TLS_INSECURE", value_parser = clap::builder::FalseyValueParser::new(), help_heading = "Global TLS options")]
     pub insecure: bool,
 
     /// Password for AUTH on Sentinels (they often differ from the nodes').

@@ -310,7 +310,7 @@ async fn run_async(
     // replicas too): switch over with them (src/failover/sentinel.rs).
     if (sentinel_why.is_some() || live_master(&snap).is_none())
         && !args.ignore_sentinel
-        && crate::failover::sentinel::from_command(
+        && super::failover_sentinel::run(
             global,
             args,
             setup,

@@ -3,6 +3,7 @@
 
 pub mod docs;
 pub mod failover;
+pub mod failover_sentinel;
 pub mod info;
 pub mod lab;
 pub mod playbook;

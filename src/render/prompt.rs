@@ -56,3 +56,24 @@ pub fn prompter(yes: bool, what: &str) -> anyhow::Result<Option<Terminal>> {
     }
     Ok(Some(Terminal))
 }
+
+/// The terminal prompt for an encrypted SSH key's passphrase, when stdin and stderr are a
+/// terminal (else nobody can be asked, and such a key is skipped with its reason).
+pub fn ssh_passphrase() -> Option<crate::transport::AskPassphrase> {
+    use std::io::IsTerminal;
+    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+        return None;
+    }
+    Some(crate::transport::AskPassphrase(std::sync::Arc::new(
+        |path: &std::path::Path, wrong: bool| {
+            if wrong {
+                eprintln!("rkv: wrong passphrase for {}", path.display());
+            }
+            dialoguer::Password::new()
+                .with_prompt(format!("Passphrase for {}", path.display()))
+                .allow_empty_password(true)
+                .interact()
+                .ok()
+        },
+    )))
+}

@@ -58,6 +58,24 @@ pub struct SshSettings {
     pub accept_new_host_key: bool,
     /// Bound on TCP connect, handshake, authentication, and each exchange on the session.
     pub timeout: Duration,
+    /// How to ask for an encrypted key's passphrase; `None` when nobody can be asked (no
+    /// terminal): such a key is then skipped with a reason that says to load it into ssh-agent.
+    pub passphrase: Option<AskPassphrase>,
+}
+
+/// Asks the operator for the passphrase of an encrypted key file, given the file and whether
+/// the last passphrase given for it was wrong; `None` when the operator gives none. The binary
+/// provides it (a terminal prompt): the transport itself never reads or writes a terminal.
+#[derive(Clone)]
+pub struct AskPassphrase(pub Arc<PassphraseFn>);
+
+/// See [`AskPassphrase`].
+pub type PassphraseFn = dyn Fn(&std::path::Path, bool) -> Option<String> + Send + Sync;
+
+impl fmt::Debug for AskPassphrase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AskPassphrase")
+    }
 }
 
 impl SshSettings {
@@ -69,6 +87,7 @@ impl SshSettings {
             known_hosts: expand_tilde(std::path::Path::new("~/.ssh/known_hosts")),
             accept_new_host_key: false,
             timeout,
+            passphrase: None,
         }
     }
 
@@ -331,14 +350,26 @@ impl SshTransport {
     }
 }
 
-/// The SSH settings and routes an inventory describes (`[ssh]` and each node's `ssh`).
+/// The SSH settings and routes an inventory describes (`[ssh]` and each node's `ssh`), with
+/// nobody to ask for a key's passphrase.
 pub fn from_inventory(
     inventory: Option<&crate::inventory::Inventory>,
     timeout: Duration,
     accept_new_host_key: bool,
 ) -> Result<SshTransport, crate::node::AddrError> {
+    from_inventory_with(inventory, timeout, accept_new_host_key, None)
+}
+
+/// [`from_inventory`], with a way to ask for passphrases (the binary's terminal prompt).
+pub fn from_inventory_with(
+    inventory: Option<&crate::inventory::Inventory>,
+    timeout: Duration,
+    accept_new_host_key: bool,
+    passphrase: Option<AskPassphrase>,
+) -> Result<SshTransport, crate::node::AddrError> {
     let mut settings = SshSettings::with_defaults(timeout);
     settings.accept_new_host_key = accept_new_host_key;
+    settings.passphrase = passphrase;
     let mut routes = Vec::new();
     if let Some(inv) = inventory {
         if let Some(ssh) = &inv.ssh {
@@ -385,6 +416,7 @@ mod tests {
             identity: None,
             known_hosts: PathBuf::from("/nonexistent"),
             accept_new_host_key: false,
+            passphrase: None,
             timeout: Duration::from_secs(1),
         }
     }

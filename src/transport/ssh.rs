@@ -10,7 +10,7 @@ use super::{SshError, SshSettings, SshTarget};
 use crate::node::{NodeAddr, Secret};
 use ssh2::{Channel, ErrorCode, Session};
 use std::collections::HashMap;
-use std::io::{ErrorKind, IsTerminal, Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender, TryRecvError};
@@ -81,6 +81,8 @@ enum Request {
 pub struct SessionHandle {
     target: SshTarget,
     timeout: Duration,
+    /// Someone may be asked for a passphrase, so the session may wait on a human.
+    interactive: bool,
     tx: Sender<Request>,
     ready: watch::Receiver<Ready>,
     forwards: Arc<Mutex<HashMap<NodeAddr, SocketAddr>>>,
@@ -93,6 +95,7 @@ impl SessionHandle {
         let (tx, rx) = std::sync::mpsc::channel();
         let (ready_tx, ready) = watch::channel(None);
         let timeout = settings.timeout;
+        let interactive = settings.passphrase.is_some();
         let t = target.clone();
         let spawned = std::thread::Builder::new()
             .name(format!("ssh {target}"))
@@ -107,6 +110,7 @@ impl SessionHandle {
             return SessionHandle {
                 target,
                 timeout,
+                interactive,
                 tx,
                 ready,
                 forwards: Arc::default(),
@@ -115,6 +119,7 @@ impl SessionHandle {
         SessionHandle {
             target,
             timeout,
+            interactive,
             tx,
             ready,
             forwards: Arc::default(),
@@ -126,7 +131,7 @@ impl SessionHandle {
     /// terminal gets longer.
     pub async fn ready(&self) -> Result<(), SshError> {
         let mut rx = self.ready.clone();
-        let bound = if std::io::stdin().is_terminal() {
+        let bound = if self.interactive {
             PROMPT_WAIT
         } else {
             self.timeout * 4 + Duration::from_secs(1)
@@ -437,7 +442,7 @@ fn authenticate(
             }
             continue;
         }
-        if auth_encrypted(sess, user, path, &mut tried)? {
+        if auth_encrypted(sess, user, path, settings.passphrase.as_ref(), &mut tried)? {
             return Ok(());
         }
     }
@@ -467,6 +472,7 @@ fn auth_encrypted(
     sess: &Session,
     user: &str,
     path: &std::path::Path,
+    ask: Option<&super::AskPassphrase>,
     tried: &mut Vec<String>,
 ) -> Result<bool, SshError> {
     let shown = path.display();
@@ -478,12 +484,12 @@ fn auth_encrypted(
         .iter()
         .find(|(p, _)| p == path)
         .map(|(_, s)| s.clone());
-    let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     let mut asked = 0;
+    let mut wrong = false;
     loop {
         let pass = match known.take() {
             Some(p) => p,
-            None if !terminal => {
+            None if ask.is_none() => {
                 tried.push(format!(
                     "{shown} is encrypted and there is no terminal to ask for its passphrase (load it into ssh-agent)"
                 ));
@@ -495,14 +501,11 @@ fn auth_encrypted(
             }
             None => {
                 asked += 1;
-                match dialoguer::Password::new()
-                    .with_prompt(format!("Passphrase for {shown}"))
-                    .allow_empty_password(true)
-                    .interact()
-                {
-                    Ok(p) => Secret::new(p),
-                    Err(e) => {
-                        tried.push(format!("{shown}: cannot read the passphrase: {e}"));
+                let given = ask.and_then(|a| (a.0)(path, wrong));
+                match given {
+                    Some(p) => Secret::new(p),
+                    None => {
+                        tried.push(format!("{shown}: no passphrase given"));
                         return Ok(false);
                     }
                 }
@@ -520,9 +523,7 @@ fn auth_encrypted(
             }
             Err(e) if e.code() == ErrorCode::Session(ERROR_FILE) => {
                 cache.retain(|(p, _)| p != path);
-                if terminal && asked < PASSPHRASE_ATTEMPTS {
-                    eprintln!("rkv: wrong passphrase for {shown}");
-                }
+                wrong = true;
             }
             Err(e) => {
                 tried.push(format!("{shown}: {}", e.message()));

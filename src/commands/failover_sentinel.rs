@@ -1,0 +1,176 @@
+//! `rkv failover` when Sentinels watch the master: the plan is Sentinel's (SENTINEL FAILOVER
+//! with the other replicas made ineligible for the moment), rkv coordinates it and reports.
+//! The coordination itself is [`crate::failover::sentinel`]; this edge gathers, confirms and
+//! renders.
+
+use super::topology::{Setup, print, sentinel_seeds};
+use crate::cli::{FailoverArgs, GlobalArgs, OutputFormat};
+use crate::failover::sentinel;
+use crate::node::NodeAddr;
+use crate::render::prompt::Prompter;
+use crate::topology::Snapshot;
+use serde::Serialize;
+
+/// What `rkv failover` prints for a Sentinel-coordinated run.
+#[derive(Debug, Serialize)]
+pub struct CoordinatedDoc {
+    /// `sentinel_switchover` or `sentinel_failover`.
+    pub kind: &'static str,
+    /// True when nothing was run.
+    pub dry_run: bool,
+    /// The replica promoted.
+    pub candidate: String,
+    /// Replicas made ineligible for the moment.
+    pub siblings: Vec<String>,
+    /// The Sentinels coordinated with.
+    pub sentinels: Vec<String>,
+    /// The run (null on a dry run).
+    pub outcome: Option<sentinel::Outcome>,
+}
+
+/// The hook `rkv failover` calls when Sentinels watch the master and `--ignore-sentinel` was
+/// not given. `Ok(None)`: no Sentinel watches this master after all; the caller goes on.
+pub(crate) async fn run(
+    global: &GlobalArgs,
+    args: &FailoverArgs,
+    setup: &Setup,
+    snap: &Snapshot,
+    to: Option<NodeAddr>,
+    prompt: Option<&mut dyn Prompter>,
+) -> anyhow::Result<Option<()>> {
+    let seeds = sentinel_seeds(&args.sentinels, setup)?;
+    let views = crate::topology::sentinel::discover_sentinels(snap, &seeds, &setup.opts).await;
+    let preq = crate::failover::plan::Request {
+        to,
+        sentinel_watching: false,
+        ignore_sentinel: true,
+        max_write_pause: args.max_write_pause,
+    };
+    let plan =
+        crate::failover::plan::plan(snap, &preq).map_err(|r| anyhow::anyhow!("refused: {r}"))?;
+    // An interrupted earlier run is resumed by the plain path, which knows its journal.
+    if plan.kind == crate::failover::plan::Kind::Resume {
+        return Ok(None);
+    }
+    let Some((name, sentinels)) = sentinel::watchers(&views, &plan.old_master) else {
+        return Ok(None);
+    };
+    let planned = plan.kind == crate::failover::plan::Kind::Switchover;
+    let req = sentinel::Request {
+        name: name.clone(),
+        old_master: planned.then(|| plan.old_master.clone()),
+        candidate: plan.candidate.clone(),
+        siblings: sentinel::siblings(snap, &plan.old_master, &plan.candidate),
+        sentinels: sentinels.clone(),
+        max_write_pause: args.max_write_pause,
+        creds: setup.opts.creds.clone(),
+        sentinel_creds: setup.opts.sentinel_creds.clone(),
+        timeout: global.timeout,
+        transport: setup.opts.transport.clone(),
+    };
+    let kind = if planned {
+        "sentinel_switchover"
+    } else {
+        "sentinel_failover"
+    };
+    let human = global.output == OutputFormat::Table;
+    let summary = format!(
+        "Sentinels watch {} as '{name}' ({}).\nPlan ({kind}): replica-priority 0 on {} until every Sentinel sees it; {}SENTINEL FAILOVER {name}; {}wait until every Sentinel names {}; priorities restored whatever happens.\n",
+        plan.old_master,
+        sentinels
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        if req.siblings.is_empty() {
+            "no other replica".to_string()
+        } else {
+            req.siblings
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+        if planned {
+            format!(
+                "CLIENT PAUSE {}ms WRITE on {}, wait for {} to reach its offset; ",
+                args.max_write_pause.as_millis(),
+                plan.old_master,
+                plan.candidate
+            )
+        } else {
+            String::new()
+        },
+        if planned {
+            format!(
+                "the moment {} is master: REPLICAOF on {} and UNPAUSE, re-point the others; ",
+                plan.candidate, plan.old_master
+            )
+        } else {
+            String::new()
+        },
+        plan.candidate
+    );
+    if human {
+        print(&summary)?;
+    } else if !global.quiet {
+        eprint!("{summary}");
+    }
+    let mut doc = CoordinatedDoc {
+        kind,
+        dry_run: args.dry_run,
+        candidate: plan.candidate.to_string(),
+        siblings: req.siblings.iter().map(ToString::to_string).collect(),
+        sentinels: sentinels.iter().map(ToString::to_string).collect(),
+        outcome: None,
+    };
+    if args.dry_run {
+        if human {
+            print("dry run: nothing was changed\n")?;
+        } else {
+            print(&crate::render::json::to_string(&doc)?)?;
+        }
+        return Ok(Some(()));
+    }
+    if let Some(p) = prompt
+        && !p.confirm("Run this plan with the Sentinels?")?
+    {
+        return Err(crate::ExitError::aborted("stopped: nothing was changed"));
+    }
+    let outcome = sentinel::run(&req).await;
+    let ok = outcome.ok;
+    let error = outcome.error.clone();
+    if human {
+        let mut s = String::new();
+        for d in &outcome.steps {
+            s.push_str(&format!(
+                "{:>6} ms  {}  {}: {}\n",
+                d.at_ms,
+                if d.ok { "ok  " } else { "FAIL" },
+                d.step,
+                d.detail
+            ));
+        }
+        if let Some(p) = outcome.write_pause_ms {
+            s.push_str(&format!("writes paused on the old master for {p} ms\n"));
+        }
+        print(&s)?;
+    }
+    doc.outcome = Some(outcome);
+    if !human {
+        print(&crate::render::json::to_string(&doc)?)?;
+    }
+    if ok {
+        Ok(Some(()))
+    } else {
+        Err(anyhow::anyhow!(
+            "the Sentinel-coordinated {}: {}",
+            if planned {
+                "switchover failed"
+            } else {
+                "failover failed"
+            },
+            error.unwrap_or_default()
+        ))
+    }
+}
