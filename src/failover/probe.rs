@@ -95,12 +95,8 @@ async fn hello_within(
         .map_err(|e| e.to_string())?;
 
     let work = async {
-        let mut ps = crate::node::client::open_pubsub(sock, creds, listen)
-            .await
-            .map_err(|e| e.to_string())?;
-        ps.subscribe(HELLO_CHANNEL)
-            .await
-            .map_err(|e| creds.scrub(&e.to_string()))?;
+        let deadline = tokio::time::Instant::now() + listen;
+        let mut ps = crate::topology::sentinel::subscribe_hello(sock, creds, deadline).await?;
         let mut stream = ps.on_message();
         Ok::<bool, String>(stream.next().await.is_some())
     };

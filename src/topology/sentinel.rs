@@ -408,13 +408,7 @@ async fn listen_hello(
         .map_err(|e| e.to_string())?;
 
     let deadline = tokio::time::Instant::now() + listen;
-    let mut ps = crate::node::client::open_pubsub(sock, creds, listen)
-        .await
-        .map_err(|e| e.to_string())?;
-    tokio::time::timeout_at(deadline, ps.subscribe(HELLO_CHANNEL))
-        .await
-        .map_err(|_| "timed out subscribing".to_string())?
-        .map_err(|e| creds.scrub(&e.to_string()))?;
+    let mut ps = subscribe_hello(sock, creds, deadline).await?;
     let mut stream = ps.on_message();
     let mut out: Vec<Hello> = Vec::new();
     let mut runids = BTreeSet::new();
@@ -431,6 +425,25 @@ async fn listen_hello(
         }
     }
     Ok(out)
+}
+
+/// A connection to `sock` subscribed to Sentinel's hello channel, set up before `deadline`:
+/// the one pub/sub setup that discovery and the failover's Sentinel probe share. Errors are
+/// worded for the operator, with any password scrubbed.
+pub async fn subscribe_hello(
+    sock: std::net::SocketAddr,
+    creds: &crate::node::Credentials,
+    deadline: tokio::time::Instant,
+) -> Result<redis::aio::PubSub, String> {
+    let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+    let mut ps = crate::node::client::open_pubsub(sock, creds, left)
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::time::timeout_at(deadline, ps.subscribe(HELLO_CHANNEL))
+        .await
+        .map_err(|_| "timed out subscribing".to_string())?
+        .map_err(|e| creds.scrub(&e.to_string()))?;
+    Ok(ps)
 }
 
 /// Hellos heard on every reachable node that has subscribers on the hello channel.
