@@ -25,7 +25,7 @@ pub struct CoordinatedDoc {
     /// The Sentinels coordinated with.
     pub sentinels: Vec<String>,
     /// The run (null on a dry run).
-    pub outcome: Option<sentinel::Outcome>,
+    pub outcome: Option<sentinel::CoordinatedRun>,
 }
 
 /// The hook `rkv failover` calls when Sentinels watch the master and `--ignore-sentinel` was

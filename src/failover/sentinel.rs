@@ -78,7 +78,7 @@ pub struct Done {
 
 /// The result of a coordinated run.
 #[derive(Debug, Clone, Serialize)]
-pub struct Outcome {
+pub struct CoordinatedRun {
     /// The master name.
     pub name: String,
     /// The old master.
@@ -415,7 +415,7 @@ impl Run<'_> {
 }
 
 /// Run the coordinated switchover (or unplanned failover) described by `req`.
-pub async fn run(req: &Request) -> Outcome {
+pub async fn run(req: &Request) -> CoordinatedRun {
     let mut run = Run {
         req,
         started: Instant::now(),
@@ -430,7 +430,7 @@ pub async fn run(req: &Request) -> Outcome {
         Ok(()) => (true, None),
         Err(e) => (false, Some(e)),
     };
-    Outcome {
+    CoordinatedRun {
         name: req.name.clone(),
         old_master: req.old_master.as_ref().map(ToString::to_string),
         new_master: ok.then(|| req.candidate.to_string()),
