@@ -1309,9 +1309,10 @@ mod tests {
 
     #[test]
     fn refuses_what_rkv_cannot_hold() {
+        // A stream whose length disagrees with its nodes: 0 nodes, length 5.
         let mut stream = key(TYPE_STREAM_LISTPACKS_2, "events");
-        stream.push(0);
-        assert!(err_of(&file(10, &stream)).contains("stream (type 19) in key 'events'"));
+        stream.extend([0, 5, 0, 0, 0, 0, 0, 0, 0, 0]);
+        assert!(err_of(&file(10, &stream)).contains("stream in key 'events': length 5"));
         let mut module = key(TYPE_MODULE_2, "m");
         module.push(0);
         assert!(err_of(&file(10, &module)).contains("module value (type 7) in key 'm'"));

@@ -12,8 +12,8 @@
 
 use super::{RdbError, Sink, Src, invalid, put_len, put_string, show_key};
 use crate::persist::listpack;
-use crate::store::stream::{Consumer, ENTRIES_READ_INVALID, Group, Nack, Stream, StreamId};
 use crate::store::Value;
+use crate::store::stream::{Consumer, ENTRIES_READ_INVALID, Group, Nack, Stream, StreamId};
 use bytes::Bytes;
 use std::io::{BufRead, Write};
 
@@ -50,8 +50,7 @@ fn decode_node(
     lp: &[u8],
     key: &[u8],
 ) -> Result<Vec<(StreamId, Vec<Bytes>)>, RdbError> {
-    let items = listpack::entries(lp)
-        .map_err(|e| corrupt(key, &format!("bad listpack: {e}")))?;
+    let items = listpack::entries(lp).map_err(|e| corrupt(key, &format!("bad listpack: {e}")))?;
     if items.is_empty() {
         return Err(corrupt(key, "empty listpack node"));
     }
@@ -211,7 +210,10 @@ pub(super) fn read_stream<R: BufRead>(
                 return Err(corrupt(key, "duplicated consumer"));
             }
         }
-        if g.pel.values().any(|n| !g.consumers.contains_key(&n.consumer)) {
+        if g.pel
+            .values()
+            .any(|n| !g.consumers.contains_key(&n.consumer))
+        {
             return Err(corrupt(key, "group PEL entry without a consumer"));
         }
         if s.groups.insert(name, g).is_some() {
@@ -228,8 +230,7 @@ pub fn fits_type_15(s: &Stream) -> bool {
     // estimates is the stream's own estimate.
     s.entries_added == s.len() as u64
         && s.max_deleted_id.is_zero()
-        && s
-            .groups
+        && s.groups
             .values()
             .all(|g| g.entries_read == s.estimate_distance(g.last_id))
 }
@@ -249,7 +250,11 @@ fn encode_node(chunk: &[(&StreamId, &Vec<Bytes>)]) -> Vec<u8> {
     for (id, fields) in chunk {
         let n = fields.len() / 2;
         let same = n == master_fields.len()
-            && fields.iter().step_by(2).zip(&master_fields).all(|(a, b)| a == *b);
+            && fields
+                .iter()
+                .step_by(2)
+                .zip(&master_fields)
+                .all(|(a, b)| a == *b);
         items.push(num(if same { FLAG_SAMEFIELDS } else { 0 }));
         items.push(num(id.ms.wrapping_sub(master.ms) as i64));
         items.push(num(id.seq.wrapping_sub(master.seq) as i64));
