@@ -871,7 +871,7 @@ mod tests {
                         Value::Hash(m) => m.is_empty(),
                         Value::Set(m) => m.is_empty(),
                         Value::ZSet(z) => z.is_empty(),
-                        Value::Str(_) => false,
+                        Value::Str(_) | Value::Stream(_) => false,
                     };
                     assert!(!empty, "{:?} left an empty aggregate at {key:?}", argv);
                 }
