@@ -415,7 +415,7 @@ fn redis_6_2_and_7_2_dumps_with_streams_load() {
         for args in [
             &["XRANGE", "ev", "-", "+"][..],
             &["XPENDING", "ev", "g1"],
-            &["XPENDING", "ev", "g1", "-", "+", "100", "bob"].as_slice(),
+            &["XPENDING", "ev", "g1", "-", "+", "100", "bob"],
             &["XLEN", "empty"],
             &["XINFO", "GROUPS", "ev"],
         ] {

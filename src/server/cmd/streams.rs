@@ -579,7 +579,7 @@ pub fn parse_xread(argv: &[Bytes]) -> Result<(XRead, Option<u64>), Frame> {
             count = parse_i64(&argv[i]).ok_or_else(not_int)?.max(0) as usize;
         } else if is(o, "streams") && more > 0 {
             streams_arg = i + 1;
-            if (argc - streams_arg) % 2 != 0 {
+            if !(argc - streams_arg).is_multiple_of(2) {
                 return Err(Frame::error(
                     "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.",
                 ));
@@ -1576,10 +1576,7 @@ pub fn xautoclaim(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     let mut dirty = 0u64;
     let mut cursor = start;
     let mut next_id = StreamId::MIN;
-    loop {
-        let Some((&id, _)) = g.pel.range(cursor..).next() else {
-            break;
-        };
+    while let Some((&id, _)) = g.pel.range(cursor..).next() {
         if attempts == 0 || count == 0 {
             next_id = id;
             break;
