@@ -275,7 +275,7 @@ mod tests {
             assert_eq!(*a, &b[..]);
         }
         // Small integers take their one-byte encoding.
-        assert_eq!(encode(&[b"5"]), vec![8, 0, 0, 0, 1, 0, 5, 1, 0xFF]);
+        assert_eq!(encode(&[b"5"]), vec![9, 0, 0, 0, 1, 0, 5, 1, 0xFF]);
     }
 
     #[test]

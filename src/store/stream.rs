@@ -217,9 +217,23 @@ impl Stream {
     /// Append an entry with an ID already checked to be above `last_id`; updates the
     /// counters and the node index. Used by XADD and by RDB loading.
     pub fn append(&mut self, id: StreamId, fields: Vec<Bytes>) {
+        self.append_with(
+            id,
+            fields,
+            NODE_MAX_ENTRIES.load(Ordering::Relaxed),
+            NODE_MAX_BYTES.load(Ordering::Relaxed),
+        );
+    }
+
+    /// [`Stream::append`] with explicit node limits (0: no limit).
+    pub fn append_with(
+        &mut self,
+        id: StreamId,
+        fields: Vec<Bytes>,
+        max_entries: u64,
+        max_bytes: u64,
+    ) {
         let size: u64 = fields.iter().map(|f| lp_elem(f)).sum::<u64>() + 12;
-        let max_entries = NODE_MAX_ENTRIES.load(Ordering::Relaxed);
-        let max_bytes = NODE_MAX_BYTES.load(Ordering::Relaxed);
         let fits = self.nodes.values().next_back().is_some_and(|n| {
             (max_entries == 0 || n.total < max_entries)
                 && (max_bytes == 0 || n.bytes + size < max_bytes)
@@ -383,19 +397,6 @@ impl Stream {
     pub fn node_count(&self) -> usize {
         self.nodes.len()
     }
-
-    /// Rebuild the node index from the entries (after loading a snapshot whose node layout
-    /// we do not keep, or when entries were put in place directly).
-    pub fn rebuild_nodes(&mut self) {
-        let entries = std::mem::take(&mut self.entries);
-        let (last, added) = (self.last_id, self.entries_added);
-        self.nodes.clear();
-        for (id, f) in entries {
-            self.append(id, f);
-        }
-        self.last_id = last;
-        self.entries_added = added;
-    }
 }
 
 /// A trimming strategy.
@@ -491,9 +492,11 @@ mod tests {
     fn s_with(n: u64) -> Stream {
         let mut s = Stream::new();
         for i in 1..=n {
-            s.append(
+            s.append_with(
                 StreamId::new(i, 0),
                 vec![Bytes::from_static(b"f"), Bytes::from_static(b"v")],
+                100,
+                4096,
             );
         }
         s

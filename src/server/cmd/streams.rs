@@ -1869,7 +1869,8 @@ mod tests {
         );
         assert!(parse_id_full(b"7-*", 0, true, false).is_err());
         assert_eq!(start_bound(b"(1-1").unwrap(), StreamId::new(1, 2));
-        assert_eq!(end_bound(b"(2").unwrap(), StreamId::new(1, u64::MAX));
+        assert_eq!(end_bound(b"(2-0").unwrap(), StreamId::new(1, u64::MAX));
+        assert_eq!(end_bound(b"(2").unwrap(), StreamId::new(2, u64::MAX - 1));
         assert!(end_bound(b"(0-0").is_err());
     }
 
