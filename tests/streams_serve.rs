@@ -283,6 +283,34 @@ fn blocking_reads_are_woken_as_in_redis() {
             ],
             &[&["DEL", "bs"]],
         ),
+        (
+            &[
+                "XREADGROUP",
+                "GROUP",
+                "grp",
+                "c1",
+                "BLOCK",
+                "0",
+                "STREAMS",
+                "bs",
+                ">",
+            ],
+            &[&["SET", "bs", "now-a-string"]],
+        ),
+        (
+            &[
+                "XREADGROUP",
+                "GROUP",
+                "grp",
+                "c1",
+                "BLOCK",
+                "0",
+                "STREAMS",
+                "bs",
+                ">",
+            ],
+            &[&["FLUSHALL"]],
+        ),
     ];
     for (blocker, writes) in cases {
         let theirs = blocked_reply(&r, blocker, writes);

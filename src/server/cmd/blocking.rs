@@ -398,6 +398,16 @@ impl Blocking {
         let Some(spec) = argv.first().and_then(|n| super::lookup(n)) else {
             return;
         };
+        // A flush touches every key: XREADGROUP waiters must learn their stream is gone.
+        if matches!(spec.name, "flushall" | "flushdb") {
+            let keys: Vec<Bytes> = self.by_key.keys().cloned().collect();
+            for k in keys {
+                if self.ready_set.insert(k.clone()) {
+                    self.ready.push_back(k);
+                }
+            }
+            return;
+        }
         for i in spec.key_positions(argv.len()) {
             if let Some(k) = argv.get(i)
                 && self.by_key.contains_key(k)

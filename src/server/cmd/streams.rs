@@ -863,7 +863,11 @@ pub fn try_serve_xread(ctx: &mut ExecCtx<'_>, op: &XRead, only: Option<&Bytes>) 
                 };
                 (s.last_id, gl)
             }
-            Some(_) => return None,
+            // A stream replaced by another type went away for a group reader, as in Redis
+            // (the overwrite signals the deleted stream); a plain XREAD keeps waiting.
+            Some(_) => {
+                return op.group.as_ref().map(|_| Frame::error(UNBLOCKED_DELETED));
+            }
         };
         let gt = group_last.unwrap_or(op.ids[i]);
         if last <= gt {
