@@ -591,3 +591,35 @@ fn streams_replicate_between_redis_and_rkv_serve_in_both_directions() {
         server_log(&k1)
     );
 }
+
+/// An AOF holds what replicas are sent (XCLAIM for group reads, not XREADGROUP), so a
+/// replayed stream is what a replica holds: group read counters may be unknown where the
+/// master knew them. rkv's replay must end where Redis 7.0's own AOF replay ends.
+#[test]
+fn streams_survive_an_aof_replay_as_in_redis() {
+    let mut k = rkv_serve(&["--appendonly"]);
+    let mut r = redis_server(&["--appendonly", "yes", "--aof-use-rdb-preamble", "no"]);
+    for con in [&mut k.client(), &mut r.client()] {
+        populate(con);
+        live(con);
+    }
+    k.kill();
+    r.kill();
+    let kdir = std::mem::replace(&mut k.dir, tempfile::tempdir().unwrap());
+    let rdir = std::mem::replace(&mut r.dir, tempfile::tempdir().unwrap());
+    let k2 = rkv_serve_in(kdir, &["--appendonly"]);
+    let rd = rdir.path().to_str().unwrap().to_string();
+    let r2 = redis_server(&["--dir", &rd, "--appendonly", "yes"]);
+    let mut kc = k2.client();
+    let mut rc = r2.client();
+    assert_eq!(
+        view_no_times(&mut kc),
+        view_no_times(&mut rc),
+        "{}",
+        server_log(&k2)
+    );
+    assert_eq!(
+        q(&mut kc, &["XINFO", "GROUPS", "ev"]),
+        q(&mut rc, &["XINFO", "GROUPS", "ev"])
+    );
+}
