@@ -409,6 +409,7 @@ pub fn value_commands(key: &Bytes, value: &Value, expire_at_ms: Option<u64>) -> 
                 out.push(argv);
             }
         }
+        Value::Stream(s) => out.extend(crate::store::stream::stream_commands(key, s)),
     }
     if let (Some(at), false) = (expire_at_ms, out.is_empty()) {
         out.push(vec![

@@ -135,7 +135,82 @@ fn decode_backlen(b: &[u8]) -> Option<u64> {
     Some(val)
 }
 
-/// Build a listpack from string elements (used by tests to produce what Redis writes).
+fn put_backlen(body: &mut Vec<u8>, l: usize) {
+    let size = backlen_size(l);
+    for i in 0..size {
+        let group = (l >> (7 * (size - 1 - i))) & 127;
+        body.push(group as u8 | if i == 0 { 0 } else { 128 });
+    }
+}
+
+/// Redis's `string2ll` test for the integer encoding: an optional `-`, no leading zeros.
+fn as_int(b: &[u8]) -> Option<i64> {
+    if b.is_empty() || b.len() > 20 {
+        return None;
+    }
+    if b == b"0" {
+        return Some(0);
+    }
+    let digits = b.strip_prefix(b"-").unwrap_or(b);
+    if digits.is_empty() || digits[0] == b'0' || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(b).ok()?.parse().ok()
+}
+
+/// Build a listpack from elements as Redis's `lpAppend` stores them: text that is a
+/// canonical 64-bit integer in the smallest integer encoding, anything else as a string.
+/// The element count saturates at 65535 as in Redis (the header then means "count them").
+pub fn encode(items: &[&[u8]]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for it in items {
+        let start = body.len();
+        if let Some(v) = as_int(it) {
+            if (0..=127).contains(&v) {
+                body.push(v as u8);
+            } else if (-4096..4096).contains(&v) {
+                let u = (v as u64) & 0x1fff;
+                body.push(0xC0 | (u >> 8) as u8);
+                body.push((u & 0xff) as u8);
+            } else if i16::try_from(v).is_ok() {
+                body.push(0xF1);
+                body.extend_from_slice(&(v as i16).to_le_bytes());
+            } else if (-(1 << 23)..(1 << 23)).contains(&v) {
+                body.push(0xF2);
+                body.extend_from_slice(&(v as i32).to_le_bytes()[..3]);
+            } else if i32::try_from(v).is_ok() {
+                body.push(0xF3);
+                body.extend_from_slice(&(v as i32).to_le_bytes());
+            } else {
+                body.push(0xF4);
+                body.extend_from_slice(&v.to_le_bytes());
+            }
+        } else {
+            let n = it.len();
+            if n < 64 {
+                body.push(0x80 | n as u8);
+            } else if n < 4096 {
+                body.push(0xE0 | (n >> 8) as u8);
+                body.push((n & 0xff) as u8);
+            } else {
+                body.push(0xF0);
+                body.extend_from_slice(&(n as u32).to_le_bytes());
+            }
+            body.extend_from_slice(it);
+        }
+        let l = body.len() - start;
+        put_backlen(&mut body, l);
+    }
+    let total = 6 + body.len() + 1;
+    let mut lp = Vec::with_capacity(total);
+    lp.extend_from_slice(&(total as u32).to_le_bytes());
+    lp.extend_from_slice(&(u16::try_from(items.len()).unwrap_or(u16::MAX)).to_le_bytes());
+    lp.extend_from_slice(&body);
+    lp.push(0xFF);
+    lp
+}
+
+/// Build a listpack of string elements only (tests use it to produce what Redis writes).
 #[cfg(test)]
 pub fn encode_strings(items: &[&[u8]]) -> Vec<u8> {
     let mut body = Vec::new();
@@ -153,13 +228,7 @@ pub fn encode_strings(items: &[&[u8]]) -> Vec<u8> {
         }
         body.extend_from_slice(it);
         let l = body.len() - start;
-        let size = backlen_size(l);
-        let mut bl = vec![0u8; size];
-        for (i, slot) in bl.iter_mut().enumerate() {
-            let group = (l >> (7 * (size - 1 - i))) & 127;
-            *slot = group as u8 | if i == 0 { 0 } else { 128 };
-        }
-        body.extend_from_slice(&bl);
+        put_backlen(&mut body, l);
     }
     let total = 6 + body.len() + 1;
     let mut lp = Vec::with_capacity(total);
@@ -173,6 +242,41 @@ pub fn encode_strings(items: &[&[u8]]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn encode_round_trips_integers_and_strings() {
+        let items: Vec<&[u8]> = vec![
+            b"0",
+            b"127",
+            b"128",
+            b"-1",
+            b"4095",
+            b"-4096",
+            b"30000",
+            b"-30000",
+            b"8000000",
+            b"-8000000",
+            b"2000000000",
+            b"-9223372036854775808",
+            b"9223372036854775807",
+            b"007",
+            b"-0",
+            b"1.5",
+            b"",
+            b"abc",
+        ];
+        let big = vec![b'z'; 5000];
+        let mut all = items.clone();
+        all.push(&big);
+        let lp = encode(&all);
+        let back = entries(&lp).unwrap();
+        assert_eq!(back.len(), all.len());
+        for (a, b) in all.iter().zip(&back) {
+            assert_eq!(*a, &b[..]);
+        }
+        // Small integers take their one-byte encoding.
+        assert_eq!(encode(&[b"5"]), vec![9, 0, 0, 0, 1, 0, 5, 1, 0xFF]);
+    }
 
     #[test]
     fn decodes_strings_and_every_integer_width() {

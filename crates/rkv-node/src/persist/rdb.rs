@@ -35,8 +35,9 @@
 //!   data during a sync would be worse than refusing it);
 //! - function libraries (opcodes 0xF5/0xF6) are skipped with a warning: `rkv` has no
 //!   scripting, and the keys are still wanted;
-//! - module data (opcode 0xF7, types 6 and 7) and streams (15, 19, 21) are errors naming the
-//!   type and the key;
+//! - module data (opcode 0xF7, types 6 and 7) are errors naming the type and the key;
+//! - streams (15, 19, 21) are read with their groups (see `rdb_stream.rs`) and written as
+//!   type 15 at RDB 9 or type 19 from RDB 10 on;
 //! - empty collections are skipped (Redis does the same), duplicate keys or members are errors;
 //! - expired keys are kept: the caller (a replica must keep them) decides;
 //! - LRU/LFU hints are read and ignored; a zero CRC disables the check, as in Redis.
@@ -51,6 +52,8 @@
 
 use super::listpack;
 use super::lzf;
+#[path = "rdb_stream.rs"]
+mod rdb_stream;
 use super::ziplist;
 use crate::store::{Db, Value, ZSet};
 use bytes::Bytes;
@@ -82,6 +85,10 @@ pub enum RdbError {
 pub const RDB_VERSION: u32 = 10;
 /// The oldest RDB version we can write (Redis 2.8's).
 pub const MIN_WRITE_VERSION: u32 = 6;
+/// The first RDB version with streams (type 15, Redis 5.0).
+pub const STREAM_MIN_VERSION: u32 = 9;
+/// The first RDB version with type 19 streams (Redis 7.0).
+pub const STREAM_V2_MIN_VERSION: u32 = 10;
 /// The newest RDB version we read (Redis 7.2 writes 11).
 pub const MAX_READ_VERSION: u32 = 11;
 /// The `redis-ver` aux field we write: the version whose format we follow.
@@ -258,6 +265,8 @@ fn is_empty_collection(v: &Value) -> bool {
         Value::Hash(h) => h.is_empty(),
         Value::Set(s) => s.is_empty(),
         Value::ZSet(z) => z.is_empty(),
+        // An empty stream is a key like any other (it keeps its last ID and groups).
+        Value::Stream(_) => false,
     }
 }
 
@@ -270,20 +279,24 @@ fn approx_size(key: &[u8], v: &Value) -> u64 {
         Value::Hash(h) => h.len() * 64,
         Value::Set(s) => s.len() * 40,
         Value::ZSet(z) => z.len() * 64,
+        Value::Stream(s) => s.len() * 96,
     };
     (key.len() + body + 64) as u64
 }
 
-/// The oldest RDB version that can hold every value of `db`. Every type rkv stores today
-/// (strings, lists, hashes, sets, sorted sets) has an RDB 6 form, so this is
-/// [`MIN_WRITE_VERSION`]; the match is exhaustive so that a new value type (a stream needs 9)
-/// must decide here.
+/// The oldest RDB version that can hold every value of `db`. Strings, lists, hashes, sets
+/// and sorted sets have an RDB 6 form ([`MIN_WRITE_VERSION`]); a stream needs RDB 9 (type 15,
+/// Redis 5.0) or, when it carries 7.0's counters (entries added, max deleted ID, a group read
+/// counter other than the one a 6.2 loader derives), RDB 10 (type 19). The match is
+/// exhaustive so that a new value type must decide here.
 pub fn oldest_version_for(db: &Db) -> u32 {
     db.iter()
         .map(|(_, e)| match &e.value {
             Value::Str(_) | Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::ZSet(_) => {
                 MIN_WRITE_VERSION
             }
+            Value::Stream(s) if rdb_stream::fits_type_15(s) => STREAM_MIN_VERSION,
+            Value::Stream(_) => STREAM_V2_MIN_VERSION,
         })
         .max()
         .unwrap_or(MIN_WRITE_VERSION)
@@ -433,6 +446,15 @@ pub fn write_rdb_version<W: Write>(
                     }
                     sink.flush_if_full()?;
                 }
+            }
+            Value::Stream(s) => {
+                if version < STREAM_MIN_VERSION {
+                    return Err(invalid(format!(
+                        "key '{}' holds a stream, which rdb version {version} cannot hold (streams need {STREAM_MIN_VERSION})",
+                        show_key(key)
+                    )));
+                }
+                rdb_stream::write_stream(&mut sink, key, s, version >= STREAM_V2_MIN_VERSION)?;
             }
         }
         sink.flush_if_full()?;
@@ -900,10 +922,7 @@ fn read_object<R: BufRead>(src: &mut Src<R>, t: u8, key: &[u8]) -> Result<Loaded
             )));
         }
         TYPE_STREAM_LISTPACKS | TYPE_STREAM_LISTPACKS_2 | TYPE_STREAM_LISTPACKS_3 => {
-            return Err(invalid(format!(
-                "stream (type {t}) in key '{}': streams are not supported",
-                show_key(key)
-            )));
+            Some(rdb_stream::read_stream(src, t, key)?)
         }
         other => {
             return Err(invalid(format!(
@@ -1290,9 +1309,10 @@ mod tests {
 
     #[test]
     fn refuses_what_rkv_cannot_hold() {
+        // A stream whose length disagrees with its nodes: 0 nodes, length 5.
         let mut stream = key(TYPE_STREAM_LISTPACKS_2, "events");
-        stream.push(0);
-        assert!(err_of(&file(10, &stream)).contains("stream (type 19) in key 'events'"));
+        stream.extend([0, 5, 0, 0, 0, 0, 0, 0, 0, 0]);
+        assert!(err_of(&file(10, &stream)).contains("stream in key 'events': length 5"));
         let mut module = key(TYPE_MODULE_2, "m");
         module.push(0);
         assert!(err_of(&file(10, &module)).contains("module value (type 7) in key 'm'"));

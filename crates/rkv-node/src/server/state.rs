@@ -491,6 +491,7 @@ pub fn dataset_commands(db: &Db) -> Vec<Vec<Bytes>> {
                     out.push(cmd);
                 }
             }
+            Value::Stream(s) => out.extend(crate::store::stream::stream_commands(k, s)),
         }
         if let Some(at) = e.expire_at_ms {
             out.push(vec![b("PEXPIREAT"), k.clone(), Bytes::from(at.to_string())]);

@@ -3,6 +3,7 @@
 pub mod db;
 pub mod glob;
 pub mod ldouble;
+pub mod stream;
 pub mod value;
 
 pub use db::{Db, Entry, ExpiryCheck, Stats};

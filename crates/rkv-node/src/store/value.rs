@@ -17,6 +17,8 @@ pub enum Value {
     Set(HashSet<Bytes>),
     /// A sorted set.
     ZSet(ZSet),
+    /// A stream (boxed: it is much larger than the other variants).
+    Stream(Box<super::stream::Stream>),
 }
 
 impl Value {
@@ -28,6 +30,7 @@ impl Value {
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
+            Value::Stream(_) => "stream",
         }
     }
 }

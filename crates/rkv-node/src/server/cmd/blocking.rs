@@ -18,7 +18,7 @@
 //! lists: XREAD BLOCK can register the same way with its own [`Op`] later.
 
 use super::data::{self, is, lookup_read, wrongtype};
-use super::{ExecCtx, lists, zsets};
+use super::{ExecCtx, lists, streams, zsets};
 use crate::resp::Frame;
 use crate::server::state::{Shared, State, now_ms};
 use crate::store::Value;
@@ -60,6 +60,8 @@ pub enum Op {
         min: bool,
         count: u64,
     },
+    /// XREAD / XREADGROUP (served by `streams.rs`).
+    XRead(Box<streams::XRead>),
 }
 
 impl Op {
@@ -70,6 +72,7 @@ impl Op {
             | Op::ZPop { keys, .. }
             | Op::ZMPop { keys, .. } => keys.clone(),
             Op::Move { src, .. } => vec![src.clone()],
+            Op::XRead(x) => x.keys.clone(),
         }
     }
 
@@ -218,6 +221,13 @@ pub fn parse(argv: &[Bytes]) -> Result<Parsed, Frame> {
                 timeout: None,
             }
         }
+        "xread" | "xreadgroup" => {
+            let (x, ms) = streams::parse_xread(argv)?;
+            Parsed {
+                op: Op::XRead(Box::new(x)),
+                timeout: ms.filter(|m| *m > 0).map(Duration::from_millis),
+            }
+        }
         "zmpop" => {
             let (keys, min, count) = mpop_args(argv, 1, true)?;
             Parsed {
@@ -254,6 +264,9 @@ fn pairs(flat: Frame) -> Frame {
 /// tried and a key of another type is passed over (a waiter is served from the key that
 /// became ready, and a waiter of another type is not woken by it), as Redis does.
 pub fn try_serve(ctx: &mut ExecCtx<'_>, op: &Op, only: Option<&Bytes>) -> Option<Frame> {
+    if let Op::XRead(x) = op {
+        return streams::try_serve_xread(ctx, x, only);
+    }
     let want_zset = matches!(op, Op::ZPop { .. } | Op::ZMPop { .. });
     for key in op.keys() {
         if only.is_some_and(|o| *o != key) {
@@ -327,6 +340,8 @@ pub fn try_serve(ctx: &mut ExecCtx<'_>, op: &Op, only: Option<&Bytes>) -> Option
                 };
                 Frame::Array(vec![Frame::Bulk(key), pairs(v)])
             }
+            // Served above, before the per-key loop.
+            Op::XRead(_) => return None,
         };
         return Some(reply);
     }
@@ -383,6 +398,16 @@ impl Blocking {
         let Some(spec) = argv.first().and_then(|n| super::lookup(n)) else {
             return;
         };
+        // A flush touches every key: XREADGROUP waiters must learn their stream is gone.
+        if matches!(spec.name, "flushall" | "flushdb") {
+            let keys: Vec<Bytes> = self.by_key.keys().cloned().collect();
+            for k in keys {
+                if self.ready_set.insert(k.clone()) {
+                    self.ready.push_back(k);
+                }
+            }
+            return;
+        }
         for i in spec.key_positions(argv.len()) {
             if let Some(k) = argv.get(i)
                 && self.by_key.contains_key(k)
@@ -500,12 +525,24 @@ pub fn command(
     argv: &[Bytes],
 ) -> crate::server::client::Outcome {
     use crate::server::client::Outcome;
-    let p = match parse(argv) {
+    let mut p = match parse(argv) {
         Ok(p) => p,
         Err(e) => return Outcome::Reply(e),
     };
-    if let Some(reply) = with_ctx(state, |ctx| try_serve(ctx, &p.op, None)) {
+    let served = with_ctx(state, |ctx| {
+        if let Op::XRead(x) = &mut p.op {
+            streams::resolve_dollar(ctx, x);
+        }
+        try_serve(ctx, &p.op, None)
+    });
+    if let Some(reply) = served {
         return Outcome::Reply(reply);
+    }
+    // XREAD/XREADGROUP without BLOCK answer at once.
+    if let Op::XRead(x) = &p.op
+        && !x.block
+    {
+        return Outcome::Reply(Frame::NullArray);
     }
     let timeout_reply = p.op.timeout_reply();
     let (tx, rx) = oneshot::channel();

@@ -21,7 +21,7 @@
 use super::flags::{BLOCKING, DENYOOM, FAST, READONLY, WRITE};
 use super::{
     CommandSpec, ExecCtx, Handler, bits, blocking, function_min, hashes, keys, lists, sets,
-    strings, zsets,
+    streams, strings, zsets,
 };
 use crate::resp::Frame;
 use crate::store::{ExpiryCheck, Value};
@@ -578,6 +578,32 @@ pub static DATA_COMMANDS: &[CommandSpec] = &[
         blocking::nonblocking
     ),
     spec!("zmpop", -4, W, 0, 0, 0, "sorted-set", blocking::nonblocking),
+    // streams (XREAD/XREADGROUP name their keys after STREAMS, which first/last/step cannot
+    // say; XGROUP and XINFO are containers whose key is at position 2)
+    spec!("xadd", -5, WDF, 1, 1, 1, "stream", streams::xadd),
+    spec!("xlen", 2, RF, 1, 1, 1, "stream", streams::xlen),
+    spec!("xrange", -4, R, 1, 1, 1, "stream", streams::xrange),
+    spec!("xrevrange", -4, R, 1, 1, 1, "stream", streams::xrevrange),
+    spec!("xdel", -3, WF, 1, 1, 1, "stream", streams::xdel),
+    spec!("xtrim", -4, W, 1, 1, 1, "stream", streams::xtrim),
+    spec!("xread", -4, R | BLOCKING, 0, 0, 0, "stream", streams::xread),
+    spec!(
+        "xreadgroup",
+        -7,
+        W | BLOCKING,
+        0,
+        0,
+        0,
+        "stream",
+        streams::xread
+    ),
+    spec!("xgroup", -2, WD, 2, 2, 1, "stream", streams::xgroup),
+    spec!("xsetid", -3, WDF, 1, 1, 1, "stream", streams::xsetid),
+    spec!("xack", -4, WF, 1, 1, 1, "stream", streams::xack),
+    spec!("xpending", -3, R, 1, 1, 1, "stream", streams::xpending),
+    spec!("xclaim", -6, WF, 1, 1, 1, "stream", streams::xclaim),
+    spec!("xautoclaim", -6, WF, 1, 1, 1, "stream", streams::xautoclaim),
+    spec!("xinfo", -2, R, 2, 2, 1, "stream", streams::xinfo),
     // scripting: no engine yet (see function_min); a container command like OBJECT
     // (Redis gives FUNCTION itself no flags, only its subcommands)
     spec!(
@@ -845,7 +871,7 @@ mod tests {
                         Value::Hash(m) => m.is_empty(),
                         Value::Set(m) => m.is_empty(),
                         Value::ZSet(z) => z.is_empty(),
-                        Value::Str(_) => false,
+                        Value::Str(_) | Value::Stream(_) => false,
                     };
                     assert!(!empty, "{:?} left an empty aggregate at {key:?}", argv);
                 }

@@ -454,6 +454,7 @@ pub fn encoding_of(v: &Value) -> &'static str {
                 "skiplist"
             }
         }
+        Value::Stream(_) => "stream",
     }
 }
 

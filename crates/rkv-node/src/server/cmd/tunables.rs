@@ -7,7 +7,8 @@
 //! range), so a CONFIG SET that Redis refuses is refused here too.
 //!
 //! Our encodings do not follow these thresholds (see OBJECT ENCODING in `data.rs`): the values
-//! are kept only so CONFIG GET returns what was set.
+//! are kept only so CONFIG GET returns what was set. The exception is `stream-node-max-entries`
+//! and `stream-node-max-bytes`, which decide what `XADD/XTRIM … ~` may trim.
 
 use crate::server::config::{Config, Param};
 
@@ -232,6 +233,17 @@ impl Tunables {
             return Err("unknown parameter".into());
         };
         let canonical = check(def.kind, v)?;
+        // The stream node limits are the two tunables that change behaviour: they decide
+        // where approximate trimming can cut (see store/stream.rs), read by the command layer
+        // from process-wide atomics because a command's context carries no configuration.
+        let limit = match def.name {
+            "stream-node-max-entries" => Some(&crate::store::stream::NODE_MAX_ENTRIES),
+            "stream-node-max-bytes" => Some(&crate::store::stream::NODE_MAX_BYTES),
+            _ => None,
+        };
+        if let (Some(a), Ok(n)) = (limit, canonical.parse::<u64>()) {
+            a.store(n, std::sync::atomic::Ordering::Relaxed);
+        }
         if let Some(s) = self.values.get_mut(slot) {
             *s = canonical;
         }
