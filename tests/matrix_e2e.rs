@@ -354,6 +354,9 @@ fn failover(v: Version) {
     assert_eq!(code, 0, "{}: {doc:#}\n{err}", v.dir);
     assert_eq!(doc["kind"], "failover", "{doc:#}");
     assert_eq!(doc["candidate"], g.r2.addr(), "{doc:#}");
+    // The steps say which command was sent: SLAVEOF where REPLICAOF is unknown (before 5.0).
+    let sent_slaveof = doc.to_string().contains("sent SLAVEOF");
+    assert_eq!(sent_slaveof, v.major < 5, "{doc:#}");
     // Writes go on against the new master.
     let so_far = load.acked_count();
     load.wait_acked(so_far + 100);
