@@ -12,6 +12,10 @@
 //! - `serve_follows`: `rkv serve` as a replica of it: data arrives, offsets advance.
 //! - `follows_serve`: it as a replica of `rkv serve`: the snapshot is one it can load, one full
 //!   sync per replica (no endless full-sync loop), `rkv verify` exit 0.
+//! - `never_up`: a replica whose master never answered shows its link as "never up" (up to
+//!   6.0 INFO counts the seconds since 1970 there).
+//! - `serve_too_new_rdb`: the same with `rkv serve` forced to send RDB 10 to a pre-7.0
+//!   replica: `rkv verify MASTER` names the endless full-sync loop and exits 1.
 //! - `switchover`: the planned switchover where the master has CLIENT PAUSE … WRITE (6.2, 7.2,
 //!   Valkey 8): 0 acknowledged writes lost, exit 0.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -454,6 +458,74 @@ fn follows_serve(v: Version) {
     }
 }
 
+/// A replica whose master never answered: up to 6.0 INFO reports the link down "since" 1970
+/// (some 1.7e9 s), 6.2+ report -1; `rkv info` and `rkv topology` say "never up" for both.
+fn never_up(v: Version) {
+    // Reserved for this test and never listened on: the replica's link cannot come up.
+    let nobody = common::free_port();
+    let r = v.start(Some(nobody), &[]);
+    wait_until(SETTLE, "the replica reports its link down", || {
+        field(&info(r.port), "master_link_status").as_deref() == Some("down")
+    });
+    let (code, out, err) = rkv(&["info", &r.addr()]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("link_down_since_seconds"))
+        .unwrap_or_else(|| panic!("no link_down_since_seconds in\n{out}"));
+    assert!(line.ends_with("never up"), "{line}");
+    // topology shows (exit 0 with the problems listed); verify is the check that fails.
+    let (code, doc, err) = rkv_json(&["topology", &r.addr()]);
+    assert_eq!(code, 0, "{doc:#}\n{err}");
+    assert_eq!(node(&doc, &r.addr())["link"], "down", "{doc:#}");
+    let link = doc["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["kind"] == "link_down" && p["node"] == r.addr())
+        .unwrap_or_else(|| panic!("no link_down problem in {doc:#}"));
+    assert!(
+        link["message"].as_str().unwrap().ends_with("(never up)"),
+        "{doc:#}"
+    );
+}
+
+/// The failure the default prevents, forced: `rkv serve` told to send RDB 10 (Redis 7.0's)
+/// to a replica older than 7.0, which cannot load it and retries forever. `rkv verify` on the
+/// master alone names the endless full-sync loop from the master's side and exits 1.
+fn serve_too_new_rdb(v: Version) {
+    let s = rkv_serve(&[]);
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("repl-rdb-version")
+        .arg("10")
+        .query(&mut conn(s.port))
+        .unwrap();
+    let _: () = redis::cmd("SET")
+        .arg("k")
+        .arg("v")
+        .query(&mut conn(s.port))
+        .unwrap();
+    let r = v.start(Some(s.port), &[]);
+    wait_until(SETTLE, "the replica asked for a second full sync", || {
+        int_field(&info(s.port), "sync_full").is_some_and(|n| n >= 2)
+    });
+    assert!(
+        server_log(&r).contains("Can't handle RDB format version 10"),
+        "{}",
+        server_log(&r)
+    );
+    let (code, doc, err) = rkv_json(&["verify", &s.addr()]);
+    assert_eq!(code, 1, "{doc:#}\n{err}");
+    let problems = doc["problems"].as_array().unwrap();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p["kind"] == "full_sync_loop" && p["node"] == s.addr()),
+        "{doc:#}"
+    );
+}
+
 /// The planned switchover under load: every acknowledged write on the new master, the old
 /// master and the sibling follow it, exit 0.
 fn switchover(v: Version) {
@@ -516,6 +588,16 @@ every_version!(replicate);
 every_version!(failover);
 every_version!(serve_follows);
 every_version!(follows_serve);
+every_version!(never_up);
+// Every version before 7.0 reads RDB 9 at most.
+matrix!(serve_too_new_rdb:
+    redis_2_8 => "redis-2.8.24",
+    redis_3_2 => "redis-3.2.13",
+    redis_4_0 => "redis-4.0.14",
+    redis_5_0 => "redis-5.0.14",
+    redis_6_0 => "redis-6.0.20",
+    redis_6_2 => "redis-6.2.16",
+);
 // Before 6.2 there is no CLIENT PAUSE … WRITE and the planned switchover is refused today.
 matrix!(switchover:
     redis_6_2 => "redis-6.2.16",
