@@ -281,9 +281,14 @@ matrix!(topology:
     valkey_8_0 => "valkey-8.0.1",
 );
 matrix!(switchover_refused:
+    redis_2_8 => "redis-2.8.24",
+    redis_3_2 => "redis-3.2.13",
+    redis_4_0 => "redis-4.0.14",
+    redis_5_0 => "redis-5.0.14",
     redis_6_0 => "redis-6.0.20",
 );
 matrix!(switchover:
+    redis_6_2 => "redis-6.2.16",
     redis_7_2 => "redis-7.2.6",
     valkey_8_0 => "valkey-8.0.1",
 );
