@@ -319,7 +319,11 @@ async fn read_views(
             let mut c = open(transport, screds, s, timeout).await?;
             let v = sentinel_cmd(&mut c, &["MASTER".into(), name.into()], &none).await?;
             let mut view = view_from_master(s, &fields(&v));
-            let r = sentinel_cmd(&mut c, &["REPLICAS".into(), name.into()], &none).await?;
+            // SENTINEL REPLICAS is 5.0+; 2.8–4.0 know only SENTINEL SLAVES (same reply).
+            let r = match sentinel_cmd(&mut c, &["REPLICAS".into(), name.into()], &none).await {
+                Ok(r) => r,
+                Err(_) => sentinel_cmd(&mut c, &["SLAVES".into(), name.into()], &none).await?,
+            };
             view.replicas = replicas_from(&r);
             Ok::<_, String>(view)
         }

@@ -883,8 +883,12 @@ async fn run_step(
             } else {
                 st.promoted_at = nodes.info(node, "replication").await?.slave_repl_offset;
             }
-            match nodes.replicaof(node, "NO", "ONE").await {
-                Ok(_) => st.promoted = true,
+            // Which of REPLICAOF / SLAVEOF the node took (2.8–4.0 know only SLAVEOF).
+            let sent = match nodes.replicaof_named(node, "NO", "ONE").await {
+                Ok((verb, _)) => {
+                    st.promoted = true;
+                    verb
+                }
                 // The node refused in so many words: nothing changed, the run can still be
                 // abandoned (unpaused) safely.
                 Err(e) if is_definite_refusal(&e) => return Err(e.into()),
@@ -893,7 +897,7 @@ async fn run_step(
                     st.promoted = true;
                     return Err(e.into());
                 }
-            }
+            };
             let info = nodes.info(node, "replication").await?;
             if info.role != Role::Master {
                 return Err(fail(format!(
@@ -901,18 +905,22 @@ async fn run_step(
                     info.role.as_str()
                 )));
             }
+            let via = if sent == "REPLICAOF" {
+                String::new()
+            } else {
+                format!(" (sent {sent} NO ONE: no REPLICAOF before Redis 5.0)")
+            };
             Ok(st.promoted_at.map(|o| {
                 format!(
-                    "promoted at offset {o}, new replid {}",
+                    "promoted at offset {o}, new replid {}{via}",
                     info.master_replid.as_deref().unwrap_or("?")
                 )
             }))
         }
         Step::Follow { node, master } => {
             nodes.set_link_credentials(node).await?;
-            nodes
-                .replicaof(node, master.host(), &master.port().to_string())
-                .await?;
+            let port = master.port().to_string();
+            let (sent, _) = nodes.replicaof_named(node, master.host(), &port).await?;
             let info = nodes.info(node, "replication").await?;
             let points = info.role == Role::Replica
                 && info
@@ -925,7 +933,13 @@ async fn run_step(
                     "{node} does not report {master} as its master"
                 )));
             }
-            Ok(None)
+            // Say what was sent when it is not the REPLICAOF the step names.
+            Ok((sent != "REPLICAOF").then(|| {
+                format!(
+                    "sent {sent} {} {port}: no REPLICAOF before Redis 5.0",
+                    master.host()
+                )
+            }))
         }
         Step::Unpause { node } => {
             let since = st.paused.as_ref().filter(|p| &p.0 == node).map(|p| p.1);

@@ -6,6 +6,7 @@
 //! candidate already master, the old master or some siblings not yet following it), it plans
 //! only what is left.
 
+use crate::node::info::ServerVersion;
 use crate::node::{NodeAddr, Role};
 use crate::topology::model::{Link, NodeState, Snapshot};
 use serde::Serialize;
@@ -346,19 +347,13 @@ pub fn rank(snap: &Snapshot, master: &NodeState, planned: bool) -> Vec<Candidate
     out
 }
 
-/// Whether `s` looks like Redis ≥ 6.2 (CLIENT PAUSE … WRITE). Unknown versions get WRITE,
-/// which an old server refuses cleanly (and the executor then aborts with nothing changed).
+/// Whether the version (as shown: `7.2.6`, `valkey 8.0.1`) has CLIENT PAUSE … WRITE (Redis
+/// 6.2+, every Valkey). Unknown or unreadable versions get WRITE, which an old server refuses
+/// cleanly (and the executor then aborts with nothing changed).
 fn pause_mode(version: Option<&str>) -> PauseMode {
-    let Some(v) = version else {
-        return PauseMode::Write;
-    };
-    let mut parts = v.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
-    let major = parts.next().unwrap_or(0);
-    let minor = parts.next().unwrap_or(0);
-    if (major, minor) >= (6, 2) {
-        PauseMode::Write
-    } else {
-        PauseMode::All
+    match version.and_then(ServerVersion::parse_shown) {
+        Some(v) if !v.has_client_pause_write() => PauseMode::All,
+        _ => PauseMode::Write,
     }
 }
 
@@ -987,5 +982,25 @@ mod tests {
         // With the old master gone, the unplanned failover needs no pause and goes ahead.
         let gone = snap(vec![down(m), replica(2, 1, 100, 100)]);
         assert_eq!(plan(&gone, &req(None)).unwrap().kind, Kind::Failover);
+    }
+
+    #[test]
+    fn valkey_has_the_write_pause_whatever_its_numbers() {
+        // Valkey is shown as `valkey 8.0.1`: it was once read as no number at all, so as
+        // a pre-6.2 Redis, and its switchover refused.
+        for (version, mode) in [
+            ("valkey 8.0.1", PauseMode::Write),
+            ("valkey 7.2.5", PauseMode::Write),
+            ("6.2.16", PauseMode::Write),
+            ("7.2.6", PauseMode::Write),
+            ("6.0.20", PauseMode::All),
+            ("2.8.24", PauseMode::All),
+        ] {
+            assert_eq!(pause_mode(Some(version)), mode, "{version}");
+        }
+        let mut m = master(1, 100);
+        m.version = Some("valkey 8.0.1".into());
+        let s = snap(vec![m, replica(2, 1, 100, 100)]);
+        assert_eq!(plan(&s, &req(None)).unwrap().kind, Kind::Switchover);
     }
 }

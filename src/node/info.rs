@@ -277,6 +277,16 @@ impl ServerVersion {
         })
     }
 
+    /// Parse a version as rkv shows it ([`ReplicationInfo::version`]): `valkey 8.0.1` is
+    /// Valkey's 8.0.1, anything else Redis's numbering (`7.2.6`).
+    pub fn parse_shown(text: &str) -> Option<ServerVersion> {
+        let text = text.trim();
+        match text.split_once(' ') {
+            Some((name, v)) if name.eq_ignore_ascii_case("valkey") => Self::parse(v, true),
+            _ => Self::parse(text, false),
+        }
+    }
+
     /// The Redis `(major, minor)` whose commands this server has.
     pub fn redis_equivalent(&self) -> (u32, u32) {
         if self.valkey {
@@ -784,6 +794,15 @@ mod tests {
         let rc = ServerVersion::parse("7.2.0-rc1", false).unwrap();
         assert_eq!((rc.major, rc.minor, rc.patch), (7, 2, 0));
         assert!(ServerVersion::parse("valkey 8", false).is_none());
+        // As shown: Valkey's own numbers, with Redis 7.2's capabilities.
+        let shown = ServerVersion::parse_shown("valkey 8.0.1").unwrap();
+        assert_eq!(shown, v);
+        assert!(shown.has_client_pause_write());
+        let shown = ServerVersion::parse_shown("valkey 8").unwrap();
+        assert_eq!((shown.valkey, shown.major, shown.minor), (true, 8, 0));
+        let redis = ServerVersion::parse_shown("6.0.20").unwrap();
+        assert!(!redis.valkey && !redis.has_client_pause_write());
+        assert!(ServerVersion::parse_shown("").is_none());
         // A link down for a day on a server up for two is a duration, not "never".
         let r = ReplicationInfo::parse(
             "uptime_in_seconds:172800\nrole:slave\nmaster_link_status:down\nmaster_link_down_since_seconds:86400\n",

@@ -312,11 +312,17 @@ pub async fn discover(
             e.loop_suspect = true;
         }
     }
-    let suspects: Vec<usize> = (0..entries.len())
+    let mut suspects: Vec<usize> = (0..entries.len())
         .filter(|&i| entries[i].loop_suspect && entries[i].state.sync_full.is_some())
         .collect();
-    if !suspects.is_empty() {
-        let started = std::time::Instant::now();
+    let started = std::time::Instant::now();
+    // 2.8 and 3.x retry about once a second, and slower on a busy host: one window may
+    // catch a single retry. A master with exactly one more full sync gets a second window;
+    // a loop shows at least one more there too, a replica that just joined does not.
+    for _ in 0..2 {
+        if suspects.is_empty() {
+            break;
+        }
         tokio::time::sleep(FULL_SYNC_LOOP_WINDOW).await;
         let mut reading = JoinSet::new();
         for &i in &suspects {
@@ -334,14 +340,28 @@ pub async fn discover(
                 (i, again.await)
             });
         }
+        let mut again = Vec::new();
         while let Some(res) = reading.join_next().await {
             let Ok((i, Some(now))) = res else { continue };
             let st = &mut entries[i].state;
             if let Some(before) = st.sync_full {
                 let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-                st.full_sync_growth = Some((now - before, ms));
+                let grew = now - before;
+                match st.full_sync_growth {
+                    // First window: a single retry is worth a second look.
+                    None => {
+                        st.full_sync_growth = Some((grew, ms));
+                        if grew == 1 {
+                            again.push(i);
+                        }
+                    }
+                    // Second window: only more growth makes it a loop.
+                    Some(_) if grew >= 2 => st.full_sync_growth = Some((grew, ms)),
+                    Some(_) => {}
+                }
             }
         }
+        suspects = again;
     }
     Snapshot {
         nodes: entries.into_iter().map(|e| e.state).collect(),

@@ -520,10 +520,14 @@ async fn read_sentinel(
             continue;
         };
         let mut view = view;
-        let mut cmd = redis::cmd("SENTINEL");
-        cmd.arg("REPLICAS").arg(&name);
-        if let Ok(r) = c.query::<redis::Value>(&cmd, "SENTINEL REPLICAS").await {
-            view.replicas = replicas_from(&r);
+        // SENTINEL REPLICAS is 5.0+; 2.8–4.0 know only SENTINEL SLAVES (same reply).
+        for sub in ["REPLICAS", "SLAVES"] {
+            let mut cmd = redis::cmd("SENTINEL");
+            cmd.arg(sub).arg(&name);
+            if let Ok(r) = c.query::<redis::Value>(&cmd, "SENTINEL REPLICAS").await {
+                view.replicas = replicas_from(&r);
+                break;
+            }
         }
         let mut cmd = redis::cmd("SENTINEL");
         cmd.arg("SENTINELS").arg(&name);

@@ -1,0 +1,624 @@
+//! The real `rkv` binary against every build of the version matrix (Redis 2.8.24 to 7.2.6 and
+//! Valkey 8.0.1, tests/matrix_support): each a master and two replicas under the write-load
+//! client (tests/common/load.rs).
+//!
+//! One test function per (column, version), so nextest runs them in parallel:
+//! - `observe`: `rkv info`, `rkv topology --output json` (roles, version as shown, offsets,
+//!   link state), `rkv verify` exit 0.
+//! - `replicate`: a fresh node joins with `rkv replicate`; the step names the command that was
+//!   sent (`SLAVEOF` before 5.0, `REPLICAOF` from 5.0).
+//! - `failover`: the master is killed with SIGKILL; `rkv failover` promotes the most advanced
+//!   replica and exits 0 (on PSYNC1 servers too, where the sibling full-resyncs).
+//! - `serve_follows`: `rkv serve` as a replica of it: data arrives, offsets advance.
+//! - `follows_serve`: it as a replica of `rkv serve`: the snapshot is one it can load, one full
+//!   sync per replica (no endless full-sync loop), `rkv verify` exit 0.
+//! - `never_up`: a replica whose master never answered shows its link as "never up" (up to
+//!   6.0 INFO counts the seconds since 1970 there).
+//! - `serve_too_new_rdb`: the same with `rkv serve` forced to send RDB 10 to a pre-7.0
+//!   replica: `rkv verify MASTER` names the endless full-sync loop and exits 1.
+//! - `switchover`: the planned switchover where the master has CLIENT PAUSE … WRITE (6.2, 7.2,
+//!   Valkey 8): 0 acknowledged writes lost, exit 0.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod matrix_support;
+
+use assert_cmd::Command;
+use common::load::{Load, start_load};
+use common::{ServerGuard, rkv_serve, server_log, sigcont, sigstop, wait_until};
+use matrix_support::{ALL, Version, version};
+use serde_json::Value;
+use std::time::Duration;
+
+/// How long a group's links, syncs and catch-ups may take on a loaded machine.
+const SETTLE: Duration = Duration::from_secs(60);
+
+// ---------------------------------------------------------------------------------------
+// Fixtures
+
+/// A connection with a read timeout, so a wedged server fails the test instead of hanging it.
+fn conn(port: u16) -> redis::Connection {
+    let c = redis::Client::open(format!("redis://127.0.0.1:{port}/")).unwrap();
+    let c = c
+        .get_connection_with_timeout(Duration::from_secs(5))
+        .unwrap_or_else(|e| panic!("connect to {port}: {e}"));
+    c.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    c
+}
+
+/// `INFO` (every default section) as text, or empty when the node does not answer.
+fn info(port: u16) -> String {
+    let Ok(c) = redis::Client::open(format!("redis://127.0.0.1:{port}/")) else {
+        return String::new();
+    };
+    let Ok(mut c) = c.get_connection_with_timeout(Duration::from_secs(2)) else {
+        return String::new();
+    };
+    let _ = c.set_read_timeout(Some(Duration::from_secs(10)));
+    redis::cmd("INFO").query(&mut c).unwrap_or_default()
+}
+
+/// One `key:value` field of INFO text.
+fn field(info: &str, key: &str) -> Option<String> {
+    info.lines()
+        .filter_map(|l| l.trim_end_matches('\r').split_once(':'))
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| v.to_string())
+}
+
+fn int_field(info: &str, key: &str) -> Option<i64> {
+    field(info, key).and_then(|v| v.parse().ok())
+}
+
+/// The node's replication offset as it reports it: a replica's processed offset, else the
+/// master's.
+fn offset(port: u16) -> Option<i64> {
+    let i = info(port);
+    match field(&i, "role").as_deref() {
+        Some("slave") => int_field(&i, "slave_repl_offset"),
+        Some("master") => int_field(&i, "master_repl_offset"),
+        _ => None,
+    }
+}
+
+/// True when `port` is a replica of `master` with its link up.
+fn follows(port: u16, master: u16) -> bool {
+    let i = info(port);
+    field(&i, "role").as_deref() == Some("slave")
+        && field(&i, "master_port") == Some(master.to_string())
+        && field(&i, "master_link_status").as_deref() == Some("up")
+}
+
+/// How many replicas `port`'s INFO lists as `state=online`.
+fn online_replicas(port: u16) -> usize {
+    info(port).matches("state=online").count()
+}
+
+fn dbsize(port: u16) -> i64 {
+    redis::cmd("DBSIZE").query(&mut conn(port)).unwrap()
+}
+
+/// Wait until every one of `replicas` has processed everything `master` has (the load
+/// stopped first, so the master's offset stands still).
+fn wait_caught_up(master: u16, replicas: &[u16]) {
+    wait_until(SETTLE, "every replica at the master's offset", || {
+        let Some(m) = offset(master) else {
+            return false;
+        };
+        replicas
+            .iter()
+            .all(|&r| follows(r, master) && offset(r) == Some(m))
+    });
+}
+
+/// Assert that every acknowledged write `k:i` holds `i` on `port`.
+fn assert_has_writes(port: u16, acked: &[u64]) {
+    let mut c = conn(port);
+    for chunk in acked.chunks(1000) {
+        let keys: Vec<String> = chunk.iter().map(|i| format!("k:{i}")).collect();
+        let vals: Vec<Option<u64>> = redis::cmd("MGET").arg(&keys).query(&mut c).unwrap();
+        for (i, v) in chunk.iter().zip(vals) {
+            assert_eq!(v, Some(*i), "acknowledged write k:{i} missing on {port}");
+        }
+    }
+}
+
+/// A master and two replicas of one build, the replicas online.
+struct Group {
+    m: ServerGuard,
+    r1: ServerGuard,
+    r2: ServerGuard,
+}
+
+impl Group {
+    fn start(v: Version) -> Group {
+        Self::start_with(v, &[])
+    }
+
+    /// With extra server options on every node.
+    fn start_with(v: Version, extra: &[&str]) -> Group {
+        let m = v.start(None, extra);
+        let r1 = v.start(Some(m.port), extra);
+        let r2 = v.start(Some(m.port), extra);
+        wait_until(SETTLE, "both replicas online", || {
+            online_replicas(m.port) == 2 && follows(r1.port, m.port) && follows(r2.port, m.port)
+        });
+        Group { m, r1, r2 }
+    }
+
+    fn ports(&self) -> Vec<u16> {
+        vec![self.m.port, self.r1.port, self.r2.port]
+    }
+
+    /// The write load, under way (some writes acknowledged).
+    fn load(&self) -> Load {
+        let load = start_load(self.ports());
+        load.wait_acked(200);
+        load
+    }
+}
+
+/// Run `rkv` with a clean environment; its journal goes to a temporary directory.
+fn rkv(args: &[&str]) -> (i32, String, String) {
+    let state = std::env::temp_dir().join("rkv-matrix-state");
+    let out = Command::new(common::rkv_bin())
+        .args(args)
+        .env_remove("RKV_PASSWORD")
+        .env_remove("REDISCLI_AUTH")
+        .env_remove("RKV_INVENTORY")
+        .env_remove("RKV_OUTPUT")
+        .env("XDG_STATE_HOME", state)
+        .timeout(Duration::from_secs(110))
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `rkv ARGS --output json`, parsed; panics with the output when it is not JSON.
+fn rkv_json(args: &[&str]) -> (i32, Value, String) {
+    let mut all = args.to_vec();
+    all.extend(["--output", "json"]);
+    let (code, out, err) = rkv(&all);
+    let doc = serde_json::from_str(&out)
+        .unwrap_or_else(|e| panic!("rkv {args:?}: not JSON ({e}): {out}\nstderr: {err}"));
+    (code, doc, err)
+}
+
+/// The node of a topology document with this address.
+fn node<'a>(doc: &'a Value, addr: &str) -> &'a Value {
+    doc["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["addr"] == addr)
+        .unwrap_or_else(|| panic!("{addr} not in {doc:#}"))
+}
+
+// ---------------------------------------------------------------------------------------
+// The columns
+
+/// `rkv info`, `rkv topology --output json` and `rkv verify` on a group under load, then with
+/// the load stopped: every node at one offset.
+fn observe(v: Version) {
+    let g = Group::start(v);
+    let load = g.load();
+    let shown = v.shown();
+
+    let (code, doc, err) = rkv_json(&["info", &g.r1.addr()]);
+    assert_eq!(code, 0, "{err}");
+    let r1 = node(&doc, &g.r1.addr());
+    assert_eq!(r1["role"], "replica", "{doc:#}");
+    assert_eq!(r1["master"], g.m.addr(), "{doc:#}");
+    assert_eq!(r1["link"], "up", "{doc:#}");
+    assert_eq!(r1["version"], shown.as_str(), "{doc:#}");
+    let (code, out, err) = rkv(&["info", &g.m.addr()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.lines().any(|l| l.split_whitespace().collect::<Vec<_>>()
+            == ["version"]
+                .into_iter()
+                .chain(shown.split(' '))
+                .collect::<Vec<_>>()),
+        "rkv info shows the version as {shown}:\n{out}"
+    );
+
+    let (code, doc, err) = rkv_json(&["topology", &g.m.addr()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(doc["nodes"].as_array().unwrap().len(), 3, "{doc:#}");
+    let m = node(&doc, &g.m.addr());
+    assert_eq!(m["role"], "master", "{doc:#}");
+    assert_eq!(m["reachable"], true);
+    assert_eq!(m["version"], shown.as_str(), "{doc:#}");
+    assert!(m["offset"].as_i64().is_some_and(|o| o > 0), "{doc:#}");
+    let mut listed: Vec<&str> = m["replicas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    listed.sort_unstable();
+    let mut want = vec![g.r1.addr(), g.r2.addr()];
+    want.sort();
+    assert_eq!(listed, want, "{doc:#}");
+    for r in [&g.r1, &g.r2] {
+        let n = node(&doc, &r.addr());
+        assert_eq!(n["role"], "replica", "{doc:#}");
+        assert_eq!(n["master"], g.m.addr(), "{doc:#}");
+        assert_eq!(n["link"], "up", "{doc:#}");
+        assert_eq!(n["version"], shown.as_str(), "{doc:#}");
+        assert_eq!(n["read_only"], true, "{doc:#}");
+        assert!(n["offset"].as_i64().is_some_and(|o| o > 0), "{doc:#}");
+        assert!(n["lag_bytes"].as_i64().is_some_and(|l| l >= 0), "{doc:#}");
+        // PSYNC1 servers have no replid: shown as none, not invented.
+        assert_eq!(n["replid"].is_null(), v.psync1(), "{doc:#}");
+    }
+    assert_eq!(doc["problems"], Value::Array(vec![]), "{doc:#}");
+
+    let (code, doc, err) = rkv_json(&["verify", &g.m.addr()]);
+    assert_eq!(code, 0, "verify under load: {doc:#}\n{err}");
+    assert_eq!(doc["healthy"], true, "{doc:#}");
+
+    // The load stopped and caught up: one offset everywhere, no lag.
+    let (acked, _) = load.finish();
+    wait_caught_up(g.m.port, &[g.r1.port, g.r2.port]);
+    let (code, doc, err) = rkv_json(&["topology", &g.r2.addr()]);
+    assert_eq!(code, 0, "{err}");
+    let at = node(&doc, &g.m.addr())["offset"].as_i64().unwrap();
+    assert_eq!(at, offset(g.m.port).unwrap(), "{doc:#}");
+    for r in [&g.r1, &g.r2] {
+        let n = node(&doc, &r.addr());
+        assert_eq!(n["offset"].as_i64(), Some(at), "{doc:#}");
+        assert_eq!(n["lag_bytes"].as_i64(), Some(0), "{doc:#}");
+    }
+    let (code, doc, err) = rkv_json(&["verify", &g.m.addr(), "--max-lag-bytes", "0"]);
+    assert_eq!(code, 0, "verify after the load: {doc:#}\n{err}");
+    assert_has_writes(g.r2.port, &acked);
+    eprintln!("{}: observed under {} writes", v.dir, acked.len());
+}
+
+/// `rkv replicate` makes a fresh node a replica of the loaded master: its own data replaced,
+/// the step naming `SLAVEOF` or `REPLICAOF` as sent.
+fn replicate(v: Version) {
+    let g = Group::start(v);
+    let fresh = v.start(None, &[]);
+    let _: () = redis::cmd("SET")
+        .arg("only-on-fresh")
+        .arg(1)
+        .query(&mut conn(fresh.port))
+        .unwrap();
+    let load = g.load();
+    let (code, doc, err) = rkv_json(&["replicate", &fresh.addr(), "--to", &g.m.addr(), "--yes"]);
+    assert_eq!(code, 0, "{doc:#}\n{err}");
+    let verb = if v.major >= 5 { "REPLICAOF" } else { "SLAVEOF" };
+    let action = doc["steps"][0]["action"].as_str().unwrap();
+    assert_eq!(
+        action,
+        format!("{verb} 127.0.0.1 {} on {}", g.m.port, fresh.addr()),
+        "{doc:#}"
+    );
+    assert_eq!(doc["link"], "up", "{doc:#}");
+    assert_eq!(doc["problems"], Value::Array(vec![]), "{doc:#}");
+    assert!(follows(fresh.port, g.m.port));
+    let (acked, _) = load.finish();
+    wait_caught_up(g.m.port, &[g.r1.port, g.r2.port, fresh.port]);
+    let gone: Option<i64> = redis::cmd("GET")
+        .arg("only-on-fresh")
+        .query(&mut conn(fresh.port))
+        .unwrap();
+    assert_eq!(gone, None, "its own data was replaced by the master's");
+    assert_has_writes(fresh.port, &acked);
+    let (code, doc, err) = rkv_json(&["verify", &g.m.addr()]);
+    assert_eq!(code, 0, "{doc:#}\n{err}");
+    assert_eq!(
+        node(&doc, &g.m.addr())["replicas"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+}
+
+/// Kill the master with SIGKILL while r1 lags far behind: `rkv failover` promotes r2, the most
+/// advanced, re-points r1, and exits 0.
+fn failover(v: Version) {
+    // A backlog that holds the burst below: r1 then resumes from r2 with a partial sync
+    // (PSYNC2, 4.0+) rather than the full one a lag past the backlog forces.
+    let mut g = Group::start_with(v, &["--repl-backlog-size", "64mb"]);
+    let load = g.load();
+    // r1 stops reading while a burst larger than every socket buffer between the two (the
+    // loopback receive buffer may grow to 32 MB here) goes out: the rest waits in the master's
+    // memory and dies with it, so r1 ends behind r2.
+    sigstop(g.r1.child.id());
+    let big = vec![b'x'; 8 << 20];
+    let mut mc = conn(g.m.port);
+    for i in 0..6 {
+        let _: () = redis::cmd("SET")
+            .arg(format!("big:{i}"))
+            .arg(&big)
+            .query(&mut mc)
+            .unwrap();
+    }
+    let after_burst = offset(g.m.port).unwrap();
+    wait_until(SETTLE, "r2 received the burst", || {
+        offset(g.r2.port).is_some_and(|o| o >= after_burst)
+    });
+    g.m.kill();
+    sigcont(g.r1.child.id());
+    wait_until(SETTLE, "r1's link is down", || {
+        field(&info(g.r1.port), "master_link_status").as_deref() == Some("down")
+    });
+    let (o1, o2) = (offset(g.r1.port).unwrap(), offset(g.r2.port).unwrap());
+    assert!(o1 < o2, "r1 ({o1}) should be behind r2 ({o2})");
+
+    let (code, doc, err) = rkv_json(&["failover", &g.r1.addr(), &g.r2.addr(), "--yes"]);
+    assert_eq!(code, 0, "{}: {doc:#}\n{err}", v.dir);
+    assert_eq!(doc["kind"], "failover", "{doc:#}");
+    assert_eq!(doc["candidate"], g.r2.addr(), "{doc:#}");
+    // The steps say which command was sent: SLAVEOF where REPLICAOF is unknown (before 5.0).
+    let sent_slaveof = doc.to_string().contains("sent SLAVEOF");
+    assert_eq!(sent_slaveof, v.major < 5, "{doc:#}");
+    // Writes go on against the new master.
+    let so_far = load.acked_count();
+    load.wait_acked(so_far + 100);
+    let (acked, _) = load.finish();
+    if v.psync1() {
+        // No replid: the proof cannot exist there, and the report says it is not available
+        // rather than that the history does not continue.
+        assert_eq!(doc["report"]["history"]["available"], false, "{doc:#}");
+    } else {
+        assert_eq!(doc["report"]["history"]["continues"], true, "{doc:#}");
+    }
+    assert!(field(&info(g.r2.port), "role").as_deref() == Some("master"));
+    wait_caught_up(g.r2.port, &[g.r1.port]);
+    // r1 has what only the new master had: the whole burst.
+    let n: i64 = redis::cmd("STRLEN")
+        .arg("big:5")
+        .query(&mut conn(g.r1.port))
+        .unwrap();
+    assert_eq!(n, 8 << 20);
+    let last = *acked.last().unwrap();
+    let got: Option<u64> = redis::cmd("GET")
+        .arg(format!("k:{last}"))
+        .query(&mut conn(g.r1.port))
+        .unwrap();
+    assert_eq!(got, Some(last), "r1 has the writes made after the failover");
+    let (code, doc, err) = rkv_json(&["verify", &g.r2.addr()]);
+    assert_eq!(code, 0, "{doc:#}\n{err}");
+}
+
+/// `rkv serve` as a replica of the loaded master: data arrives, its offset advances with the
+/// master's, and it ends with the master's data.
+fn serve_follows(v: Version) {
+    let g = Group::start(v);
+    let load = g.load();
+    let s = rkv_serve(&["--replicaof", &g.m.addr()]);
+    wait_until(SETTLE, "rkv serve's link up", || follows(s.port, g.m.port));
+    let first = offset(s.port).unwrap();
+    wait_until(SETTLE, "rkv serve's offset advances", || {
+        offset(s.port).is_some_and(|o| o > first)
+    });
+    let (acked, _) = load.finish();
+    wait_caught_up(g.m.port, &[g.r1.port, g.r2.port, s.port]);
+    assert_eq!(dbsize(s.port), dbsize(g.m.port), "{}", server_log(&s));
+    assert_has_writes(s.port, &acked);
+    let (code, doc, err) = rkv_json(&["topology", &g.m.addr()]);
+    assert_eq!(code, 0, "{err}");
+    let n = node(&doc, &s.addr());
+    assert_eq!(n["role"], "replica", "{doc:#}");
+    assert_eq!(n["master"], g.m.addr(), "{doc:#}");
+    assert_eq!(n["link"], "up", "{doc:#}");
+    assert_eq!(n["lag_bytes"].as_i64(), Some(0), "{doc:#}");
+    assert_eq!(doc["problems"], Value::Array(vec![]), "{doc:#}");
+}
+
+/// Two replicas of this build follow a loaded `rkv serve` master: each loads the snapshot it
+/// was sent (one full sync each, no endless full-sync loop) and ends with the master's data.
+fn follows_serve(v: Version) {
+    let s = rkv_serve(&[]);
+    for i in 0..500 {
+        let _: () = redis::cmd("SET")
+            .arg(format!("pre:{i}"))
+            .arg(i)
+            .query(&mut conn(s.port))
+            .unwrap();
+    }
+    let load = start_load(vec![s.port]);
+    load.wait_acked(200);
+    let r1 = v.start(Some(s.port), &[]);
+    let r2 = v.start(Some(s.port), &[]);
+    wait_until(SETTLE, "both replicas' links up", || {
+        follows(r1.port, s.port) && follows(r2.port, s.port)
+    });
+    let first = offset(r1.port).unwrap();
+    wait_until(SETTLE, "the replica's offset advances", || {
+        offset(r1.port).is_some_and(|o| o > first)
+    });
+    let (acked, _) = load.finish();
+    wait_caught_up(s.port, &[r1.port, r2.port]);
+    assert_eq!(dbsize(r1.port), dbsize(s.port));
+    assert_has_writes(r2.port, &acked);
+    let full = int_field(&info(s.port), "sync_full").unwrap();
+    assert_eq!(
+        full,
+        2,
+        "one full sync per replica, no loop\n{}\n{}",
+        server_log(&r1),
+        server_log(&s)
+    );
+    let (code, doc, err) = rkv_json(&["verify", &s.addr()]);
+    assert_eq!(code, 0, "{doc:#}\n{err}");
+    for r in [&r1, &r2] {
+        let n = node(&doc, &r.addr());
+        assert_eq!(n["version"], v.shown().as_str(), "{doc:#}");
+        assert_eq!(n["link"], "up", "{doc:#}");
+    }
+}
+
+/// A replica whose master never answered: up to 6.0 INFO reports the link down "since" 1970
+/// (some 1.7e9 s), 6.2+ report -1; `rkv info` and `rkv topology` say "never up" for both.
+fn never_up(v: Version) {
+    // Reserved for this test and never listened on: the replica's link cannot come up.
+    let nobody = common::free_port();
+    let r = v.start(Some(nobody), &[]);
+    wait_until(SETTLE, "the replica reports its link down", || {
+        field(&info(r.port), "master_link_status").as_deref() == Some("down")
+    });
+    let (code, out, err) = rkv(&["info", &r.addr()]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("link_down_since_seconds"))
+        .unwrap_or_else(|| panic!("no link_down_since_seconds in\n{out}"));
+    assert!(line.ends_with("never up"), "{line}");
+    // topology shows (exit 0 with the problems listed); verify is the check that fails.
+    let (code, doc, err) = rkv_json(&["topology", &r.addr()]);
+    assert_eq!(code, 0, "{doc:#}\n{err}");
+    assert_eq!(node(&doc, &r.addr())["link"], "down", "{doc:#}");
+    let link = doc["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["kind"] == "link_down" && p["node"] == r.addr())
+        .unwrap_or_else(|| panic!("no link_down problem in {doc:#}"));
+    assert!(
+        link["message"].as_str().unwrap().ends_with("(never up)"),
+        "{doc:#}"
+    );
+}
+
+/// The failure the default prevents, forced: `rkv serve` told to send RDB 10 (Redis 7.0's)
+/// to a replica older than 7.0, which cannot load it and retries forever. `rkv verify` on the
+/// master alone names the endless full-sync loop from the master's side and exits 1.
+fn serve_too_new_rdb(v: Version) {
+    let s = rkv_serve(&[]);
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("repl-rdb-version")
+        .arg("10")
+        .query(&mut conn(s.port))
+        .unwrap();
+    let _: () = redis::cmd("SET")
+        .arg("k")
+        .arg("v")
+        .query(&mut conn(s.port))
+        .unwrap();
+    let r = v.start(Some(s.port), &[]);
+    wait_until(SETTLE, "the replica asked for a second full sync", || {
+        int_field(&info(s.port), "sync_full").is_some_and(|n| n >= 2)
+    });
+    assert!(
+        server_log(&r).contains("Can't handle RDB format version 10"),
+        "{}",
+        server_log(&r)
+    );
+    let (code, doc, err) = rkv_json(&["verify", &s.addr()]);
+    assert_eq!(code, 1, "{doc:#}\n{err}");
+    let problems = doc["problems"].as_array().unwrap();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p["kind"] == "full_sync_loop" && p["node"] == s.addr()),
+        "{doc:#}"
+    );
+}
+
+/// The planned switchover under load: every acknowledged write on the new master, the old
+/// master and the sibling follow it, exit 0.
+fn switchover(v: Version) {
+    let g = Group::start(v);
+    let load = g.load();
+    let (code, doc, err) = rkv_json(&["failover", &g.m.addr(), "--to", &g.r2.addr(), "--yes"]);
+    let so_far = load.acked_count();
+    load.wait_acked(so_far + 100);
+    let (acked, longest) = load.finish();
+    assert_eq!(code, 0, "{}: {doc:#}\n{err}", v.dir);
+    assert_eq!(doc["kind"], "switchover", "{doc:#}");
+    assert_eq!(doc["candidate"], g.r2.addr(), "{doc:#}");
+    assert_eq!(doc["report"]["history"]["continues"], true, "{doc:#}");
+    assert_eq!(field(&info(g.r2.port), "role").as_deref(), Some("master"));
+    assert_has_writes(g.r2.port, &acked);
+    wait_caught_up(g.r2.port, &[g.m.port, g.r1.port]);
+    assert_has_writes(g.m.port, &acked);
+    eprintln!(
+        "{}: switchover under {} acknowledged writes, 0 lost, longest write gap {longest:?}",
+        v.dir,
+        acked.len()
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// One test per (column, version)
+
+/// `matrix!(column: test_name => "dir", …)`: a module named after the column with one test
+/// per build.
+macro_rules! matrix {
+    ($column:ident: $($test:ident => $dir:literal),+ $(,)?) => {
+        mod $column {
+            $(
+                #[test]
+                fn $test() {
+                    super::$column(super::version($dir));
+                }
+            )+
+        }
+    };
+}
+
+macro_rules! every_version {
+    ($column:ident) => {
+        matrix!($column:
+            redis_2_8 => "redis-2.8.24",
+            redis_3_2 => "redis-3.2.13",
+            redis_4_0 => "redis-4.0.14",
+            redis_5_0 => "redis-5.0.14",
+            redis_6_0 => "redis-6.0.20",
+            redis_6_2 => "redis-6.2.16",
+            redis_7_2 => "redis-7.2.6",
+            valkey_8_0 => "valkey-8.0.1",
+        );
+    };
+}
+
+every_version!(observe);
+every_version!(replicate);
+every_version!(failover);
+every_version!(serve_follows);
+every_version!(follows_serve);
+every_version!(never_up);
+// Every version before 7.0 reads RDB 9 at most.
+matrix!(serve_too_new_rdb:
+    redis_2_8 => "redis-2.8.24",
+    redis_3_2 => "redis-3.2.13",
+    redis_4_0 => "redis-4.0.14",
+    redis_5_0 => "redis-5.0.14",
+    redis_6_0 => "redis-6.0.20",
+    redis_6_2 => "redis-6.2.16",
+);
+// Before 6.2 there is no CLIENT PAUSE … WRITE and the planned switchover is refused today.
+matrix!(switchover:
+    redis_6_2 => "redis-6.2.16",
+    redis_7_2 => "redis-7.2.6",
+    valkey_8_0 => "valkey-8.0.1",
+);
+
+/// Every build of the matrix is there and is the version it is named for (a missing build
+/// fails here, loudly, rather than skipping its column).
+#[test]
+fn every_build_is_present_and_reports_its_version() {
+    for v in ALL {
+        let out = std::process::Command::new(v.server_bin())
+            .arg("--version")
+            .output()
+            .unwrap_or_else(|e| panic!("run {}: {e}", v.dir));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains(&format!("v={} ", v.number())),
+            "{}: {text}",
+            v.dir
+        );
+    }
+}
