@@ -46,6 +46,15 @@ pub struct Config {
     pub maxclients: u64,
     /// Refuse non-loopback clients while the default user has no password.
     pub protected_mode: bool,
+    /// The listen backlog (`tcp-backlog`, Redis's default 511; the kernel caps it at
+    /// `net.core.somaxconn`). Fixed at start.
+    pub tcp_backlog: u32,
+    /// Close a client idle for this many seconds (`timeout`; 0: never). Replicas, our master,
+    /// pub/sub subscribers, MONITORs and clients blocked in a command are exempt, as in Redis.
+    pub timeout: u64,
+    /// TCP keepalive period in seconds for accepted connections (`tcp-keepalive`, default
+    /// 300; 0: off), so a peer that vanished without a FIN is found and its slot freed.
+    pub tcp_keepalive: u64,
     /// Longest bulk argument a client may send.
     pub proto_max_bulk_len: i64,
     /// Largest query buffer a client may accumulate before it is disconnected.
@@ -121,6 +130,9 @@ impl Default for Config {
             save: Vec::new(),
             maxclients: 10000,
             protected_mode: true,
+            tcp_backlog: 511,
+            timeout: 0,
+            tcp_keepalive: 300,
             proto_max_bulk_len: 512 * 1024 * 1024,
             client_query_buffer_limit: 1024 * 1024 * 1024,
             repl_backlog_size: 1024 * 1024,
@@ -426,6 +438,33 @@ pub static PARAMS: &[Param] = &[
                 return Err("argument must be between 1 and 4294967295 inclusive".to_string());
             }
             c.maxclients = n;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Param {
+        name: "tcp-backlog",
+        get: |c| c.tcp_backlog.to_string(),
+        set: |c, v| {
+            c.tcp_backlog = parse_num(v)?;
+            Ok(())
+        },
+        mutable: false,
+    },
+    Param {
+        name: "timeout",
+        get: |c| c.timeout.to_string(),
+        set: |c, v| {
+            c.timeout = parse_num(v)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Param {
+        name: "tcp-keepalive",
+        get: |c| c.tcp_keepalive.to_string(),
+        set: |c, v| {
+            c.tcp_keepalive = parse_num(v)?;
             Ok(())
         },
         mutable: true,
@@ -883,6 +922,9 @@ impl Config {
                 | "tls-port"
                 | "replica-priority"
                 | "maxclients"
+                | "tcp-backlog"
+                | "timeout"
+                | "tcp-keepalive"
                 | "repl-ping-replica-period"
                 | "replica-announce-port"
                 | "repl-timeout" => v

@@ -237,11 +237,13 @@ async fn start(config: Config, replicaof: Option<(String, u16)>) -> anyhow::Resu
         .transpose()?;
     // `port 0` with a TLS port: TLS only, as Redis; without one, port 0 picks a free port.
     let plain = port != 0 || tls.is_none();
+    let backlog = state.config.tcp_backlog;
+    warn_if_somaxconn_caps(backlog);
     let shared = Shared::new(state);
     let mut tls_listeners = Vec::new();
     if tls.is_some() {
         for b in &binds {
-            let l = TcpListener::bind((b.as_str(), tls_port))
+            let l = listen(b, tls_port, backlog)
                 .await
                 .with_context(|| format!("could not listen on {b}:{tls_port} (tls-port)"))?;
             let addr = l.local_addr().context("listener address")?;
@@ -252,7 +254,7 @@ async fn start(config: Config, replicaof: Option<(String, u16)>) -> anyhow::Resu
     }
     let mut listeners = Vec::new();
     for b in binds.iter().filter(|_| plain) {
-        let l = TcpListener::bind((b.as_str(), port))
+        let l = listen(b, port, backlog)
             .await
             .with_context(|| format!("could not listen on {b}:{port}"))?;
         let addr = l.local_addr().context("listener address")?;
@@ -326,12 +328,93 @@ async fn run(config: Config, replicaof: Option<(String, u16)>) -> anyhow::Result
     }
 }
 
+/// Listen on `host:port` (each address it resolves to, first that binds) with `backlog`
+/// pending connections: tokio's `TcpListener::bind` fixes the backlog at 1024 and std's at 128,
+/// and a burst of connects beyond it is dropped by the kernel and retried by clients a second
+/// later.
+async fn listen(host: &str, port: u16, backlog: u32) -> std::io::Result<TcpListener> {
+    let mut last = None;
+    for addr in tokio::net::lookup_host((host, port)).await? {
+        let sock = if addr.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        sock.set_reuseaddr(true)?;
+        if let Err(e) = sock.bind(addr) {
+            last = Some(e);
+            continue;
+        }
+        match sock.listen(backlog) {
+            Ok(l) => return Ok(l),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::AddrNotAvailable,
+            "no address to listen on",
+        )
+    }))
+}
+
+/// Redis's start-up warning when the kernel's `somaxconn` is below `tcp-backlog`.
+fn warn_if_somaxconn_caps(backlog: u32) {
+    let Ok(text) = std::fs::read_to_string("/proc/sys/net/core/somaxconn") else {
+        return;
+    };
+    if let Ok(max) = text.trim().parse::<u32>()
+        && max < backlog
+    {
+        tracing::warn!(
+            "the TCP backlog setting of {backlog} cannot be enforced because \
+             /proc/sys/net/core/somaxconn is set to the lower value of {max}"
+        );
+    }
+}
+
+/// Turn on TCP keepalive with Redis's timings for `tcp-keepalive` seconds (0: off): probes
+/// start after that idle time, every third of it, three of them.
+fn set_keepalive(stream: &tokio::net::TcpStream, secs: u64) {
+    if secs == 0 {
+        return;
+    }
+    let idle = Duration::from_secs(secs);
+    let ka = socket2::TcpKeepalive::new()
+        .with_time(idle)
+        .with_interval(Duration::from_secs((secs / 3).max(1)))
+        .with_retries(3);
+    if let Err(e) = socket2::SockRef::from(stream).set_tcp_keepalive(&ka) {
+        tracing::debug!("tcp-keepalive: {e}");
+    }
+}
+
+/// Close clients idle for longer than `timeout` (Redis's clientsCronHandleTimeout): replicas,
+/// our master, subscribers, MONITORs and clients blocked in a command are never idle-closed.
+fn close_idle_clients(st: &mut State, now: Instant) {
+    let limit = Duration::from_secs(st.config.timeout);
+    if limit.is_zero() {
+        return;
+    }
+    for e in st.clients.values() {
+        if e.kind == state::ClientKind::Normal
+            && now.saturating_duration_since(e.last_active) > limit
+            && !st.blocking.is_blocked(e.id)
+            && !st.monitors.iter().any(|(id, _)| *id == e.id)
+        {
+            tracing::debug!("closing idle client {} ({})", e.id, e.addr);
+            e.kill.notify_one();
+        }
+    }
+}
+
 async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
     let mut shutdown = shared.shutdown.subscribe();
     loop {
         tokio::select! {
             r = listener.accept() => match r {
                 Ok((stream, peer)) => {
+                    set_keepalive(&stream, shared.lock().config.tcp_keepalive);
                     tokio::spawn(conn::handle(Arc::clone(&shared), stream, peer));
                 }
                 Err(e) => {
@@ -379,6 +462,7 @@ async fn accept_loop_tls(shared: Arc<Shared>, listener: TcpListener, cache: Acce
         tokio::select! {
             r = listener.accept() => match r {
                 Ok((stream, peer)) => {
+                    set_keepalive(&stream, shared.lock().config.tcp_keepalive);
                     let acceptor = current_acceptor(&shared, &cache);
                     tokio::spawn(tls_connection(Arc::clone(&shared), acceptor, stream, peer));
                 }
@@ -484,6 +568,7 @@ async fn cron(shared: Arc<Shared>) {
                 repl::ping_replicas(&mut st);
             }
             repl::drop_silent_replicas(&mut st, now);
+            close_idle_clients(&mut st, now);
             repl::failover_tick(&shared, &mut st);
             let total = st.stats.total_commands_processed;
             let ms = now.duration_since(last_at).as_millis().max(1);
