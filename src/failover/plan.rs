@@ -6,6 +6,7 @@
 //! candidate already master, the old master or some siblings not yet following it), it plans
 //! only what is left.
 
+use super::diverge::{self, History, ReadSummary, Verdict};
 use crate::node::{NodeAddr, Role};
 use crate::topology::model::{Link, NodeState, Snapshot};
 use serde::Serialize;
@@ -22,6 +23,44 @@ pub struct Request {
     pub ignore_sentinel: bool,
     /// `--max-write-pause`: how long writes may be held while the candidate catches up.
     pub max_write_pause: Duration,
+    /// What to do with an old master that wrote past the fork (see [`DivergeChoice`]).
+    pub diverge: DivergeChoice,
+}
+
+/// The operator's choice for an old master whose history went on past the point where the
+/// new master forked from it, and what was read of those writes. Without a choice such a node
+/// is never re-pointed: re-pointing it would drop writes it acknowledged.
+#[derive(Debug, Clone, Default)]
+pub struct DivergeChoice {
+    /// `--discard-writes-of`: these nodes' divergent writes may be dropped.
+    pub discard_writes_of: Vec<NodeAddr>,
+    /// `--carry-over`: replay divergent writes on the new master before re-pointing.
+    pub carry_over: bool,
+    /// What reading each diverged old master's backlog found (or why it could not be read).
+    pub reads: Vec<(NodeAddr, Result<ReadSummary, String>)>,
+}
+
+impl DivergeChoice {
+    fn read(&self, node: &NodeAddr) -> Option<&Result<ReadSummary, String>> {
+        self.reads.iter().find(|(n, _)| n == node).map(|(_, r)| r)
+    }
+}
+
+/// What [`diverge::judge`] needs of a node, from its snapshot record.
+pub fn history(n: &NodeState) -> History<'_> {
+    // PSYNC2 since 4.0; an unknown version is taken to have it (rkv serve does, and a server
+    // without it reports no replid2, which judge treats as unrelated or unknown anyway).
+    let psync2 = n.version.as_deref().is_none_or(|v| {
+        let mut p = v.split('.').map(|x| x.parse::<u32>().unwrap_or(0));
+        p.next().unwrap_or(0) >= 4
+    });
+    History {
+        replid: n.replid.as_deref(),
+        replid2: n.replid2.as_deref(),
+        offset: n.offset,
+        second_repl_offset: n.second_repl_offset,
+        psync2,
+    }
 }
 
 /// Planned switchover (the master answers) or unplanned failover (it does not).
@@ -103,6 +142,19 @@ pub enum Step {
         /// in what the inventory allows, see [`Plan::describe_persistence`]).
         how: String,
     },
+    /// Read what the old master `from` wrote past `fork` (PSYNC from its backlog, with its
+    /// writes paused by the step before) and replay it on the new master `to` in one
+    /// MULTI/EXEC, before `from` is re-pointed (see [`super::carry`]).
+    CarryOver {
+        /// The diverged old master.
+        from: NodeAddr,
+        /// The new master.
+        to: NodeAddr,
+        /// The history both share (the old master's replid).
+        replid: String,
+        /// The last offset both share.
+        fork: i64,
+    },
     /// Unplanned failover: keep the unreachable old master from coming back as a second
     /// master. When its host answers SSH, its config file is rewritten to follow the new
     /// master and its inventory `restart` (or `stop`) command runs; otherwise the run prints
@@ -162,6 +214,9 @@ impl Step {
             Step::Fence { node, master, how } => {
                 format!("fence the old master {node} so it returns as a replica of {master}: {how}")
             }
+            Step::CarryOver { from, to, fork, .. } => format!(
+                "carry {from}'s writes past offset {fork} over to {to} (read from its backlog, replayed in MULTI/EXEC)"
+            ),
         }
     }
 
@@ -186,6 +241,9 @@ impl Step {
             Step::Fence { node, .. } => format!(
                 "{node}'s config follows the new master, or the report says what to do before it returns"
             ),
+            Step::CarryOver { to, .. } => {
+                format!("{to} accepted every command in one EXEC")
+            }
         }
     }
 
@@ -233,6 +291,10 @@ pub struct Plan {
     pub steps: Vec<Step>,
     /// What the operator must know (possible loss, fencing, chained replicas left as they are).
     pub warnings: Vec<String>,
+    /// Old masters that will need a full resync from the new master, and why (their history
+    /// went on past the fork and the operator chose to drop or carry over those writes): the
+    /// report shows it as a note, not a problem.
+    pub full_resync_expected: Vec<(NodeAddr, String)>,
 }
 
 /// Why no plan can be made.
@@ -269,6 +331,34 @@ pub enum Refusal {
     /// The candidate is already master and everything follows it.
     #[error("nothing to do: {0} is already master and every replica follows it")]
     NothingToDo(NodeAddr),
+    /// An old master wrote past the fork: re-pointing it would drop those writes, and the
+    /// operator has not chosen to drop or carry them over. It is left as it is.
+    #[error(
+        "{node} holds {bytes} byte(s) of replication stream that {new_master} lacks (its history went on past offset {fork}){}; re-pointing it would drop them. It is left as it is and keeps them. Choose: --carry-over to replay them on {new_master} first, or --discard-writes-of {node} to drop them",
+        match read { Some(Ok(r)) => format!(": {}", r.describe()), Some(Err(e)) => format!(" (an upper bound: PINGs count too; the writes could not be read: {e})"), None => " (an upper bound: PINGs count too)".to_string() }
+    )]
+    Diverged {
+        /// The old master.
+        node: NodeAddr,
+        /// The new master.
+        new_master: NodeAddr,
+        /// The last offset both share.
+        fork: i64,
+        /// Bytes past the fork.
+        bytes: i64,
+        /// What reading them found.
+        read: Option<Result<ReadSummary, String>>,
+    },
+    /// `--carry-over` was asked for but cannot be done for this node.
+    #[error(
+        "cannot carry {node}'s divergent writes over: {why}; --discard-writes-of {node} drops them instead"
+    )]
+    CannotCarryOver {
+        /// The old master.
+        node: NodeAddr,
+        /// Why.
+        why: String,
+    },
 }
 
 /// Rank the replicas of `master` (direct replicas only: chained replicas stay behind the
@@ -417,7 +507,7 @@ pub fn plan(snap: &Snapshot, req: &Request) -> Result<Plan, Refusal> {
             .collect();
         let continues = |m: &NodeState| m.replid.is_some() && c.replid2 == m.replid;
         if others.iter().all(|m| continues(m)) {
-            return plan_resume(snap, c, &others);
+            return plan_resume(snap, c, &others, req);
         }
     }
 
@@ -602,6 +692,7 @@ pub fn plan(snap: &Snapshot, req: &Request) -> Result<Plan, Refusal> {
         ranking,
         steps,
         warnings,
+        full_resync_expected: Vec::new(),
     })
 }
 
@@ -610,11 +701,29 @@ fn plan_resume(
     snap: &Snapshot,
     new: &NodeState,
     old_masters: &[&NodeState],
+    req: &Request,
 ) -> Result<Plan, Refusal> {
     let olds: Vec<&NodeAddr> = old_masters.iter().map(|m| &m.addr).collect();
     let mut steps = Vec::new();
     let mut followers = Vec::new();
+    let mut warnings = vec![format!(
+        "{} is already master: finishing an earlier run",
+        new.addr
+    )];
+    let mut full_resync_expected = Vec::new();
     for m in old_masters.iter().filter(|m| m.reachable()) {
+        let choice = diverged_old_master(m, new, req, &mut warnings)?;
+        if let Some(why) = &choice.resync {
+            full_resync_expected.push((new.addr.clone(), why.clone()));
+        }
+        if let Some(carry) = choice.carry {
+            steps.push(Step::PauseWrites {
+                node: m.addr.clone(),
+                timeout_ms: req.max_write_pause.as_millis() as u64 + 2_000,
+                mode: PauseMode::Write,
+            });
+            steps.push(carry);
+        }
         steps.push(Step::Follow {
             node: m.addr.clone(),
             master: new.addr.clone(),
@@ -660,10 +769,124 @@ fn plan_resume(
         candidate: new.addr.clone(),
         ranking: Vec::new(),
         steps,
-        warnings: vec![format!(
-            "{} is already master: finishing an earlier run",
-            new.addr
-        )],
+        warnings,
+        full_resync_expected,
+    })
+}
+
+/// What [`diverged_old_master`] decided for one old master.
+#[derive(Debug, Default)]
+struct DivergeStep {
+    /// The CarryOver step to run (after pausing it).
+    carry: Option<Step>,
+    /// Why its re-pointing will need a full resync, when it will.
+    resync: Option<String>,
+}
+
+/// An old master about to be re-pointed at `new`: refuse when it wrote past the fork and the
+/// operator chose nothing; with `--discard-writes-of` it goes ahead with a warning; with
+/// `--carry-over` the step that replays its writes is returned (the caller pauses it first).
+fn diverged_old_master(
+    m: &NodeState,
+    new: &NodeState,
+    req: &Request,
+    warnings: &mut Vec<String>,
+) -> Result<DivergeStep, Refusal> {
+    let choice = &req.diverge;
+    let discard = choice.discard_writes_of.contains(&m.addr);
+    let Verdict::Diverged {
+        replid,
+        fork,
+        bytes,
+        ..
+    } = diverge::judge(&history(m), &history(new))
+    else {
+        if discard {
+            warnings.push(format!(
+                "--discard-writes-of {}: it holds no writes past the fork, nothing is dropped",
+                m.addr
+            ));
+        }
+        return Ok(DivergeStep::default());
+    };
+    let read = choice.read(&m.addr).cloned();
+    if let Some(Ok(r)) = &read
+        && r.commands == 0
+    {
+        warnings.push(format!(
+            "{} went on {bytes} byte(s) past offset {fork}, but they hold no write ({} PING(s), {} REPLCONF): nothing is dropped",
+            m.addr, r.pings, r.replconf
+        ));
+        return Ok(DivergeStep {
+            carry: None,
+            resync: Some(format!(
+                "{} went on past the fork with PINGs only: its offset is past the new master's history",
+                m.addr
+            )),
+        });
+    }
+    let what = match &read {
+        Some(Ok(r)) => r.describe(),
+        _ => format!("{bytes} byte(s), an upper bound"),
+    };
+    if discard {
+        warnings.push(format!(
+            "--discard-writes-of {}: dropping its writes past offset {fork}: {what}; it full-resyncs from {}",
+            m.addr, new.addr
+        ));
+        return Ok(DivergeStep {
+            carry: None,
+            resync: Some(format!(
+                "{}'s writes past offset {fork} were dropped (--discard-writes-of)",
+                m.addr
+            )),
+        });
+    }
+    if !choice.carry_over {
+        return Err(Refusal::Diverged {
+            node: m.addr.clone(),
+            new_master: new.addr.clone(),
+            fork,
+            bytes,
+            read,
+        });
+    }
+    let cannot = |why: String| Refusal::CannotCarryOver {
+        node: m.addr.clone(),
+        why,
+    };
+    if pause_mode(m.version.as_deref()) != PauseMode::Write {
+        return Err(cannot(format!(
+            "it runs Redis {}, which cannot hold writes while its backlog is read (CLIENT PAUSE WRITE needs 6.2)",
+            m.version.as_deref().unwrap_or("?")
+        )));
+    }
+    match &read {
+        Some(Ok(r)) if !r.dbs_known => {
+            return Err(cannot(
+                "the database of its writes cannot be read from its backlog (no SELECT before them)"
+                    .into(),
+            ));
+        }
+        Some(Ok(_)) => {}
+        Some(Err(e)) => return Err(cannot(e.clone())),
+        None => return Err(cannot("its backlog was not read".into())),
+    }
+    warnings.push(format!(
+        "--carry-over: {what} of {} are replayed on {} before it is re-pointed; it then full-resyncs from {}",
+        m.addr, new.addr, new.addr
+    ));
+    Ok(DivergeStep {
+        carry: Some(Step::CarryOver {
+            from: m.addr.clone(),
+            to: new.addr.clone(),
+            replid,
+            fork,
+        }),
+        resync: Some(format!(
+            "{}'s writes past offset {fork} were carried over (--carry-over); its own copy is replaced",
+            m.addr
+        )),
     })
 }
 
@@ -713,6 +936,7 @@ mod tests {
             sentinel_watching: false,
             ignore_sentinel: false,
             max_write_pause: Duration::from_secs(5),
+            diverge: DivergeChoice::default(),
         }
     }
 
@@ -987,5 +1211,155 @@ mod tests {
         // With the old master gone, the unplanned failover needs no pause and goes ahead.
         let gone = snap(vec![down(m), replica(2, 1, 100, 100)]);
         assert_eq!(plan(&gone, &req(None)).unwrap().kind, Kind::Failover);
+    }
+    /// A hand-made split: 3 was promoted by hand at offset 100 (second_repl_offset 101), the
+    /// old master 1 went on to 600.
+    fn split() -> Snapshot {
+        let mut new = master(3, 120);
+        new.replid = Some("d".repeat(40));
+        new.replid2 = Some("a".repeat(40));
+        new.second_repl_offset = Some(101);
+        snap(vec![master(1, 600), replica(2, 1, 600, 100), new])
+    }
+
+    fn summary(commands: usize) -> ReadSummary {
+        ReadSummary {
+            bytes: 500,
+            commands,
+            pings: 2,
+            replconf: 0,
+            keys: (0..commands).map(|i| format!("k{i}")).collect(),
+            key_count: commands,
+            sample: (0..commands).map(|i| format!("SET k{i} v")).collect(),
+            dbs_known: true,
+        }
+    }
+
+    #[test]
+    fn a_diverged_old_master_is_refused_and_left_alone() {
+        let s = split();
+        match plan(&s, &req(Some(3))) {
+            Err(Refusal::Diverged {
+                node,
+                new_master,
+                fork,
+                bytes,
+                read: None,
+            }) => {
+                assert_eq!(
+                    (node, new_master, fork, bytes),
+                    (addr(1), addr(3), 100, 500)
+                );
+            }
+            other => panic!("expected a divergence refusal, got {other:?}"),
+        }
+        let mut r = req(Some(3));
+        r.diverge.reads = vec![(addr(1), Ok(summary(2)))];
+        let e = plan(&s, &r).unwrap_err().to_string();
+        assert!(e.contains("500 byte(s)"), "{e}");
+        assert!(
+            e.contains("2 command(s) on 2 key(s) (SET k0 v, SET k1 v)"),
+            "{e}"
+        );
+        assert!(e.contains("--discard-writes-of 127.0.0.1:1"), "{e}");
+        assert!(e.contains("--carry-over"), "{e}");
+        // Naming another node changes nothing.
+        r.diverge.discard_writes_of = vec![addr(2)];
+        assert!(matches!(plan(&s, &r), Err(Refusal::Diverged { .. })));
+    }
+
+    #[test]
+    fn discard_names_the_node_and_says_what_is_dropped() {
+        let mut r = req(Some(3));
+        r.diverge.discard_writes_of = vec![addr(1)];
+        r.diverge.reads = vec![(addr(1), Ok(summary(3)))];
+        let p = plan(&split(), &r).unwrap();
+        assert_eq!(p.kind, Kind::Resume);
+        assert_eq!(
+            p.steps[0],
+            Step::Follow {
+                node: addr(1),
+                master: addr(3)
+            }
+        );
+        assert!(
+            p.warnings
+                .iter()
+                .any(|w| w.contains("dropping its writes past offset 100: 3 command(s)")),
+            "{:?}",
+            p.warnings
+        );
+        assert_eq!(p.full_resync_expected.len(), 1);
+        assert_eq!(p.full_resync_expected[0].0, addr(3));
+    }
+
+    #[test]
+    fn carry_over_pauses_replays_then_repoints() {
+        let mut r = req(Some(3));
+        r.diverge.carry_over = true;
+        r.diverge.reads = vec![(addr(1), Ok(summary(3)))];
+        let p = plan(&split(), &r).unwrap();
+        assert_eq!(
+            p.steps[..4].to_vec(),
+            vec![
+                Step::PauseWrites {
+                    node: addr(1),
+                    timeout_ms: 7000,
+                    mode: PauseMode::Write
+                },
+                Step::CarryOver {
+                    from: addr(1),
+                    to: addr(3),
+                    replid: "a".repeat(40),
+                    fork: 100
+                },
+                Step::Follow {
+                    node: addr(1),
+                    master: addr(3)
+                },
+                Step::Unpause { node: addr(1) },
+            ]
+        );
+        // Without a reading of the backlog, or with unknown databases, it is refused.
+        r.diverge.reads = vec![(addr(1), Err("backlog gone".into()))];
+        assert!(matches!(
+            plan(&split(), &r),
+            Err(Refusal::CannotCarryOver { why, .. }) if why == "backlog gone"
+        ));
+        let mut unknown = summary(1);
+        unknown.dbs_known = false;
+        r.diverge.reads = vec![(addr(1), Ok(unknown))];
+        assert!(matches!(
+            plan(&split(), &r),
+            Err(Refusal::CannotCarryOver { .. })
+        ));
+        // A server without CLIENT PAUSE WRITE cannot hold its writes while we read.
+        let mut old = split();
+        old.nodes[0].version = Some("6.0.20".into());
+        r.diverge.reads = vec![(addr(1), Ok(summary(1)))];
+        assert!(matches!(
+            plan(&old, &r),
+            Err(Refusal::CannotCarryOver { why, .. }) if why.contains("6.0.20")
+        ));
+    }
+
+    #[test]
+    fn bytes_that_are_only_pings_are_not_a_divergence() {
+        let mut r = req(Some(3));
+        r.diverge.reads = vec![(addr(1), Ok(summary(0)))];
+        let p = plan(&split(), &r).unwrap();
+        assert_eq!(
+            p.steps[0],
+            Step::Follow {
+                node: addr(1),
+                master: addr(3)
+            }
+        );
+        assert!(p.warnings.iter().any(|w| w.contains("hold no write")));
+        // And an old master that stopped at the fork is re-pointed without a word.
+        let mut clean = split();
+        clean.nodes[0].offset = Some(100);
+        let p = plan(&clean, &req(Some(3))).unwrap();
+        assert!(p.full_resync_expected.is_empty());
     }
 }

@@ -81,6 +81,16 @@ pub struct NodeState {
     pub replid: Option<String>,
     /// `master_replid2` (None when all zeros).
     pub replid2: Option<String>,
+    /// `second_repl_offset` (None: -1 or absent): the first offset not shared with the
+    /// history named by replid2.
+    pub second_repl_offset: Option<i64>,
+    /// `min-replicas-to-write` (CONFIG GET on masters; None when refused or not read).
+    pub min_replicas_to_write: Option<i64>,
+    /// Replicas that count for it (`min_slaves_good_slaves`, or the online replicas listed).
+    pub good_replicas: Option<i64>,
+    /// A stale master's stream past the fork, as read from its backlog (see
+    /// [`crate::failover::diverge`]); None when not read.
+    pub divergent_read: Option<Result<crate::failover::diverge::ReadSummary, String>>,
     /// `slave_priority` / `replica_priority`.
     pub priority: Option<i64>,
     /// `slave_read_only` / `replica_read_only`.
@@ -115,6 +125,10 @@ impl NodeState {
             full_sync_growth: None,
             replid: None,
             replid2: None,
+            second_repl_offset: None,
+            min_replicas_to_write: None,
+            good_replicas: None,
+            divergent_read: None,
             priority: None,
             read_only: None,
             listed: Vec::new(),
