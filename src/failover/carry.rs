@@ -18,7 +18,7 @@ use super::diverge::{self, Divergent, StreamCommand, StreamError, Verdict};
 use super::execute::Nodes;
 use crate::node::client::open_stream;
 use crate::node::{Credentials, NodeAddr, NodeClient, NodeError, ReplicationInfo, Role, Transport};
-use crate::topology::model::{NodeState, Snapshot};
+use crate::topology::model::Snapshot;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -459,7 +459,7 @@ pub async fn read_stale(
     reach: Reach<'_>,
 ) -> Vec<(NodeAddr, Result<diverge::ReadSummary, String>)> {
     let mut out = Vec::new();
-    for (old, verdict) in stale_masters(snap) {
+    for (old, verdict) in diverge::stale_masters(snap) {
         if let Verdict::Diverged { replid, fork, .. } = verdict {
             let r = inspect(reach, &old, &replid, fork)
                 .await
@@ -471,27 +471,12 @@ pub async fn read_stale(
     out
 }
 
-/// Pairs (stale master, verdict against the master that continues its history), pure.
-pub fn stale_masters(snap: &Snapshot) -> Vec<(NodeAddr, Verdict)> {
-    let masters: Vec<&NodeState> = snap
-        .nodes
-        .iter()
-        .filter(|n| n.reachable() && n.role == Role::Master)
-        .collect();
-    let mut out = Vec::new();
-    for m in &masters {
-        let Some(id) = m.replid.as_deref() else {
-            continue;
-        };
-        if let Some(heir) = masters
-            .iter()
-            .find(|h| h.addr != m.addr && h.replid2.as_deref() == Some(id))
-        {
-            out.push((
-                m.addr.clone(),
-                diverge::judge(&super::plan::history(m), &super::plan::history(heir)),
-            ));
+/// [`read_stale`], kept on each stale master's record (`divergent_read`) for `topology` and
+/// `verify`.
+pub async fn annotate_stale(snap: &mut Snapshot, reach: Reach<'_>) {
+    for (node, read) in read_stale(snap, reach).await {
+        if let Some(i) = snap.index(&node) {
+            snap.nodes[i].divergent_read = Some(read);
         }
     }
-    out
 }

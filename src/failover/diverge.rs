@@ -16,6 +16,8 @@
 //! `SELECT` appear too; only reading the bytes tells them apart, so the difference of offsets
 //! is an upper bound.
 
+use crate::node::{NodeAddr, Role};
+use crate::topology::model::{NodeState, Snapshot};
 use bytes::Bytes;
 use serde::Serialize;
 
@@ -403,6 +405,45 @@ impl ReadSummary {
         }
         s
     }
+}
+
+/// What [`diverge::judge`] needs of a node, from its snapshot record.
+pub fn history(n: &NodeState) -> History<'_> {
+    // PSYNC2 since 4.0; an unknown version is taken to have it (rkv serve does, and a server
+    // without it reports no replid2, which judge treats as unrelated or unknown anyway).
+    let psync2 = n.version.as_deref().is_none_or(|v| {
+        let mut p = v.split('.').map(|x| x.parse::<u32>().unwrap_or(0));
+        p.next().unwrap_or(0) >= 4
+    });
+    History {
+        replid: n.replid.as_deref(),
+        replid2: n.replid2.as_deref(),
+        offset: n.offset,
+        second_repl_offset: n.second_repl_offset,
+        psync2,
+    }
+}
+
+/// Pairs (stale master, verdict against the master that continues its history), pure.
+pub fn stale_masters(snap: &Snapshot) -> Vec<(NodeAddr, Verdict)> {
+    let masters: Vec<&NodeState> = snap
+        .nodes
+        .iter()
+        .filter(|n| n.reachable() && n.role == Role::Master)
+        .collect();
+    let mut out = Vec::new();
+    for m in &masters {
+        let Some(id) = m.replid.as_deref() else {
+            continue;
+        };
+        if let Some(heir) = masters
+            .iter()
+            .find(|h| h.addr != m.addr && h.replid2.as_deref() == Some(id))
+        {
+            out.push((m.addr.clone(), judge(&history(m), &history(heir))));
+        }
+    }
+    out
 }
 
 #[cfg(test)]

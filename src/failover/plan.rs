@@ -6,7 +6,7 @@
 //! candidate already master, the old master or some siblings not yet following it), it plans
 //! only what is left.
 
-use super::diverge::{self, History, ReadSummary, Verdict};
+use super::diverge::{self, ReadSummary, Verdict};
 use crate::node::{NodeAddr, Role};
 use crate::topology::model::{Link, NodeState, Snapshot};
 use serde::Serialize;
@@ -46,22 +46,7 @@ impl DivergeChoice {
     }
 }
 
-/// What [`diverge::judge`] needs of a node, from its snapshot record.
-pub fn history(n: &NodeState) -> History<'_> {
-    // PSYNC2 since 4.0; an unknown version is taken to have it (rkv serve does, and a server
-    // without it reports no replid2, which judge treats as unrelated or unknown anyway).
-    let psync2 = n.version.as_deref().is_none_or(|v| {
-        let mut p = v.split('.').map(|x| x.parse::<u32>().unwrap_or(0));
-        p.next().unwrap_or(0) >= 4
-    });
-    History {
-        replid: n.replid.as_deref(),
-        replid2: n.replid2.as_deref(),
-        offset: n.offset,
-        second_repl_offset: n.second_repl_offset,
-        psync2,
-    }
-}
+use super::diverge::history;
 
 /// Planned switchover (the master answers) or unplanned failover (it does not).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -716,6 +701,20 @@ fn plan_resume(
         if let Some(why) = &choice.resync {
             full_resync_expected.push((new.addr.clone(), why.clone()));
         }
+        // Its replicas that went on past the fork with it cannot partially resync either.
+        if let Some(fork) = choice.fork {
+            for r in snap.nodes.iter().filter(|r| {
+                r.reachable() && r.master.as_ref() == Some(&m.addr) && r.offset > Some(fork)
+            }) {
+                full_resync_expected.push((
+                    new.addr.clone(),
+                    format!(
+                        "{} followed {} past the fork at offset {fork}",
+                        r.addr, m.addr
+                    ),
+                ));
+            }
+        }
         if let Some(carry) = choice.carry {
             steps.push(Step::PauseWrites {
                 node: m.addr.clone(),
@@ -781,6 +780,8 @@ struct DivergeStep {
     carry: Option<Step>,
     /// Why its re-pointing will need a full resync, when it will.
     resync: Option<String>,
+    /// The fork, when it went on past it (its replicas that did too need a full resync).
+    fork: Option<i64>,
 }
 
 /// An old master about to be re-pointed at `new`: refuse when it wrote past the fork and the
@@ -819,6 +820,7 @@ fn diverged_old_master(
         ));
         return Ok(DivergeStep {
             carry: None,
+            fork: Some(fork),
             resync: Some(format!(
                 "{} went on past the fork with PINGs only: its offset is past the new master's history",
                 m.addr
@@ -831,11 +833,12 @@ fn diverged_old_master(
     };
     if discard {
         warnings.push(format!(
-            "--discard-writes-of {}: dropping its writes past offset {fork}: {what}; it full-resyncs from {}",
+            "--discard-writes-of {}: dropping its writes past offset {fork} (it full-resyncs from {}): {what}",
             m.addr, new.addr
         ));
         return Ok(DivergeStep {
             carry: None,
+            fork: Some(fork),
             resync: Some(format!(
                 "{}'s writes past offset {fork} were dropped (--discard-writes-of)",
                 m.addr
@@ -873,7 +876,7 @@ fn diverged_old_master(
         None => return Err(cannot("its backlog was not read".into())),
     }
     warnings.push(format!(
-        "--carry-over: {what} of {} are replayed on {} before it is re-pointed; it then full-resyncs from {}",
+        "--carry-over: {}'s writes past offset {fork} are replayed on {} before it is re-pointed (it then full-resyncs from {}): {what}",
         m.addr, new.addr, new.addr
     ));
     Ok(DivergeStep {
@@ -883,6 +886,7 @@ fn diverged_old_master(
             replid,
             fork,
         }),
+        fork: Some(fork),
         resync: Some(format!(
             "{}'s writes past offset {fork} were carried over (--carry-over); its own copy is replaced",
             m.addr
@@ -1285,12 +1289,24 @@ mod tests {
         assert!(
             p.warnings
                 .iter()
-                .any(|w| w.contains("dropping its writes past offset 100: 3 command(s)")),
+                .any(|w| w.contains("dropping its writes past offset 100 (it full-resyncs from 127.0.0.1:3): 3 command(s)")),
             "{:?}",
             p.warnings
         );
-        assert_eq!(p.full_resync_expected.len(), 1);
-        assert_eq!(p.full_resync_expected[0].0, addr(3));
+        // The old master and its replica 2, which followed it past the fork, both need a
+        // full resync from 3.
+        assert_eq!(
+            p.full_resync_expected.len(),
+            2,
+            "{:?}",
+            p.full_resync_expected
+        );
+        assert!(p.full_resync_expected.iter().all(|(n, _)| n == &addr(3)));
+        assert!(
+            p.full_resync_expected[1]
+                .1
+                .contains("127.0.0.1:2 followed 127.0.0.1:1 past the fork at offset 100")
+        );
     }
 
     #[test]

@@ -62,9 +62,10 @@ pub async fn read_node(
     // that refuses INFO stats (an ACL) is still read.
     let stats = c.info("stats").await.unwrap_or_default();
     let mut info = ReplicationInfo::parse(&format!("{server}\r\n{repl}\r\n{stats}"));
-    // A fence rkv left in place shows as min-replicas-to-write on a master; CONFIG may be
-    // renamed or refused by an ACL, which only leaves the field unknown.
-    if info.role == Role::Master {
+    // A fence rkv left in place shows as min-replicas-to-write (on a replica too: it would
+    // refuse writes once promoted); CONFIG may be renamed or refused by an ACL, which only
+    // leaves the field unknown.
+    {
         // Before 5.0 the name is min-slaves-to-write (CONFIG GET of an unknown name is empty).
         for name in ["min-replicas-to-write", "min-slaves-to-write"] {
             let got: Option<Vec<String>> = c
@@ -391,17 +392,8 @@ pub fn apply_info(n: &mut NodeState, info: &ReplicationInfo) {
     n.replid = info.replid().map(str::to_string);
     n.replid2 = info.replid2().map(str::to_string);
     n.second_repl_offset = info.second_repl_offset.filter(|o| *o > 0);
-    if info.role == Role::Master {
-        n.min_replicas_to_write = info.min_replicas_to_write;
-        n.good_replicas = info.min_slaves_good_slaves.or_else(|| {
-            Some(
-                info.replicas
-                    .iter()
-                    .filter(|r| r.state.as_deref() == Some("online"))
-                    .count() as i64,
-            )
-        });
-    }
+    n.min_replicas_to_write = info.min_replicas_to_write;
+    n.good_replicas = info.min_slaves_good_slaves;
     n.priority = info.priority;
     n.read_only = info.read_only;
     n.version = info.version();

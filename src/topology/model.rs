@@ -84,9 +84,10 @@ pub struct NodeState {
     /// `second_repl_offset` (None: -1 or absent): the first offset not shared with the
     /// history named by replid2.
     pub second_repl_offset: Option<i64>,
-    /// `min-replicas-to-write` (CONFIG GET on masters; None when refused or not read).
+    /// `min-replicas-to-write` (CONFIG GET; None when refused or not read).
     pub min_replicas_to_write: Option<i64>,
-    /// Replicas that count for it (`min_slaves_good_slaves`, or the online replicas listed).
+    /// Replicas that count for it (`min_slaves_good_slaves`, reported only while the
+    /// min-replicas settings are in force).
     pub good_replicas: Option<i64>,
     /// A stale master's stream past the fork, as read from its backlog (see
     /// [`crate::failover::diverge`]); None when not read.
@@ -348,7 +349,23 @@ impl Snapshot {
             read_only: n.read_only,
             replicas,
             version: n.version.clone(),
+            diverged_bytes: self.diverged_bytes(i),
+            diverged_commands: match &n.divergent_read {
+                Some(Ok(r)) => Some(r.commands),
+                _ => None,
+            },
+            min_replicas_to_write: n.min_replicas_to_write,
         }
+    }
+
+    /// For a stale master (another master continues its history): bytes it wrote past the
+    /// fork, an upper bound on its writes there (see [`crate::failover::diverge`]).
+    pub fn diverged_bytes(&self, i: usize) -> Option<i64> {
+        let addr = &self.nodes[i].addr;
+        crate::failover::diverge::stale_masters(self)
+            .into_iter()
+            .find(|(n, _)| n == addr)
+            .map(|(_, v)| v.diverged_bytes().unwrap_or(0))
     }
 
     /// Every node's JSON record, in group/tree order.
@@ -395,6 +412,14 @@ pub struct NodeJson {
     pub replicas: Vec<String>,
     /// Server version.
     pub version: Option<String>,
+    /// A stale master (another master continues its history): bytes of its replication
+    /// stream past the fork, which the new master lacks (an upper bound on its writes: PINGs
+    /// count too); 0 when it stopped at the fork; null for other nodes.
+    pub diverged_bytes: Option<i64>,
+    /// Data commands among those bytes, when its backlog could be read; null otherwise.
+    pub diverged_commands: Option<usize>,
+    /// `min-replicas-to-write` (CONFIG GET); null when not read (CONFIG refused or renamed).
+    pub min_replicas_to_write: Option<i64>,
 }
 
 /// What kind of problem a health rule found.
@@ -445,6 +470,11 @@ pub enum ProblemKind {
     /// A master keeps serving full syncs (`sync_full` grows between two reads): a replica
     /// that cannot load its snapshot (e.g. an RDB version newer than its own) retries forever.
     FullSyncLoop,
+    /// `min-replicas-to-write` at rkv's fence value or above (≥ 1000000): a write fence an
+    /// interrupted rkv run left in place.
+    FenceLeft,
+    /// A master whose `min-replicas-to-write` exceeds its good replicas: it refuses writes.
+    MinReplicasUnmet,
 }
 
 impl ProblemKind {
@@ -472,6 +502,8 @@ impl ProblemKind {
             ProblemKind::SentinelMasterDown => "sentinel_master_down",
             ProblemKind::SentinelFailoverInProgress => "sentinel_failover_in_progress",
             ProblemKind::FullSyncLoop => "full_sync_loop",
+            ProblemKind::FenceLeft => "fence_left",
+            ProblemKind::MinReplicasUnmet => "min_replicas_unmet",
         }
     }
 }
