@@ -93,6 +93,16 @@ pub enum CarryError {
     /// The bytes are not a stream of commands on the expected boundaries.
     #[error(transparent)]
     Stream(#[from] StreamError),
+    /// More bytes past the fork than rkv reads.
+    #[error("{node} holds {bytes} bytes past the fork, more than rkv reads ({max} bytes)")]
+    TooLarge {
+        /// The old master.
+        node: NodeAddr,
+        /// Bytes past the fork.
+        bytes: i64,
+        /// [`MAX_DIVERGENT_BYTES`].
+        max: i64,
+    },
     /// A command's database is unknown (no SELECT before it in the backlog).
     #[error(
         "the database of {0} divergent command(s) cannot be read from the backlog (no SELECT before them): not replayed"
@@ -107,6 +117,10 @@ pub enum CarryError {
         reason: String,
     },
 }
+
+/// Most bytes past the fork rkv reads into memory (a stale master with more is reported by
+/// its byte count only; its writes are neither shown nor carried over).
+pub const MAX_DIVERGENT_BYTES: i64 = 64 * 1024 * 1024;
 
 /// What [`inspect`] read.
 #[derive(Debug, Clone)]
@@ -162,6 +176,13 @@ pub async fn inspect(
             divergent: Divergent::default(),
         });
     }
+    if to - fork > MAX_DIVERGENT_BYTES {
+        return Err(CarryError::TooLarge {
+            node: node.clone(),
+            bytes: to - fork,
+            max: MAX_DIVERGENT_BYTES,
+        });
+    }
     // INFO shows `min_slaves_good_slaves` only while min-replicas-to-write is on.
     if let Some(good) = field(&text, "min_slaves_good_slaves") {
         let need: Option<i64> = c
@@ -206,7 +227,7 @@ pub async fn inspect(
     }
     let bytes = psync_read(reach, node, replid, fork + 1, to).await?;
     let mut divergent = diverge::classify(&bytes, fork + 1, fork)?;
-    if !divergent.dbs_known() && first < fork + 1 {
+    if !divergent.dbs_known() && first < fork + 1 && to - first < MAX_DIVERGENT_BYTES {
         // The stream does not repeat SELECT after the fork: find the one in force there by
         // reading from the backlog's start. That start may fall inside a command (the backlog
         // is trimmed by size), and then it does not parse: the databases stay unknown.

@@ -320,7 +320,7 @@ pub enum Refusal {
     /// operator has not chosen to drop or carry them over. It is left as it is.
     #[error(
         "{node} holds {bytes} byte(s) of replication stream that {new_master} lacks (its history went on past offset {fork}){}; re-pointing it would drop them. It is left as it is and keeps them. Choose: --carry-over to replay them on {new_master} first, or --discard-writes-of {node} to drop them",
-        match read { Some(Ok(r)) => format!(": {}", r.describe()), Some(Err(e)) => format!(" (an upper bound: PINGs count too; the writes could not be read: {e})"), None => " (an upper bound: PINGs count too)".to_string() }
+        match read.as_deref() { Some(Ok(r)) => format!(": {}", r.describe()), Some(Err(e)) => format!(" (an upper bound: PINGs count too; the writes could not be read: {e})"), None => " (an upper bound: PINGs count too)".to_string() }
     )]
     Diverged {
         /// The old master.
@@ -331,8 +331,8 @@ pub enum Refusal {
         fork: i64,
         /// Bytes past the fork.
         bytes: i64,
-        /// What reading them found.
-        read: Option<Result<ReadSummary, String>>,
+        /// What reading them found (boxed: the refusal stays small).
+        read: Option<Box<Result<ReadSummary, String>>>,
     },
     /// `--carry-over` was asked for but cannot be done for this node.
     #[error(
@@ -851,7 +851,7 @@ fn diverged_old_master(
             new_master: new.addr.clone(),
             fork,
             bytes,
-            read,
+            read: read.map(Box::new),
         });
     }
     let cannot = |why: String| Refusal::CannotCarryOver {
