@@ -328,7 +328,7 @@ fn dropped_by_name(b: Backend) {
     assert!(
         warnings
             .iter()
-            .any(|w| w.contains("serves a full resync, as expected")),
+            .any(|w| w.starts_with("note: ") && w.contains("full resync(s), unavoidable")),
         "{all}"
     );
     for r in [&m, &r2] {

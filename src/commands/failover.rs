@@ -545,23 +545,33 @@ async fn run_async(
     // their full resyncs are expected.
     let psync1 = history.as_ref().is_some_and(|h| !h.available);
     // An old master whose writes past the fork were dropped or carried over cannot partially
-    // resync: one full resync each, expected (the plan says why).
-    let diverged_resyncs = the_plan
-        .full_resync_expected
-        .iter()
-        .filter(|(n, _)| n == &the_plan.candidate)
-        .count() as i64;
-    for (n, why) in &the_plan.full_resync_expected {
-        the_plan.warnings.push(format!(
-            "note: {n} serves a full resync, as expected: {why}"
-        ));
+    // resync, nor can its replicas that followed it there: expected, a note saying why.
+    let expected = |d: &ResyncDelta| -> Option<Vec<String>> {
+        let why: Vec<String> = the_plan
+            .full_resync_expected
+            .iter()
+            .filter(|(n, _)| n == &d.node)
+            .map(|(_, w)| w.clone())
+            .collect();
+        (!why.is_empty() && d.sync_full <= why.len() as i64).then_some(why)
+    };
+    let mut notes = Vec::new();
+    for d in resyncs.iter().filter(|d| d.sync_full > 0) {
+        if let Some(why) = expected(d) {
+            notes.push(format!(
+                "note: {} served {} full resync(s), unavoidable: {}",
+                d.node,
+                d.sync_full,
+                why.join("; ")
+            ));
+        }
     }
     for d in resyncs
         .iter()
         .filter(|_| !psync1)
         .filter(|d| d.sync_full > 0)
         .filter(|d| !(restarted && d.node == the_plan.candidate && d.sync_full == 1))
-        .filter(|d| !(d.node == the_plan.candidate && d.sync_full <= diverged_resyncs))
+        .filter(|d| expected(d).is_none())
     {
         problems.push(Problem {
             kind: "full_resync".into(),
@@ -569,6 +579,7 @@ async fn run_async(
             message: format!("{} served {} full resync(s)", d.node, d.sync_full),
         });
     }
+    the_plan.warnings.extend(notes);
     let old_master_clients = if the_plan.kind == Kind::Failover {
         None
     } else {

@@ -276,9 +276,10 @@ pub struct Plan {
     pub steps: Vec<Step>,
     /// What the operator must know (possible loss, fencing, chained replicas left as they are).
     pub warnings: Vec<String>,
-    /// Old masters that will need a full resync from the new master, and why (their history
-    /// went on past the fork and the operator chose to drop or carry over those writes): the
-    /// report shows it as a note, not a problem.
+    /// Full resyncs that are unavoidable: (the node that may serve one, why). An old master
+    /// whose history went on past the fork (its writes dropped or carried over by the
+    /// operator's choice), and its replicas that followed it there, cannot partially resync:
+    /// the report shows such a resync as a note, not a problem. One entry per resync allowed.
     pub full_resync_expected: Vec<(NodeAddr, String)>,
 }
 
@@ -706,13 +707,14 @@ fn plan_resume(
             for r in snap.nodes.iter().filter(|r| {
                 r.reachable() && r.master.as_ref() == Some(&m.addr) && r.offset > Some(fork)
             }) {
-                full_resync_expected.push((
-                    new.addr.clone(),
-                    format!(
-                        "{} followed {} past the fork at offset {fork}",
-                        r.addr, m.addr
-                    ),
-                ));
+                let why = format!(
+                    "{} followed {} past the fork at offset {fork}",
+                    r.addr, m.addr
+                );
+                // From the new master once re-pointed, or from the old master if it
+                // reconnects there first (its history changed when it followed the new one).
+                full_resync_expected.push((new.addr.clone(), why.clone()));
+                full_resync_expected.push((m.addr.clone(), why));
             }
         }
         if let Some(carry) = choice.carry {
@@ -1294,14 +1296,13 @@ mod tests {
             p.warnings
         );
         // The old master and its replica 2, which followed it past the fork, both need a
-        // full resync from 3.
-        assert_eq!(
-            p.full_resync_expected.len(),
-            2,
-            "{:?}",
-            p.full_resync_expected
-        );
-        assert!(p.full_resync_expected.iter().all(|(n, _)| n == &addr(3)));
+        // full resync from 3 (or 2 from 1, if it reconnects to 1 first).
+        let who: Vec<u16> = p
+            .full_resync_expected
+            .iter()
+            .map(|(n, _)| n.port())
+            .collect();
+        assert_eq!(who, vec![3, 3, 1], "{:?}", p.full_resync_expected);
         assert!(
             p.full_resync_expected[1]
                 .1
