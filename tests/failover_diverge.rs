@@ -7,7 +7,9 @@
 //! - `topology` and `verify` show the bytes and commands, and flag a write fence left in place
 //!   (set by hand with CONFIG SET here);
 //! - with `--carry-over` every acknowledged write ends up on the new master (0 lost);
-//! - with `--discard-writes-of OLD` it proceeds and the report says what was dropped.
+//! - with `--discard-writes-of OLD` it proceeds and the report says what was dropped;
+//! - an old master that went on past the fork with replication PINGs only holds no write:
+//!   the re-run re-points it without asking.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -72,9 +74,8 @@ fn start(b: Backend, replicaof: Option<u16>) -> ServerGuard {
     }
 }
 
-/// A master and two replicas streaming; then the split: `r1` promoted by hand, and the load
-/// client writing to the old master `m` (which still has `r2`). Returns the acknowledged ids.
-fn split(b: Backend) -> (ServerGuard, ServerGuard, ServerGuard, Vec<u64>) {
+/// A master and two replicas, streaming.
+fn group(b: Backend) -> (ServerGuard, ServerGuard, ServerGuard) {
     let m = start(b, None);
     let r1 = start(b, Some(m.port));
     let r2 = start(b, Some(m.port));
@@ -93,14 +94,30 @@ fn split(b: Backend) -> (ServerGuard, ServerGuard, ServerGuard, Vec<u64>) {
                     == Some(1)
         });
     }
+    (m, r1, r2)
+}
+
+/// `REPLICAOF NO ONE` on `port`, by hand; waits until it reports master.
+fn promote_by_hand(port: u16) {
     let _: () = redis::cmd("REPLICAOF")
         .arg("NO")
         .arg("ONE")
-        .query(&mut conn(r1.port))
+        .query(&mut conn(port))
         .unwrap();
-    wait_until(Duration::from_secs(10), "r1 is master", || {
-        role(r1.port) == "master"
+    wait_until(Duration::from_secs(10), "promoted", || {
+        role(port) == "master"
     });
+}
+
+fn int(port: u16, key: &str) -> i64 {
+    field(&repl(port), key).unwrap().parse().unwrap()
+}
+
+/// A master and two replicas streaming; then the split: `r1` promoted by hand, and the load
+/// client writing to the old master `m` (which still has `r2`). Returns the acknowledged ids.
+fn split(b: Backend) -> (ServerGuard, ServerGuard, ServerGuard, Vec<u64>) {
+    let (m, r1, r2) = group(b);
+    promote_by_hand(r1.port);
     let load = start_load(vec![m.port]);
     load.wait_acked(300);
     let (acked, _) = load.finish();
@@ -342,6 +359,65 @@ fn dropped_by_name(b: Backend) {
         "the old master's copy is replaced",
         || present(m.port, &acked) == 0,
     );
+}
+
+/// The old master went on past the fork with replication PINGs only (its replica r2 still
+/// attached): that is no write, and the re-run re-points it without asking.
+fn pings_only(b: Backend) {
+    let state = tempfile::tempdir().unwrap();
+    let (m, r1, r2) = group(b);
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("repl-ping-replica-period")
+        .arg(1)
+        .query(&mut conn(m.port))
+        .unwrap();
+    promote_by_hand(r1.port);
+    let fork = int(r1.port, "second_repl_offset") - 1;
+    wait_until(Duration::from_secs(20), "a PING past the fork", || {
+        int(m.port, "master_repl_offset") >= fork + 14
+    });
+    let o = rkv(
+        state.path(),
+        &["topology", &m.addr(), &r1.addr(), "--output", "json"],
+    );
+    let doc = json(&o);
+    let mj = node(&doc, &m.addr());
+    assert!(mj["diverged_bytes"].as_i64().unwrap() >= 14, "{doc:#}");
+    assert_eq!(mj["diverged_commands"].as_u64(), Some(0), "{doc:#}");
+    let stale = problem(&doc, "stale_master", &m.addr()).unwrap();
+    assert!(stale.contains("hold no write"), "{stale}");
+
+    let o = rkv(
+        state.path(),
+        &[
+            "failover",
+            &m.addr(),
+            "--to",
+            &r1.addr(),
+            "--yes",
+            "--output",
+            "json",
+        ],
+    );
+    let all = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{all}");
+    assert!(all.contains("hold no write"), "{all}");
+    for r in [&m, &r2] {
+        wait_until(Duration::from_secs(30), "follows the new master", || {
+            follows(r.port, r1.port)
+        });
+    }
+}
+
+#[test]
+fn serve_pings_past_the_fork_are_not_writes() {
+    pings_only(Backend::Serve);
+}
+
+#[test]
+fn redis_pings_past_the_fork_are_not_writes() {
+    pings_only(Backend::Redis);
 }
 
 #[test]
