@@ -74,11 +74,12 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    /// Bytes past the fork when the old master diverged.
+    /// Bytes past the fork: 0 when it stopped at the fork, `None` when nothing can be proven.
     pub fn diverged_bytes(&self) -> Option<i64> {
         match self {
             Verdict::Diverged { bytes, .. } => Some(*bytes),
-            _ => None,
+            Verdict::NotDiverged { .. } => Some(0),
+            Verdict::Unrelated { .. } | Verdict::Unknown { .. } => None,
         }
     }
 }
@@ -411,9 +412,13 @@ impl ReadSummary {
 pub fn history(n: &NodeState) -> History<'_> {
     // PSYNC2 since 4.0; an unknown version is taken to have it (rkv serve does, and a server
     // without it reports no replid2, which judge treats as unrelated or unknown anyway).
+    // Valkey is shown as `valkey 8.0.1` (every Valkey has PSYNC2).
     let psync2 = n.version.as_deref().is_none_or(|v| {
-        let mut p = v.split('.').map(|x| x.parse::<u32>().unwrap_or(0));
-        p.next().unwrap_or(0) >= 4
+        v.starts_with("valkey")
+            || v.split('.')
+                .next()
+                .and_then(|m| m.trim().parse::<u32>().ok())
+                .is_none_or(|major| major >= 4)
     });
     History {
         replid: n.replid.as_deref(),
@@ -545,6 +550,22 @@ mod tests {
         ];
         for (i, (old, new, want)) in cases.iter().enumerate() {
             assert_eq!(&judge(old, new), want, "case {i}");
+        }
+    }
+
+    #[test]
+    fn psync2_is_read_from_the_version_as_shown() {
+        let mut n = NodeState::new(NodeAddr::new("h", 1));
+        for (v, want) in [
+            (Some("valkey 8.0.1"), true),
+            (Some("7.0.15"), true),
+            (Some("4.0.14"), true),
+            (Some("3.2.13"), false),
+            (Some("2.8.24"), false),
+            (None, true),
+        ] {
+            n.version = v.map(str::to_string);
+            assert_eq!(history(&n).psync2, want, "{v:?}");
         }
     }
 

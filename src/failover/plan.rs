@@ -428,6 +428,10 @@ fn pause_mode(version: Option<&str>) -> PauseMode {
     let Some(v) = version else {
         return PauseMode::Write;
     };
+    // Valkey is shown as `valkey 8.0.1`; every Valkey has CLIENT PAUSE WRITE.
+    if v.starts_with("valkey") {
+        return PauseMode::Write;
+    }
     let mut parts = v.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
     let major = parts.next().unwrap_or(0);
     let minor = parts.next().unwrap_or(0);

@@ -431,11 +431,19 @@ fn stale_detail(m: &NodeState, h: &NodeState, id: &str) -> String {
         "a stale old master: {} took over its history (replid2 {id})",
         h.addr
     );
-    let Verdict::Diverged { fork, bytes, .. } = verdict else {
-        return format!(
-            "{head}; it holds nothing past the fork: run `rkv failover {} --to {}` to re-point it",
-            m.addr, h.addr
-        );
+    let (fork, bytes) = match verdict {
+        Verdict::Diverged { fork, bytes, .. } => (fork, bytes),
+        Verdict::NotDiverged { .. } => {
+            return format!(
+                "{head}; it holds nothing past the fork: run `rkv failover {} --to {}` to re-point it",
+                m.addr, h.addr
+            );
+        }
+        Verdict::Unrelated { why } | Verdict::Unknown { why } => {
+            return format!(
+                "{head}; whether it wrote past the fork cannot be proven ({why}): re-pointing it may drop writes"
+            );
+        }
     };
     let read = match &m.divergent_read {
         Some(Ok(r)) if r.commands == 0 => {

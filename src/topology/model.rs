@@ -359,13 +359,14 @@ impl Snapshot {
     }
 
     /// For a stale master (another master continues its history): bytes it wrote past the
-    /// fork, an upper bound on its writes there (see [`crate::failover::diverge`]).
+    /// fork, an upper bound on its writes there (see [`crate::failover::diverge`]); `None`
+    /// for other nodes and when the fork cannot be read.
     pub fn diverged_bytes(&self, i: usize) -> Option<i64> {
         let addr = &self.nodes[i].addr;
         crate::failover::diverge::stale_masters(self)
             .into_iter()
             .find(|(n, _)| n == addr)
-            .map(|(_, v)| v.diverged_bytes().unwrap_or(0))
+            .and_then(|(_, v)| v.diverged_bytes())
     }
 
     /// Every node's JSON record, in group/tree order.
