@@ -410,6 +410,52 @@ fn pings_only(b: Backend) {
     }
 }
 
+/// The old master refuses writes for want of one more good replica (min-replicas-to-write 2,
+/// one replica attached). Reading its backlog as a replica would count as that one and let
+/// writes through, so topology does not read it: the bytes are shown, the commands are not,
+/// and the old master still refuses writes.
+fn reading_never_opens_a_min_replicas_gate(b: Backend) {
+    let state = tempfile::tempdir().unwrap();
+    let (m, r1, _r2, acked) = split(b);
+    let mut c = conn(m.port);
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("min-replicas-to-write")
+        .arg(2)
+        .query(&mut c)
+        .unwrap();
+    let refused = |c: &mut redis::Connection| {
+        redis::cmd("SET")
+            .arg("probe")
+            .arg(1)
+            .query::<()>(c)
+            .is_err_and(|e| e.to_string().contains("NOREPLICAS"))
+    };
+    assert!(refused(&mut c));
+    let o = rkv(
+        state.path(),
+        &["topology", &m.addr(), &r1.addr(), "--output", "json"],
+    );
+    let doc = json(&o);
+    let mj = node(&doc, &m.addr());
+    assert!(mj["diverged_bytes"].as_i64().unwrap() > 0, "{doc:#}");
+    assert!(mj["diverged_commands"].is_null(), "{doc:#}");
+    let stale = problem(&doc, "stale_master", &m.addr()).unwrap();
+    assert!(stale.contains("would count as one"), "{stale}");
+    assert!(refused(&mut c));
+    assert_eq!(present(m.port, &acked), acked.len());
+}
+
+#[test]
+fn serve_reading_never_opens_a_min_replicas_gate() {
+    reading_never_opens_a_min_replicas_gate(Backend::Serve);
+}
+
+#[test]
+fn redis_reading_never_opens_a_min_replicas_gate() {
+    reading_never_opens_a_min_replicas_gate(Backend::Redis);
+}
+
 #[test]
 fn serve_pings_past_the_fork_are_not_writes() {
     pings_only(Backend::Serve);
