@@ -323,7 +323,7 @@ _rkv() {
             return 0
             ;;
         rkv__subcmd__failover)
-            opts="-y -a -u -i -o -q -v -h -V --to --yes --dry-run --sentinel --ignore-sentinel --max-write-pause --journal --wait-timeout --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --tls --cacert --cacertdir --cert --key --sni --insecure --sentinel-password --sentinel-user --help --version"
+            opts="-y -a -u -i -o -q -v -h -V --to --yes --dry-run --sentinel --ignore-sentinel --max-write-pause --journal --wait-timeout --discard-writes-of --carry-over --password --user --inventory --output --timeout --no-color --quiet --verbose --accept-new-host-key --tls --cacert --cacertdir --cert --key --sni --insecure --sentinel-password --sentinel-user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -346,6 +346,10 @@ _rkv() {
                     return 0
                     ;;
                 --wait-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --discard-writes-of)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -259,6 +259,7 @@ complete -c rkv -n "__fish_rkv_using_subcommand failover" -l sentinel -d 'Sentin
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -l max-write-pause -d 'Longest time writes may be held on the master while the candidate catches up' -r
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -l journal -d 'Where to write the JSON-lines journal (default: under $XDG_STATE_HOME/rkv/journal)' -r -F
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -l wait-timeout -d 'How long the final verification waits for every link to come up' -r
+complete -c rkv -n "__fish_rkv_using_subcommand failover" -l discard-writes-of -d 'An old master that wrote past the point where the new master forked from it (a split): drop those writes and re-point it anyway (repeatable). Without this or --carry-over such a node is refused and left as it is, keeping its writes' -r
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -s a -l password -d 'Password for AUTH on every node contacted' -r
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -s u -l user -d 'ACL user name for AUTH (none: AUTH with the password alone)' -r
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -s i -l inventory -d 'TOML inventory of nodes' -r -F
@@ -276,6 +277,7 @@ complete -c rkv -n "__fish_rkv_using_subcommand failover" -l sentinel-user -d 'A
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -s y -l yes -d 'Do not ask; without --to, pick the best candidate'
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -l dry-run -d 'Print the ranking and the plan, change nothing'
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -l ignore-sentinel -d 'Switch over without the Sentinels watching the master (they will go on naming the old master, and may fight the change)'
+complete -c rkv -n "__fish_rkv_using_subcommand failover" -l carry-over -d 'Replay an old master\'s writes past the fork on the new master (read from its backlog as a replica would, shown, then applied in one MULTI/EXEC with its writes paused) before re-pointing it'
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -l no-color -d 'No ANSI colour (also off when stdout is not a terminal)'
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -s q -l quiet -d 'Print less on stderr'
 complete -c rkv -n "__fish_rkv_using_subcommand failover" -s v -l verbose -d 'Print more on stderr (repeat for more)'

@@ -503,6 +503,18 @@ pub struct FailoverArgs {
     /// How long the final verification waits for every link to come up.
     #[arg(long, value_parser = parse_duration, default_value = "30s", value_name = "DURATION")]
     pub wait_timeout: Duration,
+
+    /// An old master that wrote past the point where the new master forked from it (a split):
+    /// drop those writes and re-point it anyway (repeatable). Without this or --carry-over
+    /// such a node is refused and left as it is, keeping its writes.
+    #[arg(long = "discard-writes-of", value_name = "NODE")]
+    pub discard_writes_of: Vec<String>,
+
+    /// Replay an old master's writes past the fork on the new master (read from its backlog
+    /// as a replica would, shown, then applied in one MULTI/EXEC with its writes paused)
+    /// before re-pointing it.
+    #[arg(long)]
+    pub carry_over: bool,
 }
 
 /// `rkv playbook` options.

@@ -215,7 +215,7 @@ fn chain_is_the_same_graph_from_master_and_from_leaf() {
     let lines: Vec<&str> = tsv.lines().collect();
     assert_eq!(lines.len(), 5, "{tsv}");
     assert!(lines[0].starts_with("addr\tname\treachable\trole"));
-    assert!(lines.iter().all(|l| l.split('\t').count() == 16));
+    assert!(lines.iter().all(|l| l.split('\t').count() == 19));
 }
 
 #[test]

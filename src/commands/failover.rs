@@ -144,6 +144,32 @@ async fn canonical(snap: &Snapshot, to: &NodeAddr, timeout: Duration) -> NodeAdd
     to.clone()
 }
 
+/// The operator's choice for diverged old masters (`--discard-writes-of`, `--carry-over`),
+/// with what each diverged old master's backlog holds past the fork, read now.
+async fn diverge_choice(
+    args: &FailoverArgs,
+    snap: &Snapshot,
+    setup: &Setup,
+    timeout: Duration,
+) -> anyhow::Result<plan::DivergeChoice> {
+    let mut discard = Vec::new();
+    for d in &args.discard_writes_of {
+        let a = resolve_arg(d, setup)?.addr;
+        discard.push(canonical(snap, &a, timeout).await);
+    }
+    let reach = crate::failover::carry::Reach {
+        transport: &setup.opts.transport,
+        creds: &setup.opts.creds,
+        timeout,
+    };
+    let reads = crate::failover::carry::read_stale(snap, reach).await;
+    Ok(plan::DivergeChoice {
+        discard_writes_of: discard,
+        carry_over: args.carry_over,
+        reads,
+    })
+}
+
 /// What the Fence step will do for `node`, in words for the plan (no I/O).
 fn fence_how(transport: &Transport, node: &NodeAddr, inv: Option<&InventoryNode>) -> String {
     let routed = match transport {
@@ -330,6 +356,7 @@ async fn run_async(
         sentinel_watching: sentinel_why.is_some(),
         ignore_sentinel: args.ignore_sentinel,
         max_write_pause: args.max_write_pause,
+        diverge: diverge_choice(args, &snap, setup, global.timeout).await?,
     };
     let refused = |r: Refusal| -> anyhow::Error {
         match (&r, &sentinel_why) {
@@ -517,11 +544,34 @@ async fn run_async(
     // PSYNC1-era servers (no replid) cannot partially resync a promoted master's siblings:
     // their full resyncs are expected.
     let psync1 = history.as_ref().is_some_and(|h| !h.available);
+    // An old master whose writes past the fork were dropped or carried over cannot partially
+    // resync, nor can its replicas that followed it there: expected, a note saying why.
+    let expected = |d: &ResyncDelta| -> Option<Vec<String>> {
+        let why: Vec<String> = the_plan
+            .full_resync_expected
+            .iter()
+            .filter(|(n, _)| n == &d.node)
+            .map(|(_, w)| w.clone())
+            .collect();
+        (!why.is_empty() && d.sync_full <= why.len() as i64).then_some(why)
+    };
+    let mut notes = Vec::new();
+    for d in resyncs.iter().filter(|d| d.sync_full > 0) {
+        if let Some(why) = expected(d) {
+            notes.push(format!(
+                "note: {} served {} full resync(s), unavoidable: {}",
+                d.node,
+                d.sync_full,
+                why.join("; ")
+            ));
+        }
+    }
     for d in resyncs
         .iter()
         .filter(|_| !psync1)
         .filter(|d| d.sync_full > 0)
         .filter(|d| !(restarted && d.node == the_plan.candidate && d.sync_full == 1))
+        .filter(|d| expected(d).is_none())
     {
         problems.push(Problem {
             kind: "full_resync".into(),
@@ -529,6 +579,7 @@ async fn run_async(
             message: format!("{} served {} full resync(s)", d.node, d.sync_full),
         });
     }
+    the_plan.warnings.extend(notes);
     let old_master_clients = if the_plan.kind == Kind::Failover {
         None
     } else {

@@ -45,9 +45,18 @@ pub(crate) async fn run(
         sentinel_watching: false,
         ignore_sentinel: true,
         max_write_pause: args.max_write_pause,
+        diverge: crate::failover::plan::DivergeChoice::default(),
     };
-    let plan =
-        crate::failover::plan::plan(snap, &preq).map_err(|r| anyhow::anyhow!("refused: {r}"))?;
+    let plan = match crate::failover::plan::plan(snap, &preq) {
+        Ok(p) => p,
+        // A diverged old master is a resume's question: the plain path reads its backlog
+        // and applies the operator's choice.
+        Err(
+            crate::failover::plan::Refusal::Diverged { .. }
+            | crate::failover::plan::Refusal::CannotCarryOver { .. },
+        ) => return Ok(None),
+        Err(r) => return Err(anyhow::anyhow!("refused: {r}")),
+    };
     // An interrupted earlier run is resumed by the plain path, which knows its journal.
     if plan.kind == crate::failover::plan::Kind::Resume {
         return Ok(None);

@@ -181,12 +181,17 @@ pub(crate) fn finish(rt: tokio::runtime::Runtime) {
 pub(crate) fn gather(args: &[String], setup: &Setup) -> anyhow::Result<Snapshot> {
     let (seeds, single) = seeds(args, setup)?;
     let rt = runtime()?;
-    let snap = rt.block_on(discover(
-        seeds,
-        &setup.opts,
-        setup.inventory.as_ref(),
-        single,
-    ));
+    let snap = rt.block_on(async {
+        let mut snap = discover(seeds, &setup.opts, setup.inventory.as_ref(), single).await;
+        // A stale master's backlog says how many of its bytes past the fork are writes.
+        let reach = crate::failover::carry::Reach {
+            transport: &setup.opts.transport,
+            creds: &setup.opts.creds,
+            timeout: setup.opts.timeout,
+        };
+        crate::failover::carry::annotate_stale(&mut snap, reach).await;
+        snap
+    });
     finish(rt);
     Ok(snap)
 }

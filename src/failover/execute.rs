@@ -289,6 +289,11 @@ impl<'j> Nodes<'j> {
         &self.opts.creds
     }
 
+    /// How nodes are reached.
+    pub fn transport(&self) -> &crate::node::Transport {
+        &self.opts.transport
+    }
+
     /// Write a free-text journal entry (`event`: `note`, `step_started`, …), secrets scrubbed.
     pub fn note(&mut self, event: &'static str, message: String) {
         let mut e = Entry::new(event);
@@ -1011,6 +1016,15 @@ async fn run_step(
             st.persisted.push(out);
             Ok(Some(note))
         }
+        Step::CarryOver {
+            from,
+            to,
+            replid,
+            fork,
+        } => super::carry::run_step(nodes, from, to, replid, *fork)
+            .await
+            .map(Some)
+            .map_err(fail),
         Step::Fence { node, master, .. } => {
             let report = nodes.fence(node, master).await;
             let note = fence_note(&report);

@@ -1,7 +1,10 @@
 //! Failover: the pure planner ([`plan`]), the executor that runs its steps against live
 //! nodes ([`execute`]), the reads around a run and their interpretation ([`probe`]), and the
-//! JSON-lines journal of every command sent ([`journal`]).
+//! JSON-lines journal of every command sent ([`journal`]); whether an old master diverged
+//! from the new one ([`diverge`]) and carrying its divergent writes over ([`carry`]).
 
+pub mod carry;
+pub mod diverge;
 pub mod execute;
 pub mod journal;
 pub mod plan;

@@ -7,6 +7,7 @@
 //! only what is left.
 
 use crate::node::info::ServerVersion;
+use super::diverge::{self, ReadSummary, Verdict};
 use crate::node::{NodeAddr, Role};
 use crate::topology::model::{Link, NodeState, Snapshot};
 use serde::Serialize;
@@ -23,7 +24,30 @@ pub struct Request {
     pub ignore_sentinel: bool,
     /// `--max-write-pause`: how long writes may be held while the candidate catches up.
     pub max_write_pause: Duration,
+    /// What to do with an old master that wrote past the fork (see [`DivergeChoice`]).
+    pub diverge: DivergeChoice,
 }
+
+/// The operator's choice for an old master whose history went on past the point where the
+/// new master forked from it, and what was read of those writes. Without a choice such a node
+/// is never re-pointed: re-pointing it would drop writes it acknowledged.
+#[derive(Debug, Clone, Default)]
+pub struct DivergeChoice {
+    /// `--discard-writes-of`: these nodes' divergent writes may be dropped.
+    pub discard_writes_of: Vec<NodeAddr>,
+    /// `--carry-over`: replay divergent writes on the new master before re-pointing.
+    pub carry_over: bool,
+    /// What reading each diverged old master's backlog found (or why it could not be read).
+    pub reads: Vec<(NodeAddr, Result<ReadSummary, String>)>,
+}
+
+impl DivergeChoice {
+    fn read(&self, node: &NodeAddr) -> Option<&Result<ReadSummary, String>> {
+        self.reads.iter().find(|(n, _)| n == node).map(|(_, r)| r)
+    }
+}
+
+use super::diverge::history;
 
 /// Planned switchover (the master answers) or unplanned failover (it does not).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -104,6 +128,19 @@ pub enum Step {
         /// in what the inventory allows, see [`Plan::describe_persistence`]).
         how: String,
     },
+    /// Read what the old master `from` wrote past `fork` (PSYNC from its backlog, with its
+    /// writes paused by the step before) and replay it on the new master `to` in one
+    /// MULTI/EXEC, before `from` is re-pointed (see [`super::carry`]).
+    CarryOver {
+        /// The diverged old master.
+        from: NodeAddr,
+        /// The new master.
+        to: NodeAddr,
+        /// The history both share (the old master's replid).
+        replid: String,
+        /// The last offset both share.
+        fork: i64,
+    },
     /// Unplanned failover: keep the unreachable old master from coming back as a second
     /// master. When its host answers SSH, its config file is rewritten to follow the new
     /// master and its inventory `restart` (or `stop`) command runs; otherwise the run prints
@@ -163,6 +200,9 @@ impl Step {
             Step::Fence { node, master, how } => {
                 format!("fence the old master {node} so it returns as a replica of {master}: {how}")
             }
+            Step::CarryOver { from, to, fork, .. } => format!(
+                "carry {from}'s writes past offset {fork} over to {to} (read from its backlog, replayed in MULTI/EXEC)"
+            ),
         }
     }
 
@@ -187,6 +227,9 @@ impl Step {
             Step::Fence { node, .. } => format!(
                 "{node}'s config follows the new master, or the report says what to do before it returns"
             ),
+            Step::CarryOver { to, .. } => {
+                format!("{to} accepted every command in one EXEC")
+            }
         }
     }
 
@@ -234,6 +277,11 @@ pub struct Plan {
     pub steps: Vec<Step>,
     /// What the operator must know (possible loss, fencing, chained replicas left as they are).
     pub warnings: Vec<String>,
+    /// Full resyncs that are unavoidable: (the node that may serve one, why). An old master
+    /// whose history went on past the fork (its writes dropped or carried over by the
+    /// operator's choice), and its replicas that followed it there, cannot partially resync:
+    /// the report shows such a resync as a note, not a problem. One entry per resync allowed.
+    pub full_resync_expected: Vec<(NodeAddr, String)>,
 }
 
 /// Why no plan can be made.
@@ -270,6 +318,34 @@ pub enum Refusal {
     /// The candidate is already master and everything follows it.
     #[error("nothing to do: {0} is already master and every replica follows it")]
     NothingToDo(NodeAddr),
+    /// An old master wrote past the fork: re-pointing it would drop those writes, and the
+    /// operator has not chosen to drop or carry them over. It is left as it is.
+    #[error(
+        "{node} holds {bytes} byte(s) of replication stream that {new_master} lacks (its history went on past offset {fork}){}; re-pointing it would drop them. It is left as it is and keeps them. Choose: --carry-over to replay them on {new_master} first, or --discard-writes-of {node} to drop them",
+        match read.as_deref() { Some(Ok(r)) => format!(": {}", r.describe()), Some(Err(e)) => format!(" (an upper bound: PINGs count too; the writes could not be read: {e})"), None => " (an upper bound: PINGs count too)".to_string() }
+    )]
+    Diverged {
+        /// The old master.
+        node: NodeAddr,
+        /// The new master.
+        new_master: NodeAddr,
+        /// The last offset both share.
+        fork: i64,
+        /// Bytes past the fork.
+        bytes: i64,
+        /// What reading them found (boxed: the refusal stays small).
+        read: Option<Box<Result<ReadSummary, String>>>,
+    },
+    /// `--carry-over` was asked for but cannot be done for this node.
+    #[error(
+        "cannot carry {node}'s divergent writes over: {why}; --discard-writes-of {node} drops them instead"
+    )]
+    CannotCarryOver {
+        /// The old master.
+        node: NodeAddr,
+        /// Why.
+        why: String,
+    },
 }
 
 /// Rank the replicas of `master` (direct replicas only: chained replicas stay behind the
@@ -412,7 +488,7 @@ pub fn plan(snap: &Snapshot, req: &Request) -> Result<Plan, Refusal> {
             .collect();
         let continues = |m: &NodeState| m.replid.is_some() && c.replid2 == m.replid;
         if others.iter().all(|m| continues(m)) {
-            return plan_resume(snap, c, &others);
+            return plan_resume(snap, c, &others, req);
         }
     }
 
@@ -597,6 +673,7 @@ pub fn plan(snap: &Snapshot, req: &Request) -> Result<Plan, Refusal> {
         ranking,
         steps,
         warnings,
+        full_resync_expected: Vec::new(),
     })
 }
 
@@ -605,11 +682,44 @@ fn plan_resume(
     snap: &Snapshot,
     new: &NodeState,
     old_masters: &[&NodeState],
+    req: &Request,
 ) -> Result<Plan, Refusal> {
     let olds: Vec<&NodeAddr> = old_masters.iter().map(|m| &m.addr).collect();
     let mut steps = Vec::new();
     let mut followers = Vec::new();
+    let mut warnings = vec![format!(
+        "{} is already master: finishing an earlier run",
+        new.addr
+    )];
+    let mut full_resync_expected = Vec::new();
     for m in old_masters.iter().filter(|m| m.reachable()) {
+        let choice = diverged_old_master(m, new, req, &mut warnings)?;
+        if let Some(why) = &choice.resync {
+            full_resync_expected.push((new.addr.clone(), why.clone()));
+        }
+        // Its replicas that went on past the fork with it cannot partially resync either.
+        if let Some(fork) = choice.fork {
+            for r in snap.nodes.iter().filter(|r| {
+                r.reachable() && r.master.as_ref() == Some(&m.addr) && r.offset > Some(fork)
+            }) {
+                let why = format!(
+                    "{} followed {} past the fork at offset {fork}",
+                    r.addr, m.addr
+                );
+                // From the new master once re-pointed, or from the old master if it
+                // reconnects there first (its history changed when it followed the new one).
+                full_resync_expected.push((new.addr.clone(), why.clone()));
+                full_resync_expected.push((m.addr.clone(), why));
+            }
+        }
+        if let Some(carry) = choice.carry {
+            steps.push(Step::PauseWrites {
+                node: m.addr.clone(),
+                timeout_ms: req.max_write_pause.as_millis() as u64 + 2_000,
+                mode: PauseMode::Write,
+            });
+            steps.push(carry);
+        }
         steps.push(Step::Follow {
             node: m.addr.clone(),
             master: new.addr.clone(),
@@ -655,10 +765,129 @@ fn plan_resume(
         candidate: new.addr.clone(),
         ranking: Vec::new(),
         steps,
-        warnings: vec![format!(
-            "{} is already master: finishing an earlier run",
-            new.addr
-        )],
+        warnings,
+        full_resync_expected,
+    })
+}
+
+/// What [`diverged_old_master`] decided for one old master.
+#[derive(Debug, Default)]
+struct DivergeStep {
+    /// The CarryOver step to run (after pausing it).
+    carry: Option<Step>,
+    /// Why its re-pointing will need a full resync, when it will.
+    resync: Option<String>,
+    /// The fork, when it went on past it (its replicas that did too need a full resync).
+    fork: Option<i64>,
+}
+
+/// An old master about to be re-pointed at `new`: refuse when it wrote past the fork and the
+/// operator chose nothing; with `--discard-writes-of` it goes ahead with a warning; with
+/// `--carry-over` the step that replays its writes is returned (the caller pauses it first).
+fn diverged_old_master(
+    m: &NodeState,
+    new: &NodeState,
+    req: &Request,
+    warnings: &mut Vec<String>,
+) -> Result<DivergeStep, Refusal> {
+    let choice = &req.diverge;
+    let discard = choice.discard_writes_of.contains(&m.addr);
+    let Verdict::Diverged {
+        replid,
+        fork,
+        bytes,
+        ..
+    } = diverge::judge(&history(m), &history(new))
+    else {
+        if discard {
+            warnings.push(format!(
+                "--discard-writes-of {}: it holds no writes past the fork, nothing is dropped",
+                m.addr
+            ));
+        }
+        return Ok(DivergeStep::default());
+    };
+    let read = choice.read(&m.addr).cloned();
+    if let Some(Ok(r)) = &read
+        && r.commands == 0
+    {
+        warnings.push(format!(
+            "{} went on {bytes} byte(s) past offset {fork}, but they hold no write ({} PING(s), {} REPLCONF): nothing is dropped",
+            m.addr, r.pings, r.replconf
+        ));
+        return Ok(DivergeStep {
+            carry: None,
+            fork: Some(fork),
+            resync: Some(format!(
+                "{} went on past the fork with PINGs only: its offset is past the new master's history",
+                m.addr
+            )),
+        });
+    }
+    let what = match &read {
+        Some(Ok(r)) => r.describe(),
+        _ => format!("{bytes} byte(s), an upper bound"),
+    };
+    if discard {
+        warnings.push(format!(
+            "--discard-writes-of {}: dropping its writes past offset {fork} (it full-resyncs from {}): {what}",
+            m.addr, new.addr
+        ));
+        return Ok(DivergeStep {
+            carry: None,
+            fork: Some(fork),
+            resync: Some(format!(
+                "{}'s writes past offset {fork} were dropped (--discard-writes-of)",
+                m.addr
+            )),
+        });
+    }
+    if !choice.carry_over {
+        return Err(Refusal::Diverged {
+            node: m.addr.clone(),
+            new_master: new.addr.clone(),
+            fork,
+            bytes,
+            read: read.map(Box::new),
+        });
+    }
+    let cannot = |why: String| Refusal::CannotCarryOver {
+        node: m.addr.clone(),
+        why,
+    };
+    if pause_mode(m.version.as_deref()) != PauseMode::Write {
+        return Err(cannot(format!(
+            "it runs Redis {}, which cannot hold writes while its backlog is read (CLIENT PAUSE WRITE needs 6.2)",
+            m.version.as_deref().unwrap_or("?")
+        )));
+    }
+    match &read {
+        Some(Ok(r)) if !r.dbs_known => {
+            return Err(cannot(
+                "the database of its writes cannot be read from its backlog (no SELECT before them)"
+                    .into(),
+            ));
+        }
+        Some(Ok(_)) => {}
+        Some(Err(e)) => return Err(cannot(e.clone())),
+        None => return Err(cannot("its backlog was not read".into())),
+    }
+    warnings.push(format!(
+        "--carry-over: {}'s writes past offset {fork} are replayed on {} before it is re-pointed (it then full-resyncs from {}): {what}",
+        m.addr, new.addr, new.addr
+    ));
+    Ok(DivergeStep {
+        carry: Some(Step::CarryOver {
+            from: m.addr.clone(),
+            to: new.addr.clone(),
+            replid,
+            fork,
+        }),
+        fork: Some(fork),
+        resync: Some(format!(
+            "{}'s writes past offset {fork} were carried over (--carry-over); its own copy is replaced",
+            m.addr
+        )),
     })
 }
 
@@ -708,6 +937,7 @@ mod tests {
             sentinel_watching: false,
             ignore_sentinel: false,
             max_write_pause: Duration::from_secs(5),
+            diverge: DivergeChoice::default(),
         }
     }
 
@@ -1002,5 +1232,167 @@ mod tests {
         m.version = Some("valkey 8.0.1".into());
         let s = snap(vec![m, replica(2, 1, 100, 100)]);
         assert_eq!(plan(&s, &req(None)).unwrap().kind, Kind::Switchover);
+    }
+
+    /// A hand-made split: 3 was promoted by hand at offset 100 (second_repl_offset 101), the
+    /// old master 1 went on to 600.
+    fn split() -> Snapshot {
+        let mut new = master(3, 120);
+        new.replid = Some("d".repeat(40));
+        new.replid2 = Some("a".repeat(40));
+        new.second_repl_offset = Some(101);
+        snap(vec![master(1, 600), replica(2, 1, 600, 100), new])
+    }
+
+    fn summary(commands: usize) -> ReadSummary {
+        ReadSummary {
+            bytes: 500,
+            commands,
+            pings: 2,
+            replconf: 0,
+            keys: (0..commands).map(|i| format!("k{i}")).collect(),
+            key_count: commands,
+            sample: (0..commands).map(|i| format!("SET k{i} v")).collect(),
+            dbs_known: true,
+        }
+    }
+
+    #[test]
+    fn a_diverged_old_master_is_refused_and_left_alone() {
+        let s = split();
+        match plan(&s, &req(Some(3))) {
+            Err(Refusal::Diverged {
+                node,
+                new_master,
+                fork,
+                bytes,
+                read: None,
+            }) => {
+                assert_eq!(
+                    (node, new_master, fork, bytes),
+                    (addr(1), addr(3), 100, 500)
+                );
+            }
+            other => panic!("expected a divergence refusal, got {other:?}"),
+        }
+        let mut r = req(Some(3));
+        r.diverge.reads = vec![(addr(1), Ok(summary(2)))];
+        let e = plan(&s, &r).unwrap_err().to_string();
+        assert!(e.contains("500 byte(s)"), "{e}");
+        assert!(
+            e.contains("2 command(s) on 2 key(s) (SET k0 v, SET k1 v)"),
+            "{e}"
+        );
+        assert!(e.contains("--discard-writes-of 127.0.0.1:1"), "{e}");
+        assert!(e.contains("--carry-over"), "{e}");
+        // Naming another node changes nothing.
+        r.diverge.discard_writes_of = vec![addr(2)];
+        assert!(matches!(plan(&s, &r), Err(Refusal::Diverged { .. })));
+    }
+
+    #[test]
+    fn discard_names_the_node_and_says_what_is_dropped() {
+        let mut r = req(Some(3));
+        r.diverge.discard_writes_of = vec![addr(1)];
+        r.diverge.reads = vec![(addr(1), Ok(summary(3)))];
+        let p = plan(&split(), &r).unwrap();
+        assert_eq!(p.kind, Kind::Resume);
+        assert_eq!(
+            p.steps[0],
+            Step::Follow {
+                node: addr(1),
+                master: addr(3)
+            }
+        );
+        assert!(
+            p.warnings
+                .iter()
+                .any(|w| w.contains("dropping its writes past offset 100 (it full-resyncs from 127.0.0.1:3): 3 command(s)")),
+            "{:?}",
+            p.warnings
+        );
+        // The old master and its replica 2, which followed it past the fork, both need a
+        // full resync from 3 (or 2 from 1, if it reconnects to 1 first).
+        let who: Vec<u16> = p
+            .full_resync_expected
+            .iter()
+            .map(|(n, _)| n.port())
+            .collect();
+        assert_eq!(who, vec![3, 3, 1], "{:?}", p.full_resync_expected);
+        assert!(
+            p.full_resync_expected[1]
+                .1
+                .contains("127.0.0.1:2 followed 127.0.0.1:1 past the fork at offset 100")
+        );
+    }
+
+    #[test]
+    fn carry_over_pauses_replays_then_repoints() {
+        let mut r = req(Some(3));
+        r.diverge.carry_over = true;
+        r.diverge.reads = vec![(addr(1), Ok(summary(3)))];
+        let p = plan(&split(), &r).unwrap();
+        assert_eq!(
+            p.steps[..4].to_vec(),
+            vec![
+                Step::PauseWrites {
+                    node: addr(1),
+                    timeout_ms: 7000,
+                    mode: PauseMode::Write
+                },
+                Step::CarryOver {
+                    from: addr(1),
+                    to: addr(3),
+                    replid: "a".repeat(40),
+                    fork: 100
+                },
+                Step::Follow {
+                    node: addr(1),
+                    master: addr(3)
+                },
+                Step::Unpause { node: addr(1) },
+            ]
+        );
+        // Without a reading of the backlog, or with unknown databases, it is refused.
+        r.diverge.reads = vec![(addr(1), Err("backlog gone".into()))];
+        assert!(matches!(
+            plan(&split(), &r),
+            Err(Refusal::CannotCarryOver { why, .. }) if why == "backlog gone"
+        ));
+        let mut unknown = summary(1);
+        unknown.dbs_known = false;
+        r.diverge.reads = vec![(addr(1), Ok(unknown))];
+        assert!(matches!(
+            plan(&split(), &r),
+            Err(Refusal::CannotCarryOver { .. })
+        ));
+        // A server without CLIENT PAUSE WRITE cannot hold its writes while we read.
+        let mut old = split();
+        old.nodes[0].version = Some("6.0.20".into());
+        r.diverge.reads = vec![(addr(1), Ok(summary(1)))];
+        assert!(matches!(
+            plan(&old, &r),
+            Err(Refusal::CannotCarryOver { why, .. }) if why.contains("6.0.20")
+        ));
+    }
+
+    #[test]
+    fn bytes_that_are_only_pings_are_not_a_divergence() {
+        let mut r = req(Some(3));
+        r.diverge.reads = vec![(addr(1), Ok(summary(0)))];
+        let p = plan(&split(), &r).unwrap();
+        assert_eq!(
+            p.steps[0],
+            Step::Follow {
+                node: addr(1),
+                master: addr(3)
+            }
+        );
+        assert!(p.warnings.iter().any(|w| w.contains("hold no write")));
+        // And an old master that stopped at the fork is re-pointed without a word.
+        let mut clean = split();
+        clean.nodes[0].offset = Some(100);
+        let p = plan(&clean, &req(Some(3))).unwrap();
+        assert!(p.full_resync_expected.is_empty());
     }
 }

@@ -240,6 +240,12 @@ pub struct ReplicationInfo {
     /// with `master_link_down_since_seconds:-1`; up to 6.0 they report the seconds since
     /// 1970 (now minus a zero timestamp), which we read as "never up", not as a duration.
     pub master_link_never_up: bool,
+    /// `min_slaves_good_slaves`: replicas that count for `min-replicas-to-write` (shown only
+    /// while both min-replicas settings are on).
+    pub min_slaves_good_slaves: Option<i64>,
+    /// `min-replicas-to-write` from `CONFIG GET` (not INFO; filled in by discovery on
+    /// masters; `None` when CONFIG is refused or renamed).
+    pub min_replicas_to_write: Option<i64>,
 }
 
 /// Links down longer than this (ten years) are the ≤6.0 "seconds since 1970" quirk.
@@ -405,6 +411,7 @@ impl ReplicationInfo {
                 "run_id" => r.run_id = Some(v.to_string()),
                 "uptime_in_seconds" => r.uptime_in_seconds = int(v),
                 "sync_full" => r.sync_full = int(v),
+                "min_slaves_good_slaves" => r.min_slaves_good_slaves = int(v),
                 _ => {
                     if let Some(n) = k.strip_prefix("slave").and_then(|n| n.parse::<u32>().ok())
                         && r.replicas.len() < MAX_LISTED_REPLICAS

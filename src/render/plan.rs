@@ -116,6 +116,7 @@ mod tests {
             ],
             steps: vec![Step::Promote { node: a(2) }],
             warnings: vec!["careful".into()],
+            full_resync_expected: Vec::new(),
         };
         let text = plan(&p);
         assert!(

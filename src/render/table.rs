@@ -236,6 +236,9 @@ pub fn node_details(n: &NodeJson, extra: &[(&str, String)], style: Style) -> Str
         read_only,
         replicas,
         version,
+        diverged_bytes,
+        diverged_commands,
+        min_replicas_to_write,
     } = n;
     let mut t = new_table(style);
     let rows: Vec<(&str, String)> = vec![
@@ -262,6 +265,9 @@ pub fn node_details(n: &NodeJson, extra: &[(&str, String)], style: Style) -> Str
             },
         ),
         ("version", opt(version.as_ref())),
+        ("diverged_bytes", opt(*diverged_bytes)),
+        ("diverged_commands", opt(*diverged_commands)),
+        ("min_replicas_to_write", opt(*min_replicas_to_write)),
     ];
     for (k, v) in rows.iter().chain(extra.iter()) {
         t.add_row(vec![

@@ -43,6 +43,9 @@ pub const NODE_HEADER: &[&str] = &[
     "version",
     "replicas",
     "error",
+    "diverged_bytes",
+    "diverged_commands",
+    "min_replicas_to_write",
 ];
 
 /// One node as a TSV row.
@@ -64,6 +67,9 @@ pub fn node_row(n: &NodeJson) -> Vec<String> {
         read_only,
         replicas,
         version,
+        diverged_bytes,
+        diverged_commands,
+        min_replicas_to_write,
     } = n;
     vec![
         field(Some(addr)),
@@ -82,6 +88,9 @@ pub fn node_row(n: &NodeJson) -> Vec<String> {
         field(version.as_ref()),
         field(Some(replicas.join(","))),
         field(error.as_ref()),
+        field(*diverged_bytes),
+        field(*diverged_commands),
+        field(*min_replicas_to_write),
     ]
 }
 

@@ -61,10 +61,28 @@ pub async fn read_node(
     // `sync_full` shows a replica stuck in a full-sync loop from the master's side; a node
     // that refuses INFO stats (an ACL) is still read.
     let stats = c.info("stats").await.unwrap_or_default();
-    Ok((
-        ReplicationInfo::parse(&format!("{server}\r\n{repl}\r\n{stats}")),
-        repl,
-    ))
+    let mut info = ReplicationInfo::parse(&format!("{server}\r\n{repl}\r\n{stats}"));
+    // A fence rkv left in place shows as min-replicas-to-write (on a replica too: it would
+    // refuse writes once promoted); CONFIG may be renamed or refused by an ACL, which only
+    // leaves the field unknown.
+    {
+        // Before 5.0 the name is min-slaves-to-write (CONFIG GET of an unknown name is empty).
+        for name in ["min-replicas-to-write", "min-slaves-to-write"] {
+            let got: Option<Vec<String>> = c
+                .query(redis::cmd("CONFIG").arg("GET").arg(name), "CONFIG")
+                .await
+                .ok();
+            match got {
+                Some(v) if v.len() >= 2 => {
+                    info.min_replicas_to_write = v[1].parse().ok();
+                    break;
+                }
+                Some(_) => continue,
+                None => break,
+            }
+        }
+    }
+    Ok((info, repl))
 }
 
 /// Where an address leads: its socket address, or (when it does not resolve) itself.
@@ -393,6 +411,9 @@ pub fn apply_info(n: &mut NodeState, info: &ReplicationInfo) {
     n.offset = info.offset();
     n.replid = info.replid().map(str::to_string);
     n.replid2 = info.replid2().map(str::to_string);
+    n.second_repl_offset = info.second_repl_offset.filter(|o| *o > 0);
+    n.min_replicas_to_write = info.min_replicas_to_write;
+    n.good_replicas = info.min_slaves_good_slaves;
     n.priority = info.priority;
     n.read_only = info.read_only;
     n.version = info.version();

@@ -3,7 +3,8 @@
 //! problems `topology` shows and `verify` judges by. No I/O here, so every rule is unit-tested
 //! on hand-built snapshots.
 
-use super::model::{Link, ProblemJson, ProblemKind, Snapshot};
+use super::model::{Link, NodeState, ProblemJson, ProblemKind, Snapshot};
+use crate::failover::diverge::{self, Verdict};
 use crate::node::Role;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -61,6 +62,7 @@ pub fn check(snap: &Snapshot, opts: &HealthOptions) -> Vec<Check> {
     links(snap, opts, &mut c);
     masters(snap, &mut c);
     full_sync_loops(snap, &mut c);
+    fences(snap, &mut c);
     candidates(snap, &mut c);
     cycles(snap, &mut c);
     c.0
@@ -388,18 +390,16 @@ fn masters(snap: &Snapshot, c: &mut Checks) {
                 && n.role == Role::Master
                 && n.replid2.as_deref() == Some(id)
         });
+        let detail = match heir {
+            None => "no other master continues its history".into(),
+            Some(h) => stale_detail(m, h, id),
+        };
         c.push(
             "not_stale_master",
             ProblemKind::StaleMaster,
             &m.addr.to_string(),
             heir.is_none(),
-            match heir {
-                Some(h) => format!(
-                    "a stale old master: {} took over its history (replid2 {id}); its writes are lost to the group: run `rkv replicate {} --to {}`",
-                    h.addr, m.addr, h.addr
-                ),
-                None => "no other master continues its history".into(),
-            },
+            detail,
         );
     }
     for n in &snap.nodes {
@@ -420,6 +420,101 @@ fn masters(snap: &Snapshot, c: &mut Checks) {
             &n.addr.to_string(),
             online == want as usize,
             format!("{online} online replicas, inventory expects {want}"),
+        );
+    }
+}
+
+/// What a stale master holds past the fork, and the command that settles it.
+fn stale_detail(m: &NodeState, h: &NodeState, id: &str) -> String {
+    let verdict = diverge::judge(&diverge::history(m), &diverge::history(h));
+    let head = format!(
+        "a stale old master: {} took over its history (replid2 {id})",
+        h.addr
+    );
+    let (fork, bytes) = match verdict {
+        Verdict::Diverged { fork, bytes, .. } => (fork, bytes),
+        Verdict::NotDiverged { .. } => {
+            return format!(
+                "{head}; it holds nothing past the fork: run `rkv failover {} --to {}` to re-point it",
+                m.addr, h.addr
+            );
+        }
+        Verdict::Unrelated { why } | Verdict::Unknown { why } => {
+            return format!(
+                "{head}; whether it wrote past the fork cannot be proven ({why}): re-pointing it may drop writes"
+            );
+        }
+    };
+    let read = match &m.divergent_read {
+        Some(Ok(r)) if r.commands == 0 => {
+            return format!(
+                "{head}; its {bytes} byte(s) past the fork at offset {fork} hold no write ({} PING(s), {} REPLCONF): run `rkv failover {} --to {}` to re-point it",
+                r.pings, r.replconf, m.addr, h.addr
+            );
+        }
+        Some(Ok(r)) => format!(": {}", r.describe()),
+        Some(Err(e)) => format!(" (an upper bound: its backlog could not be read: {e})"),
+        None => " (an upper bound: PINGs count too)".into(),
+    };
+    format!(
+        "{head}; it holds {bytes} byte(s) past the fork at offset {fork} that {} lacks{read}. Re-pointing it drops them: `rkv failover {} --to {} --carry-over` replays them on {} first, `--discard-writes-of {}` drops them",
+        h.addr, m.addr, h.addr, h.addr, m.addr
+    )
+}
+
+/// rkv's write fence is `min-replicas-to-write` at this value or above.
+pub const FENCE_MIN_REPLICAS: i64 = 1_000_000;
+
+/// A fence an interrupted rkv run left (any node: a replica keeps it through a promotion),
+/// and a master that refuses writes for want of good replicas.
+fn fences(snap: &Snapshot, c: &mut Checks) {
+    for n in snap.nodes.iter().filter(|n| n.reachable()) {
+        let Some(need) = n.min_replicas_to_write else {
+            continue;
+        };
+        let addr = n.addr.to_string();
+        let clear = format!(
+            "redis-cli -h {} -p {} CONFIG SET min-replicas-to-write 0",
+            n.addr.host(),
+            n.addr.port()
+        );
+        let fenced = need >= FENCE_MIN_REPLICAS;
+        c.push(
+            "no_fence_left",
+            ProblemKind::FenceLeft,
+            &addr,
+            !fenced,
+            if !fenced {
+                format!("min-replicas-to-write {need}: no rkv fence")
+            } else if n.role == Role::Master {
+                format!(
+                    "min-replicas-to-write is {need}: a write fence left by an interrupted rkv run, so it refuses every write. If it is to stay the master, clear it: `{clear}` (or the value it had before; add your AUTH options); if another master took over, re-point it first (`rkv failover`), then clear it"
+                )
+            } else {
+                format!(
+                    "min-replicas-to-write is {need}: a write fence left by an interrupted rkv run; harmless while it is a replica, but it would refuse every write once promoted: `{clear}`"
+                )
+            }
+        );
+        if n.role != Role::Master || fenced {
+            continue;
+        }
+        // min_slaves_good_slaves is only reported while the setting is in force.
+        let Some(good) = n.good_replicas else {
+            continue;
+        };
+        c.push(
+            "min_replicas_met",
+            ProblemKind::MinReplicasUnmet,
+            &addr,
+            good >= need,
+            if good >= need {
+                format!("{good} good replica(s), min-replicas-to-write {need}")
+            } else {
+                format!(
+                    "refuses writes (NOREPLICAS): min-replicas-to-write is {need} but only {good} replica(s) acknowledged within min-replicas-max-lag"
+                )
+            },
         );
     }
 }
@@ -823,5 +918,84 @@ mod tests {
         assert_eq!(rows, vec![(1, 0), (2, 1), (4, 2), (3, 1)]);
         assert_eq!(s.lag_bytes(3), Some(0));
         assert_eq!(s.node_json(0).replicas, vec!["10.0.0.1:2", "10.0.0.1:3"]);
+    }
+    fn message(s: &Snapshot, kind: ProblemKind) -> Option<String> {
+        problems(&check(s, &HealthOptions::default()))
+            .into_iter()
+            .find(|p| p.kind == kind)
+            .map(|p| p.message)
+    }
+
+    #[test]
+    fn a_stale_master_says_how_much_it_holds_past_the_fork() {
+        // 3 was promoted at offset 100 (second_repl_offset 101); 1 went on to 600.
+        let mut s = healthy();
+        s.nodes[0] = master(1, 600, &[(2, 600)]);
+        s.nodes[2] = master(3, 150, &[]);
+        s.nodes[2].replid = Some("r2".into());
+        s.nodes[2].replid2 = Some("r1".into());
+        s.nodes[2].second_repl_offset = Some(101);
+        let m = message(&s, ProblemKind::StaleMaster).unwrap();
+        assert!(
+            m.contains("holds 500 byte(s) past the fork at offset 100"),
+            "{m}"
+        );
+        assert!(m.contains("upper bound"), "{m}");
+        assert!(m.contains("--carry-over") && m.contains("--discard-writes-of 10.0.0.1:1"));
+        assert_eq!(s.diverged_bytes(0), Some(500));
+        assert_eq!(s.diverged_bytes(2), None);
+        // With its backlog read.
+        s.nodes[0].divergent_read = Some(Ok(crate::failover::diverge::ReadSummary {
+            bytes: 500,
+            commands: 7,
+            pings: 1,
+            replconf: 0,
+            keys: vec!["k:1".into()],
+            key_count: 7,
+            sample: vec!["SET k:1 1".into()],
+            dbs_known: true,
+        }));
+        let m = message(&s, ProblemKind::StaleMaster).unwrap();
+        assert!(m.contains("7 command(s) on 7 key(s) (SET k:1 1, …)"), "{m}");
+        assert_eq!(s.node_json(0).diverged_commands, Some(7));
+        // Stopped at the fork: nothing to lose, plain re-pointing.
+        s.nodes[0].offset = Some(100);
+        s.nodes[0].divergent_read = None;
+        let m = message(&s, ProblemKind::StaleMaster).unwrap();
+        assert!(m.contains("holds nothing past the fork"), "{m}");
+        assert_eq!(s.diverged_bytes(0), Some(0));
+    }
+
+    #[test]
+    fn fences_left_and_unmet_min_replicas_are_flagged() {
+        let mut s = healthy();
+        s.nodes[0].min_replicas_to_write = Some(1_000_000);
+        let m = message(&s, ProblemKind::FenceLeft).unwrap();
+        assert!(
+            m.contains("redis-cli -h 10.0.0.1 -p 1 CONFIG SET min-replicas-to-write 0"),
+            "{m}"
+        );
+        assert!(m.contains("refuses every write"), "{m}");
+        // On a replica it is flagged too: it would refuse writes once promoted.
+        s.nodes[0].min_replicas_to_write = Some(0);
+        s.nodes[1].min_replicas_to_write = Some(2_000_000);
+        assert!(
+            message(&s, ProblemKind::FenceLeft)
+                .unwrap()
+                .contains("once promoted")
+        );
+        s.nodes[1].min_replicas_to_write = Some(0);
+        assert_eq!(message(&s, ProblemKind::FenceLeft), None);
+        // An operator's own setting above the good replicas: writes are refused.
+        s.nodes[0].min_replicas_to_write = Some(3);
+        s.nodes[0].good_replicas = Some(2);
+        let m = message(&s, ProblemKind::MinReplicasUnmet).unwrap();
+        assert!(m.contains("min-replicas-to-write is 3 but only 2"), "{m}");
+        s.nodes[0].good_replicas = Some(3);
+        assert_eq!(message(&s, ProblemKind::MinReplicasUnmet), None);
+        // Not in force (INFO shows no good-replica count): not judged.
+        s.nodes[0].min_replicas_to_write = Some(3);
+        s.nodes[0].good_replicas = None;
+        assert_eq!(message(&s, ProblemKind::MinReplicasUnmet), None);
     }
 }

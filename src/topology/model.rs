@@ -81,6 +81,17 @@ pub struct NodeState {
     pub replid: Option<String>,
     /// `master_replid2` (None when all zeros).
     pub replid2: Option<String>,
+    /// `second_repl_offset` (None: -1 or absent): the first offset not shared with the
+    /// history named by replid2.
+    pub second_repl_offset: Option<i64>,
+    /// `min-replicas-to-write` (CONFIG GET; None when refused or not read).
+    pub min_replicas_to_write: Option<i64>,
+    /// Replicas that count for it (`min_slaves_good_slaves`, reported only while the
+    /// min-replicas settings are in force).
+    pub good_replicas: Option<i64>,
+    /// A stale master's stream past the fork, as read from its backlog (see
+    /// [`crate::failover::diverge`]); None when not read.
+    pub divergent_read: Option<Result<crate::failover::diverge::ReadSummary, String>>,
     /// `slave_priority` / `replica_priority`.
     pub priority: Option<i64>,
     /// `slave_read_only` / `replica_read_only`.
@@ -115,6 +126,10 @@ impl NodeState {
             full_sync_growth: None,
             replid: None,
             replid2: None,
+            second_repl_offset: None,
+            min_replicas_to_write: None,
+            good_replicas: None,
+            divergent_read: None,
             priority: None,
             read_only: None,
             listed: Vec::new(),
@@ -334,7 +349,24 @@ impl Snapshot {
             read_only: n.read_only,
             replicas,
             version: n.version.clone(),
+            diverged_bytes: self.diverged_bytes(i),
+            diverged_commands: match &n.divergent_read {
+                Some(Ok(r)) => Some(r.commands),
+                _ => None,
+            },
+            min_replicas_to_write: n.min_replicas_to_write,
         }
+    }
+
+    /// For a stale master (another master continues its history): bytes it wrote past the
+    /// fork, an upper bound on its writes there (see [`crate::failover::diverge`]); `None`
+    /// for other nodes and when the fork cannot be read.
+    pub fn diverged_bytes(&self, i: usize) -> Option<i64> {
+        let addr = &self.nodes[i].addr;
+        crate::failover::diverge::stale_masters(self)
+            .into_iter()
+            .find(|(n, _)| n == addr)
+            .and_then(|(_, v)| v.diverged_bytes())
     }
 
     /// Every node's JSON record, in group/tree order.
@@ -381,6 +413,14 @@ pub struct NodeJson {
     pub replicas: Vec<String>,
     /// Server version.
     pub version: Option<String>,
+    /// A stale master (another master continues its history): bytes of its replication
+    /// stream past the fork, which the new master lacks (an upper bound on its writes: PINGs
+    /// count too); 0 when it stopped at the fork; null for other nodes.
+    pub diverged_bytes: Option<i64>,
+    /// Data commands among those bytes, when its backlog could be read; null otherwise.
+    pub diverged_commands: Option<usize>,
+    /// `min-replicas-to-write` (CONFIG GET); null when not read (CONFIG refused or renamed).
+    pub min_replicas_to_write: Option<i64>,
 }
 
 /// What kind of problem a health rule found.
@@ -431,6 +471,11 @@ pub enum ProblemKind {
     /// A master keeps serving full syncs (`sync_full` grows between two reads): a replica
     /// that cannot load its snapshot (e.g. an RDB version newer than its own) retries forever.
     FullSyncLoop,
+    /// `min-replicas-to-write` at rkv's fence value or above (≥ 1000000): a write fence an
+    /// interrupted rkv run left in place.
+    FenceLeft,
+    /// A master whose `min-replicas-to-write` exceeds its good replicas: it refuses writes.
+    MinReplicasUnmet,
 }
 
 impl ProblemKind {
@@ -458,6 +503,8 @@ impl ProblemKind {
             ProblemKind::SentinelMasterDown => "sentinel_master_down",
             ProblemKind::SentinelFailoverInProgress => "sentinel_failover_in_progress",
             ProblemKind::FullSyncLoop => "full_sync_loop",
+            ProblemKind::FenceLeft => "fence_left",
+            ProblemKind::MinReplicasUnmet => "min_replicas_unmet",
         }
     }
 }
