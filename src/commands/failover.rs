@@ -173,6 +173,21 @@ fn fence_how(transport: &Transport, node: &NodeAddr, inv: Option<&InventoryNode>
     parts.join(", ")
 }
 
+/// The reachable nodes whose `min-replicas-to-write` is rkv's fence (left by a stopped run).
+async fn fenced_nodes(nodes: &mut Nodes<'_>, snap: &Snapshot) -> Vec<NodeAddr> {
+    let mut out = Vec::new();
+    for n in snap.nodes.iter().filter(|n| n.reachable()) {
+        if nodes
+            .fence_settings(&n.addr)
+            .await
+            .is_ok_and(|o| o.is_fence())
+        {
+            out.push(n.addr.clone());
+        }
+    }
+    out
+}
+
 /// The one reachable master, if exactly one.
 fn live_master(snap: &Snapshot) -> Option<&NodeAddr> {
     let live: Vec<&NodeAddr> = snap
@@ -353,7 +368,21 @@ async fn run_async(
             |n| fence_how(&transport, n, inventory.as_ref().and_then(|i| i.by_addr(n))),
         );
     };
-    let mut the_plan = plan::plan(&snap, &req).map_err(refused)?;
+    // Fences an earlier, stopped run left in place: a re-run lifts them.
+    let fenced = fenced_nodes(&mut nodes, &snap).await;
+    let mut the_plan = match plan::with_fence_lifts(plan::plan(&snap, &req), &snap, &fenced) {
+        Err(Refusal::NothingToDo(m)) => {
+            // A re-run that finds nothing left to do has succeeded.
+            let msg = Refusal::NothingToDo(m).to_string();
+            if human_out {
+                print(&format!("{msg}\n"))?;
+            } else if !global.quiet {
+                eprintln!("rkv: {msg}");
+            }
+            return Ok(());
+        }
+        other => other.map_err(refused)?,
+    };
     describe(&mut the_plan);
 
     let style = render::table::Style {
@@ -387,7 +416,8 @@ async fn run_async(
                 .collect();
             let i = p.select("Which replica should become the master?", &items)?;
             req.to = eligible.get(i).map(|c| c.addr.clone());
-            the_plan = plan::plan(&snap, &req).map_err(refused)?;
+            the_plan =
+                plan::with_fence_lifts(plan::plan(&snap, &req), &snap, &fenced).map_err(refused)?;
             describe(&mut the_plan);
         }
     }
@@ -529,7 +559,9 @@ async fn run_async(
             message: format!("{} served {} full resync(s)", d.node, d.sync_full),
         });
     }
-    let old_master_clients = if the_plan.kind == Kind::Failover {
+    let nothing_changed = outcome.failure.as_ref().is_some_and(|f| !f.changed);
+    let old_master_clients = if the_plan.kind == Kind::Failover || nothing_changed {
+        // After an abort nothing changed for the clients of the old master: not a remark.
         None
     } else {
         probe::clients_left(&mut nodes, &the_plan.old_master).await
@@ -584,13 +616,23 @@ async fn run_async(
             message: p.message,
         });
     }
+    // The candidate died after its promotion: re-plan among the live nodes, the most
+    // advanced one first (the fenced old master, usually: it has every acknowledged write).
+    let dead_candidate = outcome.failure.as_ref().is_some_and(|f| f.changed)
+        && !now
+            .get(&the_plan.candidate)
+            .is_some_and(crate::topology::model::NodeState::reachable);
     let next = outcome.failure.as_ref().map(|f| {
-        next_command(
-            args,
-            &the_plan,
-            f.changed,
-            setup.opts.creds.password.is_some(),
-        )
+        if dead_candidate {
+            live_replan(args, &now, setup.opts.creds.password.is_some())
+        } else {
+            next_command(
+                args,
+                &the_plan,
+                f.changed,
+                setup.opts.creds.password.is_some(),
+            )
+        }
     });
     if let Some(f) = &outcome.failure {
         problems.insert(
@@ -642,7 +684,12 @@ async fn run_async(
             Err(ExitError::silent_failure())
         }
         Some(f) => {
-            let state = if f.changed {
+            let state = if dead_candidate {
+                format!(
+                    "{} was promoted, then stopped answering (dead or unreachable): no node was pointed at it after that; the topology above is the state now",
+                    the_plan.candidate
+                )
+            } else if f.changed {
                 format!(
                     "{} was promoted but the run stopped at step {}; the topology above is the state now",
                     the_plan.candidate, f.step
@@ -658,6 +705,33 @@ async fn run_async(
             ))
         }
     }
+}
+
+/// The command that re-plans among the live nodes of `now`, the most advanced first (its
+/// offset; a master before a replica at the same offset).
+fn live_replan(args: &FailoverArgs, now: &Snapshot, creds_used: bool) -> String {
+    let live: Vec<&crate::topology::model::NodeState> =
+        now.nodes.iter().filter(|n| n.reachable()).collect();
+    let best = live
+        .iter()
+        .max_by_key(|n| (n.offset.unwrap_or(-1), n.role == Role::Master))
+        .map(|n| n.addr.to_string());
+    let mut cmd = String::from("rkv failover");
+    for n in &live {
+        cmd.push(' ');
+        cmd.push_str(&n.addr.to_string());
+    }
+    if let Some(b) = best {
+        cmd.push_str(&format!(" --to {b}"));
+    }
+    cmd.push_str(" --yes");
+    if args.ignore_sentinel {
+        cmd.push_str(" --ignore-sentinel");
+    }
+    if creds_used {
+        cmd.push_str(" (with the same credentials)");
+    }
+    format!("{cmd}   (among the live nodes, the most advanced first)")
 }
 
 /// What to run after a run stopped midway: the same command, which converges.

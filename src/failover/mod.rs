@@ -3,6 +3,8 @@
 //! JSON-lines journal of every command sent ([`journal`]).
 
 pub mod execute;
+pub mod failpoint;
+pub mod fence;
 pub mod journal;
 pub mod plan;
 pub mod probe;
