@@ -81,6 +81,8 @@ pub struct Report {
     pub persistence: Vec<PersistOutcome>,
     /// Unplanned failover: what fencing the old master did, or what must be done.
     pub fencing: Option<FenceReport>,
+    /// Remarks that are not problems (a full resync that could not be avoided, and why).
+    pub notes: Vec<String>,
 }
 
 /// `rkv failover --output json`.
@@ -186,6 +188,51 @@ async fn fenced_nodes(nodes: &mut Nodes<'_>, snap: &Snapshot) -> Vec<NodeAddr> {
         }
     }
     out
+}
+
+/// Full resyncs a re-run cannot avoid, each with why: a node it re-points whose offset went
+/// past the fork (the new master's `second_repl_offset` − 1) can only resync in full. That
+/// happens when the old master stayed a (fenced) master after the promotion: its replication
+/// PINGs move its offset and its replicas'. Divergent writes are another matter: the fence
+/// refuses plain writes, and their detection is the divergence check's.
+async fn unavoidable_full_resyncs(
+    nodes: &mut Nodes<'_>,
+    plan: &Plan,
+    snap: &Snapshot,
+) -> Vec<String> {
+    if plan.kind != Kind::Resume {
+        return Vec::new();
+    }
+    let Some(second) = nodes
+        .info(&plan.candidate, "replication")
+        .await
+        .ok()
+        .and_then(|i| i.second_repl_offset)
+    else {
+        return Vec::new();
+    };
+    plan.steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::Follow { node, .. } => snap.get(node),
+            _ => None,
+        })
+        .filter_map(|n| {
+            let o = n.offset?;
+            let why = match (&n.role, &n.master) {
+                (Role::Master, _) => "replication PINGs it sent while it stayed a master".to_string(),
+                (_, Some(m)) => format!("replication PINGs from {m} while it stayed a master"),
+                _ => "its history went on".to_string(),
+            };
+            (o >= second).then(|| {
+                format!(
+                    "{} needed a full resync: its offset {o} went past the fork at {} ({why}), so a partial resync was impossible",
+                    n.addr,
+                    second - 1
+                )
+            })
+        })
+        .collect()
 }
 
 /// The one reachable master, if exactly one.
@@ -481,6 +528,7 @@ async fn run_async(
                 .and_then(|c| c.replid.clone())
         });
 
+    let unavoidable = unavoidable_full_resyncs(&mut nodes, &the_plan, &snap).await;
     let mut progress =
         render::progress::StepProgress::new(std::io::stderr().is_terminal(), global.quiet);
     let outcome = execute::run(&the_plan, &mut nodes, &mut |e| progress.event(&e)).await;
@@ -547,11 +595,25 @@ async fn run_async(
     // PSYNC1-era servers (no replid) cannot partially resync a promoted master's siblings:
     // their full resyncs are expected.
     let psync1 = history.as_ref().is_some_and(|h| !h.available);
+    // A full resync that could not be avoided is a note that says why, not a problem.
+    let mut notes = Vec::new();
+    let mut excused: i64 = 0;
+    if let Some(d) = resyncs
+        .iter()
+        .find(|d| d.node == the_plan.candidate && d.sync_full > 0)
+    {
+        let n = unavoidable
+            .len()
+            .min(usize::try_from(d.sync_full).unwrap_or(0));
+        notes.extend(unavoidable.iter().take(n).cloned());
+        excused = i64::try_from(n).unwrap_or(0);
+    }
     for d in resyncs
         .iter()
         .filter(|_| !psync1)
         .filter(|d| d.sync_full > 0)
         .filter(|d| !(restarted && d.node == the_plan.candidate && d.sync_full == 1))
+        .filter(|d| !(d.node == the_plan.candidate && d.sync_full <= excused))
     {
         problems.push(Problem {
             kind: "full_resync".into(),
@@ -560,7 +622,10 @@ async fn run_async(
         });
     }
     let nothing_changed = outcome.failure.as_ref().is_some_and(|f| !f.changed);
-    let old_master_clients = if the_plan.kind == Kind::Failover || nothing_changed {
+    let old_master_clients = if the_plan.kind == Kind::Failover
+        || nothing_changed
+        || the_plan.old_master == the_plan.candidate
+    {
         // After an abort nothing changed for the clients of the old master: not a remark.
         None
     } else {
@@ -587,6 +652,7 @@ async fn run_async(
         persisted,
         persistence: outcome.persisted.clone(),
         fencing: outcome.fencing.clone(),
+        notes,
     };
     drop(nodes);
 
@@ -623,7 +689,12 @@ async fn run_async(
             .get(&the_plan.candidate)
             .is_some_and(crate::topology::model::NodeState::reachable);
     let next = outcome.failure.as_ref().map(|f| {
-        if dead_candidate {
+        if f.interrupted && !f.changed {
+            // Stopped by a signal with nothing changed: there is no cause to fix.
+            let cmd = next_command(args, &the_plan, true, setup.opts.creds.password.is_some());
+            let cmd = cmd.split("   (").next().unwrap_or_default().to_string();
+            format!("{cmd}   (nothing was changed: it starts over)")
+        } else if dead_candidate {
             live_replan(args, &now, setup.opts.creds.password.is_some())
         } else {
             next_command(
@@ -862,6 +933,9 @@ fn report_text(doc: &FailoverDoc, outcome: &Outcome) -> String {
                 s.push_str(&format!("    - {l}\n"));
             }
         }
+    }
+    for n in &r.notes {
+        s.push_str(&format!("  note: {n}\n"));
     }
     if outcome.failure.is_none() && doc.problems.is_empty() {
         s.push_str(&format!(

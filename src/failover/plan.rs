@@ -685,6 +685,31 @@ pub fn with_fence_lifts(
             Role::Unknown => None,
         }
     };
+    // Replicas still behind a fenced old master that already follows the new one (the run
+    // stopped between re-pointing the old master and its siblings): they were siblings, not
+    // chained replicas by design, so they are re-pointed too.
+    let behind_fenced = |new: &NodeAddr, steps: &[Step]| -> Vec<Step> {
+        snap.nodes
+            .iter()
+            .filter(|n| n.reachable() && n.role == Role::Replica)
+            .filter(|n| n.master.as_ref().is_some_and(|m| fenced.contains(m)))
+            .filter(|n| {
+                n.master
+                    .as_ref()
+                    .and_then(|m| snap.get(m))
+                    .is_some_and(|m| m.role == Role::Replica && m.master.as_ref() == Some(new))
+            })
+            .filter(|n| {
+                !steps
+                    .iter()
+                    .any(|s| matches!(s, Step::Follow { node, .. } if node == &n.addr))
+            })
+            .map(|n| Step::Follow {
+                node: n.addr.clone(),
+                master: new.clone(),
+            })
+            .collect()
+    };
     match planned {
         Ok(mut p) => {
             let lifted: Vec<NodeAddr> = p
@@ -707,13 +732,32 @@ pub fn with_fence_lifts(
                 .filter(|n| !lifted.contains(n))
                 .filter_map(lift_for)
                 .collect();
+            let mut extra = extra;
+            if p.kind == Kind::Resume {
+                let follow = behind_fenced(&p.candidate, &p.steps);
+                extra.splice(0..0, follow);
+            }
             for (i, s) in extra.into_iter().enumerate() {
                 p.steps.insert(at + i, s);
             }
             Ok(p)
         }
         Err(Refusal::NothingToDo(new)) => {
-            let steps: Vec<Step> = fenced.iter().filter_map(lift_for).collect();
+            let mut steps: Vec<Step> = behind_fenced(&new, &[]);
+            let repointed: Vec<NodeAddr> = steps
+                .iter()
+                .filter_map(|s| match s {
+                    Step::Follow { node, .. } => Some(node.clone()),
+                    _ => None,
+                })
+                .collect();
+            steps.extend(fenced.iter().filter_map(lift_for));
+            if !repointed.is_empty() {
+                steps.push(Step::Verify {
+                    master: new.clone(),
+                    replicas: repointed,
+                });
+            }
             if steps.is_empty() {
                 return Err(Refusal::NothingToDo(new));
             }
@@ -1111,6 +1155,32 @@ mod tests {
                 node: addr(1),
                 master: Some(addr(3))
             }]
+        );
+        // The run stopped before the sibling was re-pointed: it still follows the fenced old
+        // master, which follows the new one; it is re-pointed before the lift.
+        let mut old = replica(1, 3, 150, 100);
+        old.replid = Some("d".repeat(40));
+        let chained = replica(2, 1, 150, 100);
+        let mut new3 = master(3, 150);
+        new3.replid = Some("d".repeat(40));
+        let half = snap(vec![old, chained, new3]);
+        let p = with_fence_lifts(plan(&half, &req(Some(3))), &half, &[addr(1)]).unwrap();
+        assert_eq!(
+            p.steps,
+            vec![
+                Step::Follow {
+                    node: addr(2),
+                    master: addr(3)
+                },
+                Step::LiftFence {
+                    node: addr(1),
+                    master: Some(addr(3))
+                },
+                Step::Verify {
+                    master: addr(3),
+                    replicas: vec![addr(2)]
+                }
+            ]
         );
         // Without a fence it stays "nothing to do".
         assert_eq!(
