@@ -1127,11 +1127,13 @@ async fn run_step(
                     tracing::warn!("{err}");
                 }
             }
-            // The pause covers the rest of the switch (promote, read back, credentials,
-            // re-point the old master), a few command timeouts at most; a later end extends a
-            // pause. Fence and pause go in one transaction: no instant with neither, and a
-            // failure leaves neither half (still before the point of no return).
-            let extend_ms = (nodes.command_timeout().as_millis() * 8 + 2_000).to_string();
+            // Fence and pause go in one transaction: no instant with neither, and a failure
+            // leaves neither half (still before the point of no return). Once raised, the
+            // fence, not the pause, keeps writes off (Redis checks min-replicas before it
+            // holds a command for a pause, so new writes get NOREPLICAS at once); the pause,
+            // extended here (a later end extends a pause), still holds the writes already
+            // waiting on it over the promotion, which takes a couple of round trips.
+            let extend_ms = (nodes.command_timeout().as_millis() * 2 + 1_000).to_string();
             nodes.send(node, &["MULTI"]).await?;
             for c in fence::raise_commands(&orig) {
                 let args: Vec<&str> = c.iter().map(String::as_str).collect();
