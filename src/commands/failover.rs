@@ -81,6 +81,8 @@ pub struct Report {
     pub persistence: Vec<PersistOutcome>,
     /// Unplanned failover: what fencing the old master did, or what must be done.
     pub fencing: Option<FenceReport>,
+    /// Remarks that are not problems (a full resync that could not be avoided, and why).
+    pub notes: Vec<String>,
 }
 
 /// `rkv failover --output json`.
@@ -197,6 +199,66 @@ fn fence_how(transport: &Transport, node: &NodeAddr, inv: Option<&InventoryNode>
     }
     parts.push("else print what must be done before it returns".into());
     parts.join(", ")
+}
+
+/// The reachable nodes whose `min-replicas-to-write` is rkv's fence (left by a stopped run).
+async fn fenced_nodes(nodes: &mut Nodes<'_>, snap: &Snapshot) -> Vec<NodeAddr> {
+    let mut out = Vec::new();
+    for n in snap.nodes.iter().filter(|n| n.reachable()) {
+        if nodes
+            .fence_settings(&n.addr)
+            .await
+            .is_ok_and(|o| o.is_fence())
+        {
+            out.push(n.addr.clone());
+        }
+    }
+    out
+}
+
+/// Full resyncs a re-run cannot avoid, each with why: a node it re-points whose offset went
+/// past the fork (the new master's `second_repl_offset` − 1) can only resync in full. That
+/// happens when the old master stayed a (fenced) master after the promotion: its replication
+/// PINGs move its offset and its replicas'. Divergent writes are another matter: the fence
+/// refuses plain writes, and their detection is the divergence check's.
+async fn unavoidable_full_resyncs(
+    nodes: &mut Nodes<'_>,
+    plan: &Plan,
+    snap: &Snapshot,
+) -> Vec<String> {
+    if plan.kind != Kind::Resume {
+        return Vec::new();
+    }
+    let Some(second) = nodes
+        .info(&plan.candidate, "replication")
+        .await
+        .ok()
+        .and_then(|i| i.second_repl_offset)
+    else {
+        return Vec::new();
+    };
+    plan.steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::Follow { node, .. } => snap.get(node),
+            _ => None,
+        })
+        .filter_map(|n| {
+            let o = n.offset?;
+            let why = match (&n.role, &n.master) {
+                (Role::Master, _) => "replication PINGs it sent while it stayed a master".to_string(),
+                (_, Some(m)) => format!("replication PINGs from {m} while it stayed a master"),
+                _ => "its history went on".to_string(),
+            };
+            (o >= second).then(|| {
+                format!(
+                    "{} needed a full resync: its offset {o} went past the fork at {} ({why}), so a partial resync was impossible",
+                    n.addr,
+                    second - 1
+                )
+            })
+        })
+        .collect()
 }
 
 /// The one reachable master, if exactly one.
@@ -380,7 +442,21 @@ async fn run_async(
             |n| fence_how(&transport, n, inventory.as_ref().and_then(|i| i.by_addr(n))),
         );
     };
-    let mut the_plan = plan::plan(&snap, &req).map_err(refused)?;
+    // Fences an earlier, stopped run left in place: a re-run lifts them.
+    let fenced = fenced_nodes(&mut nodes, &snap).await;
+    let mut the_plan = match plan::with_fence_lifts(plan::plan(&snap, &req), &snap, &fenced) {
+        Err(Refusal::NothingToDo(m)) => {
+            // A re-run that finds nothing left to do has succeeded.
+            let msg = Refusal::NothingToDo(m).to_string();
+            if human_out {
+                print(&format!("{msg}\n"))?;
+            } else if !global.quiet {
+                eprintln!("rkv: {msg}");
+            }
+            return Ok(());
+        }
+        other => other.map_err(refused)?,
+    };
     describe(&mut the_plan);
 
     let style = render::table::Style {
@@ -414,7 +490,8 @@ async fn run_async(
                 .collect();
             let i = p.select("Which replica should become the master?", &items)?;
             req.to = eligible.get(i).map(|c| c.addr.clone());
-            the_plan = plan::plan(&snap, &req).map_err(refused)?;
+            the_plan =
+                plan::with_fence_lifts(plan::plan(&snap, &req), &snap, &fenced).map_err(refused)?;
             describe(&mut the_plan);
         }
     }
@@ -478,6 +555,7 @@ async fn run_async(
                 .and_then(|c| c.replid.clone())
         });
 
+    let unavoidable = unavoidable_full_resyncs(&mut nodes, &the_plan, &snap).await;
     let mut progress =
         render::progress::StepProgress::new(std::io::stderr().is_terminal(), global.quiet);
     let outcome = execute::run(&the_plan, &mut nodes, &mut |e| progress.event(&e)).await;
@@ -555,10 +633,10 @@ async fn run_async(
             .collect();
         (!why.is_empty() && d.sync_full <= why.len() as i64).then_some(why)
     };
-    let mut notes = Vec::new();
+    let mut split_notes = Vec::new();
     for d in resyncs.iter().filter(|d| d.sync_full > 0) {
         if let Some(why) = expected(d) {
-            notes.push(format!(
+            split_notes.push(format!(
                 "note: {} served {} full resync(s), unavoidable: {}",
                 d.node,
                 d.sync_full,
@@ -566,12 +644,26 @@ async fn run_async(
             ));
         }
     }
+    // A full resync that could not be avoided is a note that says why, not a problem.
+    let mut notes = Vec::new();
+    let mut excused: i64 = 0;
+    if let Some(d) = resyncs
+        .iter()
+        .find(|d| d.node == the_plan.candidate && d.sync_full > 0 && expected(d).is_none())
+    {
+        let n = unavoidable
+            .len()
+            .min(usize::try_from(d.sync_full).unwrap_or(0));
+        notes.extend(unavoidable.iter().take(n).cloned());
+        excused = i64::try_from(n).unwrap_or(0);
+    }
     for d in resyncs
         .iter()
         .filter(|_| !psync1)
         .filter(|d| d.sync_full > 0)
         .filter(|d| !(restarted && d.node == the_plan.candidate && d.sync_full == 1))
         .filter(|d| expected(d).is_none())
+        .filter(|d| !(d.node == the_plan.candidate && d.sync_full <= excused))
     {
         problems.push(Problem {
             kind: "full_resync".into(),
@@ -579,8 +671,13 @@ async fn run_async(
             message: format!("{} served {} full resync(s)", d.node, d.sync_full),
         });
     }
-    the_plan.warnings.extend(notes);
-    let old_master_clients = if the_plan.kind == Kind::Failover {
+    the_plan.warnings.extend(split_notes);
+    let nothing_changed = outcome.failure.as_ref().is_some_and(|f| !f.changed);
+    let old_master_clients = if the_plan.kind == Kind::Failover
+        || nothing_changed
+        || the_plan.old_master == the_plan.candidate
+    {
+        // After an abort nothing changed for the clients of the old master: not a remark.
         None
     } else {
         probe::clients_left(&mut nodes, &the_plan.old_master).await
@@ -606,6 +703,7 @@ async fn run_async(
         persisted,
         persistence: outcome.persisted.clone(),
         fencing: outcome.fencing.clone(),
+        notes,
     };
     drop(nodes);
 
@@ -635,13 +733,28 @@ async fn run_async(
             message: p.message,
         });
     }
+    // The candidate died after its promotion: re-plan among the live nodes, the most
+    // advanced one first (the fenced old master, usually: it has every acknowledged write).
+    let dead_candidate = outcome.failure.as_ref().is_some_and(|f| f.changed)
+        && !now
+            .get(&the_plan.candidate)
+            .is_some_and(crate::topology::model::NodeState::reachable);
     let next = outcome.failure.as_ref().map(|f| {
-        next_command(
-            args,
-            &the_plan,
-            f.changed,
-            setup.opts.creds.password.is_some(),
-        )
+        if f.interrupted && !f.changed {
+            // Stopped by a signal with nothing changed: there is no cause to fix.
+            let cmd = next_command(args, &the_plan, true, setup.opts.creds.password.is_some());
+            let cmd = cmd.split("   (").next().unwrap_or_default().to_string();
+            format!("{cmd}   (nothing was changed: it starts over)")
+        } else if dead_candidate {
+            live_replan(args, &now, setup.opts.creds.password.is_some())
+        } else {
+            next_command(
+                args,
+                &the_plan,
+                f.changed,
+                setup.opts.creds.password.is_some(),
+            )
+        }
     });
     if let Some(f) = &outcome.failure {
         problems.insert(
@@ -693,7 +806,12 @@ async fn run_async(
             Err(ExitError::silent_failure())
         }
         Some(f) => {
-            let state = if f.changed {
+            let state = if dead_candidate {
+                format!(
+                    "{} was promoted, then stopped answering (dead or unreachable): no node was pointed at it after that; the topology above is the state now",
+                    the_plan.candidate
+                )
+            } else if f.changed {
                 format!(
                     "{} was promoted but the run stopped at step {}; the topology above is the state now",
                     the_plan.candidate, f.step
@@ -709,6 +827,33 @@ async fn run_async(
             ))
         }
     }
+}
+
+/// The command that re-plans among the live nodes of `now`, the most advanced first (its
+/// offset; a master before a replica at the same offset).
+fn live_replan(args: &FailoverArgs, now: &Snapshot, creds_used: bool) -> String {
+    let live: Vec<&crate::topology::model::NodeState> =
+        now.nodes.iter().filter(|n| n.reachable()).collect();
+    let best = live
+        .iter()
+        .max_by_key(|n| (n.offset.unwrap_or(-1), n.role == Role::Master))
+        .map(|n| n.addr.to_string());
+    let mut cmd = String::from("rkv failover");
+    for n in &live {
+        cmd.push(' ');
+        cmd.push_str(&n.addr.to_string());
+    }
+    if let Some(b) = best {
+        cmd.push_str(&format!(" --to {b}"));
+    }
+    cmd.push_str(" --yes");
+    if args.ignore_sentinel {
+        cmd.push_str(" --ignore-sentinel");
+    }
+    if creds_used {
+        cmd.push_str(" (with the same credentials)");
+    }
+    format!("{cmd}   (among the live nodes, the most advanced first)")
 }
 
 /// What to run after a run stopped midway: the same command, which converges.
@@ -839,6 +984,9 @@ fn report_text(doc: &FailoverDoc, outcome: &Outcome) -> String {
                 s.push_str(&format!("    - {l}\n"));
             }
         }
+    }
+    for n in &r.notes {
+        s.push_str(&format!("  note: {n}\n"));
     }
     if outcome.failure.is_none() && doc.problems.is_empty() {
         s.push_str(&format!(

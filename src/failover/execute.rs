@@ -13,6 +13,8 @@
 //! - Credentials for a replication link (masterauth/masteruser) are set before REPLICAOF on
 //!   every node re-pointed; they never appear in events, errors or the journal.
 
+use super::failpoint::Failpoints;
+use super::fence::{self, Names, Originals};
 use super::journal::{Entry, Journal};
 use super::plan::{Kind, PauseMode, Plan, Step};
 use crate::inventory::{Inventory, InventoryNode};
@@ -23,6 +25,7 @@ use crate::persist_role::{
 };
 use serde::Serialize;
 use std::collections::HashMap;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// How often offsets are polled while the master is paused (a pause costs write latency).
@@ -215,16 +218,17 @@ pub struct FenceReport {
 
 /// A step's error: a message, and whether Ctrl-C caused it.
 #[derive(Debug, Clone)]
-struct StepError {
+pub(crate) struct StepError {
     message: String,
-    interrupted: bool,
+    /// The signal that interrupted it (SIGINT, SIGTERM, SIGHUP).
+    interrupted: Option<&'static str>,
 }
 
 impl From<NodeError> for StepError {
     fn from(e: NodeError) -> Self {
         StepError {
             message: e.to_string(),
-            interrupted: false,
+            interrupted: None,
         }
     }
 }
@@ -232,7 +236,7 @@ impl From<NodeError> for StepError {
 fn fail(message: impl Into<String>) -> StepError {
     StepError {
         message: message.into(),
-        interrupted: false,
+        interrupted: None,
     }
 }
 
@@ -599,6 +603,75 @@ impl<'j> Nodes<'j> {
         }
     }
 
+    /// `CONFIG GET` of a node's `min-replicas-*` settings (`min-slaves-*` on servers older
+    /// than 5.0, which answer an empty array for the new names). Journaled.
+    pub(crate) async fn fence_settings(&mut self, node: &NodeAddr) -> Result<Originals, StepError> {
+        let mut last = None;
+        for names in [Names::Replicas, Names::Slaves] {
+            let tw = self
+                .send(node, &["CONFIG", "GET", names.to_write()])
+                .await?;
+            let ml = self.send(node, &["CONFIG", "GET", names.max_lag()]).await?;
+            match Originals::from_replies(names, &strings(&tw), &strings(&ml)) {
+                Ok(o) => return Ok(o),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(fail(format!(
+            "{node}: cannot read its min-replicas settings: {}",
+            last.map_or_else(|| "no reply".to_string(), |e| e.to_string())
+        )))
+    }
+
+    /// What to put back on `node` when its settings read as a fence: what an earlier run
+    /// saved in a journal beside this one, else Redis's defaults; and where it came from.
+    fn saved_originals(&self, node: &NodeAddr, names: Names) -> (Originals, String) {
+        let dir = self.journal.path().parent().map(Path::to_path_buf);
+        let found = dir
+            .filter(|d| !d.as_os_str().is_empty())
+            .and_then(|d| super::journal::find_latest(&d, "fence_saved", &node.to_string()))
+            .and_then(|t| Originals::parse(&t))
+            .filter(|o| !o.is_fence());
+        match found {
+            Some(o) => (o, "saved by an earlier run's journal".to_string()),
+            None => (
+                Originals::defaults(names),
+                "the originals were not found in any journal: Redis's defaults".to_string(),
+            ),
+        }
+    }
+
+    /// Whether `node` runs with a config file (INFO server `config_file`), so CONFIG REWRITE
+    /// can make a setting survive a restart.
+    async fn has_config_file(&mut self, node: &NodeAddr) -> bool {
+        self.info_text(node, "server").await.is_ok_and(|t| {
+            t.lines().any(|l| {
+                l.trim_end()
+                    .strip_prefix("config_file:")
+                    .is_some_and(|v| !v.is_empty())
+            })
+        })
+    }
+
+    /// Put the saved settings back on `node` (and rewrite its config file when it has one,
+    /// so the fence that a rewrite made durable goes too). Journaled.
+    async fn lift_fence(&mut self, node: &NodeAddr, orig: &Originals) -> Result<String, StepError> {
+        for c in fence::lift_commands(orig) {
+            let args: Vec<&str> = c.iter().map(String::as_str).collect();
+            self.send(node, &args).await?;
+        }
+        let mut note = format!("{orig} put back");
+        if self.has_config_file(node).await {
+            match self.send(node, &["CONFIG", "REWRITE"]).await {
+                Ok(_) => note.push_str(", config file rewritten"),
+                Err(e) => note.push_str(&format!(
+                    "; CONFIG REWRITE failed ({e}): its config file may still hold the fence"
+                )),
+            }
+        }
+        Ok(note)
+    }
+
     /// Set masterauth (and masteruser) on `node` when credentials are in use, so its link
     /// to the new master can authenticate.
     pub async fn set_link_credentials(&mut self, node: &NodeAddr) -> Result<(), NodeError> {
@@ -613,6 +686,18 @@ impl<'j> Nodes<'j> {
         self.send(node, &["CONFIG", "SET", "masterauth", pw.expose()])
             .await?;
         Ok(())
+    }
+}
+
+/// The strings of an array reply (CONFIG GET's name/value pairs).
+fn strings(v: &redis::Value) -> Vec<String> {
+    match v {
+        redis::Value::Array(items) => items.iter().map(value_text_full).collect(),
+        redis::Value::Map(pairs) => pairs
+            .iter()
+            .flat_map(|(k, v)| [value_text_full(k), value_text_full(v)])
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -681,10 +766,77 @@ struct RunState {
     promoted_at: Option<i64>,
     persisted: Vec<PersistOutcome>,
     fencing: Option<FenceReport>,
+    /// The node this run fenced, with the settings to put back.
+    fenced: Option<(NodeAddr, Originals)>,
+    /// Failpoints armed for this run (fault tests only).
+    failpoints: Failpoints,
+}
+
+/// How long, after a signal past the point of no return, the run goes on sending the few
+/// commands that make the group consistent (re-point the old master, lift its pause, re-point
+/// the siblings) before it stops.
+const SIGNAL_GRACE: Duration = Duration::from_millis(1500);
+
+/// SIGINT, SIGTERM and SIGHUP, all handled alike (an operator's Ctrl-C, a service manager's
+/// stop, a dropped SSH session).
+struct Signals {
+    #[cfg(unix)]
+    streams: Option<[tokio::signal::unix::Signal; 3]>,
+}
+
+impl Signals {
+    fn new() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let streams = (|| {
+                Some([
+                    signal(SignalKind::interrupt()).ok()?,
+                    signal(SignalKind::terminate()).ok()?,
+                    signal(SignalKind::hangup()).ok()?,
+                ])
+            })();
+            if streams.is_none() {
+                tracing::warn!("cannot listen for SIGINT/SIGTERM/SIGHUP");
+            }
+            Signals { streams }
+        }
+        #[cfg(not(unix))]
+        Signals {}
+    }
+
+    /// The next signal's name.
+    async fn recv(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            let Some([int, term, hup]) = self.streams.as_mut() else {
+                return std::future::pending().await;
+            };
+            tokio::select! {
+                _ = int.recv() => "SIGINT",
+                _ = term.recv() => "SIGTERM",
+                _ = hup.recv() => "SIGHUP",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        }
+    }
+}
+
+/// Steps worth finishing after a signal past the point of no return: the commands that make
+/// the group consistent (one master, everyone following it), each a round trip or two.
+fn finishes_the_switch(step: &Step) -> bool {
+    matches!(step, Step::Follow { .. } | Step::Unpause { .. })
 }
 
 /// Run `plan`, calling `on_event` as it goes. Stops at the first failure; before the
-/// promotion a failure (or Ctrl-C) lifts the pause and leaves everything as it was.
+/// promotion a failure (or SIGINT, SIGTERM, SIGHUP) lifts the fence and the pause and leaves
+/// everything as it was. A signal after the promotion lets the run finish, within
+/// [`SIGNAL_GRACE`], the steps that make the group consistent ([`finishes_the_switch`]), then
+/// stop.
 pub async fn run(plan: &Plan, nodes: &mut Nodes<'_>, on_event: &mut dyn FnMut(Event)) -> Outcome {
     let total = plan.steps.len();
     let mut results = StepResult::pending(plan);
@@ -698,12 +850,49 @@ pub async fn run(plan: &Plan, nodes: &mut Nodes<'_>, on_event: &mut dyn FnMut(Ev
         promoted_at: None,
         persisted: Vec::new(),
         fencing: None,
+        fenced: None,
+        failpoints: Failpoints::from_env(),
     };
     let mut failure = None;
-    let ctrl_c = tokio::signal::ctrl_c();
-    tokio::pin!(ctrl_c);
-    for (i, step) in plan.steps.iter().enumerate() {
+    let mut signals = Signals::new();
+    // Set by a signal after the promotion: which one, and until when steps may still run.
+    let mut grace: Option<(&'static str, Instant)> = None;
+    let mut finished_in_grace: Vec<usize> = Vec::new();
+    let mut i = 0;
+    while i < total {
+        let step = &plan.steps[i];
         let index = i + 1;
+        if let Some((sig, until)) = grace
+            && (!finishes_the_switch(step) || Instant::now() >= until)
+        {
+            let left: Vec<String> = plan.steps[i..]
+                .iter()
+                .filter(|s| !finishes_the_switch(s) || Instant::now() >= until)
+                .map(Step::describe)
+                .collect();
+            failure = Some(Failure {
+                step: index,
+                message: format!(
+                    "stopped by {sig} after the promotion{}; not run: {}",
+                    if finished_in_grace.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            " (finished step(s) {} first)",
+                            finished_in_grace
+                                .iter()
+                                .map(ToString::to_string)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    },
+                    left.join("; ")
+                ),
+                changed: true,
+                interrupted: true,
+            });
+            break;
+        }
         nodes.step = Some(index);
         let what = step.describe();
         nodes.note("step_started", what.clone());
@@ -713,9 +902,26 @@ pub async fn run(plan: &Plan, nodes: &mut Nodes<'_>, on_event: &mut dyn FnMut(Ev
             what: what.clone(),
         });
         let started = Instant::now();
+        let fp = st.failpoints.clone();
+        let boundary = (i > 0 && grace.is_none()).then(|| format!("after-step-{i}"));
+        let in_grace = grace.map(|g| g.1);
+        let work = async {
+            if let Some(b) = &boundary {
+                fp.hit(b).await;
+            }
+            match in_grace {
+                Some(until) => tokio::time::timeout(
+                    until.saturating_duration_since(Instant::now()),
+                    run_step(step, index, nodes, &mut st, on_event),
+                )
+                .await
+                .unwrap_or_else(|_| Err(fail("not finished within the grace after the signal"))),
+                None => run_step(step, index, nodes, &mut st, on_event).await,
+            }
+        };
         let res = tokio::select! {
-            r = run_step(step, index, nodes, &mut st, on_event) => r,
-            _ = &mut ctrl_c => Err(StepError { message: "interrupted (Ctrl-C)".into(), interrupted: true }),
+            r = work => r,
+            sig = signals.recv() => Err(StepError { message: format!("interrupted ({sig})"), interrupted: Some(sig) }),
         };
         let duration = started.elapsed();
         let r = &mut results[i];
@@ -723,6 +929,7 @@ pub async fn run(plan: &Plan, nodes: &mut Nodes<'_>, on_event: &mut dyn FnMut(Ev
         match res {
             Ok(note) => {
                 r.status = Status::Done;
+                r.error = None;
                 r.note = note.clone();
                 nodes.note(
                     "step_done",
@@ -737,6 +944,10 @@ pub async fn run(plan: &Plan, nodes: &mut Nodes<'_>, on_event: &mut dyn FnMut(Ev
                     duration,
                     note,
                 });
+                if grace.is_some() {
+                    finished_in_grace.push(index);
+                }
+                i += 1;
             }
             Err(e) => {
                 let message = nodes.creds().scrub(&e.message);
@@ -749,11 +960,38 @@ pub async fn run(plan: &Plan, nodes: &mut Nodes<'_>, on_event: &mut dyn FnMut(Ev
                     duration,
                     error: message.clone(),
                 });
+                if let Some(sig) = e.interrupted.filter(|_| st.promoted && grace.is_none()) {
+                    // Past the point of no return: finish what makes the group consistent,
+                    // briefly, then stop. An interrupted Follow or Unpause is sent again (both
+                    // are idempotent); anything else is left for the re-run.
+                    nodes.step = None;
+                    nodes.note(
+                        "note",
+                        format!(
+                            "{sig} after the promotion: finishing the re-pointing for at most {} ms",
+                            SIGNAL_GRACE.as_millis()
+                        ),
+                    );
+                    grace = Some((sig, Instant::now() + SIGNAL_GRACE));
+                    if !finishes_the_switch(step) {
+                        i += 1;
+                    }
+                    continue;
+                }
                 let mut message = message;
                 if !st.promoted {
-                    // Nothing changed yet: lift the pause and leave.
+                    // Nothing changed yet: lift the fence and the pause, and leave.
+                    nodes.step = None;
+                    if let Some((node, orig)) = st.fenced.take() {
+                        match nodes.lift_fence(&node, &orig).await {
+                            Ok(_) => message.push_str(&format!("; the fence on {node} was lifted")),
+                            Err(err) => message.push_str(&format!(
+                                "; lifting the fence on {node} failed ({}): it refuses writes until `rkv failover` is run again or {orig} is set by hand",
+                                err.message
+                            )),
+                        }
+                    }
                     if let Some((node, since, _)) = st.paused.take() {
-                        nodes.step = None;
                         match nodes.send(&node, &["CLIENT", "UNPAUSE"]).await {
                             Ok(_) => {
                                 st.write_pause = Some(since.elapsed());
@@ -768,10 +1006,10 @@ pub async fn run(plan: &Plan, nodes: &mut Nodes<'_>, on_event: &mut dyn FnMut(Ev
                 if st.promoted
                     && let Some((node, since, _)) = &st.paused
                 {
-                    // Not unpaused on purpose: until it follows the new master, lifting the
-                    // pause would let it take writes as a second master.
+                    // Not unpaused on purpose: until it follows the new master it must not
+                    // take writes. The fence holds them off after the pause lapses.
                     message.push_str(&format!(
-                        "; {node} is still paused (for {} ms so far) and takes writes again as a second master when its pause deadline passes: finish now",
+                        "; {node} is still a master, paused (for {} ms so far) and fenced: it refuses writes (NOREPLICAS) until it is re-pointed",
                         since.elapsed().as_millis()
                     ));
                 }
@@ -779,11 +1017,24 @@ pub async fn run(plan: &Plan, nodes: &mut Nodes<'_>, on_event: &mut dyn FnMut(Ev
                     step: index,
                     message,
                     changed: st.promoted,
-                    interrupted: e.interrupted,
+                    interrupted: e.interrupted.is_some() || grace.is_some(),
                 });
                 break;
             }
         }
+    }
+    if failure.is_none()
+        && let Some((sig, _)) = grace
+    {
+        // Every step left was one that finishes the switch: all done within the grace.
+        failure = Some(Failure {
+            step: total,
+            message: format!(
+                "stopped by {sig} after the promotion; every remaining step was finished first"
+            ),
+            changed: true,
+            interrupted: true,
+        });
     }
     nodes.step = None;
     Outcome {
@@ -861,6 +1112,120 @@ async fn run_step(
             .await?;
             Ok(Some(format!("offsets {m} = {r}")))
         }
+        Step::FenceWrites { node } => {
+            let mut orig = nodes.fence_settings(node).await?;
+            let mut whence = "its own".to_string();
+            if orig.is_fence() {
+                // An earlier run fenced it and was stopped before the promotion: what to put
+                // back is what that run saved, not the fence itself.
+                (orig, whence) = nodes.saved_originals(node, orig.names);
+            }
+            // Saved before the fence goes up: a run killed from here on leaves the way back
+            // in the journal (a re-run finds it there).
+            {
+                let mut e = Entry::new("fence_saved");
+                e.step = nodes.step;
+                e.node = Some(node.to_string());
+                e.reply = Some(orig.to_string());
+                e.message = Some(format!("settings to put back on {node} ({whence})"));
+                if let Err(err) = nodes.journal.write(e) {
+                    tracing::warn!("{err}");
+                }
+            }
+            // Fence and pause go in one transaction: no instant with neither, and a failure
+            // leaves neither half (still before the point of no return). Once raised, the
+            // fence, not the pause, keeps writes off (Redis checks min-replicas before it
+            // holds a command for a pause, so new writes get NOREPLICAS at once); the pause,
+            // extended here (a later end extends a pause), still holds the writes already
+            // waiting on it over the promotion, which takes a couple of round trips.
+            let extend_ms = (nodes.command_timeout().as_millis() * 2 + 1_000).to_string();
+            nodes.send(node, &["MULTI"]).await?;
+            for c in fence::raise_commands(&orig) {
+                let args: Vec<&str> = c.iter().map(String::as_str).collect();
+                nodes.send(node, &args).await?;
+            }
+            nodes
+                .send(node, &["CLIENT", "PAUSE", &extend_ms, "WRITE"])
+                .await?;
+            let v = nodes.send(node, &["EXEC"]).await?;
+            let all_ok = match &v {
+                redis::Value::Array(items) => {
+                    !items.is_empty() && items.iter().all(|i| matches!(i, redis::Value::Okay))
+                }
+                _ => false,
+            };
+            // Whatever part of it took, it is undone on the way out.
+            st.fenced = Some((node.clone(), orig.clone()));
+            if !all_ok {
+                return Err(fail(format!(
+                    "{node} did not accept the fence and the pause ({})",
+                    value_text(&v)
+                )));
+            }
+            // With a config file, make the fence survive a restart: a node restarted before
+            // rkv re-pointed it would otherwise come back as a writable second master (its
+            // file names no master yet). It costs one file write inside the pause; the lift
+            // rewrites the file again. A failure is reported, not fatal: the fence holds in
+            // memory.
+            let mut note = format!("fenced; {orig} saved in the journal");
+            if nodes.has_config_file(node).await {
+                match nodes.send(node, &["CONFIG", "REWRITE"]).await {
+                    Ok(_) => note.push_str("; config file rewritten so a restart keeps the fence"),
+                    Err(e) => note.push_str(&format!(
+                        "; CONFIG REWRITE failed ({e}): a restart before it is re-pointed would drop the fence"
+                    )),
+                }
+            }
+            Ok(Some(note))
+        }
+        Step::LiftFence { node, master } => {
+            if let Some(m) = master {
+                // Only once it follows: until then a fenced master must stay fenced.
+                let deadline = Instant::now() + nodes.opts.verify_timeout;
+                loop {
+                    if let Ok(info) = nodes.info(node, "replication").await
+                        && follows(&info, m)
+                    {
+                        break;
+                    }
+                    if Instant::now() >= deadline {
+                        return Err(fail(format!(
+                            "{node} does not follow {m} with link up after {:?}: its fence stays (harmless on a replica; a re-run lifts it)",
+                            nodes.opts.verify_timeout
+                        )));
+                    }
+                    on_event(Event::Progress {
+                        index,
+                        message: format!("waiting for {node} to follow {m}"),
+                    });
+                    tokio::time::sleep(SLOW_POLL).await;
+                }
+            }
+            let now = nodes.fence_settings(node).await?;
+            if !now.is_fence() {
+                if st.fenced.as_ref().is_some_and(|f| &f.0 == node) {
+                    st.fenced = None;
+                }
+                return Ok(Some(format!("no fence in place ({now})")));
+            }
+            let (orig, whence) = match st.fenced.take() {
+                Some((n, o)) if &n == node => (o, "saved by this run".to_string()),
+                other => {
+                    st.fenced = other;
+                    nodes.saved_originals(node, now.names)
+                }
+            };
+            let mut note = nodes.lift_fence(node, &orig).await?;
+            if master.is_none() {
+                // It stays (or becomes) the master: a pause left by the stopped run goes too.
+                match nodes.send(node, &["CLIENT", "UNPAUSE"]).await {
+                    Ok(_) => note.push_str("; pause lifted"),
+                    Err(NodeError::Command { reason, .. }) if is_unknown_command(&reason) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Ok(Some(format!("{note} ({whence})")))
+        }
         Step::Promote { node } => {
             if let (Some((master, _, _)), Some(deadline)) = (st.paused.clone(), st.budget_deadline)
             {
@@ -877,14 +1242,6 @@ async fn run_step(
                 .await?;
                 st.final_offset = Some(m);
                 st.promoted_at = Some(r);
-                // The rest of the switch (promote, read back, credentials, re-point the old
-                // master) may take a few command timeouts: make sure the pause cannot lapse
-                // while the old master is still a master. A later end extends a pause, and a
-                // failure here is still before the point of no return.
-                let extend_ms = (nodes.command_timeout().as_millis() * 8 + 2_000).to_string();
-                nodes
-                    .send(&master, &["CLIENT", "PAUSE", &extend_ms, "WRITE"])
-                    .await?;
             } else {
                 st.promoted_at = nodes.info(node, "replication").await?.slave_repl_offset;
             }
@@ -892,6 +1249,7 @@ async fn run_step(
             let sent = match nodes.replicaof_named(node, "NO", "ONE").await {
                 Ok((verb, _)) => {
                     st.promoted = true;
+                    st.failpoints.hit("after-promote").await;
                     verb
                 }
                 // The node refused in so many words: nothing changed, the run can still be
@@ -923,6 +1281,22 @@ async fn run_step(
             }))
         }
         Step::Follow { node, master } => {
+            // Never point a node at a dead node: REPLICAOF to a host that does not answer is
+            // accepted all the same, and the node would wait for it forever.
+            match nodes.info(master, "replication").await {
+                Ok(i) if i.role == Role::Master => {}
+                Ok(i) => {
+                    return Err(fail(format!(
+                        "{master} reports role {}, not master: {node} was not pointed at it",
+                        i.role.as_str()
+                    )));
+                }
+                Err(e) => {
+                    return Err(fail(format!(
+                        "{master} does not answer ({e}): {node} was not pointed at a dead node"
+                    )));
+                }
+            }
             nodes.set_link_credentials(node).await?;
             let port = master.port().to_string();
             let (sent, _) = nodes.replicaof_named(node, master.host(), &port).await?;

@@ -199,6 +199,38 @@ impl Journal {
     }
 }
 
+/// How many journal files [`find_latest`] reads at most (newest first).
+const MAX_JOURNALS_SEARCHED: usize = 200;
+
+/// The `reply` of the newest entry of `event` about `node` among the journals in `dir`
+/// (newest file first, by name: the names start with the UTC time). A re-run uses it to find
+/// what an earlier, killed run saved (the originals of a fence it raised).
+pub fn find_latest(dir: &Path, event: &str, node: &str) -> Option<String> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    files.sort();
+    files.reverse();
+    for f in files.into_iter().take(MAX_JOURNALS_SEARCHED) {
+        let Ok(text) = std::fs::read_to_string(&f) else {
+            continue;
+        };
+        let found = text
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|v| v["event"] == event && v["node"] == node)
+            .filter_map(|v| v["reply"].as_str().map(str::to_string))
+            .next_back();
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
+}
+
 /// The default journal path: `$XDG_STATE_HOME/rkv/journal/<UTC time>-<what>.jsonl`, falling
 /// back to `~/.local/state/rkv/journal/…`, then the temp directory.
 pub fn default_path(what: &str) -> PathBuf {
@@ -225,6 +257,41 @@ mod tests {
 
     fn v(s: &[&str]) -> Vec<String> {
         s.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn the_newest_saved_entry_about_a_node_is_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, entries: &[(&'static str, &str, &str)]| {
+            let mut j = Journal::open(&dir.path().join(name)).unwrap();
+            for (event, node, reply) in entries {
+                let mut e = Entry::new(event);
+                e.node = Some(node.to_string());
+                e.reply = Some(reply.to_string());
+                j.write(e).unwrap();
+            }
+        };
+        write(
+            "2026-01-01T00-00-00.000Z-1-failover.jsonl",
+            &[("fence_saved", "n1", "old")],
+        );
+        write(
+            "2026-01-02T00-00-00.000Z-2-failover.jsonl",
+            &[
+                ("fence_saved", "n1", "a"),
+                ("fence_saved", "n1", "b"),
+                ("command", "n1", "c"),
+            ],
+        );
+        assert_eq!(
+            find_latest(dir.path(), "fence_saved", "n1"),
+            Some("b".into())
+        );
+        assert_eq!(find_latest(dir.path(), "fence_saved", "n2"), None);
+        assert_eq!(
+            find_latest(&dir.path().join("none"), "fence_saved", "n1"),
+            None
+        );
     }
 
     #[test]

@@ -6,6 +6,8 @@
 pub mod carry;
 pub mod diverge;
 pub mod execute;
+pub mod failpoint;
+pub mod fence;
 pub mod journal;
 pub mod plan;
 pub mod probe;

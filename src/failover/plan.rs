@@ -93,6 +93,14 @@ pub enum Step {
         /// Give up (unpause, abort, nothing changed) after this long.
         budget_ms: u64,
     },
+    /// Raise the write fence on the old master (see [`crate::failover::fence`]):
+    /// `min-replicas-to-write` 1000000 and the pause extended over the promotion, in one
+    /// MULTI/EXEC, after saving the node's own values in the journal. From here on it refuses
+    /// writes (NOREPLICAS) by itself, even if rkv dies and the pause lapses.
+    FenceWrites {
+        /// The old master.
+        node: NodeAddr,
+    },
     /// `REPLICAOF NO ONE` on the candidate.
     Promote {
         /// The candidate.
@@ -116,6 +124,15 @@ pub enum Step {
         master: NodeAddr,
         /// The nodes that must follow it.
         replicas: Vec<NodeAddr>,
+    },
+    /// Put back the saved `min-replicas-*` values on a node rkv fenced, once it follows
+    /// `master` with its link up (None: it stays the master of its group and is lifted now).
+    /// Does nothing on a node that carries no fence.
+    LiftFence {
+        /// The fenced node.
+        node: NodeAddr,
+        /// The master it must follow first.
+        master: Option<NodeAddr>,
     },
     /// Make the new role survive a restart: CONFIG REWRITE, or the node's config file edited
     /// (over SSH, or locally), see [`crate::persist_role`].
@@ -178,6 +195,18 @@ impl Step {
                     "wait until {replica} has all of {master}'s writes (at most {budget_ms} ms)"
                 )
             }
+            Step::FenceWrites { node } => format!(
+                "fence {node}: it refuses writes even if rkv dies (min-replicas-to-write {}, pause extended, one MULTI/EXEC)",
+                super::fence::FENCE_REPLICAS
+            ),
+            Step::LiftFence { node, master } => match master {
+                Some(m) => format!(
+                    "lift the fence on {node} once it follows {m} with link up (min-replicas-* back to its own values)"
+                ),
+                None => format!(
+                    "lift the fence on {node}, the master of its group (min-replicas-* back to its own values)"
+                ),
+            },
             Step::Promote { node } => format!("promote {node} (REPLICAOF NO ONE)"),
             Step::Follow { node, master } => {
                 format!(
@@ -216,6 +245,12 @@ impl Step {
                 format!(
                     "offset of {replica} equals the offset of {master}, read again just before promoting"
                 )
+            }
+            Step::FenceWrites { node } => {
+                format!("{node} accepted the fence and the pause in one transaction")
+            }
+            Step::LiftFence { node, .. } => {
+                format!("{node} reports its own min-replicas-to-write again (or carried no fence)")
             }
             Step::Promote { node } => format!("{node} reports role master"),
             Step::Follow { node, master } => format!("{node} reports role replica of {master}"),
@@ -596,6 +631,9 @@ pub fn plan(snap: &Snapshot, req: &Request) -> Result<Plan, Refusal> {
             master: master.addr.clone(),
             budget_ms,
         });
+        steps.push(Step::FenceWrites {
+            node: master.addr.clone(),
+        });
         steps.push(Step::Promote {
             node: chosen.addr.clone(),
         });
@@ -644,6 +682,7 @@ pub fn plan(snap: &Snapshot, req: &Request) -> Result<Plan, Refusal> {
     let mut followers: Vec<NodeAddr> = siblings.clone();
     if planned {
         followers.insert(0, master.addr.clone());
+        steps.push(lift_after_follow(&master.addr, &chosen.addr));
     }
     steps.push(Step::Verify {
         master: chosen.addr.clone(),
@@ -675,6 +714,140 @@ pub fn plan(snap: &Snapshot, req: &Request) -> Result<Plan, Refusal> {
         warnings,
         full_resync_expected: Vec::new(),
     })
+}
+
+/// Lift the fence on `node` once it follows `master`.
+fn lift_after_follow(node: &NodeAddr, master: &NodeAddr) -> Step {
+    Step::LiftFence {
+        node: node.clone(),
+        master: Some(master.clone()),
+    }
+}
+
+/// Add what a re-run must do about fences an earlier run left in place (`fenced`: the nodes
+/// whose `min-replicas-to-write` is rkv's fence, read by the command): a plan that would
+/// not lift them gets a [`Step::LiftFence`] each, before its Verify; "nothing to do" becomes
+/// a plan of lifts. A fenced node that is a master with no other live master (its candidate
+/// died, or the run stopped before the promotion and this is the same master) is lifted
+/// where it is; a replica once it follows its master.
+pub fn with_fence_lifts(
+    planned: Result<Plan, Refusal>,
+    snap: &Snapshot,
+    fenced: &[NodeAddr],
+) -> Result<Plan, Refusal> {
+    let candidate = planned.as_ref().ok().map(|p| p.candidate.clone());
+    let lift_for = |n: &NodeAddr| -> Option<Step> {
+        let st = snap.get(n)?;
+        if candidate.as_ref() == Some(n) {
+            // Promoted by this plan: it will be the master.
+            return Some(Step::LiftFence {
+                node: n.clone(),
+                master: None,
+            });
+        }
+        match st.role {
+            Role::Master => Some(Step::LiftFence {
+                node: n.clone(),
+                master: None,
+            }),
+            Role::Replica => Some(Step::LiftFence {
+                node: n.clone(),
+                master: st.master.clone(),
+            }),
+            Role::Unknown => None,
+        }
+    };
+    // Replicas still behind a fenced old master that already follows the new one (the run
+    // stopped between re-pointing the old master and its siblings): they were siblings, not
+    // chained replicas by design, so they are re-pointed too.
+    let behind_fenced = |new: &NodeAddr, steps: &[Step]| -> Vec<Step> {
+        snap.nodes
+            .iter()
+            .filter(|n| n.reachable() && n.role == Role::Replica)
+            .filter(|n| n.master.as_ref().is_some_and(|m| fenced.contains(m)))
+            .filter(|n| {
+                n.master
+                    .as_ref()
+                    .and_then(|m| snap.get(m))
+                    .is_some_and(|m| m.role == Role::Replica && m.master.as_ref() == Some(new))
+            })
+            .filter(|n| {
+                !steps
+                    .iter()
+                    .any(|s| matches!(s, Step::Follow { node, .. } if node == &n.addr))
+            })
+            .map(|n| Step::Follow {
+                node: n.addr.clone(),
+                master: new.clone(),
+            })
+            .collect()
+    };
+    match planned {
+        Ok(mut p) => {
+            let lifted: Vec<NodeAddr> = p
+                .steps
+                .iter()
+                .filter_map(|s| match s {
+                    Step::LiftFence { node, .. } => Some(node.clone()),
+                    // A switchover re-fences its old master and lifts it at the end.
+                    Step::FenceWrites { node } => Some(node.clone()),
+                    _ => None,
+                })
+                .collect();
+            let at = p
+                .steps
+                .iter()
+                .position(|s| matches!(s, Step::Verify { .. }))
+                .unwrap_or(p.steps.len());
+            let extra: Vec<Step> = fenced
+                .iter()
+                .filter(|n| !lifted.contains(n))
+                .filter_map(lift_for)
+                .collect();
+            let mut extra = extra;
+            if p.kind == Kind::Resume {
+                let follow = behind_fenced(&p.candidate, &p.steps);
+                extra.splice(0..0, follow);
+            }
+            for (i, s) in extra.into_iter().enumerate() {
+                p.steps.insert(at + i, s);
+            }
+            Ok(p)
+        }
+        Err(Refusal::NothingToDo(new)) => {
+            let mut steps: Vec<Step> = behind_fenced(&new, &[]);
+            let repointed: Vec<NodeAddr> = steps
+                .iter()
+                .filter_map(|s| match s {
+                    Step::Follow { node, .. } => Some(node.clone()),
+                    _ => None,
+                })
+                .collect();
+            steps.extend(fenced.iter().filter_map(lift_for));
+            if !repointed.is_empty() {
+                steps.push(Step::Verify {
+                    master: new.clone(),
+                    replicas: repointed,
+                });
+            }
+            if steps.is_empty() {
+                return Err(Refusal::NothingToDo(new));
+            }
+            Ok(Plan {
+                kind: Kind::Resume,
+                old_master: new.clone(),
+                candidate: new.clone(),
+                ranking: Vec::new(),
+                steps,
+                warnings: vec![format!(
+                    "{} is already master and every replica follows it: lifting the fence(s) an earlier run left",
+                    new
+                )],
+                full_resync_expected: Vec::new(),
+            })
+        }
+        Err(other) => Err(other),
+    }
 }
 
 /// The candidate is already master: re-point whatever still follows (or is) an old master.
@@ -741,6 +914,10 @@ fn plan_resume(
     }
     if steps.is_empty() {
         return Err(Refusal::NothingToDo(new.addr.clone()));
+    }
+    // An earlier run fenced the old masters: lift it once they follow (inert where none).
+    for m in old_masters.iter().filter(|m| m.reachable()) {
+        steps.push(lift_after_follow(&m.addr, &new.addr));
     }
     let all: Vec<NodeAddr> = snap
         .nodes
@@ -956,7 +1133,7 @@ mod tests {
         assert_eq!(p.kind, Kind::Switchover);
         assert_eq!(p.candidate, addr(3));
         assert_eq!(
-            p.steps[..6].to_vec(),
+            p.steps[..8].to_vec(),
             vec![
                 Step::PauseWrites {
                     node: addr(1),
@@ -968,6 +1145,7 @@ mod tests {
                     master: addr(1),
                     budget_ms: 5000
                 },
+                Step::FenceWrites { node: addr(1) },
                 Step::Promote { node: addr(3) },
                 Step::Follow {
                     node: addr(1),
@@ -978,10 +1156,26 @@ mod tests {
                     node: addr(2),
                     master: addr(3)
                 },
+                Step::LiftFence {
+                    node: addr(1),
+                    master: Some(addr(3))
+                },
             ]
         );
         assert!(
-            matches!(&p.steps[6], Step::Verify { replicas, .. } if replicas == &vec![addr(1), addr(2)])
+            matches!(&p.steps[8], Step::Verify { replicas, .. } if replicas == &vec![addr(1), addr(2)])
+        );
+        // The fence comes before the point of no return and shows in the plan.
+        let fence = p
+            .steps
+            .iter()
+            .position(|s| matches!(s, Step::FenceWrites { .. }));
+        let promote = p.steps.iter().position(Step::is_point_of_no_return);
+        assert!(fence < promote);
+        assert!(
+            p.steps[2]
+                .describe()
+                .contains("min-replicas-to-write 1000000")
         );
         assert_eq!(
             p.steps
@@ -1153,6 +1347,10 @@ mod tests {
                 },
             ]
         );
+        assert!(p.steps.contains(&Step::LiftFence {
+            node: addr(1),
+            master: Some(addr(3))
+        }));
         // And once everything follows, there is nothing left to do.
         let mut old = replica(1, 3, 150, 100);
         old.replid = Some("d".repeat(40));
@@ -1164,6 +1362,77 @@ mod tests {
         assert_eq!(
             plan(&done, &req(Some(3))),
             Err(Refusal::NothingToDo(addr(3)))
+        );
+    }
+
+    #[test]
+    fn fences_left_by_a_stopped_run_are_lifted_by_the_rerun() {
+        // Everything follows the new master, but the old master still carries the fence.
+        let mut old = replica(1, 3, 150, 100);
+        old.replid = Some("d".repeat(40));
+        let mut new = master(3, 150);
+        new.replid = Some("d".repeat(40));
+        let done = snap(vec![old, new]);
+        let p = with_fence_lifts(plan(&done, &req(Some(3))), &done, &[addr(1)]).unwrap();
+        assert_eq!(p.kind, Kind::Resume);
+        assert_eq!(
+            p.steps,
+            vec![Step::LiftFence {
+                node: addr(1),
+                master: Some(addr(3))
+            }]
+        );
+        // The run stopped before the sibling was re-pointed: it still follows the fenced old
+        // master, which follows the new one; it is re-pointed before the lift.
+        let mut old = replica(1, 3, 150, 100);
+        old.replid = Some("d".repeat(40));
+        let chained = replica(2, 1, 150, 100);
+        let mut new3 = master(3, 150);
+        new3.replid = Some("d".repeat(40));
+        let half = snap(vec![old, chained, new3]);
+        let p = with_fence_lifts(plan(&half, &req(Some(3))), &half, &[addr(1)]).unwrap();
+        assert_eq!(
+            p.steps,
+            vec![
+                Step::Follow {
+                    node: addr(2),
+                    master: addr(3)
+                },
+                Step::LiftFence {
+                    node: addr(1),
+                    master: Some(addr(3))
+                },
+                Step::Verify {
+                    master: addr(3),
+                    replicas: vec![addr(2)]
+                }
+            ]
+        );
+        // Without a fence it stays "nothing to do".
+        assert_eq!(
+            with_fence_lifts(plan(&done, &req(Some(3))), &done, &[]),
+            Err(Refusal::NothingToDo(addr(3)))
+        );
+        // The candidate died after its promotion: the fenced old master is still the
+        // master of the live nodes, and naming it lifts its fence where it is.
+        let s = snap(vec![master(1, 150), replica(2, 1, 150, 100)]);
+        let p = with_fence_lifts(plan(&s, &req(Some(1))), &s, &[addr(1)]).unwrap();
+        assert_eq!(
+            p.steps,
+            vec![Step::LiftFence {
+                node: addr(1),
+                master: None
+            }]
+        );
+        // A switchover of a node fenced by a run stopped before the promotion: its own
+        // FenceWrites/LiftFence cover it, no second lift.
+        let p = with_fence_lifts(plan(&s, &req(Some(2))), &s, &[addr(1)]).unwrap();
+        assert_eq!(
+            p.steps
+                .iter()
+                .filter(|s| matches!(s, Step::LiftFence { .. }))
+                .count(),
+            1
         );
     }
 
