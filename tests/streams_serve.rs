@@ -623,3 +623,68 @@ fn streams_survive_an_aof_replay_as_in_redis() {
         q(&mut rc, &["XINFO", "GROUPS", "ev"])
     );
 }
+
+/// rkv serve picks the oldest RDB version that can hold its data: a stream without 7.0-only
+/// state goes to a Redis 6.2 replica as RDB 9 (type 15), which 6.2 loads and then follows
+/// (6.2 refuses RDB 10, so the sync would never finish otherwise).
+#[test]
+fn a_redis_6_2_replica_of_rkv_serve_loads_a_type_15_stream() {
+    let m = rkv_serve(&[]);
+    let mut mc = m.client();
+    for i in 1..=120 {
+        q(
+            &mut mc,
+            &["XADD", "ev", &format!("{i}-1"), "n", &i.to_string()],
+        )
+        .unwrap();
+    }
+    // A group nobody read from yet: its read counter is unknown, which type 15 holds. (Once
+    // read, 7.0 tracks a counter type 15 cannot carry, and rkv sends RDB 10 as Redis 7.0 would.)
+    q(&mut mc, &["XGROUP", "CREATE", "ev", "g1", "0"]).unwrap();
+    let v = matrix_support::version("redis-6.2.16");
+    let rep = v.start(Some(m.port), &[]);
+    let mut rc = rep.client();
+    let same = |rc: &mut redis::Connection, mc: &mut redis::Connection| {
+        ["XRANGE ev - +", "XPENDING ev g1", "XLEN ev"]
+            .iter()
+            .all(|c| {
+                let a: Vec<&str> = c.split(' ').collect();
+                q(rc, &a) == q(mc, &a)
+            })
+    };
+    wait_until(
+        Duration::from_secs(20),
+        "the 6.2 replica loads the stream",
+        || same(&mut rc, &mut mc),
+    );
+    // Live: group reads reach 6.2 as XCLAIM … FORCE JUSTID LASTID, acks as XACK.
+    q(&mut mc, &["XADD", "ev", "500-1", "live", "1"]).unwrap();
+    let read = [
+        "XREADGROUP",
+        "GROUP",
+        "g1",
+        "alice",
+        "COUNT",
+        "4",
+        "STREAMS",
+        "ev",
+        ">",
+    ];
+    q(&mut mc, &read).unwrap();
+    q(&mut mc, &["XACK", "ev", "g1", "2-1"]).unwrap();
+    q(
+        &mut mc,
+        &["XREADGROUP", "GROUP", "g1", "bob", "STREAMS", "ev", ">"],
+    )
+    .unwrap();
+    wait_until(Duration::from_secs(20), "the 6.2 replica follows", || {
+        same(&mut rc, &mut mc)
+    });
+    assert_eq!(
+        q(&mut rc, &["XPENDING", "ev", "g1", "-", "+", "1000", "bob"]).map(|v| match v {
+            V::Array(rows) => rows.len(),
+            _ => 0,
+        }),
+        Ok(117)
+    );
+}

@@ -223,16 +223,18 @@ pub(super) fn read_stream<R: BufRead>(
     Ok(Value::Stream(Box::new(s)))
 }
 
-/// True when RDB type 15 (RDB 9) holds the stream exactly: the 7.0 fields it lacks are the
-/// ones Redis derives when it loads type 15.
+/// True when RDB type 15 (RDB 9) holds the stream: the 7.0 fields it lacks are the ones a
+/// loader derives from it (entries added = length, no max deleted ID, each group's read
+/// counter estimated from its last ID). A group whose counter is unknown (-1) fits too: the
+/// estimate a loader puts there is the one Redis uses for an unknown counter anyway (its lag
+/// is the same), only XINFO's `entries-read` then shows the number instead of nil.
 pub fn fits_type_15(s: &Stream) -> bool {
-    // With these two equal to what type 15 implies, the read counter a type-15 loader
-    // estimates is the stream's own estimate.
     s.entries_added == s.len() as u64
         && s.max_deleted_id.is_zero()
-        && s.groups
-            .values()
-            .all(|g| g.entries_read == s.estimate_distance(g.last_id))
+        && s.groups.values().all(|g| {
+            g.entries_read == ENTRIES_READ_INVALID
+                || g.entries_read == s.estimate_distance(g.last_id)
+        })
 }
 
 fn encode_node(chunk: &[(&StreamId, &Vec<Bytes>)]) -> Vec<u8> {
