@@ -688,3 +688,53 @@ fn a_redis_6_2_replica_of_rkv_serve_loads_a_type_15_stream() {
         Ok(117)
     );
 }
+
+/// CONFIG SET appendonly yes starts the AOF from the dataset as commands, in Redis's AOF
+/// rewrite form for streams (XADD…, XSETID, XGROUP CREATE … ENTRIESREAD, CREATECONSUMER,
+/// XCLAIM … FORCE JUSTID). A pending entry whose message is gone cannot be written that way
+/// (Redis drops it, and a consumer left with nothing else, too), so the reference is Redis
+/// 7.0 itself: the same writes, the same switch (without an RDB preamble), the same restart.
+#[test]
+fn streams_written_into_a_new_aof_as_commands_come_back_as_in_redis() {
+    let mut k = rkv_serve(&[]);
+    let mut r = redis_server(&["--aof-use-rdb-preamble", "no"]);
+    for con in [&mut k.client(), &mut r.client()] {
+        populate(con);
+        live(con);
+        q(con, &["XGROUP", "CREATE", "fresh", "g", "$", "MKSTREAM"]).unwrap();
+        q(con, &["CONFIG", "SET", "appendonly", "yes"]).unwrap();
+    }
+    let mut rc = r.client();
+    wait_until(
+        Duration::from_secs(20),
+        "redis finishes its AOF rewrite",
+        || {
+            let info: String = redis::cmd("INFO")
+                .arg("persistence")
+                .query(&mut rc)
+                .unwrap();
+            info.contains("aof_rewrite_in_progress:0")
+                && info.contains("aof_rewrite_scheduled:0")
+                && info.contains("aof_last_bgrewrite_status:ok")
+                && info.contains("aof_enabled:1")
+        },
+    );
+    k.kill();
+    r.kill();
+    let kdir = std::mem::replace(&mut k.dir, tempfile::tempdir().unwrap());
+    let rdir = std::mem::replace(&mut r.dir, tempfile::tempdir().unwrap());
+    let k2 = rkv_serve_in(kdir, &["--appendonly"]);
+    let rd = rdir.path().to_str().unwrap().to_string();
+    let r2 = redis_server(&["--dir", &rd, "--appendonly", "yes"]);
+    let view = |c: &mut redis::Connection| {
+        let mut v = view_no_times(c);
+        v.push(q(c, &["XINFO", "STREAM", "fresh", "FULL"]).map(mask));
+        v
+    };
+    assert_eq!(
+        view(&mut k2.client()),
+        view(&mut r2.client()),
+        "{}",
+        server_log(&k2)
+    );
+}
