@@ -1916,4 +1916,88 @@ mod tests {
         assert_eq!(ok.arg_idx, 4);
         assert_eq!(ok.id_pos, 5);
     }
+
+    #[test]
+    fn propagation_is_deterministic_as_redis_makes_it() {
+        use crate::server::cmd::data::testkit::{H, b};
+        let mut h = H::new();
+        let now = h.now_ms;
+        // `*` and `ms-*` go out as the generated ID.
+        assert_eq!(h.run(&["XADD", "s", "*", "f", "v"]), b(&format!("{now}-0")));
+        assert_eq!(h.prop(), vec![format!("XADD s {now}-0 f v")]);
+        assert_eq!(
+            h.run(&["XADD", "s", &format!("{now}-*"), "f", "v"]),
+            b(&format!("{now}-1"))
+        );
+        assert_eq!(h.prop(), vec![format!("XADD s {now}-1 f v")]);
+        // `~` goes out as `=` with the resulting length.
+        h.run(&["XADD", "s", "MAXLEN", "~", "1", "*", "f", "v"]);
+        assert_eq!(h.prop(), vec![format!("XADD s MAXLEN = 3 {now}-2 f v")]);
+        // A group read: one XCLAIM per delivered entry, carrying the group's last ID.
+        h.run(&["XGROUP", "CREATE", "s", "g", "0"]);
+        h.prop();
+        h.run(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c",
+            "COUNT",
+            "2",
+            "STREAMS",
+            "s",
+            ">",
+        ]);
+        assert_eq!(
+            h.prop(),
+            vec![
+                format!(
+                    "XCLAIM s g c 0 {now}-0 TIME {now} RETRYCOUNT 1 FORCE JUSTID LASTID {now}-0"
+                ),
+                format!(
+                    "XCLAIM s g c 0 {now}-1 TIME {now} RETRYCOUNT 1 FORCE JUSTID LASTID {now}-1"
+                ),
+            ]
+        );
+        // NOACK: the new consumer and the group's new last ID instead.
+        h.run(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "d",
+            "NOACK",
+            "STREAMS",
+            "s",
+            ">",
+        ]);
+        assert_eq!(
+            h.prop(),
+            vec![
+                "XGROUP CREATECONSUMER s g d".to_string(),
+                format!("XGROUP SETID s g {now}-2 ENTRIESREAD 3"),
+            ]
+        );
+        // Reads without a group, and reads of history, propagate nothing.
+        h.run(&["XREAD", "STREAMS", "s", "0"]);
+        h.run(&["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", "0"]);
+        assert!(h.prop().is_empty());
+        // A replica applying those XCLAIMs reaches the same PEL.
+        let mut r = H::new();
+        r.is_master = false;
+        r.run(&["XADD", "s", &format!("{now}-0"), "f", "v"]);
+        r.run(&["XGROUP", "CREATE", "s", "g", "0"]);
+        let claim =
+            format!("XCLAIM s g c 0 {now}-0 TIME 5 RETRYCOUNT 3 FORCE JUSTID LASTID {now}-0");
+        let argv: Vec<&str> = claim.split(' ').collect();
+        assert_eq!(r.run(&argv), Frame::Array(vec![b(&format!("{now}-0"))]));
+        let Some(Value::Stream(st)) = r.db.get(b"s").map(|e| &e.value) else {
+            panic!("stream")
+        };
+        let g = &st.groups[&Bytes::from_static(b"g")];
+        assert_eq!(g.last_id, StreamId::new(now, 0));
+        let n = &g.pel[&StreamId::new(now, 0)];
+        assert_eq!(
+            (n.delivery_time, n.delivery_count, &n.consumer[..]),
+            (5, 3, &b"c"[..])
+        );
+    }
 }
