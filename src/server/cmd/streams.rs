@@ -185,6 +185,8 @@ struct TrimArgs {
     id: Option<(StreamId, bool)>,
     /// XADD: the ID's argv index.
     id_pos: usize,
+    /// argv index of the LIMIT keyword, when given.
+    limit_idx: Option<usize>,
 }
 
 /// `streamParseAddOrTrimArgsOrReply`.
@@ -231,6 +233,7 @@ fn parse_add_or_trim(argv: &[Bytes], xadd: bool, from_master: bool) -> Result<Tr
                 return Err(Frame::error("ERR The LIMIT argument must be >= 0."));
             }
             limit_given = true;
+            a.limit_idx = Some(i);
             i += 1;
         } else if xadd && is(opt, "nomkstream") {
             a.no_mkstream = true;
@@ -271,6 +274,18 @@ fn parse_add_or_trim(argv: &[Bytes], xadd: bool, from_master: bool) -> Result<Tr
         };
     }
     Ok(a)
+}
+
+/// Propagation of an approximate trim: `~` becomes `=` and the threshold the resulting length
+/// (MAXLEN) or first ID (MINID), and LIMIT goes (an exact trim to that threshold is the same
+/// change, and `=` with LIMIT is refused by anything not obeying a master, our own AOF
+/// replay included).
+fn rewrite_approx(out: &mut Vec<Bytes>, a: &TrimArgs, threshold: Bytes) {
+    out[a.arg_idx - 1] = w(b"=");
+    out[a.arg_idx] = threshold;
+    if let Some(l) = a.limit_idx {
+        out.drain(l..l + 2);
+    }
 }
 
 /// The argument that replaces an approximate trim's value in propagation.
@@ -345,12 +360,11 @@ pub fn xadd(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     }
     *ctx.dirty += 1;
     let mut out = argv.to_vec();
-    if let Some(v) = rewrite_trim {
-        out[a.arg_idx - 1] = w(b"=");
-        out[a.arg_idx] = v;
-    }
     if !matches!(a.id, Some((_, true))) {
         out[a.id_pos] = id.to_bytes();
+    }
+    if let Some(v) = rewrite_trim {
+        rewrite_approx(&mut out, &a, v);
     }
     ctx.propagate.push(out);
     Frame::Bulk(id.to_bytes())
@@ -375,8 +389,7 @@ pub fn xtrim(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     if deleted > 0 {
         let mut out = argv.to_vec();
         if a.approx {
-            out[a.arg_idx - 1] = w(b"=");
-            out[a.arg_idx] = trim_result_arg(s, t);
+            rewrite_approx(&mut out, &a, trim_result_arg(s, t));
         }
         *ctx.dirty += deleted;
         ctx.propagate.push(out);
