@@ -756,3 +756,98 @@ fn streams_written_into_a_new_aof_as_commands_come_back_as_in_redis() {
         server_log(&k2)
     );
 }
+
+/// A raw RESP connection, to see RESP3 frames as sent.
+struct Raw {
+    s: std::net::TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Raw {
+    fn new(port: u16) -> Raw {
+        let s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        Raw { s, buf: Vec::new() }
+    }
+
+    fn send(&mut self, args: &[&str]) {
+        use std::io::Write;
+        let mut out = format!("*{}\r\n", args.len());
+        for a in args {
+            out.push_str(&format!("${}\r\n{a}\r\n", a.len()));
+        }
+        self.s.write_all(out.as_bytes()).unwrap();
+    }
+
+    fn read(&mut self) -> rkv::resp::Frame {
+        use std::io::Read;
+        loop {
+            if let Some((f, used)) =
+                rkv::resp::parse_frame(&self.buf, &rkv::resp::FrameLimits::default()).unwrap()
+            {
+                self.buf.drain(..used);
+                return f;
+            }
+            let mut chunk = [0u8; 4096];
+            let k = self.s.read(&mut chunk).unwrap();
+            assert!(k > 0, "connection closed");
+            self.buf.extend_from_slice(&chunk[..k]);
+        }
+    }
+
+    fn call(&mut self, args: &[&str]) -> rkv::resp::Frame {
+        self.send(args);
+        self.read()
+    }
+}
+
+fn resp3_script(port: u16) -> Vec<rkv::resp::Frame> {
+    let mut c = Raw::new(port);
+    c.call(&["HELLO", "3"]);
+    let mut out = Vec::new();
+    for line in [
+        "XADD a 1-1 f v",
+        "XADD b 2-1 g w",
+        "XGROUP CREATE a grp 0",
+        "XREAD STREAMS a b 0 0",
+        "XREAD STREAMS a b $ $",
+        "XREADGROUP GROUP grp c STREAMS a >",
+        "XREADGROUP GROUP grp c STREAMS a 0",
+        "XINFO STREAM a",
+        "XINFO GROUPS a",
+        "XREAD BLOCK 5 STREAMS a $",
+    ] {
+        let args: Vec<&str> = line.split(' ').collect();
+        out.push(c.call(&args));
+    }
+    // A blocked read woken by another client's XADD.
+    c.send(&["XREAD", "BLOCK", "0", "STREAMS", "b", "$"]);
+    let mut w = g_client(port);
+    wait_until(Duration::from_secs(10), "the reader blocks", || {
+        let info: String = redis::cmd("INFO").arg("clients").query(&mut w).unwrap();
+        info.contains("blocked_clients:1")
+    });
+    q(&mut w, &["XADD", "b", "3-1", "h", "x"]).unwrap();
+    out.push(c.read());
+    out
+}
+
+fn g_client(port: u16) -> redis::Connection {
+    redis::Client::open(format!("redis://127.0.0.1:{port}/"))
+        .unwrap()
+        .get_connection_with_timeout(Duration::from_secs(5))
+        .unwrap()
+}
+
+#[test]
+fn resp3_clients_get_redis_s_map_shapes() {
+    let r = redis_server(&[]);
+    let k = rkv_serve(&[]);
+    let ours = resp3_script(k.port);
+    assert!(
+        matches!(ours[3], rkv::resp::Frame::Map(_)),
+        "XREAD is a map in RESP3: {:?}",
+        ours[3]
+    );
+    assert_eq!(ours, resp3_script(r.port));
+}

@@ -15,8 +15,9 @@
 //!
 //! # Where we knowingly differ
 //! - Replies built as RESP3 maps in Redis (XINFO) are [`Frame::Map`]s, which RESP2 flattens
-//!   as Redis does; XREAD's top level stays the RESP2 array of `[key, entries]` pairs in
-//!   RESP3 too (the command layer does not know the protocol).
+//!   as Redis does. XREAD/XREADGROUP's top level is a map for a RESP3 client when run as a
+//!   command (the blocking layer knows the client's protocol), but stays the RESP2 array of
+//!   `[key, entries]` pairs inside MULTI/EXEC, where the data handler runs without it.
 //! - XINFO STREAM's `radix-tree-keys` counts our virtual nodes (see `store/stream.rs`) and
 //!   `radix-tree-nodes` is that plus one (exact for 0 or 1 node): we have no radix tree.
 
@@ -934,6 +935,27 @@ pub fn try_serve_xread(ctx: &mut ExecCtx<'_>, op: &XRead, only: Option<&Bytes>) 
         }
     }
     (!out.is_empty()).then_some(Frame::Array(out))
+}
+
+/// An XREAD/XREADGROUP reply as Redis sends it to a RESP3 client: a map of key → entries
+/// instead of the array of `[key, entries]` pairs (errors and nulls unchanged).
+pub fn resp3_reply(f: Frame) -> Frame {
+    match f {
+        Frame::Array(pairs) => Frame::Map(
+            pairs
+                .into_iter()
+                .filter_map(|p| match p {
+                    Frame::Array(mut kv) if kv.len() == 2 => {
+                        let v = kv.pop()?;
+                        let k = kv.pop()?;
+                        Some((k, v))
+                    }
+                    _ => None,
+                })
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 fn nogroup_readgroup(key: &[u8], g: &[u8]) -> Frame {
