@@ -1352,18 +1352,19 @@ pub fn xpending(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
             Frame::Array(per),
         ]);
     }
-    let ids: Vec<StreamId> = match &consumer {
-        Some(c) => match g.consumers.get(c) {
-            None => return Frame::Array(vec![]),
-            Some(c) => c.pel.iter().copied().collect(),
-        },
-        None => g.pel.keys().copied().collect(),
-    };
     let mut out = Vec::new();
     if start > end {
         return Frame::Array(out);
     }
-    for id in ids.into_iter().filter(|id| *id >= start && *id <= end) {
+    // Only the range asked for is walked (O(log n + k)), not the whole PEL.
+    let ids: Box<dyn Iterator<Item = StreamId> + '_> = match &consumer {
+        Some(c) => match g.consumers.get(c) {
+            None => return Frame::Array(vec![]),
+            Some(c) => Box::new(c.pel.range(start..=end).copied()),
+        },
+        None => Box::new(g.pel.range(start..=end).map(|(id, _)| *id)),
+    };
+    for id in ids {
         if count == 0 {
             break;
         }
