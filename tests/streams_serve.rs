@@ -856,3 +856,31 @@ fn resp3_clients_get_redis_s_map_shapes() {
     );
     assert_eq!(ours, resp3_script(r.port));
 }
+
+/// `stream-node-max-entries` from the config file (and CONFIG SET) decides where `~` trims,
+/// as in Redis.
+#[test]
+fn stream_node_limits_from_the_config_file_and_config_set_shape_approximate_trims() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rkv.toml"), "stream-node-max-entries = 2\n").unwrap();
+    let conf = dir.path().join("rkv.toml").to_str().unwrap().to_string();
+    let k = rkv_serve_in(dir, &["--config", &conf]);
+    let r = redis_server(&["--stream-node-max-entries", "2"]);
+    let run = |con: &mut redis::Connection| {
+        let mut out = vec![q(con, &["CONFIG", "GET", "stream-node-max-entries"])];
+        for i in 1..=5 {
+            q(con, &["XADD", "s", &format!("{i}-1"), "f", "v"]).unwrap();
+        }
+        out.push(q(con, &["XTRIM", "s", "MAXLEN", "~", "0", "LIMIT", "1"]));
+        out.push(q(con, &["XTRIM", "s", "MAXLEN", "~", "0", "LIMIT", "3"]));
+        out.push(q(con, &["XLEN", "s"]));
+        q(con, &["CONFIG", "SET", "stream-node-max-entries", "3"]).unwrap();
+        for i in 6..=12 {
+            q(con, &["XADD", "s", &format!("{i}-1"), "f", "v"]).unwrap();
+        }
+        out.push(q(con, &["XTRIM", "s", "MAXLEN", "~", "2"]));
+        out.push(q(con, &["XLEN", "s"]));
+        out
+    };
+    assert_eq!(run(&mut k.client()), run(&mut r.client()));
+}
