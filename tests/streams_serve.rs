@@ -174,6 +174,11 @@ const SCRIPT: &[&str] = &[
     "OBJECT ENCODING s3",
     "TYPE s3",
     "EXISTS s2 s3",
+    "COMMAND GETKEYS XREAD COUNT 2 STREAMS a b 0 0",
+    "COMMAND GETKEYS XREADGROUP GROUP streams c STREAMS k >",
+    "COMMAND GETKEYS XGROUP CREATE k g $",
+    "COMMAND GETKEYS XINFO STREAM k",
+    "COMMAND GETKEYS XADD k * f v",
 ];
 
 fn run_script(con: &mut redis::Connection) -> Vec<(String, Result<V, String>)> {

@@ -937,6 +937,30 @@ pub fn try_serve_xread(ctx: &mut ExecCtx<'_>, op: &XRead, only: Option<&Bytes>) 
     (!out.is_empty()).then_some(Frame::Array(out))
 }
 
+/// Where XREAD/XREADGROUP name their keys (the first half of what follows STREAMS), for
+/// COMMAND GETKEYS: the table's first/last/step cannot say it.
+pub fn xread_key_positions(argv: &[Bytes]) -> Vec<usize> {
+    // Redis's key spec searches for STREAMS from argument 1 (XREAD) or 4 (XREADGROUP, past
+    // GROUP g c, so a group named "streams" is not taken for it).
+    let from = if argv.first().is_some_and(|n| is(n, "xreadgroup")) {
+        4
+    } else {
+        1
+    };
+    match argv
+        .iter()
+        .skip(from)
+        .position(|a| is(a, "streams"))
+        .map(|p| p + from)
+    {
+        Some(p) => {
+            let n = (argv.len() - p - 1) / 2;
+            (p + 1..p + 1 + n).collect()
+        }
+        None => Vec::new(),
+    }
+}
+
 /// An XREAD/XREADGROUP reply as Redis sends it to a RESP3 client: a map of key → entries
 /// instead of the array of `[key, entries]` pairs (errors and nulls unchanged).
 pub fn resp3_reply(f: Frame) -> Frame {
