@@ -305,8 +305,12 @@ fn command_command(argv: &[Bytes]) -> Outcome {
             if !spec.arity_ok(sub.len()) {
                 return err("ERR Invalid number of arguments specified for command");
             }
-            let keys: Vec<Frame> = spec
-                .key_positions(sub.len())
+            let positions: Vec<usize> = match spec.name {
+                "xread" | "xreadgroup" => cmd::streams::xread_key_positions(sub),
+                _ => spec.key_positions(sub.len()).collect(),
+            };
+            let keys: Vec<Frame> = positions
+                .into_iter()
                 .filter_map(|i| sub.get(i).cloned().map(Frame::Bulk))
                 .collect();
             if keys.is_empty() {

@@ -418,13 +418,20 @@ pub fn stream_commands(key: &Bytes, s: &Stream) -> Vec<Vec<Bytes>> {
     let num = |n: u64| Bytes::from(n.to_string());
     let mut out = Vec::new();
     if s.is_empty() {
-        // XADD then trim to nothing creates the key with the right last ID.
+        // XADD then trim to nothing creates the key (as Redis does); XSETID below then sets
+        // the real last ID and counters. 0-0 is not a valid XADD ID, so an untouched stream
+        // (XGROUP CREATE … MKSTREAM) is created at 0-1 and set back to 0-0.
+        let id = if s.last_id.is_zero() {
+            StreamId::new(0, 1)
+        } else {
+            s.last_id
+        };
         out.push(vec![
             w(b"XADD"),
             key.clone(),
             w(b"MAXLEN"),
             w(b"0"),
-            s.last_id.to_bytes(),
+            id.to_bytes(),
             w(b"x"),
             w(b"y"),
         ]);

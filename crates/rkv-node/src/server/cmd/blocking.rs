@@ -535,8 +535,14 @@ pub fn command(
         }
         try_serve(ctx, &p.op, None)
     });
+    // XREAD/XREADGROUP answer a RESP3 client with a map of key → entries.
+    let resp3 =
+        matches!(p.op, Op::XRead(_)) && state.clients.get(&client_id).is_some_and(|e| e.resp == 3);
+    let shape = move |f: Frame| {
+        if resp3 { streams::resp3_reply(f) } else { f }
+    };
     if let Some(reply) = served {
-        return Outcome::Reply(reply);
+        return Outcome::Reply(shape(reply));
     }
     // XREAD/XREADGROUP without BLOCK answer at once.
     if let Op::XRead(x) = &p.op
@@ -579,6 +585,6 @@ pub fn command(
             },
         };
         guard.2 = true;
-        reply.unwrap_or(timeout_reply)
+        reply.map(shape).unwrap_or(timeout_reply)
     }))
 }

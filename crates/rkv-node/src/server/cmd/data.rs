@@ -15,6 +15,8 @@
 //!   for small, listpack-encoded collections); std's maps have no stable cursor.
 //! - OBJECT ENCODING is derived from the value's shape (Redis 7.0's thresholds), not from its
 //!   history: a short string built by APPEND reports `embstr` where Redis says `raw`.
+//! - Streams: see `streams.rs` (XREAD's RESP3 top level, XINFO's radix-tree counts); XGROUP
+//!   and XINFO carry their subcommands' flags and key position in the table.
 //! - A write command that fails (WRONGTYPE after lookup, a non-numeric INCR) or changes nothing
 //!   may still bump the key's WATCH version: EXEC then aborts where Redis would not.
 
@@ -579,7 +581,9 @@ pub static DATA_COMMANDS: &[CommandSpec] = &[
     ),
     spec!("zmpop", -4, W, 0, 0, 0, "sorted-set", blocking::nonblocking),
     // streams (XREAD/XREADGROUP name their keys after STREAMS, which first/last/step cannot
-    // say; XGROUP and XINFO are containers whose key is at position 2)
+    // say). XGROUP and XINFO are containers in Redis 7.0, flagless and keyless themselves;
+    // here they carry what all their subcommands share (write / read-only, key at 2), since
+    // the table has no subcommand entries.
     spec!("xadd", -5, WDF, 1, 1, 1, "stream", streams::xadd),
     spec!("xlen", 2, RF, 1, 1, 1, "stream", streams::xlen),
     spec!("xrange", -4, R, 1, 1, 1, "stream", streams::xrange),

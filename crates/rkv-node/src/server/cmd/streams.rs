@@ -15,8 +15,9 @@
 //!
 //! # Where we knowingly differ
 //! - Replies built as RESP3 maps in Redis (XINFO) are [`Frame::Map`]s, which RESP2 flattens
-//!   as Redis does; XREAD's top level stays the RESP2 array of `[key, entries]` pairs in
-//!   RESP3 too (the command layer does not know the protocol).
+//!   as Redis does. XREAD/XREADGROUP's top level is a map for a RESP3 client when run as a
+//!   command (the blocking layer knows the client's protocol), but stays the RESP2 array of
+//!   `[key, entries]` pairs inside MULTI/EXEC, where the data handler runs without it.
 //! - XINFO STREAM's `radix-tree-keys` counts our virtual nodes (see `store/stream.rs`) and
 //!   `radix-tree-nodes` is that plus one (exact for 0 or 1 node): we have no radix tree.
 
@@ -185,6 +186,8 @@ struct TrimArgs {
     id: Option<(StreamId, bool)>,
     /// XADD: the ID's argv index.
     id_pos: usize,
+    /// argv index of the LIMIT keyword, when given.
+    limit_idx: Option<usize>,
 }
 
 /// `streamParseAddOrTrimArgsOrReply`.
@@ -231,6 +234,7 @@ fn parse_add_or_trim(argv: &[Bytes], xadd: bool, from_master: bool) -> Result<Tr
                 return Err(Frame::error("ERR The LIMIT argument must be >= 0."));
             }
             limit_given = true;
+            a.limit_idx = Some(i);
             i += 1;
         } else if xadd && is(opt, "nomkstream") {
             a.no_mkstream = true;
@@ -271,6 +275,18 @@ fn parse_add_or_trim(argv: &[Bytes], xadd: bool, from_master: bool) -> Result<Tr
         };
     }
     Ok(a)
+}
+
+/// Propagation of an approximate trim: `~` becomes `=` and the threshold the resulting length
+/// (MAXLEN) or first ID (MINID), and LIMIT goes (an exact trim to that threshold is the same
+/// change, and `=` with LIMIT is refused by anything not obeying a master, our own AOF
+/// replay included).
+fn rewrite_approx(out: &mut Vec<Bytes>, a: &TrimArgs, threshold: Bytes) {
+    out[a.arg_idx - 1] = w(b"=");
+    out[a.arg_idx] = threshold;
+    if let Some(l) = a.limit_idx {
+        out.drain(l..l + 2);
+    }
 }
 
 /// The argument that replaces an approximate trim's value in propagation.
@@ -345,12 +361,11 @@ pub fn xadd(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     }
     *ctx.dirty += 1;
     let mut out = argv.to_vec();
-    if let Some(v) = rewrite_trim {
-        out[a.arg_idx - 1] = w(b"=");
-        out[a.arg_idx] = v;
-    }
     if !matches!(a.id, Some((_, true))) {
         out[a.id_pos] = id.to_bytes();
+    }
+    if let Some(v) = rewrite_trim {
+        rewrite_approx(&mut out, &a, v);
     }
     ctx.propagate.push(out);
     Frame::Bulk(id.to_bytes())
@@ -375,8 +390,7 @@ pub fn xtrim(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     if deleted > 0 {
         let mut out = argv.to_vec();
         if a.approx {
-            out[a.arg_idx - 1] = w(b"=");
-            out[a.arg_idx] = trim_result_arg(s, t);
+            rewrite_approx(&mut out, &a, trim_result_arg(s, t));
         }
         *ctx.dirty += deleted;
         ctx.propagate.push(out);
@@ -923,6 +937,51 @@ pub fn try_serve_xread(ctx: &mut ExecCtx<'_>, op: &XRead, only: Option<&Bytes>) 
     (!out.is_empty()).then_some(Frame::Array(out))
 }
 
+/// Where XREAD/XREADGROUP name their keys (the first half of what follows STREAMS), for
+/// COMMAND GETKEYS: the table's first/last/step cannot say it.
+pub fn xread_key_positions(argv: &[Bytes]) -> Vec<usize> {
+    // Redis's key spec searches for STREAMS from argument 1 (XREAD) or 4 (XREADGROUP, past
+    // GROUP g c, so a group named "streams" is not taken for it).
+    let from = if argv.first().is_some_and(|n| is(n, "xreadgroup")) {
+        4
+    } else {
+        1
+    };
+    match argv
+        .iter()
+        .skip(from)
+        .position(|a| is(a, "streams"))
+        .map(|p| p + from)
+    {
+        Some(p) => {
+            let n = (argv.len() - p - 1) / 2;
+            (p + 1..p + 1 + n).collect()
+        }
+        None => Vec::new(),
+    }
+}
+
+/// An XREAD/XREADGROUP reply as Redis sends it to a RESP3 client: a map of key → entries
+/// instead of the array of `[key, entries]` pairs (errors and nulls unchanged).
+pub fn resp3_reply(f: Frame) -> Frame {
+    match f {
+        Frame::Array(pairs) => Frame::Map(
+            pairs
+                .into_iter()
+                .filter_map(|p| match p {
+                    Frame::Array(mut kv) if kv.len() == 2 => {
+                        let v = kv.pop()?;
+                        let k = kv.pop()?;
+                        Some((k, v))
+                    }
+                    _ => None,
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 fn nogroup_readgroup(key: &[u8], g: &[u8]) -> Frame {
     Frame::error(format!(
         "NOGROUP No such key '{}' or consumer group '{}' in XREADGROUP with GROUP option",
@@ -1317,18 +1376,19 @@ pub fn xpending(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
             Frame::Array(per),
         ]);
     }
-    let ids: Vec<StreamId> = match &consumer {
-        Some(c) => match g.consumers.get(c) {
-            None => return Frame::Array(vec![]),
-            Some(c) => c.pel.iter().copied().collect(),
-        },
-        None => g.pel.keys().copied().collect(),
-    };
     let mut out = Vec::new();
     if start > end {
         return Frame::Array(out);
     }
-    for id in ids.into_iter().filter(|id| *id >= start && *id <= end) {
+    // Only the range asked for is walked (O(log n + k)), not the whole PEL.
+    let ids: Box<dyn Iterator<Item = StreamId> + '_> = match &consumer {
+        Some(c) => match g.consumers.get(c) {
+            None => return Frame::Array(vec![]),
+            Some(c) => Box::new(c.pel.range(start..=end).copied()),
+        },
+        None => Box::new(g.pel.range(start..=end).map(|(id, _)| *id)),
+    };
+    for id in ids {
         if count == 0 {
             break;
         }
@@ -1915,5 +1975,89 @@ mod tests {
         assert_eq!(ok.limit, 10000);
         assert_eq!(ok.arg_idx, 4);
         assert_eq!(ok.id_pos, 5);
+    }
+
+    #[test]
+    fn propagation_is_deterministic_as_redis_makes_it() {
+        use crate::server::cmd::data::testkit::{H, b};
+        let mut h = H::new();
+        let now = h.now_ms;
+        // `*` and `ms-*` go out as the generated ID.
+        assert_eq!(h.run(&["XADD", "s", "*", "f", "v"]), b(&format!("{now}-0")));
+        assert_eq!(h.prop(), vec![format!("XADD s {now}-0 f v")]);
+        assert_eq!(
+            h.run(&["XADD", "s", &format!("{now}-*"), "f", "v"]),
+            b(&format!("{now}-1"))
+        );
+        assert_eq!(h.prop(), vec![format!("XADD s {now}-1 f v")]);
+        // `~` goes out as `=` with the resulting length.
+        h.run(&["XADD", "s", "MAXLEN", "~", "1", "*", "f", "v"]);
+        assert_eq!(h.prop(), vec![format!("XADD s MAXLEN = 3 {now}-2 f v")]);
+        // A group read: one XCLAIM per delivered entry, carrying the group's last ID.
+        h.run(&["XGROUP", "CREATE", "s", "g", "0"]);
+        h.prop();
+        h.run(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c",
+            "COUNT",
+            "2",
+            "STREAMS",
+            "s",
+            ">",
+        ]);
+        assert_eq!(
+            h.prop(),
+            vec![
+                format!(
+                    "XCLAIM s g c 0 {now}-0 TIME {now} RETRYCOUNT 1 FORCE JUSTID LASTID {now}-0"
+                ),
+                format!(
+                    "XCLAIM s g c 0 {now}-1 TIME {now} RETRYCOUNT 1 FORCE JUSTID LASTID {now}-1"
+                ),
+            ]
+        );
+        // NOACK: the new consumer and the group's new last ID instead.
+        h.run(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "d",
+            "NOACK",
+            "STREAMS",
+            "s",
+            ">",
+        ]);
+        assert_eq!(
+            h.prop(),
+            vec![
+                "XGROUP CREATECONSUMER s g d".to_string(),
+                format!("XGROUP SETID s g {now}-2 ENTRIESREAD 3"),
+            ]
+        );
+        // Reads without a group, and reads of history, propagate nothing.
+        h.run(&["XREAD", "STREAMS", "s", "0"]);
+        h.run(&["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", "0"]);
+        assert!(h.prop().is_empty());
+        // A replica applying those XCLAIMs reaches the same PEL.
+        let mut r = H::new();
+        r.is_master = false;
+        r.run(&["XADD", "s", &format!("{now}-0"), "f", "v"]);
+        r.run(&["XGROUP", "CREATE", "s", "g", "0"]);
+        let claim =
+            format!("XCLAIM s g c 0 {now}-0 TIME 5 RETRYCOUNT 3 FORCE JUSTID LASTID {now}-0");
+        let argv: Vec<&str> = claim.split(' ').collect();
+        assert_eq!(r.run(&argv), Frame::Array(vec![b(&format!("{now}-0"))]));
+        let Some(Value::Stream(st)) = r.db.get(b"s").map(|e| &e.value) else {
+            panic!("stream")
+        };
+        let g = &st.groups[&Bytes::from_static(b"g")];
+        assert_eq!(g.last_id, StreamId::new(now, 0));
+        let n = &g.pel[&StreamId::new(now, 0)];
+        assert_eq!(
+            (n.delivery_time, n.delivery_count, &n.consumer[..]),
+            (5, 3, &b"c"[..])
+        );
     }
 }
