@@ -311,6 +311,23 @@ fn dropped_by_name(b: Backend) {
     let state = tempfile::tempdir().unwrap();
     let (m, r1, r2, acked) = split(b);
     let n = acked.len();
+    // Naming a node that holds no divergent writes (a replica) is bad usage, and changes
+    // nothing.
+    let o = rkv(
+        state.path(),
+        &[
+            "failover",
+            &m.addr(),
+            "--to",
+            &r1.addr(),
+            "--yes",
+            "--discard-writes-of",
+            &r2.addr(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(follows(r2.port, m.port));
+    assert_eq!(role(m.port), "master");
     let o = rkv(
         state.path(),
         &[

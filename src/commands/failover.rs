@@ -157,7 +157,17 @@ async fn diverge_choice(
     let mut discard = Vec::new();
     for d in &args.discard_writes_of {
         let a = resolve_arg(d, setup)?.addr;
-        discard.push(canonical(snap, &a, timeout).await);
+        let a = canonical(snap, &a, timeout).await;
+        // Naming a node that cannot hold divergent writes is a typo, not a choice.
+        if !snap
+            .get(&a)
+            .is_some_and(|n| n.reachable() && n.role == Role::Master)
+        {
+            return Err(ExitError::usage(format!(
+                "--discard-writes-of {d}: {a} is not a reachable master of this group; name the old master whose writes past the fork may be dropped"
+            )));
+        }
+        discard.push(a);
     }
     let reach = crate::failover::carry::Reach {
         transport: &setup.opts.transport,
