@@ -282,3 +282,85 @@ fn mixed_chain_redis_rkv_redis_keeps_one_history() {
     assert_eq!(stat(top.port, "sync_full"), 1);
     assert_eq!(stat(mid.port, "sync_full"), 1);
 }
+
+/// A replica applies its master's MULTI … EXEC as a unit: readers of the rkv replica never see
+/// half of one (each transaction sets KEYS keys to one value, more bytes than one read of the
+/// link takes; a reader compares them all).
+#[test]
+fn rkv_replica_applies_a_master_transaction_atomically() {
+    const KEYS: usize = 2000;
+    const ROUNDS: usize = 40;
+    let m = redis_server(FAST_SYNC);
+    let r = rkv_serve(&["--replicaof", &m.addr()]);
+    wait_link(r.port);
+    let keys: Vec<String> = (0..KEYS).map(|i| format!("t{i}")).collect();
+    let port = m.port;
+    let wkeys = keys.clone();
+    let writer = std::thread::spawn(move || {
+        let mut c = conn(port);
+        for i in 0..ROUNDS {
+            let v = i.to_string();
+            let mut p = redis::pipe();
+            p.atomic();
+            for k in &wkeys {
+                p.cmd("SET").arg(k).arg(&v).ignore();
+            }
+            let _: () = p.query(&mut c).unwrap();
+        }
+    });
+    let mut reader = conn(r.port);
+    let mut reads = 0u64;
+    let mut mixed = 0u64;
+    while !writer.is_finished() {
+        let vals: Vec<Option<String>> = redis::cmd("MGET").arg(&keys).query(&mut reader).unwrap();
+        if vals.iter().any(|v| v != &vals[0]) {
+            mixed += 1;
+        }
+        reads += 1;
+    }
+    writer.join().unwrap();
+    converge(m.port, &[r.port]);
+    assert_eq!(mixed, 0, "{mixed} of {reads} reads saw half a transaction");
+    let vals: Vec<String> = redis::cmd("MGET").arg(&keys).query(&mut reader).unwrap();
+    assert!(
+        vals.iter().all(|v| *v == (ROUNDS - 1).to_string()),
+        "{vals:?}"
+    );
+    assert!(reads > 0);
+}
+
+/// As Redis 7.0, a MULTI/EXEC whose only effect is one write propagates that write alone:
+/// the master's offset moves by the same bytes on rkv serve and on redis-server.
+#[test]
+fn a_transaction_of_one_write_propagates_unwrapped_as_redis_does() {
+    fn delta(master: &ServerGuard) -> i64 {
+        let r = redis_server(&["--replicaof", &format!("127.0.0.1 {}", master.port)]);
+        wait_link(r.port);
+        let mut c = conn(master.port);
+        // A first write, so the database selection (which Redis sends once) is behind us.
+        let _: () = redis::cmd("SET").arg("x").arg("1").query(&mut c).unwrap();
+        converge(master.port, &[r.port]);
+        let before = offset(master.port);
+        let _: () = redis::pipe()
+            .atomic()
+            .cmd("SET")
+            .arg("k")
+            .arg("v")
+            .ignore()
+            .cmd("GET")
+            .arg("k")
+            .ignore()
+            .query(&mut c)
+            .unwrap();
+        converge(master.port, &[r.port]);
+        offset(master.port) - before
+    }
+    let rkv = rkv_serve(&[]);
+    let redis = redis_server(&[]);
+    let (got, want) = (delta(&rkv), delta(&redis));
+    assert_eq!(
+        got, want,
+        "offset moved by {got} on rkv serve, {want} on redis-server"
+    );
+    assert_eq!(want, 27, "the bytes of *3 SET k v alone");
+}

@@ -6,8 +6,8 @@
 //! candidate already master, the old master or some siblings not yet following it), it plans
 //! only what is left.
 
-use crate::node::info::ServerVersion;
 use super::diverge::{self, ReadSummary, Verdict};
+use crate::node::info::ServerVersion;
 use crate::node::{NodeAddr, Role};
 use crate::topology::model::{Link, NodeState, Snapshot};
 use serde::Serialize;

@@ -163,7 +163,11 @@ fn exec(shared: &Arc<Shared>, state: &mut State, client: &mut Client) -> Outcome
             },
         }
     }
-    if !inner.is_empty() {
+    // As Redis 7.0: a transaction that propagates one command propagates it alone; MULTI …
+    // EXEC only wraps two or more.
+    if inner.len() == 1 {
+        state.propagate(inner);
+    } else if !inner.is_empty() {
         let mut cmds = Vec::with_capacity(inner.len() + 2);
         cmds.push(vec![Bytes::from_static(b"MULTI")]);
         cmds.extend(inner);

@@ -224,6 +224,7 @@ fn start_link(shared: &Arc<Shared>, state: &mut State, host: String, port: u16, 
     let host = ServerLink {
         shared: Arc::clone(shared),
         generation: state.link_gen,
+        transaction: std::sync::Mutex::new(None),
     };
     tokio::spawn(run_link(Arc::new(host), cfg, rx));
 }
@@ -814,6 +815,11 @@ fn clear_failover(shared: &Arc<Shared>, state: &mut State) {
 struct ServerLink {
     shared: Arc<Shared>,
     generation: u64,
+    /// The master's MULTI … EXEC being received: each command with its raw bytes, applied
+    /// all at once at EXEC under one lock, so a reader never sees half a transaction. The
+    /// offset moves at EXEC too, as a Redis replica's does (it does not count a transaction
+    /// it has not applied).
+    transaction: std::sync::Mutex<Option<Vec<(Vec<Bytes>, Vec<u8>)>>>,
 }
 
 impl ServerLink {
@@ -865,21 +871,34 @@ impl LinkHost for ServerLink {
     }
 
     fn apply(&self, argv: Vec<Bytes>, raw: &[u8]) -> Result<(), String> {
+        let name = &argv[0];
+        let queued = {
+            let mut tx = match self.transaction.lock() {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+            if name.eq_ignore_ascii_case(b"multi") {
+                // A MULTI inside a MULTI cannot come from a master; start afresh either way.
+                *tx = Some(vec![(argv, raw.to_vec())]);
+                return Ok(());
+            }
+            match tx.as_mut() {
+                Some(q) if !name.eq_ignore_ascii_case(b"exec") => {
+                    q.push((argv, raw.to_vec()));
+                    return Ok(());
+                }
+                Some(_) => tx.take(),
+                None => None,
+            }
+        };
         let Some(mut st) = self.state() else {
             return Err("replication link replaced".into());
         };
         let st = &mut *st;
-        let name = &argv[0];
-        let control = [&b"ping"[..], b"replconf", b"multi", b"exec"]
-            .iter()
-            .any(|n| name.eq_ignore_ascii_case(n));
-        // Never silent: a command we cannot apply is still counted in the offset (so the
-        // stream stays aligned), but INFO shows it and the log says it loudly.
-        if !control && let Err(e) = apply_from_master(st, &argv) {
-            tracing::error!("could not apply a command from the master: {e}");
-            st.repl.last_apply_error = Some(e);
+        for (argv, raw) in queued.into_iter().flatten() {
+            apply_one(st, &argv, &raw);
         }
-        st.repl.feed_raw(raw);
+        apply_one(st, &argv, raw);
         if !st.repl.replicas.is_empty() {
             st.repl_feed.notify_waiters();
         }
@@ -976,6 +995,21 @@ impl LinkHost for ServerLink {
             st.clients.remove(&id);
         }
     }
+}
+
+/// Apply one command of our master's stream and count its bytes in the offset.
+fn apply_one(st: &mut State, argv: &[Bytes], raw: &[u8]) {
+    let name = &argv[0];
+    let control = [&b"ping"[..], b"replconf", b"multi", b"exec"]
+        .iter()
+        .any(|n| name.eq_ignore_ascii_case(n));
+    // Never silent: a command we cannot apply is still counted in the offset (so the
+    // stream stays aligned), but INFO shows it and the log says it loudly.
+    if !control && let Err(e) = apply_from_master(st, argv) {
+        tracing::error!("could not apply a command from the master: {e}");
+        st.repl.last_apply_error = Some(e);
+    }
+    st.repl.feed_raw(raw);
 }
 
 /// Apply one data command from our master's stream: no READONLY, no ACL, no propagation to
