@@ -819,8 +819,11 @@ struct ServerLink {
     /// all at once at EXEC under one lock, so a reader never sees half a transaction. The
     /// offset moves at EXEC too, as a Redis replica's does (it does not count a transaction
     /// it has not applied).
-    transaction: std::sync::Mutex<Option<Vec<(Vec<Bytes>, Vec<u8>)>>>,
+    transaction: std::sync::Mutex<Option<Vec<Queued>>>,
 }
+
+/// One command of a master's transaction, waiting for EXEC: its arguments and raw bytes.
+type Queued = (Vec<Bytes>, Vec<u8>);
 
 impl ServerLink {
     /// The state, unless a newer link replaced this one.
