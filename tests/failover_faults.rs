@@ -598,3 +598,72 @@ fn serve_dead_candidate_after_promotion() {
 fn redis_dead_candidate_after_promotion() {
     dead_candidate(Kind::Redis);
 }
+
+/// A clean abort (the candidate cannot catch up within the pause budget: it is stopped) says
+/// that nothing changed, and nothing about clients getting READONLY; the fence and the pause
+/// are gone, and the old master takes writes as before.
+#[test]
+fn an_abort_before_the_promotion_changes_nothing_and_says_so() {
+    let state = tempfile::tempdir().unwrap();
+    let cfg = tempfile::tempdir().unwrap();
+    let nodes = group(Kind::Redis, cfg.path());
+    let [m, r1, r2] = &nodes;
+    let load = start_load(vec![m.port, r1.port, r2.port]);
+    load.wait_acked(50);
+    let (ma, ra, r2a) = (m.addr(), r1.addr(), r2.addr());
+    let mut args = switchover_args(&ma, &[&ra, &r2a], &ra);
+    // A short budget of its own: the candidate, stopped once the pause is on, blows it.
+    let i = args.iter().position(|a| *a == "--max-write-pause").unwrap();
+    args[i + 1] = "300ms";
+    let go = state.path().join("go");
+    let out_path = state.path().join("stdout");
+    let mut child = rkv_cmd(state.path(), &args)
+        .env(
+            "RKV_FAILPOINT",
+            format!("after-step-1:hold-until:{}", go.display()),
+        )
+        .stdout(std::fs::File::create(&out_path).unwrap())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = Arc::new(Mutex::new(String::new()));
+    let pipe = child.stderr.take().unwrap();
+    let sink = stderr.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            let mut s = sink.lock().unwrap();
+            s.push_str(&line);
+            s.push('\n');
+        }
+    });
+    let mut run = Running { child, stderr };
+    run.wait_reached("after-step-1");
+    common::sigstop(r1.child.id());
+    std::fs::write(&go, "").unwrap();
+    let (code, err) = run.wait();
+    common::sigcont(r1.child.id());
+    let all = format!(
+        "exit {code:?}\n--- stdout\n{}\n--- stderr\n{err}",
+        std::fs::read_to_string(&out_path).unwrap()
+    );
+    assert_eq!(code, Some(1), "{all}");
+    assert!(all.contains("nothing was changed"), "{all}");
+    assert!(!all.contains("READONLY"), "{all}");
+    assert!(!all.contains("clients still connected"), "{all}");
+    assert!(
+        all.contains("the fence on") || !all.contains("fenced;"),
+        "{all}"
+    );
+    assert_eq!(min_replicas_to_write(m.port), "0");
+    wait_until(
+        Duration::from_secs(20),
+        "the load goes on on the old master",
+        || load.acked_count() > 100,
+    );
+    assert_eq!(
+        writable_after_pauses(&[m.port, r1.port, r2.port], "abort"),
+        vec![m.port]
+    );
+    let (acked, _) = load.finish();
+    all_present(m.port, &acked);
+}
