@@ -664,3 +664,56 @@ fn an_abort_before_the_promotion_changes_nothing_and_says_so() {
     let (acked, _) = load.finish();
     all_present(m.port, &acked);
 }
+
+/// rkv killed right after the promotion, then the old master restarted from its config file
+/// before anyone re-ran rkv: it comes back fenced (the fence was written there with CONFIG
+/// REWRITE), not as a second writable master; the re-run lifts it in the file too.
+#[test]
+fn a_fenced_old_master_restarted_from_its_config_file_stays_fenced() {
+    let state = tempfile::tempdir().unwrap();
+    let cfg = tempfile::tempdir().unwrap();
+    let mut nodes = group(Kind::Serve, cfg.path());
+    let (ma, ra, r2a) = (nodes[0].addr(), nodes[1].addr(), nodes[2].addr());
+    let args = switchover_args(&ma, &[&ra, &r2a], &ra);
+    let mut run = spawn(state.path(), &args, "after-promote");
+    run.wait_reached("after-promote");
+    run.signal(Sig::Kill);
+    let _ = run.wait();
+    let file = cfg.path().join("m.toml");
+    let text_now = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text_now.contains("1000000"),
+        "the fence is in the file:\n{text_now}"
+    );
+    // Restart the old master from that file (on a new port: the old one is this test's).
+    nodes[0].kill();
+    let config = file.to_str().unwrap().to_string();
+    let back = rkv_serve_in(tempfile::tempdir().unwrap(), &["--config", &config]);
+    assert!(min_replicas_to_write(back.port).starts_with("1000000"));
+    let r: redis::RedisResult<()> = redis::cmd("SET")
+        .arg("x")
+        .arg(1)
+        .query(&mut conn(back.port));
+    let e = r.expect_err("a restarted fenced master refuses writes");
+    assert!(e.to_string().contains("NOREPLICAS"), "{e}");
+    // Restarted without its data, it has a history of its own: the re-run refuses it as a
+    // second master. Once it is made a replica of the new master, the re-run (naming the
+    // node where it now is) puts the node's own values back, in the file as well.
+    let ba = back.addr();
+    let args = switchover_args(&ba, &[&ra, &r2a], &ra);
+    let o = rkv_cmd(state.path(), &args).output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    // (The sibling, left behind the old master's former address, is re-pointed by hand too:
+    // in this test the node came back on another port.)
+    for n in [&ba, &r2a] {
+        let o = rkv_cmd(state.path(), &["replicate", n, "--to", &ra, "--yes"])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    let o = rkv_cmd(state.path(), &args).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(min_replicas_to_write(back.port), "0");
+    let text_after = std::fs::read_to_string(&file).unwrap();
+    assert!(!text_after.contains("1000000"), "{text_after}");
+}
