@@ -598,3 +598,122 @@ fn serve_dead_candidate_after_promotion() {
 fn redis_dead_candidate_after_promotion() {
     dead_candidate(Kind::Redis);
 }
+
+/// A clean abort (the candidate cannot catch up within the pause budget: it is stopped) says
+/// that nothing changed, and nothing about clients getting READONLY; the fence and the pause
+/// are gone, and the old master takes writes as before.
+#[test]
+fn an_abort_before_the_promotion_changes_nothing_and_says_so() {
+    let state = tempfile::tempdir().unwrap();
+    let cfg = tempfile::tempdir().unwrap();
+    let nodes = group(Kind::Redis, cfg.path());
+    let [m, r1, r2] = &nodes;
+    let load = start_load(vec![m.port, r1.port, r2.port]);
+    load.wait_acked(50);
+    let (ma, ra, r2a) = (m.addr(), r1.addr(), r2.addr());
+    let mut args = switchover_args(&ma, &[&ra, &r2a], &ra);
+    // A short budget of its own: the candidate, stopped once the pause is on, blows it.
+    let i = args.iter().position(|a| *a == "--max-write-pause").unwrap();
+    args[i + 1] = "300ms";
+    let go = state.path().join("go");
+    let out_path = state.path().join("stdout");
+    let mut child = rkv_cmd(state.path(), &args)
+        .env(
+            "RKV_FAILPOINT",
+            format!("after-step-1:hold-until:{}", go.display()),
+        )
+        .stdout(std::fs::File::create(&out_path).unwrap())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = Arc::new(Mutex::new(String::new()));
+    let pipe = child.stderr.take().unwrap();
+    let sink = stderr.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            let mut s = sink.lock().unwrap();
+            s.push_str(&line);
+            s.push('\n');
+        }
+    });
+    let mut run = Running { child, stderr };
+    run.wait_reached("after-step-1");
+    common::sigstop(r1.child.id());
+    std::fs::write(&go, "").unwrap();
+    let (code, err) = run.wait();
+    common::sigcont(r1.child.id());
+    let all = format!(
+        "exit {code:?}\n--- stdout\n{}\n--- stderr\n{err}",
+        std::fs::read_to_string(&out_path).unwrap()
+    );
+    assert_eq!(code, Some(1), "{all}");
+    assert!(all.contains("nothing was changed"), "{all}");
+    assert!(!all.contains("READONLY"), "{all}");
+    assert!(!all.contains("clients still connected"), "{all}");
+    assert!(all.contains("the pause on"), "the pause was lifted: {all}");
+    assert_eq!(min_replicas_to_write(m.port), "0");
+    wait_until(
+        Duration::from_secs(20),
+        "the load goes on on the old master",
+        || load.acked_count() > 100,
+    );
+    assert_eq!(
+        writable_after_pauses(&[m.port, r1.port, r2.port], "abort"),
+        vec![m.port]
+    );
+    let (acked, _) = load.finish();
+    all_present(m.port, &acked);
+}
+
+/// rkv killed right after the promotion, then the old master restarted from its config file
+/// before anyone re-ran rkv: it comes back fenced (the fence was written there with CONFIG
+/// REWRITE), not as a second writable master; the re-run lifts it in the file too.
+#[test]
+fn a_fenced_old_master_restarted_from_its_config_file_stays_fenced() {
+    let state = tempfile::tempdir().unwrap();
+    let cfg = tempfile::tempdir().unwrap();
+    let mut nodes = group(Kind::Serve, cfg.path());
+    let (ma, ra, r2a) = (nodes[0].addr(), nodes[1].addr(), nodes[2].addr());
+    let args = switchover_args(&ma, &[&ra, &r2a], &ra);
+    let mut run = spawn(state.path(), &args, "after-promote");
+    run.wait_reached("after-promote");
+    run.signal(Sig::Kill);
+    let _ = run.wait();
+    let file = cfg.path().join("m.toml");
+    let text_now = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text_now.contains("1000000"),
+        "the fence is in the file:\n{text_now}"
+    );
+    // Restart the old master from that file (on a new port: the old one is this test's).
+    nodes[0].kill();
+    let config = file.to_str().unwrap().to_string();
+    let back = rkv_serve_in(tempfile::tempdir().unwrap(), &["--config", &config]);
+    assert!(min_replicas_to_write(back.port).starts_with("1000000"));
+    let r: redis::RedisResult<()> = redis::cmd("SET")
+        .arg("x")
+        .arg(1)
+        .query(&mut conn(back.port));
+    let e = r.expect_err("a restarted fenced master refuses writes");
+    assert!(e.to_string().contains("NOREPLICAS"), "{e}");
+    // Restarted without its data, it has a history of its own: the re-run refuses it as a
+    // second master. Once it is made a replica of the new master, the re-run (naming the
+    // node where it now is) puts the node's own values back, in the file as well.
+    let ba = back.addr();
+    let args = switchover_args(&ba, &[&ra, &r2a], &ra);
+    let o = rkv_cmd(state.path(), &args).output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    // (The sibling, left behind the old master's former address, is re-pointed by hand too:
+    // in this test the node came back on another port.)
+    for n in [&ba, &r2a] {
+        let o = rkv_cmd(state.path(), &["replicate", n, "--to", &ra, "--yes"])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    let o = rkv_cmd(state.path(), &args).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(min_replicas_to_write(back.port), "0");
+    let text_after = std::fs::read_to_string(&file).unwrap();
+    assert!(!text_after.contains("1000000"), "{text_after}");
+}

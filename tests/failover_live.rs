@@ -610,8 +610,10 @@ fn rerun_after_an_interrupted_failover_converges() {
             "--ignore-sentinel",
         ],
     );
+    // A re-run that finds nothing left to do has succeeded.
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("nothing to do"),
+        String::from_utf8_lossy(&out.stdout).contains("nothing to do"),
         "{}",
         text(&out)
     );
@@ -750,10 +752,14 @@ fn a_failure_after_the_promotion_prints_the_state_and_the_command_to_finish() {
         pw,
         "--repl-diskless-sync-delay",
         "0",
-        // The old master cannot take CONFIG SET masterauth: re-pointing it fails after the
-        // candidate was promoted.
+        // The old master cannot take REPLICAOF (nor SLAVEOF): re-pointing it fails after the
+        // candidate was promoted. (Without CONFIG it could not be fenced, and the run would
+        // stop before the promotion with nothing changed.)
         "--rename-command",
-        "CONFIG",
+        "REPLICAOF",
+        "",
+        "--rename-command",
+        "SLAVEOF",
         "",
     ]);
     let of = format!("127.0.0.1 {}", m.port);
@@ -781,11 +787,15 @@ fn a_failure_after_the_promotion_prints_the_state_and_the_command_to_finish() {
     let err = String::from_utf8_lossy(&out.stderr);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        err.contains("was promoted but the run stopped at step 4"),
+        err.contains("was promoted but the run stopped at step 5"),
         "{}",
         text(&out)
     );
-    assert!(err.contains("still paused"), "{}", text(&out));
+    assert!(
+        err.contains("is still a master, paused") && err.contains("fenced"),
+        "{}",
+        text(&out)
+    );
     assert!(
         err.contains(&format!(
             "next: rkv failover {} --to {} --yes",

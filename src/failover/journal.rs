@@ -218,12 +218,13 @@ pub fn find_latest(dir: &Path, event: &str, node: &str) -> Option<String> {
         let Ok(text) = std::fs::read_to_string(&f) else {
             continue;
         };
+        // The newest entry is the last line: read from the end.
         let found = text
             .lines()
+            .rev()
             .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
             .filter(|v| v["event"] == event && v["node"] == node)
-            .filter_map(|v| v["reply"].as_str().map(str::to_string))
-            .next_back();
+            .find_map(|v| v["reply"].as_str().map(str::to_string));
         if found.is_some() {
             return found;
         }
