@@ -72,7 +72,10 @@ fn sentinels_watch_and_fail_over_rkv_serve_nodes() {
         .unwrap();
     let nodes = [&m, &r1, &r2];
     let mut new_port = 0;
-    wait_until(Duration::from_secs(30), "SENTINEL FAILOVER done", || {
+    // Sentinel re-points the old master only once it has reported the master role for 8 s
+    // past the switch (SENTINEL_PUBLISH_PERIOD * 4 in sentinel.c), on its next INFO: about
+    // 20 s on a quiet machine, and more on a loaded CI host. The bound only guards a hang.
+    wait_until(Duration::from_secs(90), "SENTINEL FAILOVER done", || {
         let Some(p) = named_master(&s[0]) else {
             return false;
         };
@@ -93,7 +96,7 @@ fn sentinels_watch_and_fail_over_rkv_serve_nodes() {
     let mut gone = nodes.remove(dead);
     gone.kill();
     let mut newest = 0;
-    wait_until(Duration::from_secs(45), "automatic failover", || {
+    wait_until(Duration::from_secs(90), "automatic failover", || {
         let Some(p) = named_master(&s[1]) else {
             return false;
         };
