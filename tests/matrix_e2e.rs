@@ -251,7 +251,9 @@ fn observe(v: Version) {
         assert_eq!(n["link"], "up", "{doc:#}");
         assert_eq!(n["version"], shown.as_str(), "{doc:#}");
         assert_eq!(n["read_only"], true, "{doc:#}");
-        assert!(n["offset"].as_i64().is_some_and(|o| o > 0), "{doc:#}");
+        // Under load a starved replica may not have applied a byte yet (0): the offsets are
+        // compared exactly once the load has stopped, below.
+        assert!(n["offset"].as_i64().is_some_and(|o| o >= 0), "{doc:#}");
         assert!(n["lag_bytes"].as_i64().is_some_and(|l| l >= 0), "{doc:#}");
         // PSYNC1 servers have no replid: shown as none, not invented.
         assert_eq!(n["replid"].is_null(), v.psync1(), "{doc:#}");
