@@ -145,10 +145,17 @@ impl Group {
         vec![self.m.port, self.r1.port, self.r2.port]
     }
 
-    /// The write load, under way (some writes acknowledged).
+    /// The write load, under way: some writes acknowledged, and applied on both replicas
+    /// (a replica starved of CPU may still be at offset 0, which `rkv failover` takes for a
+    /// replica carrying no data and will not promote).
     fn load(&self) -> Load {
         let load = start_load(self.ports());
         load.wait_acked(200);
+        wait_until(SETTLE, "both replicas applied some of the load", || {
+            [self.r1.port, self.r2.port]
+                .iter()
+                .all(|&p| offset(p).is_some_and(|o| o > 0))
+        });
         load
     }
 }
