@@ -358,7 +358,16 @@ fn failover(v: Version) {
     let (o1, o2) = (offset(g.r1.port).unwrap(), offset(g.r2.port).unwrap());
     assert!(o1 < o2, "r1 ({o1}) should be behind r2 ({o2})");
 
-    let (code, doc, err) = rkv_json(&["failover", &g.r1.addr(), &g.r2.addr(), "--yes"]);
+    // r1 full-resyncs some 50 MB (to disk first on 2.8-5.0) after draining what it had
+    // buffered: on a loaded host that outlasts the default 30 s wait.
+    let (code, doc, err) = rkv_json(&[
+        "failover",
+        &g.r1.addr(),
+        &g.r2.addr(),
+        "--yes",
+        "--wait-timeout",
+        "80s",
+    ]);
     assert_eq!(code, 0, "{}: {doc:#}\n{err}", v.dir);
     assert_eq!(doc["kind"], "failover", "{doc:#}");
     assert_eq!(doc["candidate"], g.r2.addr(), "{doc:#}");
