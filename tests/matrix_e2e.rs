@@ -132,14 +132,9 @@ struct Group {
 
 impl Group {
     fn start(v: Version) -> Group {
-        Self::start_with(v, &[])
-    }
-
-    /// With extra server options on every node.
-    fn start_with(v: Version, extra: &[&str]) -> Group {
-        let m = v.start(None, extra);
-        let r1 = v.start(Some(m.port), extra);
-        let r2 = v.start(Some(m.port), extra);
+        let m = v.start(None, &[]);
+        let r1 = v.start(Some(m.port), &[]);
+        let r2 = v.start(Some(m.port), &[]);
         wait_until(SETTLE, "both replicas online", || {
             online_replicas(m.port) == 2 && follows(r1.port, m.port) && follows(r2.port, m.port)
         });
@@ -150,10 +145,17 @@ impl Group {
         vec![self.m.port, self.r1.port, self.r2.port]
     }
 
-    /// The write load, under way (some writes acknowledged).
+    /// The write load, under way: some writes acknowledged, and applied on both replicas
+    /// (a replica starved of CPU may still be at offset 0, which `rkv failover` takes for a
+    /// replica carrying no data and will not promote).
     fn load(&self) -> Load {
         let load = start_load(self.ports());
         load.wait_acked(200);
+        wait_until(SETTLE, "both replicas applied some of the load", || {
+            [self.r1.port, self.r2.port]
+                .iter()
+                .all(|&p| offset(p).is_some_and(|o| o > 0))
+        });
         load
     }
 }
@@ -251,7 +253,9 @@ fn observe(v: Version) {
         assert_eq!(n["link"], "up", "{doc:#}");
         assert_eq!(n["version"], shown.as_str(), "{doc:#}");
         assert_eq!(n["read_only"], true, "{doc:#}");
-        assert!(n["offset"].as_i64().is_some_and(|o| o > 0), "{doc:#}");
+        // Under load a starved replica may not have applied a byte yet (0): the offsets are
+        // compared exactly once the load has stopped, below.
+        assert!(n["offset"].as_i64().is_some_and(|o| o >= 0), "{doc:#}");
         assert!(n["lag_bytes"].as_i64().is_some_and(|l| l >= 0), "{doc:#}");
         // PSYNC1 servers have no replid: shown as none, not invented.
         assert_eq!(n["replid"].is_null(), v.psync1(), "{doc:#}");
@@ -325,9 +329,9 @@ fn replicate(v: Version) {
 /// Kill the master with SIGKILL while r1 lags far behind: `rkv failover` promotes r2, the most
 /// advanced, re-points r1, and exits 0.
 fn failover(v: Version) {
-    // A backlog that holds the burst below: r1 then resumes from r2 with a partial sync
-    // (PSYNC2, 4.0+) rather than the full one a lag past the backlog forces.
-    let mut g = Group::start_with(v, &["--repl-backlog-size", "64mb"]);
+    // The default 1 MB backlog: r1 ends further behind than that, so it needs a full resync
+    // from r2 on every version, which is expected and no problem of the run.
+    let mut g = Group::start(v);
     let load = g.load();
     // r1 stops reading while a burst larger than every socket buffer between the two (the
     // loopback receive buffer may grow to 32 MB here) goes out: the rest waits in the master's
@@ -354,7 +358,16 @@ fn failover(v: Version) {
     let (o1, o2) = (offset(g.r1.port).unwrap(), offset(g.r2.port).unwrap());
     assert!(o1 < o2, "r1 ({o1}) should be behind r2 ({o2})");
 
-    let (code, doc, err) = rkv_json(&["failover", &g.r1.addr(), &g.r2.addr(), "--yes"]);
+    // r1 full-resyncs some 50 MB (to disk first on 2.8-5.0) after draining what it had
+    // buffered: on a loaded host that outlasts the default 30 s wait.
+    let (code, doc, err) = rkv_json(&[
+        "failover",
+        &g.r1.addr(),
+        &g.r2.addr(),
+        "--yes",
+        "--wait-timeout",
+        "80s",
+    ]);
     assert_eq!(code, 0, "{}: {doc:#}\n{err}", v.dir);
     assert_eq!(doc["kind"], "failover", "{doc:#}");
     assert_eq!(doc["candidate"], g.r2.addr(), "{doc:#}");
@@ -386,8 +399,17 @@ fn failover(v: Version) {
         .query(&mut conn(g.r1.port))
         .unwrap();
     assert_eq!(got, Some(last), "r1 has the writes made after the failover");
-    let (code, doc, err) = rkv_json(&["verify", &g.r2.addr()]);
-    assert_eq!(code, 0, "{doc:#}\n{err}");
+    let (code, doc2, err) = rkv_json(&["verify", &g.r2.addr()]);
+    assert_eq!(code, 0, "{doc2:#}\n{err}");
+    // r1's resync from r2 was a full one (it was behind r2's backlog), and not a problem.
+    let served = doc["report"]["resyncs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["node"] == g.r2.addr())
+        .unwrap_or_else(|| panic!("no resyncs served by r2 in {doc:#}"));
+    assert_eq!(served["sync_full"], 1, "{doc:#}");
+    assert_eq!(doc["problems"], Value::Array(vec![]), "{doc:#}");
 }
 
 /// `rkv serve` as a replica of the loaded master: data arrives, its offset advances with the

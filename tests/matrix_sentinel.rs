@@ -10,7 +10,7 @@ mod matrix_support;
 mod sentinel_support;
 
 use assert_cmd::Command;
-use common::load::start_load;
+use common::load::{Load, start_load};
 use common::{ServerGuard, wait_until};
 use matrix_support::{Version, version};
 use sentinel_support::{master_fields, wait_failover_finished, wait_settled};
@@ -65,6 +65,21 @@ impl Watched {
         let s: Vec<ServerGuard> = (0..3).map(|_| v.sentinel(NAME, m.port, 2)).collect();
         wait_settled(&[&s[0], &s[1], &s[2]], NAME, 2);
         Watched { m, r1, r2, s }
+    }
+
+    /// The write load, under way: some writes acknowledged and applied on both replicas (a
+    /// replica starved of CPU may still be at offset 0, which `rkv failover` will not promote).
+    fn load(&self) -> Load {
+        let load = start_load(vec![self.m.port, self.r1.port, self.r2.port]);
+        load.wait_acked(200);
+        wait_until(SETTLE, "both replicas applied some of the load", || {
+            [self.r1.port, self.r2.port].iter().all(|&p| {
+                field(&info(p), "slave_repl_offset")
+                    .and_then(|o| o.parse::<i64>().ok())
+                    .is_some_and(|o| o > 0)
+            })
+        });
+        load
     }
 
     fn sentinel_args(&self) -> Vec<String> {
@@ -125,8 +140,7 @@ fn node<'a>(doc: &'a Value, addr: &str) -> &'a Value {
 /// right.
 fn topology(v: Version) {
     let w = Watched::start(v);
-    let load = start_load(vec![w.m.port, w.r1.port, w.r2.port]);
-    load.wait_acked(200);
+    let load = w.load();
     let (code, doc, err) = rkv_json(&args(&["topology", &w.r1.addr()], &w.sentinel_args()));
     assert_eq!(code, 0, "{}: {doc:#}\n{err}", v.dir);
     assert_eq!(doc["nodes"].as_array().unwrap().len(), 3, "{doc:#}");
@@ -177,8 +191,7 @@ fn topology(v: Version) {
 /// master, every Sentinel names it, the old master and the sibling follow it.
 fn switchover(v: Version) {
     let w = Watched::start(v);
-    let load = start_load(vec![w.m.port, w.r1.port, w.r2.port]);
-    load.wait_acked(200);
+    let load = w.load();
     let (code, doc, err) = rkv_json(&args(
         &["failover", &w.m.addr(), "--to", &w.r2.addr(), "--yes"],
         &[],
@@ -222,8 +235,7 @@ fn switchover(v: Version) {
 /// the refusal offers instead.)
 fn switchover_refused(v: Version) {
     let w = Watched::start(v);
-    let load = start_load(vec![w.m.port, w.r1.port, w.r2.port]);
-    load.wait_acked(200);
+    let load = w.load();
     let (code, out, err) = rkv(
         &args(
             &["failover", &w.m.addr(), "--to", &w.r2.addr(), "--yes"],

@@ -556,6 +556,28 @@ async fn run_async(
         .map(|n| n.addr.clone())
         .collect();
     let before = probe::sync_stats(&mut nodes, &all).await;
+    // Unplanned: the stream has stopped, so whoever is behind the candidate's backlog now
+    // needs a full resync from it whatever rkv does. Count them, so those full resyncs are
+    // not reported as problems (a lag past a 1 MB default backlog is common under load).
+    let beyond_backlog = if the_plan.kind == Kind::Failover {
+        let backlog = nodes
+            .info(&the_plan.candidate, "replication")
+            .await
+            .ok()
+            .filter(|i| i.repl_backlog_active == Some(true))
+            .and_then(|i| i.repl_backlog_first_byte_offset.zip(i.repl_backlog_histlen));
+        the_plan
+            .steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::Follow { node, .. } => snap.get(node).and_then(|n| n.offset),
+                _ => None,
+            })
+            .filter(|&o| probe::needs_full_resync(o, backlog))
+            .count() as i64
+    } else {
+        0
+    };
     let old_replid = snap
         .get(&the_plan.old_master)
         .and_then(|m| m.replid.clone())
@@ -667,13 +689,21 @@ async fn run_async(
         notes.extend(unavoidable.iter().take(n).cloned());
         excused = i64::try_from(n).unwrap_or(0);
     }
+    // Siblings behind the candidate's backlog, and a restarted candidate, must full-resync
+    // whatever rkv does (counted before the run).
+    let expected_full = |d: &ResyncDelta| {
+        if d.node == the_plan.candidate {
+            beyond_backlog + i64::from(restarted) + excused
+        } else {
+            0
+        }
+    };
     for d in resyncs
         .iter()
         .filter(|_| !psync1)
         .filter(|d| d.sync_full > 0)
-        .filter(|d| !(restarted && d.node == the_plan.candidate && d.sync_full == 1))
         .filter(|d| expected(d).is_none())
-        .filter(|d| !(d.node == the_plan.candidate && d.sync_full <= excused))
+        .filter(|d| d.sync_full > expected_full(d))
     {
         problems.push(Problem {
             kind: "full_resync".into(),

@@ -193,6 +193,18 @@ pub async fn reachable_within(
     false
 }
 
+/// Whether a replica at `offset` must full-resync from a master whose backlog is `backlog`
+/// (`(repl_backlog_first_byte_offset, repl_backlog_histlen)`, None when inactive): the PSYNC
+/// asks for `offset + 1`, which Redis serves partially only from inside the backlog
+/// (replication.c, `masterTryPartialResynchronization`).
+pub fn needs_full_resync(offset: i64, backlog: Option<(i64, i64)>) -> bool {
+    let Some((first, histlen)) = backlog else {
+        return true;
+    };
+    let want = offset + 1;
+    want < first || want > first + histlen
+}
+
 /// Whether the new master continues the old master's history at its final offset: its
 /// replid2 is the old replid and its second_repl_offset is the old final offset + 1.
 #[derive(Debug, Clone, Serialize)]
@@ -264,6 +276,20 @@ pub fn history_proof(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn full_resync_needed_only_outside_the_backlog() {
+        // A backlog holding bytes 1001..=2000 (first byte 1001, 1000 bytes).
+        let b = Some((1001, 1000));
+        assert!(!needs_full_resync(1000, b), "asks for 1001, the first byte");
+        assert!(
+            !needs_full_resync(2000, b),
+            "asks for 2001, just past: nothing to send"
+        );
+        assert!(needs_full_resync(999, b), "1000 left the backlog");
+        assert!(needs_full_resync(2001, b), "ahead of the master");
+        assert!(needs_full_resync(1500, None), "no backlog");
+    }
 
     const LIST: &str = "id=3 addr=127.0.0.1:50 laddr=127.0.0.1:6379 fd=8 name=sentinel-1a2b3c4d-cmd age=3 idle=0 flags=N db=0\n\
 id=4 addr=127.0.0.1:51 fd=9 name= age=3 idle=0 flags=S db=0\n\
