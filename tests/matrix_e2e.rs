@@ -537,15 +537,25 @@ fn serve_too_new_rdb(v: Version) {
         "{}",
         server_log(&r)
     );
-    let (code, doc, err) = rkv_json(&["verify", &s.addr()]);
-    assert_eq!(code, 1, "{doc:#}\n{err}");
-    let problems = doc["problems"].as_array().unwrap();
-    assert!(
-        problems
-            .iter()
-            .any(|p| p["kind"] == "full_sync_loop" && p["node"] == s.addr()),
-        "{doc:#}"
+    // verify judges the loop from the growth of sync_full over its own short window; 2.8–4.0
+    // replicas retry about once a second, slower on a starved host, so one verify can see no
+    // retry at all (a known limit, said in the closing note). The loop does not end, so the
+    // next verify sees it: wait for the verdict, bounded.
+    let mut last = String::new();
+    wait_until(
+        Duration::from_secs(60),
+        "verify names the full-sync loop",
+        || {
+            let (code, doc, err) = rkv_json(&["verify", &s.addr()]);
+            last = format!("exit {code}: {doc:#}\n{err}");
+            code == 1
+                && doc["problems"].as_array().is_some_and(|ps| {
+                    ps.iter()
+                        .any(|p| p["kind"] == "full_sync_loop" && p["node"] == s.addr())
+                })
+        },
     );
+    let _ = last;
 }
 
 /// The planned switchover under load: every acknowledged write on the new master, the old
