@@ -339,3 +339,90 @@ fn a_switchover_that_aborts_during_the_pause_lifts_it_and_restores_priorities() 
         assert_eq!(named_master(x), Some(m.port));
     }
 }
+
+/// rkv killed the moment after it asked the Sentinels to fail over: the old master was fenced
+/// first, so once the write pause lapses it still acknowledges no write while Sentinel promotes
+/// the candidate, and `rkv topology` names the fence it left, with the command that clears it.
+#[test]
+fn rkv_killed_after_sentinel_failover_leaves_the_old_master_fenced() {
+    let (m, r1, r2) = group(&[]);
+    let s: Vec<ServerGuard> = (0..3)
+        .map(|_| sentinel(Some(("mymaster", m.port, 2))))
+        .collect();
+    let all = [&s[0], &s[1], &s[2]];
+    wait_settled(&all, "mymaster", 2);
+    let out = Command::cargo_bin("rkv")
+        .unwrap()
+        .args([
+            "failover",
+            &m.addr(),
+            "--to",
+            &r2.addr(),
+            "--yes",
+            "--max-write-pause",
+            "2s",
+        ])
+        .env_remove("RKV_PASSWORD")
+        .env_remove("RKV_INVENTORY")
+        .env("XDG_STATE_HOME", std::env::temp_dir())
+        .env("RKV_FAILPOINT", "after-sentinel-failover:exit")
+        .timeout(Duration::from_secs(90))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(99),
+        "stopped at the failpoint: {err}"
+    );
+    assert!(
+        err.contains("failpoint after-sentinel-failover reached"),
+        "{err}"
+    );
+    // From now until Sentinel has re-pointed it, and after, the old master acknowledges no
+    // plain write (NOREPLICAS while fenced as a master, READONLY once a replica); the pause of
+    // 2 s lapses on the way.
+    let mut c = conn(m.port);
+    let deadline = Instant::now() + Duration::from_secs(8);
+    let mut refusals = 0;
+    while Instant::now() < deadline {
+        let r: redis::RedisResult<()> = redis::cmd("SET").arg("split").arg("1").query(&mut c);
+        match r {
+            Ok(()) => panic!("the old master acknowledged a write after rkv died"),
+            Err(e) => {
+                let text = e.to_string();
+                assert!(
+                    text.contains("NOREPLICAS") || text.contains("READONLY"),
+                    "refused for the wrong reason: {text}"
+                );
+                refusals += 1;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(refusals > 0);
+    // Sentinel finishes the job by itself: the candidate is master, the others follow it.
+    wait_until(
+        Duration::from_secs(90),
+        "Sentinel completes the failover",
+        || {
+            named_master(&s[0]) == Some(r2.port)
+                && follows(m.port, r2.port)
+                && follows(r1.port, r2.port)
+        },
+    );
+    // The fence stays on the old master until cleared, and topology says how.
+    let (code, json, _) = rkv(&["topology", &r2.addr(), "--output", "json"]);
+    assert_ne!(code, 2, "{json}");
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let problems = doc["problems"].as_array().unwrap();
+    assert!(
+        problems.iter().any(|p| p["kind"] == "fence_left"
+            && p["node"] == m.addr()
+            && p["message"]
+                .as_str()
+                .unwrap()
+                .contains("CONFIG SET min-replicas-to-write 0")),
+        "{json}"
+    );
+}

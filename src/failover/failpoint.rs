@@ -36,7 +36,7 @@ pub enum Action {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SpecError {
     /// Not `after-step-N` or `after-promote`.
-    #[error("unknown failpoint {0:?} (after-step-N or after-promote)")]
+    #[error("unknown failpoint {0:?} (after-step-N, after-promote or after-sentinel-failover)")]
     Point(String),
     /// Not `hold`, `hold-until:PATH` or `exit`.
     #[error("unknown failpoint action {0:?} (hold, hold-until:PATH or exit)")]
@@ -50,6 +50,7 @@ pub fn parse(spec: &str) -> Result<(String, Action), SpecError> {
         None => (spec, None),
     };
     let valid_point = point == "after-promote"
+        || point == "after-sentinel-failover"
         || point
             .strip_prefix("after-step-")
             .is_some_and(|n| n.parse::<usize>().is_ok());

@@ -18,6 +18,7 @@
 //! Unplanned (the master does not answer): when the Sentinels already failed over, say so and
 //! show the result; otherwise ask them (SENTINEL FAILOVER) rather than act behind their back.
 
+use super::fence;
 use crate::node::{Credentials, NodeAddr, NodeClient, Role, Transport};
 use crate::topology::Snapshot;
 use crate::topology::sentinel::{SentinelView, fields, replicas_from};
@@ -486,7 +487,28 @@ async fn switch(
         true,
         "writes held",
     );
-    let r = paused_part(run, &mut m, master, until).await;
+    let mut fenced: Option<fence::Originals> = None;
+    let mut asked_sentinel = false;
+    let r = paused_part(run, &mut m, master, until, &mut fenced, &mut asked_sentinel).await;
+    // The fence comes down once the old master follows the candidate, or when Sentinel was
+    // never asked to fail over (nothing changed). When Sentinel was asked and the run failed
+    // afterwards, Sentinel may still promote the candidate: the old master stays fenced, and
+    // `rkv topology` names it (fence_left) with the command that clears it.
+    if let Some(orig) = &fenced {
+        if r.is_ok() || !asked_sentinel {
+            lift_fence(run, &mut m, master, orig).await;
+        } else {
+            run.note(
+                format!("fence left on {master}"),
+                false,
+                format!(
+                    "Sentinel was asked to fail over, so {master} keeps refusing writes (NOREPLICAS); once the group is settled: CONFIG SET {} {}",
+                    orig.names.to_write(),
+                    orig.to_write
+                ),
+            );
+        }
+    }
     // Lift the pause whatever happened (on success it was lifted right after REPLICAOF).
     let u = run.send_again(&mut m, master, &["CLIENT", "UNPAUSE"]).await;
     *pause_ms = Some(u64::try_from(paused_at.elapsed().as_millis()).unwrap_or(u64::MAX));
@@ -518,11 +540,80 @@ async fn switch(
     Ok(())
 }
 
+/// Raise the write fence on the old master (see [`fence`]): from here on it answers writes
+/// with NOREPLICAS by itself, even if rkv dies and the pause lapses while Sentinel promotes the
+/// candidate. Its own settings are returned, to be put back.
+async fn raise_fence(
+    run: &mut Run<'_>,
+    m: &mut NodeClient,
+    master: &NodeAddr,
+) -> Result<fence::Originals, String> {
+    let mut found = None;
+    for names in [fence::Names::Replicas, fence::Names::Slaves] {
+        let tw = run.send(m, &["CONFIG", "GET", names.to_write()]).await?;
+        let ml = run.send(m, &["CONFIG", "GET", names.max_lag()]).await?;
+        let tw: Vec<String> = redis::from_redis_value(tw).unwrap_or_default();
+        let ml: Vec<String> = redis::from_redis_value(ml).unwrap_or_default();
+        if let Ok(o) = fence::Originals::from_replies(names, &tw, &ml) {
+            found = Some(o);
+            break;
+        }
+    }
+    let mut orig = found.ok_or_else(|| {
+        format!("{master}: CONFIG GET knows neither min-replicas-to-write nor min-slaves-to-write")
+    })?;
+    // A fence an earlier run left is not the node's own setting.
+    if orig.is_fence() {
+        orig = fence::Originals::defaults(orig.names);
+    }
+    for c in fence::raise_commands(&orig) {
+        let args: Vec<&str> = c.iter().map(String::as_str).collect();
+        run.send(m, &args).await?;
+    }
+    run.note(
+        format!("fence {master}"),
+        true,
+        format!(
+            "{} {} (its own: {orig}): it refuses writes even if rkv dies",
+            orig.names.to_write(),
+            fence::FENCE_REPLICAS
+        ),
+    );
+    Ok(orig)
+}
+
+/// Put the old master's own settings back.
+async fn lift_fence(
+    run: &mut Run<'_>,
+    m: &mut NodeClient,
+    master: &NodeAddr,
+    orig: &fence::Originals,
+) {
+    let mut result = Ok(());
+    for c in fence::lift_commands(orig) {
+        let args: Vec<&str> = c.iter().map(String::as_str).collect();
+        if let Err(e) = run.send_again(m, master, &args).await {
+            result = Err(e);
+            break;
+        }
+    }
+    let ok = result.is_ok();
+    run.note(
+        format!("lift the fence on {master}"),
+        ok,
+        result
+            .map(|()| format!("{orig} again"))
+            .unwrap_or_else(|e| e),
+    );
+}
+
 async fn paused_part(
     run: &mut Run<'_>,
     m: &mut NodeClient,
     master: &NodeAddr,
     until: Instant,
+    fenced: &mut Option<fence::Originals>,
+    asked_sentinel: &mut bool,
 ) -> Result<(), String> {
     let req = run.req;
     let info = run.info_text(m).await?;
@@ -563,7 +654,13 @@ async fn paused_part(
             PROMOTION_MARGIN.as_millis()
         ));
     }
+    *fenced = Some(raise_fence(run, m, master).await?);
+    // The point of no return: once asked, Sentinel may promote the candidate whatever we do.
+    *asked_sentinel = true;
     run.sentinel_failover().await?;
+    super::failpoint::Failpoints::from_env()
+        .hit("after-sentinel-failover")
+        .await;
     run.wait_promoted(until + Duration::from_secs(10)).await?;
     let port = req.candidate.port().to_string();
     let r = run
