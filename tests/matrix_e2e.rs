@@ -22,6 +22,7 @@
 
 mod common;
 mod matrix_support;
+use matrix_support::{field, info};
 
 use assert_cmd::Command;
 use common::load::{Load, start_load};
@@ -44,26 +45,6 @@ fn conn(port: u16) -> redis::Connection {
         .unwrap_or_else(|e| panic!("connect to {port}: {e}"));
     c.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     c
-}
-
-/// `INFO` (every default section) as text, or empty when the node does not answer.
-fn info(port: u16) -> String {
-    let Ok(c) = redis::Client::open(format!("redis://127.0.0.1:{port}/")) else {
-        return String::new();
-    };
-    let Ok(mut c) = c.get_connection_with_timeout(Duration::from_secs(2)) else {
-        return String::new();
-    };
-    let _ = c.set_read_timeout(Some(Duration::from_secs(10)));
-    redis::cmd("INFO").query(&mut c).unwrap_or_default()
-}
-
-/// One `key:value` field of INFO text.
-fn field(info: &str, key: &str) -> Option<String> {
-    info.lines()
-        .filter_map(|l| l.trim_end_matches('\r').split_once(':'))
-        .find(|(k, _)| *k == key)
-        .map(|(_, v)| v.to_string())
 }
 
 fn int_field(info: &str, key: &str) -> Option<i64> {

@@ -7,6 +7,7 @@
 
 mod common;
 mod matrix_support;
+use matrix_support::{field, info};
 mod sentinel_support;
 
 use assert_cmd::Command;
@@ -19,24 +20,6 @@ use std::time::Duration;
 
 const SETTLE: Duration = Duration::from_secs(60);
 const NAME: &str = "mymaster";
-
-fn info(port: u16) -> String {
-    let Ok(c) = redis::Client::open(format!("redis://127.0.0.1:{port}/")) else {
-        return String::new();
-    };
-    let Ok(mut c) = c.get_connection_with_timeout(Duration::from_secs(2)) else {
-        return String::new();
-    };
-    let _ = c.set_read_timeout(Some(Duration::from_secs(10)));
-    redis::cmd("INFO").query(&mut c).unwrap_or_default()
-}
-
-fn field(info: &str, key: &str) -> Option<String> {
-    info.lines()
-        .filter_map(|l| l.trim_end_matches('\r').split_once(':'))
-        .find(|(k, _)| *k == key)
-        .map(|(_, v)| v.to_string())
-}
 
 fn follows(port: u16, master: u16) -> bool {
     let i = info(port);

@@ -179,3 +179,23 @@ pub fn matrix_dir() -> PathBuf {
     );
     beside
 }
+
+/// `INFO` (every default section) as text, or empty when the node does not answer.
+pub fn info(port: u16) -> String {
+    let Ok(c) = redis::Client::open(format!("redis://127.0.0.1:{port}/")) else {
+        return String::new();
+    };
+    let Ok(mut c) = c.get_connection_with_timeout(Duration::from_secs(2)) else {
+        return String::new();
+    };
+    let _ = c.set_read_timeout(Some(Duration::from_secs(10)));
+    redis::cmd("INFO").query(&mut c).unwrap_or_default()
+}
+
+/// One `key:value` field of INFO text.
+pub fn field(info: &str, key: &str) -> Option<String> {
+    info.lines()
+        .filter_map(|l| l.trim_end_matches('\r').split_once(':'))
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| v.to_string())
+}
