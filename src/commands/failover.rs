@@ -60,7 +60,8 @@ pub struct ResyncDelta {
 /// The proof and report after a run.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
-    /// How long writes were held on the old master (measured).
+    /// How long writes were held on the old master (measured); before Redis 6.2, where the
+    /// plan demotes instead of pausing, how long they were refused (fence to promotion).
     pub write_pause_ms: Option<f64>,
     /// The old master's offset when the candidate was promoted.
     pub final_offset: Option<i64>,
@@ -953,10 +954,21 @@ fn report_text(doc: &FailoverDoc, outcome: &Outcome) -> String {
     };
     s.push_str("\nReport:\n");
     if let Some(ms) = r.write_pause_ms {
-        s.push_str(&format!(
-            "  writes paused on {}: {ms:.1} ms\n",
-            doc.old_master
-        ));
+        let demoted = doc
+            .steps
+            .iter()
+            .any(|st| matches!(st.step, crate::failover::plan::Step::Demote { .. }));
+        if demoted {
+            s.push_str(&format!(
+                "  writes refused on {} from the fence to the promotion: {ms:.1} ms\n",
+                doc.old_master
+            ));
+        } else {
+            s.push_str(&format!(
+                "  writes paused on {}: {ms:.1} ms\n",
+                doc.old_master
+            ));
+        }
     }
     if let Some(h) = r.history.as_ref().filter(|h| !h.available) {
         s.push_str(&format!(

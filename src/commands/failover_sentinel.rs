@@ -65,6 +65,24 @@ pub(crate) async fn run(
         return Ok(None);
     };
     let planned = plan.kind == crate::failover::plan::Kind::Switchover;
+    // Sentinel promotes by itself: the old master cannot be demoted first, and only a write
+    // pause (6.2+) keeps it from acknowledging writes meanwhile.
+    if planned
+        && plan
+            .steps
+            .iter()
+            .any(|s| matches!(s, crate::failover::plan::Step::Demote { .. }))
+        && sentinel::watchers(&views, &plan.old_master).is_some()
+    {
+        let version = snap
+            .get(&plan.old_master)
+            .and_then(|n| n.version.clone())
+            .unwrap_or_default();
+        return Err(anyhow::anyhow!(
+            "refused: {}",
+            crate::failover::plan::Refusal::NoWritePause(plan.old_master.clone(), version)
+        ));
+    }
     let req = sentinel::Request {
         name: name.clone(),
         old_master: planned.then(|| plan.old_master.clone()),

@@ -19,7 +19,9 @@ use super::journal::{Entry, Journal};
 use super::plan::{Kind, PauseMode, Plan, Step};
 use crate::inventory::{Inventory, InventoryNode};
 use crate::node::conffile::{MasterAuth, RoleEdit};
-use crate::node::{Credentials, NodeAddr, NodeClient, NodeError, ReplicationInfo, Role, Transport};
+use crate::node::{
+    Credentials, NodeAddr, NodeClient, NodeError, ReplicationInfo, Role, ServerVersion, Transport,
+};
 use crate::persist_role::{
     self, NodeCommand, PersistMethod, PersistOutcome, PersistRequest, fencing_instructions,
 };
@@ -359,6 +361,51 @@ impl<'j> Nodes<'j> {
             if let Err(err) = self.journal.write(e) {
                 tracing::warn!("{err}");
             }
+        }
+        res
+    }
+
+    /// Send `cmds` as one MULTI/EXEC in a single write and journal it as one entry; the
+    /// replies of the commands inside, errors among them as values.
+    pub async fn send_atomic(
+        &mut self,
+        node: &NodeAddr,
+        cmds: &[&[&str]],
+    ) -> Result<Vec<redis::Value>, NodeError> {
+        let started = Instant::now();
+        let mut pipe = redis::pipe();
+        pipe.atomic().ignore_errors();
+        for args in cmds {
+            let mut cmd = redis::cmd(args.first().copied().unwrap_or("PING"));
+            for a in args.iter().skip(1) {
+                cmd.arg(*a);
+            }
+            pipe.add_command(cmd);
+        }
+        let res = match self.client(node).await {
+            Ok(c) => c.query_pipe::<Vec<redis::Value>>(&pipe, "EXEC").await,
+            Err(e) => Err(e),
+        };
+        if res.as_ref().is_err_and(connection_lost) {
+            self.conns.remove(node);
+        }
+        let mut e = Entry::new("command");
+        e.step = self.step;
+        e.node = Some(node.to_string());
+        let mut words = vec!["MULTI".to_string()];
+        for args in cmds {
+            words.push(";".into());
+            words.extend(args.iter().map(|a| a.to_string()));
+        }
+        words.extend([";".to_string(), "EXEC".to_string()]);
+        e.command = Some(words);
+        e.reply = Some(self.opts.creds.scrub(&match &res {
+            Ok(v) => value_text(&redis::Value::Array(v.clone())),
+            Err(err) => format!("error: {err}"),
+        }));
+        e.duration_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
+        if let Err(err) = self.journal.write(e) {
+            tracing::warn!("{err}");
         }
         res
     }
@@ -770,6 +817,14 @@ struct RunState {
     fenced: Option<(NodeAddr, Originals)>,
     /// Failpoints armed for this run (fault tests only).
     failpoints: Failpoints,
+    /// When the fence went up (the start of the write gap where nothing is paused).
+    fence_at: Option<Instant>,
+    /// The old master this run made a replica before the promotion ([`Step::Demote`]): an
+    /// abort makes it master again.
+    demoted: Option<NodeAddr>,
+    /// The candidate's offset [`Step::Demote`] saw (it keeps that data, though 2.8 and 3.2
+    /// may stop showing the offset).
+    demoted_seen: Option<i64>,
 }
 
 /// How long, after a signal past the point of no return, the run goes on sending the few
@@ -852,6 +907,9 @@ pub async fn run(plan: &Plan, nodes: &mut Nodes<'_>, on_event: &mut dyn FnMut(Ev
         fencing: None,
         fenced: None,
         failpoints: Failpoints::from_env(),
+        fence_at: None,
+        demoted: None,
+        demoted_seen: None,
     };
     let mut failure = None;
     let mut signals = Signals::new();
@@ -980,8 +1038,18 @@ pub async fn run(plan: &Plan, nodes: &mut Nodes<'_>, on_event: &mut dyn FnMut(Ev
                 }
                 let mut message = message;
                 if !st.promoted {
-                    // Nothing changed yet: lift the fence and the pause, and leave.
+                    // Nothing changed yet: undo a demotion, lift the fence and the pause, and
+                    // leave. The demotion first: the fence must stay up while it is master
+                    // again, until its own settings are put back.
                     nodes.step = None;
+                    if let Some(node) = st.demoted.take() {
+                        match nodes.replicaof(&node, "NO", "ONE").await {
+                            Ok(_) => message.push_str(&format!("; {node} was made master again")),
+                            Err(err) => message.push_str(&format!(
+                                "; making {node} master again failed ({err}): it is a replica with every write; run `rkv failover` again to finish or undo the switchover"
+                            )),
+                        }
+                    }
                     if let Some((node, orig)) = st.fenced.take() {
                         match nodes.lift_fence(&node, &orig).await {
                             Ok(_) => message.push_str(&format!("; the fence on {node} was lifted")),
@@ -1097,7 +1165,14 @@ async fn run_step(
             master,
             budget_ms,
         } => {
-            let since = st.paused.as_ref().map_or_else(Instant::now, |p| p.1);
+            // The budget runs from the pause, or (before 6.2, where nothing is paused) from the
+            // fence: writes are refused from then until the promotion.
+            let since = st
+                .paused
+                .as_ref()
+                .map(|p| p.1)
+                .or(st.fence_at)
+                .unwrap_or_else(Instant::now);
             let deadline = since + Duration::from_millis(*budget_ms);
             st.budget_deadline = Some(deadline);
             let (m, r) = wait_equal(
@@ -1112,7 +1187,7 @@ async fn run_step(
             .await?;
             Ok(Some(format!("offsets {m} = {r}")))
         }
-        Step::FenceWrites { node } => {
+        Step::FenceWrites { node, extend_pause } => {
             let mut orig = nodes.fence_settings(node).await?;
             let mut whence = "its own".to_string();
             if orig.is_fence() {
@@ -1138,27 +1213,47 @@ async fn run_step(
             // holds a command for a pause, so new writes get NOREPLICAS at once); the pause,
             // extended here (a later end extends a pause), still holds the writes already
             // waiting on it over the promotion, which takes a couple of round trips.
+            // Without a write pause (before 6.2) nothing is held: the fence goes up alone and
+            // the offset it went up at is read in the same transaction.
             let extend_ms = (nodes.command_timeout().as_millis() * 2 + 1_000).to_string();
+            let raise = fence::raise_commands(&orig);
             nodes.send(node, &["MULTI"]).await?;
-            for c in fence::raise_commands(&orig) {
+            for c in &raise {
                 let args: Vec<&str> = c.iter().map(String::as_str).collect();
                 nodes.send(node, &args).await?;
             }
-            nodes
-                .send(node, &["CLIENT", "PAUSE", &extend_ms, "WRITE"])
-                .await?;
+            if *extend_pause {
+                nodes
+                    .send(node, &["CLIENT", "PAUSE", &extend_ms, "WRITE"])
+                    .await?;
+            } else {
+                nodes.send(node, &["INFO", "replication"]).await?;
+            }
+            st.fence_at = Some(Instant::now());
             let v = nodes.send(node, &["EXEC"]).await?;
-            let all_ok = match &v {
-                redis::Value::Array(items) => {
-                    !items.is_empty() && items.iter().all(|i| matches!(i, redis::Value::Okay))
+            let (all_ok, offset) = match &v {
+                redis::Value::Array(items) if items.len() == raise.len() + 1 => {
+                    let raised = items[..raise.len()]
+                        .iter()
+                        .all(|i| matches!(i, redis::Value::Okay));
+                    if *extend_pause {
+                        (
+                            raised && matches!(items[raise.len()], redis::Value::Okay),
+                            None,
+                        )
+                    } else {
+                        let info = ReplicationInfo::parse(&value_text_full(&items[raise.len()]));
+                        (raised, info.master_repl_offset)
+                    }
                 }
-                _ => false,
+                _ => (false, None),
             };
             // Whatever part of it took, it is undone on the way out.
             st.fenced = Some((node.clone(), orig.clone()));
             if !all_ok {
                 return Err(fail(format!(
-                    "{node} did not accept the fence and the pause ({})",
+                    "{node} did not accept the fence{} ({})",
+                    if *extend_pause { " and the pause" } else { "" },
                     value_text(&v)
                 )));
             }
@@ -1167,7 +1262,10 @@ async fn run_step(
             // file names no master yet). It costs one file write inside the pause; the lift
             // rewrites the file again. A failure is reported, not fatal: the fence holds in
             // memory.
-            let mut note = format!("fenced; {orig} saved in the journal");
+            let mut note = match offset {
+                Some(o) => format!("fenced at offset {o}; {orig} saved in the journal"),
+                None => format!("fenced; {orig} saved in the journal"),
+            };
             if nodes.has_config_file(node).await {
                 match nodes.send(node, &["CONFIG", "REWRITE"]).await {
                     Ok(_) => note.push_str("; config file rewritten so a restart keeps the fence"),
@@ -1226,6 +1324,7 @@ async fn run_step(
             }
             Ok(Some(format!("{note} ({whence})")))
         }
+        Step::Demote { node, master } => demote(node, master, index, nodes, st, on_event).await,
         Step::Promote { node } => {
             if let (Some((master, _, _)), Some(deadline)) = (st.paused.clone(), st.budget_deadline)
             {
@@ -1243,12 +1342,30 @@ async fn run_step(
                 st.final_offset = Some(m);
                 st.promoted_at = Some(r);
             } else {
-                st.promoted_at = nodes.info(node, "replication").await?.slave_repl_offset;
+                st.promoted_at = nodes
+                    .info(node, "replication")
+                    .await?
+                    .slave_repl_offset
+                    .max(st.demoted_seen);
+                if let (Some(old), Some(need)) = (&st.demoted, st.final_offset)
+                    && st.promoted_at.is_none_or(|o| o < need)
+                {
+                    // Checked by Demote a moment ago; read again because promoting short of
+                    // the old master's last byte would drop its writes.
+                    return Err(fail(format!(
+                        "{node} is at offset {} but {old} wrote up to {need} as a master: not promoted",
+                        st.promoted_at.map_or("?".into(), |o| o.to_string())
+                    )));
+                }
             }
             // Which of REPLICAOF / SLAVEOF the node took (2.8–4.0 know only SLAVEOF).
             let sent = match nodes.replicaof_named(node, "NO", "ONE").await {
                 Ok((verb, _)) => {
                     st.promoted = true;
+                    if st.demoted.is_some() {
+                        // Nothing was paused: the write gap ran from the fence to here.
+                        st.write_pause = st.fence_at.map(|t| t.elapsed());
+                    }
                     st.failpoints.hit("after-promote").await;
                     verb
                 }
@@ -1405,6 +1522,197 @@ async fn run_step(
             st.fencing = Some(report);
             Ok(Some(note))
         }
+    }
+}
+
+/// How many times [`Step::Demote`] tries (each try that finds the candidate short makes the
+/// old master master again) before it gives up, within the budget.
+const DEMOTE_ATTEMPTS: u32 = 3;
+
+/// How long [`Step::Demote`] waits for the candidate to show the old master's last offset.
+const DEMOTE_SETTLE: Duration = Duration::from_millis(250);
+
+/// How [`Step::Demote`] learns the last offset the old master wrote as a master. A command in
+/// a transaction that is neither read-only nor (from 4.0) admin makes the master propagate
+/// `MULTI` to its replicas first; `INFO` is read-only only in 2.8, so elsewhere the offset
+/// it reads includes that `MULTI`, which the demotion then keeps from ever being sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DemoteRead {
+    /// 2.8: `INFO` inside the transaction, before `SLAVEOF` (read-only: nothing propagated
+    /// yet; 2.8 resets its offset to 0 when it becomes a replica).
+    Inside,
+    /// 3.0–3.2: `INFO` inside, less the 15 bytes of the `MULTI` it propagated just before
+    /// (those bytes are exactly that `MULTI`; a `SELECT` that might precede it makes the
+    /// candidate look short, which only costs a retry).
+    InsideAfterMulti,
+    /// 4.0+: only admin commands inside (nothing propagated), the offset read afterwards
+    /// from the replica it became.
+    After,
+}
+
+/// `*1\r\n$5\r\nMULTI\r\n`.
+const MULTI_BYTES: i64 = 15;
+
+impl DemoteRead {
+    fn for_version(v: Option<ServerVersion>) -> DemoteRead {
+        match v {
+            Some(v) if !v.at_least(3, 0) => DemoteRead::Inside,
+            Some(v) if !v.at_least(4, 0) => DemoteRead::InsideAfterMulti,
+            _ => DemoteRead::After,
+        }
+    }
+}
+
+/// [`Step::Demote`]: make the fenced old master `node` a replica of `master` (the candidate,
+/// not yet promoted) in one transaction that also reads the last offset it wrote as a master
+/// and disconnects its clients; then check the candidate has that offset. If it does not
+/// (`SLAVEOF` drops the stream a master had not sent yet), `node` is made master again,
+/// still fenced, and the step tries again within the budget.
+async fn demote(
+    node: &NodeAddr,
+    master: &NodeAddr,
+    index: usize,
+    nodes: &mut Nodes<'_>,
+    st: &mut RunState,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<Option<String>, StepError> {
+    let deadline = st
+        .budget_deadline
+        .unwrap_or_else(|| Instant::now() + Duration::from_secs(1));
+    // Its link to the candidate will need the credentials once the candidate is master.
+    nodes.set_link_credentials(node).await?;
+    let port = master.port().to_string();
+    // Where the last offset it wrote as a master is read (see `DemoteRead`).
+    let read = DemoteRead::for_version(
+        nodes
+            .info(node, "server")
+            .await?
+            .version()
+            .as_deref()
+            .and_then(ServerVersion::parse_shown),
+    );
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        // Again right before: scripts (before 6.0) and transactions queued before the fence
+        // still write, and the master's PING moves its offset.
+        let (_, seen) = wait_equal(nodes, node, master, deadline, None, index, on_event).await?;
+        // Disconnect its clients first and wait for the reply: by the time it comes back, the
+        // stream of every write that ran before is out of the server (replies and replica
+        // output leave in the same event-loop pass), so the SLAVEOF below, which drops
+        // whatever a master has not sent yet, drops nothing. The clients that reconnect in
+        // the instant before the transaction arrives are disconnected again by it.
+        let kill: &[&str] = &["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"];
+        nodes.send(node, kill).await?;
+        // SLAVEOF: every version before 6.2 knows it (REPLICAOF came in 5.0). Its clients
+        // would otherwise stay on a replica, reading, their writes refused (READONLY);
+        // disconnected, they look for the new master, as after a Sentinel failover.
+        let slaveof: &[&str] = &["SLAVEOF", master.host(), &port];
+        let info: &[&str] = &["INFO", "replication"];
+        let cmds: Vec<&[&str]> = if read == DemoteRead::After {
+            vec![slaveof, kill]
+        } else {
+            vec![info, slaveof, kill]
+        };
+        // From here a failure may have left it a replica: the abort path makes it master.
+        st.demoted = Some(node.clone());
+        let items = nodes.send_atomic(node, &cmds).await?;
+        let v = redis::Value::Array(items.clone());
+        let (inside, rest) = match items.len() {
+            2 if read == DemoteRead::After => (None, &items[..]),
+            3 if read != DemoteRead::After => (
+                ReplicationInfo::parse(&value_text_full(&items[0])).master_repl_offset,
+                &items[1..],
+            ),
+            _ => (None, &[][..]),
+        };
+        let demoted = rest
+            .first()
+            .is_some_and(|r| matches!(r, redis::Value::Okay) || value_text(r).starts_with("OK"));
+        let killed = match rest.get(1) {
+            Some(redis::Value::Int(n)) => Some(*n),
+            _ => None,
+        };
+        if !demoted {
+            return Err(fail(format!(
+                "{node} did not become a replica of {master} ({})",
+                value_text(&v)
+            )));
+        }
+        let last = match read {
+            // 4.0+ keep, as a replica, the offset they had as a master (the cached master
+            // they will PSYNC from): read it now, nothing can move it before it syncs.
+            DemoteRead::After => nodes
+                .info(node, "replication")
+                .await
+                .ok()
+                .filter(|i| i.role == Role::Replica)
+                .and_then(|i| i.slave_repl_offset),
+            DemoteRead::Inside => inside,
+            DemoteRead::InsideAfterMulti => inside.map(|o| o - MULTI_BYTES),
+        };
+        let Some(last) = last else {
+            return Err(fail(format!(
+                "{node} became a replica but its last offset could not be read ({}): not promoting",
+                value_text(&v)
+            )));
+        };
+        // The candidate's processed offset, kept after its link to the old master dropped.
+        // What it was seen to have counts: it cannot lose data while it follows a node that
+        // refuses it a sync, but 2.8 and 3.2 forget the offset (show 1) once their PSYNC to
+        // the demoted master is refused.
+        let mut have = Some(seen);
+        // What it had received before its link dropped it applies within moments; it can
+        // get nothing more from a replica, so waiting longer would only stretch the gap.
+        let settle = (Instant::now() + DEMOTE_SETTLE).min(deadline);
+        loop {
+            let left = deadline
+                .saturating_duration_since(Instant::now())
+                .max(Duration::from_millis(1));
+            have = tokio::time::timeout(left, nodes.info(master, "replication"))
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .and_then(|i| i.slave_repl_offset)
+                .max(have);
+            if have.is_some_and(|h| h >= last) || Instant::now() >= settle {
+                break;
+            }
+            tokio::time::sleep(FAST_POLL).await;
+        }
+        if let Some(h) = have.filter(|h| *h >= last) {
+            st.final_offset = Some(last);
+            st.demoted_seen = Some(h);
+            let killed = killed.map_or(String::new(), |k| {
+                format!(", {k} client(s) disconnected to find the new master")
+            });
+            let tries = if attempt > 1 {
+                format!(" (attempt {attempt})")
+            } else {
+                String::new()
+            };
+            return Ok(Some(format!(
+                "{node} is a replica of {master}, which has all it wrote (offset {h} >= {last}){killed}{tries}"
+            )));
+        }
+        // Short: the old master had not sent it all when it stopped being a master. Make it
+        // master again (still fenced); nothing is lost, and the candidate catches up.
+        nodes.replicaof(node, "NO", "ONE").await?;
+        st.demoted = None;
+        let short = format!(
+            "{master} is at offset {} but {node} wrote up to {last}",
+            have.map_or("?".into(), |h| h.to_string())
+        );
+        nodes.note("note", format!("{short}: {node} made master again"));
+        if attempt >= DEMOTE_ATTEMPTS || Instant::now() >= deadline {
+            return Err(fail(format!(
+                "{short} after {attempt} attempt(s): {node} was made master again, nothing lost"
+            )));
+        }
+        on_event(Event::Progress {
+            index,
+            message: format!("{short}: trying again"),
+        });
     }
 }
 

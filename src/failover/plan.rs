@@ -100,6 +100,26 @@ pub enum Step {
     FenceWrites {
         /// The old master.
         node: NodeAddr,
+        /// Extend the pause in the same transaction (servers with CLIENT PAUSE … WRITE). Off
+        /// before Redis 6.2, where the plan does not pause at all (see [`Step::Demote`]): the
+        /// fence then reads the master's offset in its transaction instead.
+        extend_pause: bool,
+    },
+    /// Redis < 6.2 (no CLIENT PAUSE … WRITE): make the fenced old master a replica of the
+    /// candidate *before* the candidate is promoted, so that at no instant are two nodes
+    /// writable. Its clients are disconnected (`CLIENT KILL TYPE normal`), then `SLAVEOF host
+    /// port` and a second kill go in one MULTI/EXEC sent in one write; the last offset it
+    /// wrote as a master is read with it, and the candidate must have it before it is
+    /// promoted. If it does not (a master drops the stream it has not sent yet when it stops
+    /// being one), the old master is made master again, still fenced, and nothing is lost.
+    /// Why not CLIENT PAUSE (ALL): it holds rkv's own SLAVEOF too, and the clients it held
+    /// run in no set order when it lapses; and before 6.0 a script write is not refused by
+    /// `min-slaves-to-write`, so only a demotion stops the old master acknowledging writes.
+    Demote {
+        /// The old master.
+        node: NodeAddr,
+        /// The candidate it will follow.
+        master: NodeAddr,
     },
     /// `REPLICAOF NO ONE` on the candidate.
     Promote {
@@ -195,9 +215,17 @@ impl Step {
                     "wait until {replica} has all of {master}'s writes (at most {budget_ms} ms)"
                 )
             }
-            Step::FenceWrites { node } => format!(
-                "fence {node}: it refuses writes even if rkv dies (min-replicas-to-write {}, pause extended, one MULTI/EXEC)",
-                super::fence::FENCE_REPLICAS
+            Step::FenceWrites { node, extend_pause } => format!(
+                "fence {node}: it refuses writes even if rkv dies (min-replicas-to-write {}, {}, one MULTI/EXEC)",
+                super::fence::FENCE_REPLICAS,
+                if *extend_pause {
+                    "pause extended"
+                } else {
+                    "offset read"
+                }
+            ),
+            Step::Demote { node, master } => format!(
+                "make {node} a replica of {master} before promoting it (CLIENT KILL TYPE normal, then SLAVEOF in one MULTI/EXEC, its last offset read): until the promotion no node takes writes"
             ),
             Step::LiftFence { node, master } => match master {
                 Some(m) => format!(
@@ -246,9 +274,16 @@ impl Step {
                     "offset of {replica} equals the offset of {master}, read again just before promoting"
                 )
             }
-            Step::FenceWrites { node } => {
-                format!("{node} accepted the fence and the pause in one transaction")
+            Step::FenceWrites { node, extend_pause } => {
+                if *extend_pause {
+                    format!("{node} accepted the fence and the pause in one transaction")
+                } else {
+                    format!("{node} accepted the fence and gave its offset in one transaction")
+                }
             }
+            Step::Demote { node, master } => format!(
+                "{master} has every byte {node} wrote as a master (else {node} is made master again: nothing lost)"
+            ),
             Step::LiftFence { node, .. } => {
                 format!("{node} reports its own min-replicas-to-write again (or carried no fence)")
             }
@@ -322,10 +357,12 @@ pub struct Plan {
 /// Why no plan can be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
-    /// The live master cannot hold writes while clients keep reading (Redis < 6.2 has no
-    /// CLIENT PAUSE … WRITE), so a switchover could lose acknowledged writes.
+    /// A Sentinel-coordinated switchover needs the master to hold writes while Sentinel
+    /// promotes (Redis < 6.2 has no CLIENT PAUSE … WRITE); the plain switchover's sequence
+    /// for old servers (fence, demote, then promote) cannot run under Sentinel, which does
+    /// the promotion itself.
     #[error(
-        "{0} runs Redis {1}, which has no CLIENT PAUSE WRITE (6.2+): a switchover could lose acknowledged writes; upgrade it first, or stop the master and run an unplanned failover"
+        "{0} runs Redis {1}, which has no CLIENT PAUSE WRITE (6.2+): a switchover coordinated with Sentinel could lose acknowledged writes; upgrade it first, or stop the master and let Sentinel run an unplanned failover"
     )]
     NoWritePause(NodeAddr, String),
     /// Nothing was found to fail over.
@@ -353,6 +390,12 @@ pub enum Refusal {
     /// The candidate is already master and everything follows it.
     #[error("nothing to do: {0} is already master and every replica follows it")]
     NothingToDo(NodeAddr),
+    /// Two nodes replicate from each other and neither carries rkv's fence (so neither is
+    /// known to be the old master of a stopped switchover).
+    #[error(
+        "{0} and {1} replicate from each other and no master is left; neither carries rkv's fence, so which one has every write is not known: make the one with the higher offset master by hand (REPLICAOF NO ONE) and run again"
+    )]
+    ReplicationLoop(NodeAddr, NodeAddr),
     /// An old master wrote past the fork: re-pointing it would drop those writes, and the
     /// operator has not chosen to drop or carry them over. It is left as it is.
     #[error(
@@ -531,6 +574,11 @@ pub fn plan(snap: &Snapshot, req: &Request) -> Result<Plan, Refusal> {
     let master: &NodeState = match live.as_slice() {
         [m] => m,
         [] => {
+            // A switchover before 6.2 stopped between demoting the old master and promoting
+            // the candidate: the two replicate from each other.
+            if let Some(p) = plan_demotion_loop(snap) {
+                return p;
+            }
             // No live master: the one the replicas name.
             let named: Vec<&NodeAddr> = snap
                 .nodes
@@ -563,15 +611,9 @@ pub fn plan(snap: &Snapshot, req: &Request) -> Result<Plan, Refusal> {
     if planned && req.sentinel_watching && !req.ignore_sentinel {
         return Err(Refusal::SentinelWatching(master.addr.clone()));
     }
-    // With CLIENT PAUSE ALL our own REPLICAOF to the old master is held too, and its pause
-    // must end before it is re-pointed: writes could be acknowledged in between. Refuse
-    // rather than promise what we cannot keep.
-    if planned && pause_mode(master.version.as_deref()) == PauseMode::All {
-        return Err(Refusal::NoWritePause(
-            master.addr.clone(),
-            master.version.clone().unwrap_or_default(),
-        ));
-    }
+    // Before 6.2 there is no CLIENT PAUSE … WRITE: the old master is fenced and demoted
+    // before the candidate is promoted (see `Step::Demote`), with no pause at all.
+    let demote_first = planned && pause_mode(master.version.as_deref()) == PauseMode::All;
     let ranking = rank(snap, master, planned);
     let chosen = match &req.to {
         Some(to) => {
@@ -616,8 +658,40 @@ pub fn plan(snap: &Snapshot, req: &Request) -> Result<Plan, Refusal> {
     let mut warnings = Vec::new();
     let mut steps = Vec::new();
     let budget_ms = req.max_write_pause.as_millis() as u64;
-    if planned {
-        // Servers without CLIENT PAUSE WRITE were refused above.
+    if demote_first {
+        steps.push(Step::FenceWrites {
+            node: master.addr.clone(),
+            extend_pause: false,
+        });
+        steps.push(Step::WaitCaughtUp {
+            replica: chosen.addr.clone(),
+            master: master.addr.clone(),
+            budget_ms,
+        });
+        steps.push(Step::Demote {
+            node: master.addr.clone(),
+            master: chosen.addr.clone(),
+        });
+        steps.push(Step::Promote {
+            node: chosen.addr.clone(),
+        });
+        let version = master.version.as_deref().unwrap_or("?");
+        warnings.push(format!(
+            "{} runs Redis {version}, which has no CLIENT PAUSE WRITE (6.2+): from the fence to the promotion its writes are refused (NOREPLICAS, then READONLY) instead of held, for a few milliseconds; reads go on. Its clients are disconnected when it becomes a replica, as Sentinel does, so that they find the new master",
+            master.addr
+        ));
+        if master
+            .version
+            .as_deref()
+            .and_then(ServerVersion::parse_shown)
+            .is_some_and(|v| !v.at_least(4, 0))
+        {
+            warnings.push(format!(
+                "Redis {version} has no PSYNC2: {} and the other replicas full-resync from {} after the switch",
+                master.addr, chosen.addr
+            ));
+        }
+    } else if planned {
         let mode = pause_mode(master.version.as_deref());
         steps.push(Step::PauseWrites {
             node: master.addr.clone(),
@@ -633,6 +707,7 @@ pub fn plan(snap: &Snapshot, req: &Request) -> Result<Plan, Refusal> {
         });
         steps.push(Step::FenceWrites {
             node: master.addr.clone(),
+            extend_pause: true,
         });
         steps.push(Step::Promote {
             node: chosen.addr.clone(),
@@ -716,6 +791,133 @@ pub fn plan(snap: &Snapshot, req: &Request) -> Result<Plan, Refusal> {
     })
 }
 
+/// Two reachable replicas naming each other, as a switchover on Redis < 6.2 leaves them when
+/// it stops after [`Step::Demote`] and before the promotion: the old master (the one carrying
+/// rkv's fence) is a replica of the candidate, which still names it; neither takes writes,
+/// and neither can sync from the other (a replica without a master link refuses SYNC).
+/// When the candidate is known to have every write of the old master (same replid, offset at
+/// least as far) the switchover is finished; otherwise (or before 4.0, whose replicas keep no
+/// replid) the old master, which has every write, is made master again. `None` when there is
+/// no such pair.
+fn plan_demotion_loop(snap: &Snapshot) -> Option<Result<Plan, Refusal>> {
+    let replicas: Vec<&NodeState> = snap
+        .nodes
+        .iter()
+        .filter(|n| n.reachable() && n.role == Role::Replica)
+        .collect();
+    let (a, b) = replicas.iter().find_map(|a| {
+        let b = replicas
+            .iter()
+            .find(|b| a.master.as_ref() == Some(&b.addr) && b.master.as_ref() == Some(&a.addr))?;
+        Some((*a, *b))
+    })?;
+    let fenced = |n: &NodeState| {
+        n.min_replicas_to_write
+            .is_some_and(|v| v >= super::fence::FENCE_REPLICAS as i64)
+    };
+    let (old, cand) = match (fenced(a), fenced(b)) {
+        (true, false) => (a, b),
+        (false, true) => (b, a),
+        _ => {
+            let (x, y) = if a.addr <= b.addr { (a, b) } else { (b, a) };
+            return Some(Err(Refusal::ReplicationLoop(
+                x.addr.clone(),
+                y.addr.clone(),
+            )));
+        }
+    };
+    let siblings: Vec<NodeAddr> = replicas
+        .iter()
+        .filter(|n| n.addr != old.addr && n.addr != cand.addr)
+        .filter(|n| n.master.as_ref() == Some(&old.addr))
+        .map(|n| n.addr.clone())
+        .collect();
+    let has_all = old.replid.is_some()
+        && cand.replid == old.replid
+        && cand.offset.zip(old.offset).is_some_and(|(c, o)| c >= o);
+    let stopped = format!(
+        "an earlier switchover stopped after making {} a replica of {} and before promoting {}",
+        old.addr, cand.addr, cand.addr
+    );
+    let off = |n: &NodeState| n.offset.map_or("?".into(), |o| o.to_string());
+    let mut steps = Vec::new();
+    let (new, warning) = if has_all {
+        steps.push(Step::Promote {
+            node: cand.addr.clone(),
+        });
+        for s in &siblings {
+            steps.push(Step::Follow {
+                node: s.clone(),
+                master: cand.addr.clone(),
+            });
+        }
+        steps.push(lift_after_follow(&old.addr, &cand.addr));
+        (
+            cand,
+            format!(
+                "{stopped}; {} has every write of {} (offset {} >= {}, same replid): finishing it",
+                cand.addr,
+                old.addr,
+                off(cand),
+                off(old)
+            ),
+        )
+    } else {
+        steps.push(Step::Promote {
+            node: old.addr.clone(),
+        });
+        steps.push(Step::LiftFence {
+            node: old.addr.clone(),
+            master: None,
+        });
+        let why = if old.replid.is_none() {
+            format!(
+                "Redis {} keeps no replication id on a replica, so it cannot be shown that {} has every write",
+                old.version.as_deref().unwrap_or("?"),
+                cand.addr
+            )
+        } else {
+            format!(
+                "{} may lack writes of {} (offset {} against {})",
+                cand.addr,
+                old.addr,
+                off(cand),
+                off(old)
+            )
+        };
+        (
+            old,
+            format!(
+                "{stopped}; {why}: {} is made master again with all its writes. Run the switchover again",
+                old.addr
+            ),
+        )
+    };
+    let followers: Vec<NodeAddr> = [a, b]
+        .iter()
+        .filter(|n| n.addr != new.addr)
+        .map(|n| n.addr.clone())
+        .chain(siblings.iter().cloned())
+        .collect();
+    steps.push(Step::Verify {
+        master: new.addr.clone(),
+        replicas: followers.clone(),
+    });
+    steps.push(persist(&new.addr, None));
+    for f in &followers {
+        steps.push(persist(f, Some(&new.addr)));
+    }
+    Some(Ok(Plan {
+        kind: Kind::Resume,
+        old_master: old.addr.clone(),
+        candidate: new.addr.clone(),
+        ranking: Vec::new(),
+        steps,
+        warnings: vec![warning],
+        full_resync_expected: Vec::new(),
+    }))
+}
+
 /// Lift the fence on `node` once it follows `master`.
 fn lift_after_follow(node: &NodeAddr, master: &NodeAddr) -> Step {
     Step::LiftFence {
@@ -790,7 +992,7 @@ pub fn with_fence_lifts(
                 .filter_map(|s| match s {
                     Step::LiftFence { node, .. } => Some(node.clone()),
                     // A switchover re-fences its old master and lifts it at the end.
-                    Step::FenceWrites { node } => Some(node.clone()),
+                    Step::FenceWrites { node, .. } => Some(node.clone()),
                     _ => None,
                 })
                 .collect();
@@ -1145,7 +1347,10 @@ mod tests {
                     master: addr(1),
                     budget_ms: 5000
                 },
-                Step::FenceWrites { node: addr(1) },
+                Step::FenceWrites {
+                    node: addr(1),
+                    extend_pause: true
+                },
                 Step::Promote { node: addr(3) },
                 Step::Follow {
                     node: addr(1),
@@ -1469,18 +1674,188 @@ mod tests {
         assert_eq!(plan(&s, &req(None)).unwrap().candidate, addr(3));
     }
 
+    /// The actions of a plan, in order, with the nodes they act on.
+    fn shape(p: &Plan) -> Vec<String> {
+        p.steps
+            .iter()
+            .map(|s| match s {
+                Step::PauseWrites { node, .. } => format!("pause {}", node.port()),
+                Step::WaitCaughtUp { replica, .. } => format!("wait {}", replica.port()),
+                Step::FenceWrites { node, extend_pause } => {
+                    format!("fence {} extend={extend_pause}", node.port())
+                }
+                Step::Demote { node, master } => {
+                    format!("demote {}->{}", node.port(), master.port())
+                }
+                Step::Promote { node } => format!("promote {}", node.port()),
+                Step::Follow { node, master } => {
+                    format!("follow {}->{}", node.port(), master.port())
+                }
+                Step::Unpause { node } => format!("unpause {}", node.port()),
+                Step::LiftFence { node, master } => format!(
+                    "lift {}{}",
+                    node.port(),
+                    master
+                        .as_ref()
+                        .map_or(String::new(), |m| format!("->{}", m.port()))
+                ),
+                Step::Verify { master, replicas } => format!(
+                    "verify {}<-{}",
+                    master.port(),
+                    replicas
+                        .iter()
+                        .map(|r| r.port().to_string())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ),
+                Step::Persist { node, master, .. } => format!(
+                    "persist {}{}",
+                    node.port(),
+                    master
+                        .as_ref()
+                        .map_or(String::new(), |m| format!("->{}", m.port()))
+                ),
+                Step::CarryOver { from, to, .. } => format!("carry {}->{}", from.port(), to.port()),
+                Step::Fence { node, .. } => format!("fence-down {}", node.port()),
+            })
+            .collect()
+    }
+
     #[test]
-    fn old_servers_without_a_write_pause_are_refused_a_switchover() {
+    fn old_servers_switch_over_by_demoting_the_master_before_the_promotion() {
+        // Before 6.2 nothing can hold writes while reads go on: fence (no pause), wait, make
+        // the old master a replica of the candidate, and only then promote. No pause, no
+        // unpause, and the old master is not re-pointed after the promotion (it already is).
+        let demote_first = [
+            "fence 1 extend=false",
+            "wait 2",
+            "demote 1->2",
+            "promote 2",
+            "follow 3->2",
+            "lift 1->2",
+            "verify 2<-1,3",
+            "persist 2",
+            "persist 1->2",
+            "persist 3->2",
+        ];
+        let with_pause = [
+            "pause 1",
+            "wait 2",
+            "fence 1 extend=true",
+            "promote 2",
+            "follow 1->2",
+            "unpause 1",
+            "follow 3->2",
+            "lift 1->2",
+            "verify 2<-1,3",
+            "persist 2",
+            "persist 1->2",
+            "persist 3->2",
+        ];
+        for (version, want, psync2_warning) in [
+            ("2.8.24", &demote_first[..], true),
+            ("3.2.13", &demote_first[..], true),
+            ("4.0.14", &demote_first[..], false),
+            ("5.0.7", &demote_first[..], false),
+            ("6.0.20", &demote_first[..], false),
+            ("6.2.16", &with_pause[..], false),
+            ("7.2.6", &with_pause[..], false),
+            ("valkey 8.0.1", &with_pause[..], false),
+        ] {
+            let mut m = master(1, 100);
+            m.version = Some(version.into());
+            let s = snap(vec![m, replica(2, 1, 100, 100), replica(3, 1, 90, 100)]);
+            let p = plan(&s, &req(None)).unwrap_or_else(|e| panic!("{version}: {e}"));
+            assert_eq!(p.kind, Kind::Switchover, "{version}");
+            assert_eq!(shape(&p), want, "{version}");
+            let demoting = want == demote_first;
+            assert_eq!(
+                p.warnings.iter().any(|w| w.contains("NOREPLICAS")),
+                demoting,
+                "{version}: {:?}",
+                p.warnings
+            );
+            assert_eq!(
+                p.warnings.iter().any(|w| w.contains("no PSYNC2")),
+                psync2_warning,
+                "{version}: {:?}",
+                p.warnings
+            );
+        }
+        // With the old master gone, the unplanned failover needs no pause and goes ahead.
         let mut m = master(1, 100);
         m.version = Some("5.0.7".into());
-        let s = snap(vec![m.clone(), replica(2, 1, 100, 100)]);
-        assert_eq!(
-            plan(&s, &req(None)),
-            Err(Refusal::NoWritePause(addr(1), "5.0.7".into()))
-        );
-        // With the old master gone, the unplanned failover needs no pause and goes ahead.
         let gone = snap(vec![down(m), replica(2, 1, 100, 100)]);
         assert_eq!(plan(&gone, &req(None)).unwrap().kind, Kind::Failover);
+    }
+
+    /// What a pre-6.2 switchover stopped after Demote leaves: 1 (the old master, fenced) a
+    /// replica of 2, 2 still a replica of 1, 3 a replica of 1.
+    fn demotion_loop(cand_offset: i64, replid: bool) -> Snapshot {
+        let mut old = replica(1, 2, 500, 100);
+        old.min_replicas_to_write = Some(1_000_000);
+        old.link = Some(Link::Down);
+        let mut cand = replica(2, 1, cand_offset, 100);
+        cand.link = Some(Link::Down);
+        let mut sib = replica(3, 1, 480, 100);
+        sib.link = Some(Link::Down);
+        for n in [&mut old, &mut cand, &mut sib] {
+            n.version = Some(if replid { "5.0.7" } else { "2.8.24" }.into());
+            if !replid {
+                n.replid = None;
+            }
+        }
+        snap(vec![old, cand, sib])
+    }
+
+    #[test]
+    fn a_switchover_stopped_after_the_demotion_is_finished_or_undone() {
+        // The candidate has every byte of the old master: finish (promote it).
+        let p = plan(&demotion_loop(500, true), &req(None)).unwrap();
+        assert_eq!(p.kind, Kind::Resume);
+        assert_eq!(
+            shape(&p),
+            [
+                "promote 2",
+                "follow 3->2",
+                "lift 1->2",
+                "verify 2<-1,3",
+                "persist 2",
+                "persist 1->2",
+                "persist 3->2"
+            ]
+        );
+        assert!(p.warnings[0].contains("finishing it"), "{:?}", p.warnings);
+        // Short of it, or no replid to prove it (before 4.0): the old master, which has
+        // every write, is made master again.
+        for s in [demotion_loop(486, true), demotion_loop(500, false)] {
+            let p = plan(&s, &req(None)).unwrap();
+            assert_eq!(p.kind, Kind::Resume);
+            assert_eq!(
+                shape(&p),
+                [
+                    "promote 1",
+                    "lift 1",
+                    "verify 1<-2,3",
+                    "persist 1",
+                    "persist 2->1",
+                    "persist 3->1"
+                ]
+            );
+            assert!(
+                p.warnings[0].contains("made master again"),
+                "{:?}",
+                p.warnings
+            );
+        }
+        // Neither carries the fence: not rkv's doing, and which one has every write is not
+        // known.
+        let mut s = demotion_loop(500, true);
+        s.nodes[0].min_replicas_to_write = Some(0);
+        assert_eq!(
+            plan(&s, &req(None)),
+            Err(Refusal::ReplicationLoop(addr(1), addr(2)))
+        );
     }
 
     #[test]

@@ -275,7 +275,30 @@ impl NodeClient {
         name: &str,
     ) -> Result<T, NodeError> {
         let fut = cmd.query_async::<T>(&mut self.conn);
-        match tokio::time::timeout(self.timeout, fut).await {
+        let res = tokio::time::timeout(self.timeout, fut).await;
+        self.map_reply(res, name)
+    }
+
+    /// Run a pipeline under the timeout, sent in one write: with `atomic()`, a MULTI/EXEC
+    /// that reaches the server whole, so no other client's command runs between its parts
+    /// being queued (only the transaction itself is atomic; this also keeps its round trips
+    /// from widening the window before it).
+    pub async fn query_pipe<T: redis::FromRedisValue>(
+        &mut self,
+        pipe: &redis::Pipeline,
+        name: &str,
+    ) -> Result<T, NodeError> {
+        let fut = pipe.query_async::<T>(&mut self.conn);
+        let res = tokio::time::timeout(self.timeout, fut).await;
+        self.map_reply(res, name)
+    }
+
+    fn map_reply<T>(
+        &self,
+        res: Result<redis::RedisResult<T>, tokio::time::error::Elapsed>,
+        name: &str,
+    ) -> Result<T, NodeError> {
+        match res {
             Err(_) => Err(NodeError::Timeout(self.timeout, "waiting for a reply")),
             Ok(Err(e)) => {
                 let text = self.creds.scrub(&e.to_string());

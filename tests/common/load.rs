@@ -1,7 +1,10 @@
 //! The write load the switchover tests run under: one client writing `SET k:i i` back to back,
 //! recording every acknowledged i and the longest gap between two acknowledgements; on any
 //! error (READONLY after the switch, a closed connection) it finds the master again by asking
-//! every node for its ROLE, and carries on.
+//! every node for its ROLE, and carries on. The mixed load ([`start_load_mixed`]) writes the
+//! same keys in turn by a plain SET, a Lua script and a MULTI/EXEC transaction: before Redis
+//! 6.0 a script is not refused by `min-slaves-to-write`, and a transaction runs its queue at
+//! EXEC, so the fence alone does not stop them.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -63,8 +66,41 @@ pub fn find_master(ports: &[u16]) -> Option<(u16, redis::Connection)> {
     None
 }
 
-/// Start writing to whichever of `ports` is master.
+/// Start writing `SET k:i i` to whichever of `ports` is master.
 pub fn start_load(ports: Vec<u16>) -> Load {
+    start(ports, false)
+}
+
+/// Start writing `k:i = i` to whichever of `ports` is master, by SET, EVAL and MULTI/EXEC in
+/// turn.
+#[allow(dead_code)] // Not every test binary that includes this module uses it.
+pub fn start_load_mixed(ports: Vec<u16>) -> Load {
+    start(ports, true)
+}
+
+/// Write `k:i = i`: by SET, or (mixed) by SET, a script or a transaction as `i % 3` says.
+fn write(c: &mut redis::Connection, i: u64, mixed: bool) -> redis::RedisResult<()> {
+    let key = format!("k:{i}");
+    match (mixed, i % 3) {
+        (true, 1) => redis::cmd("EVAL")
+            .arg("return redis.call('SET', KEYS[1], ARGV[1])")
+            .arg(1)
+            .arg(&key)
+            .arg(i)
+            .query::<redis::Value>(c)
+            .map(drop),
+        (true, 2) => redis::pipe()
+            .atomic()
+            .cmd("SET")
+            .arg(&key)
+            .arg(i)
+            .ignore()
+            .query(c),
+        _ => redis::cmd("SET").arg(&key).arg(i).query(c),
+    }
+}
+
+fn start(ports: Vec<u16>, mixed: bool) -> Load {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     let count = Arc::new(AtomicU64::new(0));
@@ -77,11 +113,7 @@ pub fn start_load(ports: Vec<u16>) -> Load {
         let mut i: u64 = 0;
         while !flag.load(Ordering::Relaxed) {
             i += 1;
-            let r: redis::RedisResult<()> = redis::cmd("SET")
-                .arg(format!("k:{i}"))
-                .arg(i)
-                .query(&mut current.1);
-            match r {
+            match write(&mut current.1, i, mixed) {
                 Ok(()) => {
                     acked.push(i);
                     counter.fetch_add(1, Ordering::Relaxed);
