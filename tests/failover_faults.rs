@@ -15,11 +15,11 @@
 mod common;
 
 use common::load::start_load;
+use common::running::{Running, Sig};
 use common::{ServerGuard, redis_server, rkv_bin, rkv_serve_in, wait_until};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 /// Per-command timeout and pause budget: the pauses then end within a few seconds (the
@@ -32,23 +32,6 @@ const MAX_PAUSE: &str = "2s";
 enum Kind {
     Serve,
     Redis,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Sig {
-    Kill,
-    Term,
-    Hup,
-}
-
-impl Sig {
-    fn flag(self) -> &'static str {
-        match self {
-            Sig::Kill => "-KILL",
-            Sig::Term => "-TERM",
-            Sig::Hup => "-HUP",
-        }
-    }
 }
 
 fn conn(port: u16) -> redis::Connection {
@@ -207,71 +190,8 @@ fn plan_steps(state: &Path, m: &str, to: &str) -> (usize, usize) {
     (steps.len(), promote)
 }
 
-/// rkv running in the background with its stderr collected.
-struct Running {
-    child: Child,
-    stderr: Arc<Mutex<String>>,
-}
-
 fn spawn(state: &Path, args: &[&str], failpoint: &str) -> Running {
-    let mut child = rkv_cmd(state, args)
-        .env("RKV_FAILPOINT", failpoint)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = Arc::new(Mutex::new(String::new()));
-    let pipe = child.stderr.take().unwrap();
-    let sink = stderr.clone();
-    std::thread::spawn(move || {
-        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-            let mut s = sink.lock().unwrap();
-            s.push_str(&line);
-            s.push('\n');
-        }
-    });
-    Running { child, stderr }
-}
-
-impl Running {
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
-    }
-
-    /// Wait until rkv reports the failpoint reached (failing loudly on a build without).
-    fn wait_reached(&mut self, point: &str) {
-        let want = format!("rkv: failpoint {point} reached");
-        wait_until(Duration::from_secs(60), &want, || {
-            let err = self.stderr();
-            assert!(
-                !err.contains("this build has no failpoints"),
-                "the rkv binary was built without failpoints: run the tests with --features failpoints (.ci/run does)"
-            );
-            if let Ok(Some(st)) = self.child.try_wait() {
-                panic!("rkv exited ({st}) before the failpoint {point}:\n{err}");
-            }
-            err.contains(&want)
-        });
-    }
-
-    fn signal(&mut self, sig: Sig) {
-        let ok = Command::new("kill")
-            .args([sig.flag(), &self.child.id().to_string()])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "kill {} {}", sig.flag(), self.child.id());
-    }
-
-    /// Wait for the exit; its code and the whole stderr.
-    fn wait(mut self) -> (Option<i32>, String) {
-        let st = self.child.wait().unwrap();
-        // The reader thread ends with the pipe; give it the chance to take the last lines.
-        wait_until(Duration::from_secs(5), "stderr drained", || {
-            Arc::strong_count(&self.stderr) == 1
-        });
-        (st.code(), self.stderr())
-    }
+    Running::spawn(rkv_cmd(state, args), failpoint)
 }
 
 /// Once no pause is in effect on any node (a PUBLISH, held by CLIENT PAUSE … WRITE and
@@ -617,26 +537,11 @@ fn an_abort_before_the_promotion_changes_nothing_and_says_so() {
     args[i + 1] = "300ms";
     let go = state.path().join("go");
     let out_path = state.path().join("stdout");
-    let mut child = rkv_cmd(state.path(), &args)
-        .env(
-            "RKV_FAILPOINT",
-            format!("after-step-1:hold-until:{}", go.display()),
-        )
-        .stdout(std::fs::File::create(&out_path).unwrap())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = Arc::new(Mutex::new(String::new()));
-    let pipe = child.stderr.take().unwrap();
-    let sink = stderr.clone();
-    std::thread::spawn(move || {
-        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-            let mut s = sink.lock().unwrap();
-            s.push_str(&line);
-            s.push('\n');
-        }
-    });
-    let mut run = Running { child, stderr };
+    let mut run = Running::spawn_to(
+        rkv_cmd(state.path(), &args),
+        &format!("after-step-1:hold-until:{}", go.display()),
+        std::fs::File::create(&out_path).unwrap().into(),
+    );
     run.wait_reached("after-step-1");
     common::sigstop(r1.child.id());
     std::fs::write(&go, "").unwrap();

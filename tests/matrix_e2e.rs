@@ -21,6 +21,11 @@
 //!   by CLIENT PAUSE … WRITE; before, the old master is fenced and made a replica of the
 //!   candidate before the promotion (`demote` in the plan), so its writes are refused, not
 //!   held, for the gap.
+//! - `killed_after_demote` (before 6.2): rkv is killed with SIGKILL between the demotion and
+//!   the promotion. No node acknowledges a write; the same command run again finishes the
+//!   switchover (4.0+, where the candidate provably has every write) or makes the old master
+//!   master again (2.8, 3.2: no replid to prove it), and a third run switches over; no
+//!   acknowledged write is lost.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -29,6 +34,7 @@ use matrix_support::{field, info};
 
 use assert_cmd::Command;
 use common::load::{Load, start_load, start_load_mixed};
+use common::running::{Running, Sig};
 use common::{ServerGuard, rkv_serve, server_log, sigcont, sigstop, wait_until};
 use matrix_support::{ALL, Version, version};
 use serde_json::Value;
@@ -149,9 +155,14 @@ impl Group {
     }
 }
 
+/// Where every `rkv` run of these tests keeps its journal.
+fn state_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join("rkv-matrix-state")
+}
+
 /// Run `rkv` with a clean environment; its journal goes to a temporary directory.
 fn rkv(args: &[&str]) -> (i32, String, String) {
-    let state = std::env::temp_dir().join("rkv-matrix-state");
+    let state = state_dir();
     let out = Command::new(common::rkv_bin())
         .args(args)
         .env_remove("RKV_PASSWORD")
@@ -600,6 +611,91 @@ fn switchover(v: Version) {
     );
 }
 
+/// The switchover killed (SIGKILL) right after its `demote` step: the old master is a replica
+/// of the candidate, which is still a replica of it. Nothing is writable; re-runs converge.
+fn killed_after_demote(v: Version) {
+    let g = Group::start(v);
+    let (m, r2) = (g.m.addr(), g.r2.addr());
+    let args = [
+        "failover",
+        m.as_str(),
+        "--to",
+        r2.as_str(),
+        "--yes",
+        "--timeout",
+        "2s",
+    ];
+    // The dry run shows the very plan that runs: the demotion is step 3.
+    let mut dry = args.to_vec();
+    dry.retain(|a| *a != "--yes");
+    dry.push("--dry-run");
+    let (code, plan, err) = rkv_json(&dry);
+    assert_eq!(code, 0, "{plan:#}\n{err}");
+    assert_eq!(plan["steps"][2]["action"], "demote", "{plan:#}");
+
+    let load = g.load_with(start_load_mixed);
+    let mut cmd = std::process::Command::new(common::rkv_bin());
+    cmd.args(args)
+        .env_remove("RKV_PASSWORD")
+        .env_remove("REDISCLI_AUTH")
+        .env_remove("RKV_INVENTORY")
+        .env_remove("RKV_OUTPUT")
+        // The journal where the re-runs (`rkv`) look for the fence's originals.
+        .env("XDG_STATE_HOME", state_dir())
+        .stdin(std::process::Stdio::null());
+    let mut run = Running::spawn(cmd, "after-step-3");
+    run.wait_reached("after-step-3");
+    run.signal(Sig::Kill);
+    let (code, err) = run.wait();
+    assert_eq!(code, None, "killed by a signal: {err}");
+
+    // No pause exists before 6.2: what answers now is what the group does without rkv.
+    assert_eq!(field(&info(g.m.port), "role").as_deref(), Some("slave"));
+    assert_eq!(field(&info(g.r2.port), "role").as_deref(), Some("slave"));
+    for p in g.ports() {
+        let r: redis::RedisResult<()> = redis::cmd("SET").arg("probe").arg(1).query(&mut conn(p));
+        assert!(
+            r.is_err(),
+            "{}: {p} acknowledged a write after the kill",
+            v.dir
+        );
+    }
+
+    // Run again: it finishes (4.0+) or undoes (before 4.0) the switchover.
+    let (code, doc, err) = rkv_json(&args);
+    assert_eq!(code, 0, "{}: {doc:#}\n{err}", v.dir);
+    assert_eq!(doc["kind"], "resume", "{doc:#}");
+    let psync2 = v.dir >= "redis-4";
+    let master = if psync2 { &g.r2 } else { &g.m };
+    assert_eq!(doc["candidate"], master.addr(), "{doc:#}");
+    let warning = if psync2 {
+        "finishing it"
+    } else {
+        "made master again"
+    };
+    assert!(doc["warnings"].to_string().contains(warning), "{doc:#}");
+    assert_eq!(field(&info(master.port), "role").as_deref(), Some("master"));
+    if !psync2 {
+        // And once more: now an ordinary switchover.
+        let (code, doc, err) = rkv_json(&args);
+        assert_eq!(code, 0, "{}: {doc:#}\n{err}", v.dir);
+        assert_eq!(doc["kind"], "switchover", "{doc:#}");
+    }
+    let so_far = load.acked_count();
+    load.wait_acked(so_far + 100);
+    let (acked, _) = load.finish();
+    assert_eq!(field(&info(g.r2.port), "role").as_deref(), Some("master"));
+    assert_has_writes(g.r2.port, &acked);
+    wait_caught_up(g.r2.port, &[g.m.port, g.r1.port]);
+    assert_has_writes(g.m.port, &acked);
+    assert_has_writes(g.r1.port, &acked);
+    eprintln!(
+        "{}: killed after the demotion, re-run converged, {} acknowledged writes, 0 lost",
+        v.dir,
+        acked.len()
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // One test per (column, version)
 
@@ -649,6 +745,13 @@ matrix!(serve_too_new_rdb:
     redis_6_2 => "redis-6.2.16",
 );
 every_version!(switchover);
+matrix!(killed_after_demote:
+    redis_2_8 => "redis-2.8.24",
+    redis_3_2 => "redis-3.2.13",
+    redis_4_0 => "redis-4.0.14",
+    redis_5_0 => "redis-5.0.14",
+    redis_6_0 => "redis-6.0.20",
+);
 
 /// Every build of the matrix is there and is the version it is named for (a missing build
 /// fails here, loudly, rather than skipping its column).

@@ -212,6 +212,30 @@ fn fence_how(transport: &Transport, node: &NodeAddr, inv: Option<&InventoryNode>
     parts.join(", ")
 }
 
+/// The nodes the run that fenced a node of `snap` named (its journaled `fence_group`) and
+/// `snap` does not have.
+fn fence_group_missing(snap: &Snapshot, journal_dir: &std::path::Path) -> Vec<NodeAddr> {
+    let mut out: Vec<NodeAddr> = Vec::new();
+    for n in snap.nodes.iter().filter(|n| {
+        n.min_replicas_to_write
+            .is_some_and(|v| v >= crate::failover::fence::FENCE_REPLICAS as i64)
+    }) {
+        let Some(list) = journal::find_latest(journal_dir, "fence_group", &n.addr.to_string())
+        else {
+            continue;
+        };
+        for a in list.split(',').filter(|a| !a.is_empty()) {
+            if let Ok(addr) = crate::node::addr::parse_node(a).map(|s| s.addr)
+                && snap.get(&addr).is_none()
+                && !out.contains(&addr)
+            {
+                out.push(addr);
+            }
+        }
+    }
+    out
+}
+
 /// The reachable nodes whose `min-replicas-to-write` is rkv's fence (left by a stopped run).
 async fn fenced_nodes(nodes: &mut Nodes<'_>, snap: &Snapshot) -> Vec<NodeAddr> {
     let mut out = Vec::new();
@@ -330,6 +354,47 @@ async fn run_async(
     )
     .await;
     check_seeds_reachable(&snap)?;
+    // A fence left by a stopped run: that run journaled its group, and a node of it may be
+    // listed by nobody right now (a demoted old master disconnects its replicas): crawl from
+    // those too.
+    let journal_dir = args
+        .journal
+        .clone()
+        .unwrap_or_else(|| journal::default_path("failover"))
+        .parent()
+        .map(std::path::Path::to_path_buf);
+    let mut missing = journal_dir
+        .as_deref()
+        .map(|d| fence_group_missing(&snap, d))
+        .unwrap_or_default();
+    // Only those that answer: one that died since (a dead candidate the operator left out)
+    // would only be reported as unreachable.
+    let mut answering = Vec::new();
+    for addr in missing.drain(..) {
+        if crate::node::NodeClient::open(
+            &setup.opts.transport,
+            &addr,
+            &setup.opts.creds,
+            global.timeout,
+        )
+        .await
+        .is_ok()
+        {
+            answering.push(addr);
+        }
+    }
+    let missing = answering;
+    if !missing.is_empty() {
+        tracing::info!("adding {} node(s) the fencing run named", missing.len());
+        seed_list.extend(missing.into_iter().map(|addr| Seed { addr, creds: None }));
+        snap = discover(
+            seed_list.clone(),
+            &setup.opts,
+            setup.inventory.as_ref(),
+            single,
+        )
+        .await;
+    }
 
     // A master nobody can reach: make sure over a short window before calling it dead.
     if live_master(&snap).is_none() {

@@ -784,7 +784,11 @@ pub fn value_text_full(v: &redis::Value) -> String {
 /// True for "unknown command" answers (older servers lack REPLICAOF, CLIENT UNPAUSE, …).
 pub fn is_unknown_command(reason: &str) -> bool {
     let r = reason.to_ascii_lowercase();
-    r.contains("unknown command") || r.contains("unknown subcommand")
+    // 2.8 and 3.2 answer an unknown CLIENT subcommand with "Syntax error, try CLIENT (LIST |
+    // KILL …)".
+    r.contains("unknown command")
+        || r.contains("unknown subcommand")
+        || r.contains("syntax error, try ")
 }
 
 /// Whether a replica's INFO says it follows `master` with its link up.
@@ -825,6 +829,8 @@ struct RunState {
     /// The candidate's offset [`Step::Demote`] saw (it keeps that data, though 2.8 and 3.2
     /// may stop showing the offset).
     demoted_seen: Option<i64>,
+    /// Every node the plan names (journaled with the fence).
+    group: Vec<NodeAddr>,
 }
 
 /// How long, after a signal past the point of no return, the run goes on sending the few
@@ -910,6 +916,7 @@ pub async fn run(plan: &Plan, nodes: &mut Nodes<'_>, on_event: &mut dyn FnMut(Ev
         fence_at: None,
         demoted: None,
         demoted_seen: None,
+        group: plan.nodes(),
     };
     let mut failure = None;
     let mut signals = Signals::new();
@@ -1203,6 +1210,23 @@ async fn run_step(
                 e.node = Some(node.to_string());
                 e.reply = Some(orig.to_string());
                 e.message = Some(format!("settings to put back on {node} ({whence})"));
+                if let Err(err) = nodes.journal.write(e) {
+                    tracing::warn!("{err}");
+                }
+                // And the group: a re-run seeded with this node alone may not find a sibling
+                // that is, at that instant, listed by nobody (a demoted master disconnects
+                // its replicas and cannot serve them).
+                let mut e = Entry::new("fence_group");
+                e.step = nodes.step;
+                e.node = Some(node.to_string());
+                e.reply = Some(
+                    st.group
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(","),
+                );
+                e.message = Some(format!("the nodes of the group {node} was fenced in"));
                 if let Err(err) = nodes.journal.write(e) {
                     tracing::warn!("{err}");
                 }

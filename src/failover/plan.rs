@@ -526,6 +526,53 @@ fn persist(node: &NodeAddr, master: Option<&NodeAddr>) -> Step {
 }
 
 impl Plan {
+    /// Every node the plan names (its steps and its ranking), each once, in order of mention.
+    pub fn nodes(&self) -> Vec<NodeAddr> {
+        let mut out: Vec<NodeAddr> = vec![self.old_master.clone(), self.candidate.clone()];
+        let mut add = |n: &NodeAddr| {
+            if !out.contains(n) {
+                out.push(n.clone());
+            }
+        };
+        for s in &self.steps {
+            match s {
+                Step::PauseWrites { node, .. }
+                | Step::FenceWrites { node, .. }
+                | Step::Promote { node }
+                | Step::Unpause { node }
+                | Step::Persist { node, .. } => add(node),
+                Step::WaitCaughtUp {
+                    replica: a,
+                    master: b,
+                    ..
+                }
+                | Step::Demote { node: a, master: b }
+                | Step::Follow { node: a, master: b }
+                | Step::Fence {
+                    node: a, master: b, ..
+                }
+                | Step::CarryOver { from: a, to: b, .. } => {
+                    add(a);
+                    add(b);
+                }
+                Step::LiftFence { node, master } => {
+                    add(node);
+                    if let Some(m) = master {
+                        add(m);
+                    }
+                }
+                Step::Verify { master, replicas } => {
+                    add(master);
+                    replicas.iter().for_each(&mut add);
+                }
+            }
+        }
+        for c in &self.ranking {
+            add(&c.addr);
+        }
+        out
+    }
+
     /// Fill in how each Persist and Fence step will be done (from the inventory and the
     /// transport; `persist_how` and `fence_how` do no I/O).
     pub fn describe_persistence(
@@ -907,6 +954,25 @@ fn plan_demotion_loop(snap: &Snapshot) -> Option<Result<Plan, Refusal>> {
     for f in &followers {
         steps.push(persist(f, Some(&new.addr)));
     }
+    // Before 4.0 a master that becomes a replica frees its backlog: every node that follows
+    // it again full-resyncs.
+    let full_resync_expected = if new.addr == old.addr && old.replid.is_none() {
+        followers
+            .iter()
+            .map(|f| {
+                (
+                    old.addr.clone(),
+                    format!(
+                        "{f} follows {} again, which freed its backlog when it was made a replica (Redis {} has no PSYNC2)",
+                        old.addr,
+                        old.version.as_deref().unwrap_or("?")
+                    ),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Some(Ok(Plan {
         kind: Kind::Resume,
         old_master: old.addr.clone(),
@@ -914,7 +980,7 @@ fn plan_demotion_loop(snap: &Snapshot) -> Option<Result<Plan, Refusal>> {
         ranking: Vec::new(),
         steps,
         warnings: vec![warning],
-        full_resync_expected: Vec::new(),
+        full_resync_expected,
     }))
 }
 
@@ -965,7 +1031,9 @@ pub fn with_fence_lifts(
     let behind_fenced = |new: &NodeAddr, steps: &[Step]| -> Vec<Step> {
         snap.nodes
             .iter()
-            .filter(|n| n.reachable() && n.role == Role::Replica)
+            // Not the new master itself: a candidate promoted by this plan may still name
+            // the fenced old master it followed (a switchover stopped after the demotion).
+            .filter(|n| n.reachable() && n.role == Role::Replica && &n.addr != new)
             .filter(|n| n.master.as_ref().is_some_and(|m| fenced.contains(m)))
             .filter(|n| {
                 n.master
@@ -1826,6 +1894,22 @@ mod tests {
             ]
         );
         assert!(p.warnings[0].contains("finishing it"), "{:?}", p.warnings);
+        // As the command runs it: with the fence the old master carries. Nothing is pointed
+        // at itself (the candidate still names the old master, which follows it).
+        let s = demotion_loop(500, true);
+        let p = with_fence_lifts(plan(&s, &req(None)), &s, &[addr(1)]).unwrap();
+        assert_eq!(
+            shape(&p),
+            [
+                "promote 2",
+                "follow 3->2",
+                "lift 1->2",
+                "verify 2<-1,3",
+                "persist 2",
+                "persist 1->2",
+                "persist 3->2"
+            ]
+        );
         // Short of it, or no replid to prove it (before 4.0): the old master, which has
         // every write, is made master again.
         for s in [demotion_loop(486, true), demotion_loop(500, false)] {
@@ -1847,6 +1931,9 @@ mod tests {
                 "{:?}",
                 p.warnings
             );
+            // Only 2.8/3.2 (no replid) lost the backlog: their followers full-resync.
+            let no_replid = s.nodes[0].replid.is_none();
+            assert_eq!(p.full_resync_expected.len(), if no_replid { 2 } else { 0 });
         }
         // Neither carries the fence: not rkv's doing, and which one has every write is not
         // known.

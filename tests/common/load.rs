@@ -121,7 +121,8 @@ fn start(ports: Vec<u16>, mixed: bool) -> Load {
                     last = Instant::now();
                 }
                 Err(_) => {
-                    let deadline = Instant::now() + Duration::from_secs(10);
+                    // Long enough for a re-run after rkv was killed with no master left.
+                    let deadline = Instant::now() + Duration::from_secs(60);
                     loop {
                         if let Some(m) = find_master(&ports) {
                             current = m;

@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod load;
+pub mod running;
 pub mod tty;
 
 use std::io::{BufRead, BufReader, Read, Write};
