@@ -65,24 +65,13 @@ pub(crate) async fn run(
         return Ok(None);
     };
     let planned = plan.kind == crate::failover::plan::Kind::Switchover;
-    // Sentinel promotes by itself: the old master cannot be demoted first, and only a write
-    // pause (6.2+) keeps it from acknowledging writes meanwhile.
-    if planned
+    // Before 6.2 the old master is fenced and made a replica of the candidate before Sentinel
+    // is asked to promote it (no write pause to hold writes meanwhile).
+    let demote_first = planned
         && plan
             .steps
             .iter()
-            .any(|s| matches!(s, crate::failover::plan::Step::Demote { .. }))
-        && sentinel::watchers(&views, &plan.old_master).is_some()
-    {
-        let version = snap
-            .get(&plan.old_master)
-            .and_then(|n| n.version.clone())
-            .unwrap_or_default();
-        return Err(anyhow::anyhow!(
-            "refused: {}",
-            crate::failover::plan::Refusal::NoWritePause(plan.old_master.clone(), version)
-        ));
-    }
+            .any(|s| matches!(s, crate::failover::plan::Step::Demote { .. }));
     let req = sentinel::Request {
         name: name.clone(),
         old_master: planned.then(|| plan.old_master.clone()),
@@ -94,6 +83,7 @@ pub(crate) async fn run(
         sentinel_creds: setup.opts.sentinel_creds.clone(),
         timeout: global.timeout,
         transport: setup.opts.transport.clone(),
+        demote_first,
     };
     let kind = if planned {
         "sentinel_switchover"
@@ -118,7 +108,13 @@ pub(crate) async fn run(
                 .collect::<Vec<_>>()
                 .join(", ")
         },
-        if planned {
+        if demote_first {
+            format!(
+                "fence {m} (no CLIENT PAUSE WRITE before 6.2: its writes are refused, not held, until {c} is promoted), wait for {c} to reach its offset, make {m} a replica of {c} (its clients disconnected) and check {c} has every byte it wrote; ",
+                m = plan.old_master,
+                c = plan.candidate
+            )
+        } else if planned {
             format!(
                 "CLIENT PAUSE {}ms WRITE on {}, wait for {} to reach its offset; ",
                 args.max_write_pause.as_millis(),
@@ -128,7 +124,9 @@ pub(crate) async fn run(
         } else {
             String::new()
         },
-        if planned {
+        if demote_first {
+            "then re-point the others; ".to_string()
+        } else if planned {
             format!(
                 "the moment {} is master: REPLICAOF on {} and UNPAUSE, re-point the others; ",
                 plan.candidate, plan.old_master

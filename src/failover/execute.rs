@@ -1554,14 +1554,14 @@ async fn run_step(
 const DEMOTE_ATTEMPTS: u32 = 3;
 
 /// How long [`Step::Demote`] waits for the candidate to show the old master's last offset.
-const DEMOTE_SETTLE: Duration = Duration::from_millis(250);
+pub(crate) const DEMOTE_SETTLE: Duration = Duration::from_millis(250);
 
 /// How [`Step::Demote`] learns the last offset the old master wrote as a master. A command in
 /// a transaction that is neither read-only nor (from 4.0) admin makes the master propagate
 /// `MULTI` to its replicas first; `INFO` is read-only only in 2.8, so elsewhere the offset
 /// it reads includes that `MULTI`, which the demotion then keeps from ever being sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum DemoteRead {
+pub(crate) enum DemoteRead {
     /// 2.8: `INFO` inside the transaction, before `SLAVEOF` (read-only: nothing propagated
     /// yet; 2.8 resets its offset to 0 when it becomes a replica).
     Inside,
@@ -1575,10 +1575,11 @@ enum DemoteRead {
 }
 
 /// `*1\r\n$5\r\nMULTI\r\n`.
-const MULTI_BYTES: i64 = 15;
+pub(crate) const MULTI_BYTES: i64 = 15;
 
 impl DemoteRead {
-    fn for_version(v: Option<ServerVersion>) -> DemoteRead {
+    /// Which way applies to a server of version `v` (unknown: 4.0+).
+    pub(crate) fn for_version(v: Option<ServerVersion>) -> DemoteRead {
         match v {
             Some(v) if !v.at_least(3, 0) => DemoteRead::Inside,
             Some(v) if !v.at_least(4, 0) => DemoteRead::InsideAfterMulti,

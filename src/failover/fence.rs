@@ -7,7 +7,8 @@
 //! write with `-NOREPLICAS`: no replica count can ever reach a million. It is the server's own
 //! state, so it holds with no client connected: rkv may be killed, its terminal hung up, the
 //! pause may lapse, and the old master still cannot acknowledge a plain write as a second
-//! master. It is set in the same MULTI/EXEC as the pause that is extended over the promotion,
+//! master. It is set in the same MULTI/EXEC as the pause that is extended over the promotion
+//! (before 6.2, with no pause, alone: the old master is then demoted before the promotion),
 //! so there is no instant with neither, and it is recognisable afterwards (`CONFIG GET` says
 //! 1000000) by `topology`/`verify` and by a re-run, which lifts it.
 //!
@@ -17,10 +18,11 @@
 //! follows with its link up, because it would bite again the day that node is promoted.
 //!
 //! # What it does not cover, and what the plan does there
-//! - A write inside EVAL got through `min-replicas-to-write` on Redis 5.0.14 (6.0.20 refused
-//!   it; `rkv serve` refuses scripts too). The planned switchover runs only on servers with
-//!   CLIENT PAUSE … WRITE (6.2+, older ones are refused by the planner), where scripts are
-//!   refused; on older servers (issue 14) the pause of ALL clients must be the guard for scripts.
+//! - A write inside EVAL gets through `min-replicas-to-write` up to Redis 5.0 (6.0 checks it in
+//!   scripts; `rkv serve` refuses scripts too), and so does the EXEC of a transaction queued
+//!   before the fence went up, up to 6.0. From 6.2 the write pause holds them. Before 6.2 the
+//!   plan demotes the old master before the promotion (`Step::Demote`): the fence alone does
+//!   not keep it from acknowledging those, a replica does.
 //! - The server's own writes: key expiry and eviction still run on a fenced master and
 //!   propagate DELs (they are nobody's acknowledged writes, but they move its offset: a
 //!   re-run sees them as history past the fork, see the divergence check).

@@ -62,6 +62,9 @@ pub struct Request {
     pub timeout: Duration,
     /// How to reach nodes.
     pub transport: Transport,
+    /// The old master has no CLIENT PAUSE … WRITE (before 6.2): fence it, make it a replica
+    /// of the candidate, and only then ask Sentinel to promote (see [`switch_demoting`]).
+    pub demote_first: bool,
 }
 
 /// One step done, as the report shows it.
@@ -220,41 +223,48 @@ impl Run<'_> {
         c.info("replication").await.map_err(|e| e.to_string())
     }
 
+    /// `addr`'s priority setting: its name (`slave-priority` before Redis 5.0, whose CONFIG GET
+    /// of `replica-priority` is empty) and value.
+    async fn priority(&self, addr: &NodeAddr) -> Result<(&'static str, Option<String>), String> {
+        for name in ["replica-priority", "slave-priority"] {
+            let v = self
+                .on(addr, &["CONFIG", "GET", name])
+                .await
+                .map_err(|e| format!("{addr}: {e}"))?;
+            if let Some(val) = fields(&v).get(name) {
+                return Ok((name, Some(val.clone())));
+            }
+        }
+        Ok(("replica-priority", None))
+    }
+
     /// Set every sibling's priority to 0, recording the old values in `saved` as it goes.
     async fn lower_priorities(
         &mut self,
-        saved: &mut BTreeMap<NodeAddr, String>,
+        saved: &mut BTreeMap<NodeAddr, (&'static str, String)>,
     ) -> Result<(), String> {
         for s in self.req.siblings.clone() {
-            let v = self
-                .on(&s, &["CONFIG", "GET", "replica-priority"])
-                .await
-                .map_err(|e| format!("{s}: {e}"))?;
-            let old = fields(&v)
-                .get("replica-priority")
-                .cloned()
-                .unwrap_or_else(|| "100".into());
-            self.on(&s, &["CONFIG", "SET", "replica-priority", "0"])
+            let (name, old) = self.priority(&s).await?;
+            let old = old.unwrap_or_else(|| "100".into());
+            self.on(&s, &["CONFIG", "SET", name, "0"])
                 .await
                 .map_err(|e| format!("{s}: {e}"))?;
             self.note(
-                format!("CONFIG SET replica-priority 0 on {s}"),
+                format!("CONFIG SET {name} 0 on {s}"),
                 true,
                 format!("was {old}"),
             );
-            saved.insert(s, old);
+            saved.insert(s, (name, old));
         }
         Ok(())
     }
 
-    async fn restore_priorities(&mut self, saved: &BTreeMap<NodeAddr, String>) {
-        for (s, old) in saved {
-            let r = self
-                .on(s, &["CONFIG", "SET", "replica-priority", old])
-                .await;
+    async fn restore_priorities(&mut self, saved: &BTreeMap<NodeAddr, (&'static str, String)>) {
+        for (s, (name, old)) in saved {
+            let r = self.on(s, &["CONFIG", "SET", name, old]).await;
             let ok = r.is_ok();
             self.note(
-                format!("CONFIG SET replica-priority {old} on {s}"),
+                format!("CONFIG SET {name} {old} on {s}"),
                 ok,
                 r.map(|_| "restored".to_string()).unwrap_or_else(|e| e),
             );
@@ -267,10 +277,17 @@ impl Run<'_> {
             let mut all = true;
             for s in &self.req.sentinels {
                 let seen = match self.sentinel(s).await {
-                    Ok(mut c) => match self
+                    // SENTINEL REPLICAS came in 5.0; SLAVES is the name before.
+                    Ok(mut c) => match match self
                         .send(&mut c, &["SENTINEL", "REPLICAS", &self.req.name])
                         .await
                     {
+                        Err(_) => {
+                            self.send(&mut c, &["SENTINEL", "SLAVES", &self.req.name])
+                                .await
+                        }
+                        ok => ok,
+                    } {
                         Ok(v) => priorities_seen(
                             &replicas_from(&v),
                             &self.req.candidate,
@@ -448,10 +465,7 @@ async fn planned(
     pause_ms: &mut Option<u64>,
 ) -> Result<(), String> {
     let req = run.req;
-    let v = run
-        .on(&req.candidate, &["CONFIG", "GET", "replica-priority"])
-        .await?;
-    if fields(&v).get("replica-priority").map(String::as_str) == Some("0") {
+    if run.priority(&req.candidate).await?.1.as_deref() == Some("0") {
         return Err(format!(
             "{} has replica-priority 0: Sentinel will never promote it",
             req.candidate
@@ -459,6 +473,7 @@ async fn planned(
     }
     let mut saved = BTreeMap::new();
     let r = match run.lower_priorities(&mut saved).await {
+        Ok(()) if req.demote_first => switch_demoting(run, master, pause_ms).await,
         Ok(()) => switch(run, master, pause_ms).await,
         Err(e) => Err(e),
     };
@@ -519,6 +534,13 @@ async fn switch(
             .unwrap_or_else(|e| e),
     );
     r?;
+    repoint_siblings(run).await;
+    Ok(())
+}
+
+/// Point every sibling at the candidate (Sentinel would too, one at a time).
+async fn repoint_siblings(run: &mut Run<'_>) {
+    let req = run.req;
     for s in req.siblings.clone() {
         let r = run
             .on(
@@ -537,6 +559,199 @@ async fn switch(
             r.map(|_| "OK".to_string()).unwrap_or_else(|e| e),
         );
     }
+}
+
+/// The planned switchover where the old master has no CLIENT PAUSE … WRITE (before 6.2):
+/// fence it (plain writes refused), wait for the candidate, make it a replica of the candidate
+/// (its clients disconnected first; see `Step::Demote`), check the candidate has every byte it
+/// wrote, and only then ask Sentinel to fail over. At no instant do two nodes take writes;
+/// from the fence to the promotion none does (writes are refused, not held). Until Sentinel
+/// is asked, a failure undoes the demotion and the fence: nothing changed.
+async fn switch_demoting(
+    run: &mut Run<'_>,
+    master: &NodeAddr,
+    gap_ms: &mut Option<u64>,
+) -> Result<(), String> {
+    let req = run.req;
+    run.wait_priorities_seen().await?;
+    let mut m = run.node(master).await?;
+    let fenced_at = Instant::now();
+    let until = fenced_at + req.max_write_pause;
+    let orig = raise_fence(run, &mut m, master).await?;
+    let mut demoted = false;
+    let mut asked_sentinel = false;
+    let r = demoted_part(
+        run,
+        &mut m,
+        master,
+        until,
+        &mut demoted,
+        &mut asked_sentinel,
+    )
+    .await;
+    if asked_sentinel {
+        *gap_ms = Some(u64::try_from(fenced_at.elapsed().as_millis()).unwrap_or(u64::MAX));
+    }
+    if r.is_err() && !asked_sentinel && demoted {
+        let u = run
+            .send_again(&mut m, master, &["SLAVEOF", "NO", "ONE"])
+            .await;
+        run.note(
+            format!("make {master} master again"),
+            u.is_ok(),
+            u.map(|_| "nothing was switched".to_string())
+                .unwrap_or_else(|e| {
+                    format!("{e}: it is a replica with every write; run `rkv failover` again")
+                }),
+        );
+    }
+    if r.is_ok() || !asked_sentinel {
+        // A replica ignores the fence; put its own settings back either way.
+        lift_fence(run, &mut m, master, &orig).await;
+    } else {
+        run.note(
+            format!("fence left on {master}"),
+            false,
+            format!(
+                "Sentinel was asked to fail over, so {master} keeps refusing writes (NOREPLICAS); once the group is settled: CONFIG SET {} {}",
+                orig.names.to_write(),
+                orig.to_write
+            ),
+        );
+    }
+    r?;
+    repoint_siblings(run).await;
+    Ok(())
+}
+
+async fn demoted_part(
+    run: &mut Run<'_>,
+    m: &mut NodeClient,
+    master: &NodeAddr,
+    until: Instant,
+    demoted: &mut bool,
+    asked_sentinel: &mut bool,
+) -> Result<(), String> {
+    use super::execute::{DEMOTE_SETTLE, DemoteRead, MULTI_BYTES};
+    let req = run.req;
+    let server = m.info("server").await.map_err(|e| e.to_string())?;
+    let read = DemoteRead::for_version(
+        crate::node::ReplicationInfo::parse(&server)
+            .version()
+            .as_deref()
+            .and_then(crate::node::ServerVersion::parse_shown),
+    );
+    let mut c = run.node(&req.candidate).await?;
+    // Caught up: the master is not paused (scripts before 6.0 pass the fence), so both are
+    // read again every round.
+    let seen = loop {
+        let fin = offset_of(&run.info_text(m).await?)
+            .ok_or("the master's INFO has no master_repl_offset")?;
+        // A replica's own offset: before 4.0 its master_repl_offset is not the stream's.
+        let at = match run.info_text(&mut c).await {
+            Ok(i) => crate::node::ReplicationInfo::parse(&i)
+                .slave_repl_offset
+                .unwrap_or(-1),
+            Err(e) => {
+                c = run
+                    .node(&req.candidate)
+                    .await
+                    .map_err(|e2| format!("{e}; {e2}"))?;
+                -1
+            }
+        };
+        if at >= fin {
+            run.note(
+                format!("{} caught up", req.candidate),
+                true,
+                format!("offset {at} >= {master}'s {fin}"),
+            );
+            break at;
+        }
+        if Instant::now() >= until {
+            return Err(format!(
+                "{} did not reach {master}'s offset {fin} within --max-write-pause (at {at}): nothing was switched",
+                req.candidate
+            ));
+        }
+        tokio::time::sleep(FAST_POLL).await;
+    };
+    let port = req.candidate.port().to_string();
+    let kill: &[&str] = &["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"];
+    run.send(m, kill).await?;
+    let mut pipe = redis::pipe();
+    pipe.atomic().ignore_errors();
+    if read != DemoteRead::After {
+        pipe.cmd("INFO").arg("replication");
+    }
+    pipe.cmd("SLAVEOF").arg(req.candidate.host()).arg(&port);
+    pipe.add_command({
+        let mut k = redis::cmd(kill[0]);
+        k.arg(&kill[1..]);
+        k
+    });
+    *demoted = true;
+    let items: Vec<redis::Value> = m
+        .query_pipe(&pipe, "EXEC")
+        .await
+        .map_err(|e| req.creds.scrub(&e.to_string()))?;
+    let inside = (read != DemoteRead::After)
+        .then(|| {
+            items
+                .first()
+                .and_then(|v| offset_of(&super::execute::value_text_full(v)))
+        })
+        .flatten();
+    let slaveof = items.get(usize::from(read != DemoteRead::After));
+    if !slaveof.is_some_and(|v| {
+        matches!(v, redis::Value::Okay) || super::execute::value_text(v).starts_with("OK")
+    }) {
+        return Err(format!(
+            "{master} did not become a replica of {} ({})",
+            req.candidate,
+            super::execute::value_text(&redis::Value::Array(items.clone()))
+        ));
+    }
+    let last = match read {
+        DemoteRead::After => {
+            let info = run.info_text(m).await?;
+            crate::node::ReplicationInfo::parse(&info).slave_repl_offset
+        }
+        DemoteRead::Inside => inside,
+        DemoteRead::InsideAfterMulti => inside.map(|o| o - MULTI_BYTES),
+    }
+    .ok_or_else(|| format!("{master} became a replica but its last offset could not be read"))?;
+    let settle = (Instant::now() + DEMOTE_SETTLE).min(until);
+    let mut have = seen;
+    while have < last && Instant::now() < settle {
+        tokio::time::sleep(FAST_POLL).await;
+        if let Ok(i) = run.info_text(&mut c).await
+            && let Some(o) = crate::node::ReplicationInfo::parse(&i).slave_repl_offset
+        {
+            have = have.max(o);
+        }
+    }
+    if have < last {
+        return Err(format!(
+            "{} is at offset {have} but {master} wrote up to {last}: not switched, nothing lost",
+            req.candidate
+        ));
+    }
+    run.note(
+        format!("make {master} a replica of {}", req.candidate),
+        true,
+        format!(
+            "SLAVEOF, clients disconnected; {} has all it wrote (offset {have} >= {last})",
+            req.candidate
+        ),
+    );
+    // The point of no return: once asked, Sentinel may promote the candidate whatever we do.
+    *asked_sentinel = true;
+    run.sentinel_failover().await?;
+    super::failpoint::Failpoints::from_env()
+        .hit("after-sentinel-failover")
+        .await;
+    run.wait_promoted(until + Duration::from_secs(10)).await?;
     Ok(())
 }
 
