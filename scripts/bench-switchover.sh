@@ -12,7 +12,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-1}
 SERVER=redis-server
-if [ -n "${2:-}" ]; then SERVER="$(cd "$2" && pwd)/redis-server"; fi
+if [ -n "${2:-}" ]; then
+  SERVER="$(cd "$2" && pwd)/redis-server"
+  [ -x "$SERVER" ] || SERVER="$(cd "$2" && pwd)/valkey-server"  # Valkey's name for it
+fi
 [ -x "$(command -v "$SERVER")" ] || { echo "no redis-server at $SERVER" >&2; exit 1; }
 cargo build --release -q --bin rkv --example switchover_gap
 RKV=./target/release/rkv
