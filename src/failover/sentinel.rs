@@ -219,6 +219,23 @@ impl Run<'_> {
         self.send(&mut c, args).await
     }
 
+    /// The candidate's processed offset on `c` (-1 when unread; a broken connection is opened
+    /// again). A replica's own offset: before 4.0 its master_repl_offset is not the stream's.
+    async fn candidate_offset(&self, c: &mut NodeClient) -> Result<i64, String> {
+        match self.info_text(c).await {
+            Ok(i) => Ok(crate::node::ReplicationInfo::parse(&i)
+                .slave_repl_offset
+                .unwrap_or(-1)),
+            Err(e) => {
+                *c = self
+                    .node(&self.req.candidate)
+                    .await
+                    .map_err(|e2| format!("{e}; {e2}"))?;
+                Ok(-1)
+            }
+        }
+    }
+
     async fn info_text(&self, c: &mut NodeClient) -> Result<String, String> {
         c.info("replication").await.map_err(|e| e.to_string())
     }
@@ -647,19 +664,7 @@ async fn demoted_part(
     let seen = loop {
         let fin = offset_of(&run.info_text(m).await?)
             .ok_or("the master's INFO has no master_repl_offset")?;
-        // A replica's own offset: before 4.0 its master_repl_offset is not the stream's.
-        let at = match run.info_text(&mut c).await {
-            Ok(i) => crate::node::ReplicationInfo::parse(&i)
-                .slave_repl_offset
-                .unwrap_or(-1),
-            Err(e) => {
-                c = run
-                    .node(&req.candidate)
-                    .await
-                    .map_err(|e2| format!("{e}; {e2}"))?;
-                -1
-            }
-        };
+        let at = run.candidate_offset(&mut c).await?;
         if at >= fin {
             run.note(
                 format!("{} caught up", req.candidate),
@@ -835,16 +840,7 @@ async fn paused_part(
     let fin = offset_of(&info).ok_or("the master's INFO has no master_repl_offset")?;
     let mut c = run.node(&req.candidate).await?;
     loop {
-        let at = match run.info_text(&mut c).await {
-            Ok(i) => offset_of(&i).unwrap_or(-1),
-            Err(e) => {
-                c = run
-                    .node(&req.candidate)
-                    .await
-                    .map_err(|e2| format!("{e}; {e2}"))?;
-                -1
-            }
-        };
+        let at = run.candidate_offset(&mut c).await?;
         if at >= fin {
             run.note(
                 format!("{} caught up", req.candidate),
