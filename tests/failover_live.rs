@@ -310,6 +310,35 @@ fn ineligible_candidate_is_refused_with_its_reason() {
         "{}",
         text(&out)
     );
+    // A script gets the refusal on stdout as one JSON document, with the same exit code.
+    let out = rkv(
+        state.path(),
+        &[
+            "failover",
+            &m.addr(),
+            "--to",
+            &r.addr(),
+            "--yes",
+            "--ignore-sentinel",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let doc = json(&out);
+    assert_eq!(doc["refusal"], "ineligible", "{doc:#}");
+    assert_eq!(doc["old_master"], m.addr(), "{doc:#}");
+    assert_eq!(doc["candidate"], r.addr(), "{doc:#}");
+    assert_eq!(doc["kind"], serde_json::Value::Null, "{doc:#}");
+    assert_eq!(doc["steps"], serde_json::json!([]), "{doc:#}");
+    assert_eq!(doc["problems"][0]["kind"], "refused", "{doc:#}");
+    assert_eq!(doc["problems"][0]["node"], r.addr(), "{doc:#}");
+    assert!(
+        doc["problems"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("replica-priority is 0")),
+        "{doc:#}"
+    );
     assert_eq!(role(m.port, None), "master");
     assert_eq!(role(r.port, None), "slave");
 }

@@ -3,9 +3,7 @@
 //! then prove and report: history continued, links up, partial resyncs, pause measured,
 //! clients left on the old master, roles persisted.
 
-use super::topology::{
-    Setup, check_seeds_reachable, color, finish, print, resolve_arg, runtime, seeds,
-};
+use super::topology::{Setup, check_seeds_reachable, color, finish, print, resolve_arg, runtime};
 use crate::ExitError;
 use crate::cli::{FailoverArgs, GlobalArgs, OutputFormat};
 use crate::failover::execute::{self, FenceReport, Nodes, Outcome, Status, StepResult};
@@ -113,10 +111,75 @@ pub struct FailoverDoc {
     pub next: Option<String>,
 }
 
+/// The `-o json` document of a refused failover: the fields of [`FailoverDoc`], null or empty
+/// where no plan was made, and the refusal's kind for scripts (the exit code is still 1).
+#[derive(Debug, Serialize)]
+struct RefusedDoc {
+    kind: Option<Kind>,
+    old_master: Option<NodeAddr>,
+    candidate: Option<NodeAddr>,
+    dry_run: bool,
+    journal: Option<String>,
+    ranking: Vec<Candidate>,
+    steps: Vec<StepResult>,
+    warnings: Vec<String>,
+    problems: Vec<Problem>,
+    report: Option<Report>,
+    next: Option<String>,
+    /// [`Refusal::kind`].
+    refusal: &'static str,
+}
+
+/// The error a refusal ends the run with; with `-o json|tsv` its document is printed first,
+/// so a script reads the reason on stdout as the contract promises (`problems`).
+pub(crate) fn refused(
+    global: &GlobalArgs,
+    snap: &Snapshot,
+    to: Option<&NodeAddr>,
+    dry_run: bool,
+    r: &Refusal,
+    seen: Option<&str>,
+) -> anyhow::Error {
+    let message = match (r, seen) {
+        (Refusal::SentinelWatching(_), Some(why)) => format!("{r} (seen: {why})"),
+        _ => r.to_string(),
+    };
+    if global.output != OutputFormat::Table {
+        let doc = RefusedDoc {
+            kind: None,
+            old_master: live_master(snap).cloned(),
+            candidate: to.cloned(),
+            dry_run,
+            journal: None,
+            ranking: Vec::new(),
+            steps: Vec::new(),
+            warnings: Vec::new(),
+            problems: vec![Problem {
+                kind: "refused".into(),
+                node: r.node().map(ToString::to_string),
+                message: message.clone(),
+            }],
+            report: None,
+            next: None,
+            refusal: r.kind(),
+        };
+        match render::json::to_string(&doc) {
+            Ok(text) => {
+                if let Err(e) = print(&text) {
+                    return e;
+                }
+            }
+            Err(e) => return e.into(),
+        }
+    }
+    anyhow::anyhow!("refused: {message}")
+}
+
 /// `rkv failover [NODE…]`.
 pub fn run(global: &GlobalArgs, args: &FailoverArgs) -> anyhow::Result<()> {
     let setup = super::topology::setup(global)?;
-    let (seed_list, single) = seeds(&args.nodes, &setup)?;
+    let (seed_list, single) =
+        super::topology::seeds_or_sentinels(&args.nodes, &args.sentinels, &setup)?;
     for s in &args.sentinels {
         parse_node(s).map_err(|e| ExitError::usage(format!("--sentinel {s}: {e}")))?;
     }
@@ -496,13 +559,15 @@ async fn run_async(
         max_write_pause: args.max_write_pause,
         diverge: diverge_choice(args, &snap, setup, global.timeout).await?,
     };
-    let refused = |r: Refusal| -> anyhow::Error {
-        match (&r, &sentinel_why) {
-            (Refusal::SentinelWatching(_), Some(why)) => {
-                anyhow::anyhow!("refused: {r} (seen: {why})")
-            }
-            _ => anyhow::anyhow!("refused: {r}"),
-        }
+    let refused = |r: Refusal| {
+        refused(
+            global,
+            &snap,
+            to.as_ref(),
+            args.dry_run,
+            &r,
+            sentinel_why.as_deref(),
+        )
     };
     let transport = setup.opts.transport.clone();
     let inventory = setup.inventory.clone();

@@ -55,7 +55,16 @@ pub(crate) async fn run(
             crate::failover::plan::Refusal::Diverged { .. }
             | crate::failover::plan::Refusal::CannotCarryOver { .. },
         ) => return Ok(None),
-        Err(r) => return Err(anyhow::anyhow!("refused: {r}")),
+        Err(r) => {
+            return Err(super::failover::refused(
+                global,
+                snap,
+                preq.to.as_ref(),
+                args.dry_run,
+                &r,
+                None,
+            ));
+        }
     };
     // An interrupted earlier run is resumed by the plain path, which knows its journal.
     if plan.kind == crate::failover::plan::Kind::Resume {

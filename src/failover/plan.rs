@@ -357,14 +357,6 @@ pub struct Plan {
 /// Why no plan can be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
-    /// A Sentinel-coordinated switchover needs the master to hold writes while Sentinel
-    /// promotes (Redis < 6.2 has no CLIENT PAUSE … WRITE); the plain switchover's sequence
-    /// for old servers (fence, demote, then promote) cannot run under Sentinel, which does
-    /// the promotion itself.
-    #[error(
-        "{0} runs Redis {1}, which has no CLIENT PAUSE WRITE (6.2+): a switchover coordinated with Sentinel could lose acknowledged writes; upgrade it first, or stop the master and let Sentinel run an unplanned failover"
-    )]
-    NoWritePause(NodeAddr, String),
     /// Nothing was found to fail over.
     #[error("no master found among the nodes given")]
     NoMaster,
@@ -424,6 +416,36 @@ pub enum Refusal {
         /// Why.
         why: String,
     },
+}
+
+impl Refusal {
+    /// A stable snake_case name for scripts (`refusal` in `rkv failover -o json`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Refusal::NoMaster => "no_master",
+            Refusal::SplitBrain(_) => "split_brain",
+            Refusal::Ineligible { .. } => "ineligible",
+            Refusal::NoCandidate(_) => "no_candidate",
+            Refusal::SentinelWatching(_) => "sentinel_watching",
+            Refusal::NothingToDo(_) => "nothing_to_do",
+            Refusal::ReplicationLoop(..) => "replication_loop",
+            Refusal::Diverged { .. } => "diverged",
+            Refusal::CannotCarryOver { .. } => "cannot_carry_over",
+        }
+    }
+
+    /// The node the refusal is about, when there is one.
+    pub fn node(&self) -> Option<&NodeAddr> {
+        match self {
+            Refusal::Ineligible { addr, .. } => Some(addr),
+            Refusal::SentinelWatching(n)
+            | Refusal::NothingToDo(n)
+            | Refusal::ReplicationLoop(n, _)
+            | Refusal::Diverged { node: n, .. }
+            | Refusal::CannotCarryOver { node: n, .. } => Some(n),
+            Refusal::NoMaster | Refusal::SplitBrain(_) | Refusal::NoCandidate(_) => None,
+        }
+    }
 }
 
 /// Rank the replicas of `master` (direct replicas only: chained replicas stay behind the
