@@ -52,6 +52,17 @@ fn no_seeds_exits_2() {
         .stdout("")
         .stderr(predicate::str::contains("no nodes given"));
     rkv().arg("verify").assert().code(2);
+    // Seeds from Sentinels that do not answer: an operational failure (1) that says so.
+    let closed = format!("127.0.0.1:{}", common::free_port());
+    rkv()
+        .args(["--timeout", "2s", "topology", "--sentinel", &closed])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(
+            predicate::str::contains("no Sentinel answered")
+                .and(predicate::str::contains(closed.as_str())),
+        );
 }
 
 #[test]

@@ -57,7 +57,7 @@ fn problem_kinds(v: &Value) -> Vec<String> {
 
 #[test]
 fn topology_finds_the_sentinels_from_the_master_and_shows_them() {
-    let (m, _r1, _r2) = group();
+    let (m, r1, r2) = group();
     let s: Vec<ServerGuard> = (0..3)
         .map(|_| sentinel(Some(("mymaster", m.port, 2))))
         .collect();
@@ -84,6 +84,28 @@ fn topology_finds_the_sentinels_from_the_master_and_shows_them() {
     }
     let kinds = problem_kinds(&v);
     assert!(kinds.is_empty(), "{kinds:?}");
+
+    // No data node named: the group is found from a Sentinel alone, the way an operator who
+    // knows only the Sentinel addresses starts.
+    let (code, from_sentinel, err) = rkv_json(&["topology", "--sentinel", &s[0].addr()]);
+    assert_eq!(code, 0, "{err}");
+    let mut nodes: Vec<&str> = from_sentinel["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["addr"].as_str().unwrap())
+        .collect();
+    nodes.sort_unstable();
+    let mut all = vec![m.addr(), r1.addr(), r2.addr()];
+    all.sort();
+    assert_eq!(nodes, all, "{from_sentinel:#}");
+    assert_eq!(
+        from_sentinel["sentinels"].as_array().unwrap().len(),
+        3,
+        "{from_sentinel:#}"
+    );
+    let (code, _, err) = rkv_json(&["verify", "--sentinel", &s[1].addr()]);
+    assert_eq!(code, 0, "{err}");
 
     // verify agrees, and the human view has a line per Sentinel.
     let (code, v, err) = rkv_json(&["verify", &m.addr()]);

@@ -120,7 +120,7 @@ fn monitor(global: &GlobalArgs, args: &SentinelMonitorArgs) -> anyhow::Result<()
         )));
     }
     let seed = resolve_arg(&args.master, &setup)?;
-    let snap = gather(std::slice::from_ref(&args.master), &setup)?;
+    let snap = gather(std::slice::from_ref(&args.master), &[], &setup)?;
     let m = snap
         .get(&seed.addr)
         .ok_or_else(|| anyhow::anyhow!("{} was not read", seed.addr))?;

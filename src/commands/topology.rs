@@ -177,9 +177,64 @@ pub(crate) fn finish(rt: tokio::runtime::Runtime) {
     rt.shutdown_timeout(std::time::Duration::from_millis(100));
 }
 
-/// Discover from the given seeds.
-pub(crate) fn gather(args: &[String], setup: &Setup) -> anyhow::Result<Snapshot> {
-    let (seeds, single) = seeds(args, setup)?;
+/// Seeds as [`seeds`] finds them; when neither nodes nor inventory nodes are given but
+/// Sentinels are (`--sentinel`, or the inventory's `[[sentinels]]`), the masters those
+/// Sentinels watch: `rkv topology --sentinel S` needs no data node's address.
+pub(crate) fn seeds_or_sentinels(
+    args: &[String],
+    sentinels: &[String],
+    setup: &Setup,
+) -> anyhow::Result<(Vec<Seed>, bool)> {
+    let no_nodes = args.is_empty() && setup.inventory.as_ref().is_none_or(|i| i.nodes.is_empty());
+    let asked = if no_nodes {
+        sentinel_seeds(sentinels, setup)?
+    } else {
+        Vec::new()
+    };
+    if asked.is_empty() {
+        return seeds(args, setup);
+    }
+    let rt = runtime()?;
+    let found = rt.block_on(sentinel::watched_masters(&asked, &setup.opts));
+    finish(rt);
+    let shown = || {
+        asked
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match found {
+        Err(e) => Err(anyhow::anyhow!(
+            "no node given and no Sentinel answered to name its masters: {e}"
+        )),
+        Ok(m) if m.is_empty() => Err(anyhow::anyhow!(
+            "no node given, and the Sentinels ({}) watch no master: name a seed node",
+            shown()
+        )),
+        Ok(m) => {
+            tracing::info!(
+                "seeds from the Sentinels {}: {} master(s)",
+                shown(),
+                m.len()
+            );
+            Ok((
+                m.into_iter()
+                    .map(|addr| Seed { addr, creds: None })
+                    .collect(),
+                false,
+            ))
+        }
+    }
+}
+
+/// Discover from the given seeds (or, with no seed, from the masters the Sentinels watch).
+pub(crate) fn gather(
+    args: &[String],
+    sentinels: &[String],
+    setup: &Setup,
+) -> anyhow::Result<Snapshot> {
+    let (seeds, single) = seeds_or_sentinels(args, sentinels, setup)?;
     let rt = runtime()?;
     let snap = rt.block_on(async {
         let mut snap = discover(seeds, &setup.opts, setup.inventory.as_ref(), single).await;
@@ -351,7 +406,7 @@ pub fn render_with(
 /// `rkv topology [NODE…]`.
 pub fn run(global: &GlobalArgs, args: &TopologyArgs) -> anyhow::Result<()> {
     let setup = setup(global)?;
-    let snap = gather(&args.nodes, &setup)?;
+    let snap = gather(&args.nodes, &args.sentinels, &setup)?;
     let sentinels = gather_sentinels(&snap, &args.sentinels, &setup)?;
     let style = render::table::Style {
         color: color(global),

@@ -55,7 +55,7 @@ pub fn run(global: &GlobalArgs, args: &VerifyArgs) -> anyhow::Result<()> {
     };
     let deadline = args.wait.map(|w| Instant::now() + w);
     let (snap, doc) = loop {
-        let snap = gather(&args.nodes, &setup)?;
+        let snap = gather(&args.nodes, &args.sentinels, &setup)?;
         let sentinels = gather_sentinels(&snap, &args.sentinels, &setup)?;
         let doc = judge(&snap, &sentinels, &opts);
         match deadline {

@@ -539,6 +539,47 @@ async fn read_sentinel(
     Ok((views, others))
 }
 
+/// The masters the given Sentinels watch (`SENTINEL MASTERS` of each), for discovering a
+/// group from its Sentinels when no data node is named. Err when no Sentinel answered: the
+/// errors, one per Sentinel.
+pub async fn watched_masters(
+    sentinels: &[NodeAddr],
+    opts: &DiscoverOptions,
+) -> Result<Vec<NodeAddr>, String> {
+    let mut masters: Vec<NodeAddr> = Vec::new();
+    let mut errors = Vec::new();
+    let mut answered = false;
+    for addr in sentinels {
+        let got = async {
+            let mut c = NodeClient::open(&opts.transport, addr, &opts.sentinel_creds, opts.timeout)
+                .await
+                .map_err(|e| e.to_string())?;
+            let mut cmd = redis::cmd("SENTINEL");
+            cmd.arg("MASTERS");
+            c.query::<redis::Value>(&cmd, "SENTINEL MASTERS")
+                .await
+                .map_err(|e| e.to_string())
+        }
+        .await;
+        match got {
+            Ok(v) => {
+                answered = true;
+                for m in entries(&v).iter().filter_map(entry_addr) {
+                    if !masters.contains(&m) {
+                        masters.push(m);
+                    }
+                }
+            }
+            Err(e) => errors.push(format!("{addr}: {e}")),
+        }
+    }
+    if answered {
+        Ok(masters)
+    } else {
+        Err(errors.join("; "))
+    }
+}
+
 /// Find the Sentinels watching the graph (hellos, `seeds`, then SENTINEL SENTINELS) and read
 /// each one's view. A Sentinel that watches nothing of this graph is listed with no master.
 pub async fn discover_sentinels(
