@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Flakiness measurement: run each integration test file N times in a row with retries off and
-# print how many of the runs failed. Files that start Sentinel, sshd or a failover are run
-# HEAVY_N times (default 10), the rest LIGHT_N times (default 3), as issue 18 asks.
+# Flakiness measurement: run each integration test file N times in a row with retries off (the
+# `ci` profile, built with --features failpoints as .ci/run builds) and print how many of the
+# runs failed. Files that start Sentinel, sshd or a failover are run HEAVY_N times (default 10),
+# the rest LIGHT_N times (default 3), as issue 18 asks.
 #
 #   scripts/flaky.sh                  # every file in tests/*.rs
 #   scripts/flaky.sh sentinel_rkv     # only the named files (no .rs)
@@ -24,7 +25,7 @@ else
 fi
 
 # Build every test binary once, so the runs below measure the tests, not the compiler.
-cargo nextest run --workspace --all-targets --no-run --locked >/dev/null || exit 2
+cargo nextest run --workspace --all-targets --no-run --locked --features failpoints >/dev/null || exit 2
 
 heavy() {
   # A file is heavy when it starts Sentinel, sshd or drives a failover/switchover.
@@ -40,7 +41,7 @@ for f in "${files[@]}"; do
   failed=0
   for i in $(seq "$n"); do
     log="$OUT/$f.$i.log"
-    if cargo nextest run --locked --test "$f" --retries 0 --no-fail-fast >"$log" 2>&1; then
+    if cargo nextest run --locked --features failpoints --profile ci --test "$f" --no-fail-fast >"$log" 2>&1; then
       rm -f "$log"
       total_pass=$((total_pass + 1))
     else
