@@ -306,6 +306,35 @@ fn process_batch(
     fsync_policy: &mut Option<FsyncPolicy>,
 ) -> Batch {
     let mut guard: Option<std::sync::MutexGuard<'_, State>> = None;
+    let batch = run_batch(
+        shared,
+        client,
+        parser,
+        rbuf,
+        out,
+        pending,
+        fsync_policy,
+        &mut guard,
+    );
+    // The batch's time ends with the batch: whoever takes the lock next reads the clock.
+    if let Some(g) = guard.as_mut() {
+        g.batch_ms = None;
+    }
+    batch
+}
+
+/// [`process_batch`]'s work, with the lock (once taken) left in `guard` for the caller.
+#[allow(clippy::too_many_arguments)]
+fn run_batch<'a>(
+    shared: &'a Arc<Shared>,
+    client: &mut Client,
+    parser: &mut RequestParser,
+    rbuf: &mut BytesMut,
+    out: &mut BytesMut,
+    pending: &mut Option<Vec<Bytes>>,
+    fsync_policy: &mut Option<FsyncPolicy>,
+    guard: &mut Option<std::sync::MutexGuard<'a, State>>,
+) -> Batch {
     let mut ran = 0usize;
     loop {
         if ran == BATCH_MAX {
@@ -331,8 +360,10 @@ fn process_batch(
                     max_bulk_len: g.config.proto_max_bulk_len,
                 });
                 *fsync_policy = g.aof_policy();
+                g.batch_ms = Some(crate::server::state::now_ms());
                 if let Some(e) = g.clients.get_mut(&client.id) {
                     e.qbuf = rbuf.len();
+                    e.last_active = Instant::now();
                 }
                 guard.insert(g)
             }

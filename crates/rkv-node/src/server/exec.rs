@@ -11,7 +11,7 @@
 use crate::resp::Frame;
 use crate::server::client::{Call, Client, Outcome};
 use crate::server::cmd::{self, CommandSpec, ExecCtx, Handler, flags};
-use crate::server::state::{ClientKind, Shared, State, now_ms};
+use crate::server::state::{ClientKind, Shared, State};
 use bytes::Bytes;
 use std::sync::Arc;
 use std::time::Instant;
@@ -178,9 +178,9 @@ fn run(
         }
     }
     state.stats.total_commands_processed += 1;
+    // last_active is set once per batch, when the batch takes the lock (conn.rs).
     if let Some(e) = state.clients.get_mut(&client.id) {
         e.last_cmd = spec.name;
-        e.last_active = Instant::now();
     }
     if !state.monitors.is_empty()
         && spec.flags & flags::ADMIN == 0
@@ -249,9 +249,10 @@ pub fn apply(
                 || !state.blocking.is_empty()
         }
     };
+    let now_ms = state.now_ms();
     let mut ctx = ExecCtx {
         db: &mut state.db,
-        now_ms: now_ms(),
+        now_ms,
         propagate: &mut state.scratch,
         dirty: &mut state.dirty,
         is_master,

@@ -158,7 +158,14 @@ pub struct State {
     /// INFO stats.
     pub stats: Stats,
     /// Connected clients by id.
-    pub clients: HashMap<u64, ClientEntry>,
+    /// Every connection by id. Looked up per batch on the hot path: a fast hash (ids are
+    /// ours, sequential, not chosen by clients).
+    pub clients: HashMap<u64, ClientEntry, foldhash::fast::FixedState>,
+    /// The Unix time in ms that a batch of a client's commands runs at: read once when the
+    /// batch takes the lock rather than once per command (a clock read per command was 4% of
+    /// a pipelined SET's time). `None` outside a batch. Redis too runs each command, a script
+    /// and a transaction at one cached time.
+    pub batch_ms: Option<u64>,
     /// Replication: identity, backlog, replicas, and the link to our master.
     pub repl: ReplicationState,
     /// Stops the running link to our master (REPLICAOF changes, NO ONE, shutdown).
@@ -252,6 +259,11 @@ impl Shared {
 }
 
 impl State {
+    /// The time commands run at now: the batch's time inside a batch, else the clock.
+    pub fn now_ms(&self) -> u64 {
+        self.batch_ms.unwrap_or_else(now_ms)
+    }
+
     /// A fresh state for `config` with an empty keyspace.
     pub fn new(config: Config) -> State {
         let users = build_users(&config);
@@ -265,7 +277,8 @@ impl State {
             users,
             dirty: 0,
             stats: Stats::default(),
-            clients: HashMap::new(),
+            clients: HashMap::default(),
+            batch_ms: None,
             repl,
             link_stop: None,
             link_gen: 0,

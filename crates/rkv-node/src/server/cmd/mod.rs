@@ -145,14 +145,16 @@ impl ExecCtx<'_> {
     }
 }
 
-/// Every command, server and data, by lower-case name; built once.
-static TABLE: LazyLock<HashMap<&'static str, &'static CommandSpec>> = LazyLock::new(|| {
-    let mut t = HashMap::new();
-    for spec in data::DATA_COMMANDS.iter().chain(server::SERVER_COMMANDS) {
-        t.insert(spec.name, spec);
-    }
-    t
-});
+/// Every command, server and data, by lower-case name; built once. Looked up once per command
+/// on the hot path: a fixed fast hash (the names are ours, not an attacker's), not SipHash.
+static TABLE: LazyLock<HashMap<&'static str, &'static CommandSpec, foldhash::fast::FixedState>> =
+    LazyLock::new(|| {
+        let mut t = HashMap::with_hasher(foldhash::fast::FixedState::default());
+        for spec in data::DATA_COMMANDS.iter().chain(server::SERVER_COMMANDS) {
+            t.insert(spec.name, spec);
+        }
+        t
+    });
 
 /// Look a command up by name, case-insensitively, without allocating.
 pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
