@@ -30,7 +30,7 @@ enum R {
 /// flattened, sets as arrays, both nulls as nil).
 fn from_frame(f: Frame) -> R {
     match f {
-        Frame::Simple(s) => R::Simple(s),
+        Frame::Simple(s) => R::Simple(s.into_owned()),
         Frame::Error(e) => R::Err(e),
         Frame::Integer(n) => R::Int(n),
         Frame::Bulk(b) => R::Bulk(b.to_vec()),

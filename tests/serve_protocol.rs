@@ -53,7 +53,7 @@ fn closed(s: &mut TcpStream) -> bool {
 }
 
 fn simple(s: &str) -> Frame {
-    Frame::Simple(s.into())
+    Frame::Simple(s.to_string().into())
 }
 
 #[test]

@@ -111,10 +111,10 @@ fn parse_at(
         return Ok(None);
     };
     let frame = match ty {
-        b'+' => Frame::Simple(text(l)),
+        b'+' => Frame::Simple(text(l).into()),
         b'-' => Frame::Error(text(l)),
         b':' => Frame::Integer(parse_i64(l).ok_or(FrameError::Malformed("integer"))?),
-        b'(' => Frame::Simple(text(l)),
+        b'(' => Frame::Simple(text(l).into()),
         b'_' => Frame::Null,
         b'#' => match l {
             b"t" => Frame::Boolean(true),

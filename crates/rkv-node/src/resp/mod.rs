@@ -27,8 +27,9 @@ use bytes::Bytes;
 /// (maps flatten to arrays, doubles become bulk strings, null becomes `$-1`), as Redis does.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Frame {
-    /// `+OK`
-    Simple(String),
+    /// `+OK`. Borrowed for the fixed replies (OK, QUEUED, PONG): no allocation per reply on
+    /// the hot path.
+    Simple(std::borrow::Cow<'static, str>),
     /// `-ERR …` (the text includes the error code, e.g. `ERR unknown command`).
     Error(String),
     /// `:42`
@@ -58,7 +59,7 @@ pub enum Frame {
 impl Frame {
     /// `+OK`, the most common reply.
     pub fn ok() -> Frame {
-        Frame::Simple("OK".to_string())
+        Frame::Simple(std::borrow::Cow::Borrowed("OK"))
     }
 
     /// An error reply; `msg` starts with the error code (`ERR`, `WRONGTYPE`, …).

@@ -7,7 +7,7 @@ use proptest::prelude::*;
 
 fn arb_frame() -> impl Strategy<Value = Frame> {
     let leaf = prop_oneof![
-        "[a-zA-Z0-9 ]{0,20}".prop_map(Frame::Simple),
+        "[a-zA-Z0-9 ]{0,20}".prop_map(|s| Frame::Simple(s.into())),
         "ERR [a-z ]{0,20}".prop_map(Frame::Error),
         any::<i64>().prop_map(Frame::Integer),
         proptest::collection::vec(any::<u8>(), 0..64).prop_map(|v| Frame::Bulk(Bytes::from(v))),

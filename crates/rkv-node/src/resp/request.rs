@@ -129,50 +129,67 @@ impl RequestParser {
             self.argv = Vec::with_capacity(cap);
             self.bulk_len = None;
         }
-        while self.remaining > 0 {
+        // Arguments are taken off the buffer by one `advance` per call, not two per argument
+        // (`advance` showed in the profile of pipelined SETs): `pos` is how far this call
+        // has consumed, and every return below gives those bytes up.
+        let mut pos = 0;
+        let result = loop {
+            if self.remaining == 0 {
+                break Ok(Some(std::mem::take(&mut self.argv)));
+            }
+            let rest = &buf[pos..];
             let len = match self.bulk_len {
                 Some(len) => len,
                 None => {
-                    let Some(nl) = find_crlf(buf) else {
-                        if buf.len() > INLINE_MAX {
-                            return Err(ProtocolError::TooBigBulkCount);
+                    let Some(nl) = find_crlf(rest) else {
+                        if rest.len() > INLINE_MAX {
+                            break Err(ProtocolError::TooBigBulkCount);
                         }
-                        return Ok(None);
+                        break Ok(None);
                     };
-                    if buf[0] != b'$' {
-                        return Err(ProtocolError::ExpectedDollar(char::from(buf[0])));
+                    if rest[0] != b'$' {
+                        break Err(ProtocolError::ExpectedDollar(char::from(rest[0])));
                     }
-                    let len = parse_i64(&buf[1..nl]).ok_or(ProtocolError::InvalidBulkLength)?;
+                    let Some(len) = parse_i64(&rest[1..nl]) else {
+                        break Err(ProtocolError::InvalidBulkLength);
+                    };
                     if len < 0
                         || len > self.limits.max_bulk_len
                         || (!authenticated && len > UNAUTH_MAX_BULK)
                     {
-                        return Err(ProtocolError::InvalidBulkLength);
+                        break Err(ProtocolError::InvalidBulkLength);
                     }
-                    buf.advance(nl + 2);
-                    let len = usize::try_from(len).map_err(|_| ProtocolError::InvalidBulkLength)?;
+                    pos += nl + 2;
+                    let Ok(len) = usize::try_from(len) else {
+                        break Err(ProtocolError::InvalidBulkLength);
+                    };
                     self.bulk_len = Some(len);
                     len
                 }
             };
-            if buf.len() < len + 2 {
+            if buf.len() - pos < len + 2 {
                 // Let the buffer grow towards the bulk as bytes arrive, never ahead of them.
-                return Ok(None);
+                break Ok(None);
             }
             let arg = if len >= SPLIT_THRESHOLD {
+                // A large argument is split off without a copy: first give up what this call
+                // consumed before it, so that the split starts at the argument.
+                buf.advance(pos);
+                pos = 0;
                 buf.split_to(len).freeze()
             } else {
-                let a = Bytes::copy_from_slice(&buf[..len]);
-                buf.advance(len);
+                let a = Bytes::copy_from_slice(&buf[pos..pos + len]);
+                pos += len;
                 a
             };
             // Redis does not check the two bytes after a bulk either; it skips them.
-            buf.advance(2);
+            pos += 2;
             self.argv.push(arg);
             self.bulk_len = None;
             self.remaining -= 1;
-        }
-        Ok(Some(std::mem::take(&mut self.argv)))
+        };
+        buf.advance(pos);
+        result
     }
 }
 

@@ -226,7 +226,7 @@ fn command_info(spec: &CommandSpec) -> Frame {
             fl.push(Frame::Simple(name.into()));
         }
     }
-    let mut cats = vec![Frame::Simple(format!("@{}", spec.group))];
+    let mut cats = vec![Frame::Simple(format!("@{}", spec.group).into())];
     for (bit, cat) in [
         (flags::WRITE, "@write"),
         (flags::READONLY, "@read"),

@@ -476,7 +476,7 @@ fn client_command(
                 "REPLY (ON|OFF|SKIP)",
             ]
             .iter()
-            .map(|s| Frame::Simple((*s).to_string()))
+            .map(|s| Frame::Simple(std::borrow::Cow::Borrowed(*s)))
             .collect(),
         )),
         "id" | "getname" | "info" | "unpause" => wrong(&sub),

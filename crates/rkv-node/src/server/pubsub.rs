@@ -486,7 +486,7 @@ fn pubsub_command(state: &State, argv: &[Bytes]) -> Outcome {
                 "    Prints this help.",
             ]
             .iter()
-            .map(|s| Frame::Simple((*s).to_string()))
+            .map(|s| Frame::Simple(std::borrow::Cow::Borrowed(*s)))
             .collect(),
         ),
         "channels" | "numpat" | "shardchannels" | "help" => {

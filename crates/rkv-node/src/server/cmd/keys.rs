@@ -54,7 +54,7 @@ pub fn touch(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
 /// TYPE key
 pub fn type_(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
     let name = lookup_read(ctx, &argv[1]).map_or("none", Value::type_name);
-    Frame::Simple(name.to_string())
+    Frame::Simple(name.into())
 }
 
 #[derive(Clone, Copy)]
@@ -478,7 +478,7 @@ pub fn object(ctx: &mut ExecCtx<'_>, argv: &[Bytes]) -> Frame {
                 "    Print this help.",
             ]
             .iter()
-            .map(|s| Frame::Simple((*s).to_string()))
+            .map(|s| Frame::Simple(std::borrow::Cow::Borrowed(*s)))
             .collect(),
         );
     }

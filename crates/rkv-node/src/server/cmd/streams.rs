@@ -1009,10 +1009,10 @@ fn subcommand_error(sub: &[u8], cmd: &str) -> Frame {
 }
 
 fn help(lines: &[&str], cmd: &str) -> Frame {
-    let mut v = vec![Frame::Simple(format!(
-        "{cmd} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
-    ))];
-    v.extend(lines.iter().map(|l| Frame::Simple((*l).to_string())));
+    let mut v = vec![Frame::Simple(
+        format!("{cmd} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:").into(),
+    )];
+    v.extend(lines.iter().map(|l| Frame::Simple((*l).to_string().into())));
     v.push(Frame::Simple("HELP".into()));
     v.push(Frame::Simple("    Print this help.".into()));
     Frame::Array(v)
