@@ -28,7 +28,7 @@ use std::time::Duration;
 const TIMEOUT: &str = "2s";
 const MAX_PAUSE: &str = "2s";
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum Kind {
     Serve,
     Redis,
@@ -336,6 +336,28 @@ fn scenario(kind: Kind, sig: Sig, point: &str, before_promotion: bool) {
         vec![r1.port],
         "{what}: the new master alone takes writes"
     );
+    // Whatever the stopped run persisted or not, once the re-run is done every config says
+    // the role its node has: a restart brings back no old master.
+    if kind == Kind::Serve {
+        let replicaof = |name: &str| -> Option<String> {
+            let text = std::fs::read_to_string(cfg.path().join(format!("{name}.toml"))).unwrap();
+            text.lines()
+                .find(|l| l.trim_start().starts_with("replicaof"))
+                .and_then(|l| l.split_once('='))
+                .map(|(_, v)| v.trim().trim_matches('"').to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let want = format!("127.0.0.1:{}", r1.port);
+        assert_eq!(replicaof("r1"), None, "{what}: r1's config\n{}", text(&o));
+        for name in ["m", "r2"] {
+            assert_eq!(
+                replicaof(name).map(|v| v.replace(' ', ":")),
+                Some(want.clone()),
+                "{what}: {name}'s config\n{}",
+                text(&o)
+            );
+        }
+    }
     eprintln!("{what}: passed in {:?}", started.elapsed());
 }
 

@@ -299,6 +299,21 @@ fn fence_group_missing(snap: &Snapshot, journal_dir: &std::path::Path) -> Vec<No
     out
 }
 
+/// The reachable nodes whose latest journaled persist is still pending: an earlier run
+/// changed their role and stopped before writing it to their config
+/// ([`execute::PERSIST_EVENT`]).
+fn unpersisted_nodes(snap: &Snapshot, journal_dir: &std::path::Path) -> Vec<NodeAddr> {
+    snap.nodes
+        .iter()
+        .filter(|n| n.reachable())
+        .filter(|n| {
+            journal::find_latest(journal_dir, execute::PERSIST_EVENT, &n.addr.to_string())
+                .is_some_and(|r| r == execute::PERSIST_PENDING)
+        })
+        .map(|n| n.addr.clone())
+        .collect()
+}
+
 /// The reachable nodes whose `min-replicas-to-write` is rkv's fence (left by a stopped run).
 async fn fenced_nodes(nodes: &mut Nodes<'_>, snap: &Snapshot) -> Vec<NodeAddr> {
     let mut out = Vec::new();
@@ -585,7 +600,19 @@ async fn run_async(
     };
     // Fences an earlier, stopped run left in place: a re-run lifts them.
     let fenced = fenced_nodes(&mut nodes, &snap).await;
-    let mut the_plan = match plan::with_fence_lifts(plan::plan(&snap, &req), &snap, &fenced) {
+    // Roles an earlier, stopped run changed but did not write to the configs.
+    let unpersisted: Vec<NodeAddr> = journal_dir
+        .as_deref()
+        .map(|d| unpersisted_nodes(&snap, d))
+        .unwrap_or_default();
+    let replan = |req: &plan::Request| {
+        plan::with_pending_persists(
+            plan::with_fence_lifts(plan::plan(&snap, req), &snap, &fenced),
+            &snap,
+            &unpersisted,
+        )
+    };
+    let mut the_plan = match replan(&req) {
         Err(Refusal::NothingToDo(m)) => {
             // A re-run that finds nothing left to do has succeeded.
             let msg = Refusal::NothingToDo(m).to_string();
@@ -631,8 +658,7 @@ async fn run_async(
                 .collect();
             let i = p.select("Which replica should become the master?", &items)?;
             req.to = eligible.get(i).map(|c| c.addr.clone());
-            the_plan =
-                plan::with_fence_lifts(plan::plan(&snap, &req), &snap, &fenced).map_err(refused)?;
+            the_plan = replan(&req).map_err(refused)?;
             describe(&mut the_plan);
         }
     }

@@ -901,6 +901,11 @@ fn finishes_the_switch(step: &Step) -> bool {
 pub async fn run(plan: &Plan, nodes: &mut Nodes<'_>, on_event: &mut dyn FnMut(Event)) -> Outcome {
     let total = plan.steps.len();
     let mut results = StepResult::pending(plan);
+    for step in &plan.steps {
+        if let Step::Persist { node, .. } = step {
+            journal_persist(nodes, node, PERSIST_PENDING);
+        }
+    }
     let mut st = RunState {
         paused: None,
         budget_deadline: None,
@@ -1529,6 +1534,8 @@ async fn run_step(
             let out = nodes.persist(node, master.as_ref()).await;
             let note = persist_note(&out);
             st.persisted.push(out);
+            // Tried: whatever the outcome, the report says it; a re-run need not try again.
+            journal_persist(nodes, node, PERSIST_DONE);
             Ok(Some(note))
         }
         Step::CarryOver {
@@ -1546,6 +1553,29 @@ async fn run_step(
             st.fencing = Some(report);
             Ok(Some(note))
         }
+    }
+}
+
+/// The journal event that tracks whether a node's config says the role a run gave it:
+/// `pending` for every node of the plan's Persist steps when the run starts, `done` once its
+/// Persist step ran. A run stopped in between (SIGKILL; a signal's grace finishes only the
+/// re-pointing) leaves `pending`, and a re-run that finds it persists that node
+/// ([`crate::failover::plan::with_pending_persists`]): otherwise a restart could bring an old
+/// master back as a master.
+pub const PERSIST_EVENT: &str = "persist_state";
+/// [`PERSIST_EVENT`]'s reply while not persisted yet.
+pub const PERSIST_PENDING: &str = "pending";
+/// [`PERSIST_EVENT`]'s reply once the Persist step ran.
+pub const PERSIST_DONE: &str = "done";
+
+fn journal_persist(nodes: &mut Nodes<'_>, node: &NodeAddr, state: &str) {
+    let mut e = Entry::new(PERSIST_EVENT);
+    e.step = nodes.step;
+    e.node = Some(node.to_string());
+    e.reply = Some(state.to_string());
+    e.message = Some(format!("{node}'s config: new role {state}"));
+    if let Err(err) = nodes.journal.write(e) {
+        tracing::warn!("{err}");
     }
 }
 

@@ -1142,6 +1142,67 @@ pub fn with_fence_lifts(
     }
 }
 
+/// Add what a re-run must do about roles an earlier run changed but did not write to the
+/// nodes' configs (`unpersisted`: the nodes whose journaled persist is still pending, read by
+/// the command): a node a restart would otherwise bring back in its old role (an old master
+/// restarting as a master next to the new one). Each gets a [`Step::Persist`] of the role it
+/// has now, unless the plan persists it already; "nothing to do" becomes a plan of persists.
+pub fn with_pending_persists(
+    planned: Result<Plan, Refusal>,
+    snap: &Snapshot,
+    unpersisted: &[NodeAddr],
+) -> Result<Plan, Refusal> {
+    let step_for = |n: &NodeAddr| -> Option<Step> {
+        let st = snap.get(n).filter(|st| st.reachable())?;
+        match st.role {
+            Role::Master => Some(persist(n, None)),
+            Role::Replica => st.master.as_ref().map(|m| persist(n, Some(m))),
+            Role::Unknown => None,
+        }
+    };
+    match planned {
+        Ok(mut p) => {
+            let missing: Vec<Step> = unpersisted
+                .iter()
+                .filter(|n| {
+                    !p.steps
+                        .iter()
+                        .any(|s| matches!(s, Step::Persist { node, .. } if &node == n))
+                })
+                .filter_map(step_for)
+                .collect();
+            p.steps.extend(missing);
+            Ok(p)
+        }
+        Err(Refusal::NothingToDo(new)) => {
+            let steps: Vec<Step> = unpersisted.iter().filter_map(step_for).collect();
+            if steps.is_empty() {
+                return Err(Refusal::NothingToDo(new));
+            }
+            let names: Vec<String> = steps
+                .iter()
+                .filter_map(|s| match s {
+                    Step::Persist { node, .. } => Some(node.to_string()),
+                    _ => None,
+                })
+                .collect();
+            Ok(Plan {
+                kind: Kind::Resume,
+                old_master: new.clone(),
+                candidate: new.clone(),
+                ranking: Vec::new(),
+                steps,
+                warnings: vec![format!(
+                    "{new} is already master and every replica follows it, but an earlier run stopped before writing the new roles of {} to their configs: persisting them, so that a restart does not bring an old role back",
+                    names.join(", ")
+                )],
+                full_resync_expected: Vec::new(),
+            })
+        }
+        Err(other) => Err(other),
+    }
+}
+
 /// The candidate is already master: re-point whatever still follows (or is) an old master.
 fn plan_resume(
     snap: &Snapshot,
@@ -1658,6 +1719,70 @@ mod tests {
             plan(&done, &req(Some(3))),
             Err(Refusal::NothingToDo(addr(3)))
         );
+    }
+
+    #[test]
+    fn roles_a_stopped_run_did_not_persist_are_persisted_by_the_rerun() {
+        let mut old = replica(1, 3, 150, 100);
+        old.replid = Some("d".repeat(40));
+        let sib = replica(2, 3, 150, 100);
+        let mut new = master(3, 150);
+        new.replid = Some("d".repeat(40));
+        let done = snap(vec![old, sib, new]);
+        // Nothing left to re-point, and nothing journaled as unpersisted: nothing to do.
+        assert_eq!(
+            with_pending_persists(plan(&done, &req(Some(3))), &done, &[]),
+            Err(Refusal::NothingToDo(addr(3)))
+        );
+        // The run stopped before its Persist steps: each node's current role is persisted.
+        let p = with_pending_persists(
+            plan(&done, &req(Some(3))),
+            &done,
+            &[addr(3), addr(1), addr(2)],
+        )
+        .unwrap();
+        assert_eq!(p.kind, Kind::Resume);
+        assert_eq!(
+            p.steps,
+            vec![
+                persist(&addr(3), None),
+                persist(&addr(1), Some(&addr(3))),
+                persist(&addr(2), Some(&addr(3))),
+            ]
+        );
+        assert!(
+            p.warnings[0].contains("before writing the new roles"),
+            "{:?}",
+            p.warnings
+        );
+        // With fences left too: the lifts, then the persists; an unreachable node is skipped.
+        let mut gone = done.clone();
+        gone.nodes[1].error = Some("connection refused".into());
+        let p = with_pending_persists(
+            with_fence_lifts(plan(&gone, &req(Some(3))), &gone, &[addr(1)]),
+            &gone,
+            &[addr(1), addr(2)],
+        )
+        .unwrap();
+        assert_eq!(
+            p.steps,
+            vec![
+                Step::LiftFence {
+                    node: addr(1),
+                    master: Some(addr(3))
+                },
+                persist(&addr(1), Some(&addr(3))),
+            ]
+        );
+        // A plan that persists a node already gets no second Persist for it.
+        let live = snap(vec![
+            master(1, 150),
+            replica(2, 1, 150, 100),
+            replica(4, 1, 150, 100),
+        ]);
+        let before = plan(&live, &req(Some(2))).unwrap();
+        let p = with_pending_persists(Ok(before.clone()), &live, &[addr(1), addr(2)]).unwrap();
+        assert_eq!(p.steps, before.steps);
     }
 
     #[test]
