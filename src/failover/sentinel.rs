@@ -750,6 +750,9 @@ async fn demoted_part(
             req.candidate
         ),
     );
+    super::failpoint::Failpoints::from_env()
+        .hit("after-sentinel-demote")
+        .await;
     // The point of no return: once asked, Sentinel may promote the candidate whatever we do.
     *asked_sentinel = true;
     run.sentinel_failover().await?;
