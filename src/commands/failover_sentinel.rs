@@ -50,10 +50,13 @@ pub(crate) async fn run(
     let plan = match crate::failover::plan::plan(snap, &preq) {
         Ok(p) => p,
         // A diverged old master is a resume's question: the plain path reads its backlog
-        // and applies the operator's choice.
+        // and applies the operator's choice. Nothing to do for Sentinel may still be a fence
+        // an earlier, stopped run left (Sentinel finished the failover without rkv): the plain
+        // path finds it, lifts it, and calls a re-run with nothing left a success.
         Err(
             crate::failover::plan::Refusal::Diverged { .. }
-            | crate::failover::plan::Refusal::CannotCarryOver { .. },
+            | crate::failover::plan::Refusal::CannotCarryOver { .. }
+            | crate::failover::plan::Refusal::NothingToDo(_),
         ) => return Ok(None),
         Err(r) => {
             return Err(super::failover::refused(

@@ -840,13 +840,13 @@ const SIGNAL_GRACE: Duration = Duration::from_millis(1500);
 
 /// SIGINT, SIGTERM and SIGHUP, all handled alike (an operator's Ctrl-C, a service manager's
 /// stop, a dropped SSH session).
-struct Signals {
+pub(super) struct Signals {
     #[cfg(unix)]
     streams: Option<[tokio::signal::unix::Signal; 3]>,
 }
 
 impl Signals {
-    fn new() -> Signals {
+    pub(super) fn new() -> Signals {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
@@ -867,7 +867,7 @@ impl Signals {
     }
 
     /// The next signal's name.
-    async fn recv(&mut self) -> &'static str {
+    pub(super) async fn recv(&mut self) -> &'static str {
         #[cfg(unix)]
         {
             let Some([int, term, hup]) = self.streams.as_mut() else {

@@ -7,7 +7,12 @@
 //! `RKV_FAILPOINT=<point>[:<action>]` names one point:
 //! - `after-step-N`: between steps N and N+1 of the plan (1-based as shown);
 //! - `after-promote`: inside the promotion, right after the candidate accepted
-//!   `REPLICAOF NO ONE` and before anything else is sent.
+//!   `REPLICAOF NO ONE` and before anything else is sent;
+//! - `after-sentinel-demote`: in the Sentinel-coordinated switchover before 6.2, right after
+//!   the old master was made a replica of the candidate and the candidate was seen to have
+//!   every byte it wrote, before `SENTINEL FAILOVER` is sent;
+//! - `after-sentinel-failover`: in the Sentinel-coordinated switchover, right after a
+//!   Sentinel accepted `SENTINEL FAILOVER`.
 //!
 //! and what happens there:
 //! - `hold` (the default): print `rkv: failpoint <point> reached` on stderr and wait forever
@@ -35,8 +40,11 @@ pub enum Action {
 /// Why a failpoint spec was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SpecError {
-    /// Not `after-step-N` or `after-promote`.
-    #[error("unknown failpoint {0:?} (after-step-N, after-promote or after-sentinel-failover)")]
+    /// Not `after-step-N`, `after-promote`, `after-sentinel-demote` or
+    /// `after-sentinel-failover`.
+    #[error(
+        "unknown failpoint {0:?} (after-step-N, after-promote, after-sentinel-demote or after-sentinel-failover)"
+    )]
     Point(String),
     /// Not `hold`, `hold-until:PATH` or `exit`.
     #[error("unknown failpoint action {0:?} (hold, hold-until:PATH or exit)")]
@@ -50,6 +58,7 @@ pub fn parse(spec: &str) -> Result<(String, Action), SpecError> {
         None => (spec, None),
     };
     let valid_point = point == "after-promote"
+        || point == "after-sentinel-demote"
         || point == "after-sentinel-failover"
         || point
             .strip_prefix("after-step-")
@@ -138,6 +147,10 @@ mod tests {
                 "after-promote".into(),
                 Action::HoldUntil(PathBuf::from("/tmp/go"))
             ))
+        );
+        assert_eq!(
+            parse("after-sentinel-demote"),
+            Ok(("after-sentinel-demote".into(), Action::Hold))
         );
         assert!(matches!(parse("after-step-x"), Err(SpecError::Point(_))));
         assert!(matches!(parse("before-lunch"), Err(SpecError::Point(_))));

@@ -583,36 +583,51 @@ async fn repoint_siblings(run: &mut Run<'_>) {
 /// (its clients disconnected first; see `Step::Demote`), check the candidate has every byte it
 /// wrote, and only then ask Sentinel to fail over. At no instant do two nodes take writes;
 /// from the fence to the promotion none does (writes are refused, not held). Until Sentinel
-/// is asked, a failure undoes the demotion and the fence: nothing changed.
+/// is asked, a failure, or SIGINT, SIGTERM or SIGHUP, undoes the demotion and the fence:
+/// nothing changed. Once Sentinel is asked, a signal no longer stops the run: what is left
+/// (the promotion, the fence, the siblings, the Sentinels' agreement) makes the group
+/// consistent, and each wait is bounded.
 async fn switch_demoting(
     run: &mut Run<'_>,
     master: &NodeAddr,
     gap_ms: &mut Option<u64>,
 ) -> Result<(), String> {
     let req = run.req;
-    run.wait_priorities_seen().await?;
+    // Listened for from here: a signal during the fence is acted on once it is up.
+    let mut signals = super::execute::Signals::new();
+    let stopped = |sig: &str| format!("stopped by {sig} before Sentinel was asked to fail over");
+    tokio::select! {
+        r = run.wait_priorities_seen() => r?,
+        sig = signals.recv() => return Err(format!("{}: nothing was changed", stopped(sig))),
+    }
     let mut m = run.node(master).await?;
     let fenced_at = Instant::now();
     let until = fenced_at + req.max_write_pause;
     let orig = raise_fence(run, &mut m, master).await?;
     let mut demoted = false;
-    let mut asked_sentinel = false;
-    let r = demoted_part(
-        run,
-        &mut m,
-        master,
-        until,
-        &mut demoted,
-        &mut asked_sentinel,
-    )
-    .await;
+    let mut signalled = None;
+    let r = tokio::select! {
+        r = demoted_part(run, &mut m, master, until, &mut demoted) => r,
+        sig = signals.recv() => {
+            signalled = Some(sig);
+            Err(stopped(sig))
+        }
+    };
+    // The point of no return: once asked, Sentinel may promote the candidate whatever we do.
+    let asked_sentinel = r.is_ok();
+    let r = match r {
+        Ok(()) => promote_demoted(run, until).await,
+        Err(e) => Err(e),
+    };
     if asked_sentinel {
         *gap_ms = Some(u64::try_from(fenced_at.elapsed().as_millis()).unwrap_or(u64::MAX));
     }
+    let mut master_again = !demoted;
     if r.is_err() && !asked_sentinel && demoted {
         let u = run
             .send_again(&mut m, master, &["SLAVEOF", "NO", "ONE"])
             .await;
+        master_again = u.is_ok();
         run.note(
             format!("make {master} master again"),
             u.is_ok(),
@@ -622,9 +637,10 @@ async fn switch_demoting(
                 }),
         );
     }
+    let mut lifted = false;
     if r.is_ok() || !asked_sentinel {
         // A replica ignores the fence; put its own settings back either way.
-        lift_fence(run, &mut m, master, &orig).await;
+        lifted = lift_fence(run, &mut m, master, &orig).await;
     } else {
         run.note(
             format!("fence left on {master}"),
@@ -636,9 +652,44 @@ async fn switch_demoting(
             ),
         );
     }
+    if let Some(sig) = signalled {
+        let state = match (master_again, lifted) {
+            (true, true) => format!(
+                "{master} {} and the fence on {master} was lifted; nothing was switched",
+                if demoted {
+                    "was made master again"
+                } else {
+                    "was still master"
+                }
+            ),
+            (true, false) => format!(
+                "{master} is master but its fence could not be lifted (it refuses writes): CONFIG SET {} {}",
+                orig.names.to_write(),
+                orig.to_write
+            ),
+            (false, _) => format!(
+                "{master} could not be made master again: it is a replica of {} with every write it took, and nothing is writable",
+                req.candidate
+            ),
+        };
+        return Err(format!(
+            "{}: {state}\nnext: rkv failover {master} --to {} --yes (the same command, with the same options)",
+            stopped(sig),
+            req.candidate
+        ));
+    }
     r?;
     repoint_siblings(run).await;
     Ok(())
+}
+
+/// Past the point of no return: ask Sentinel, wait for the candidate to be promoted.
+async fn promote_demoted(run: &mut Run<'_>, until: Instant) -> Result<(), String> {
+    run.sentinel_failover().await?;
+    super::failpoint::Failpoints::from_env()
+        .hit("after-sentinel-failover")
+        .await;
+    run.wait_promoted(until + Duration::from_secs(10)).await
 }
 
 async fn demoted_part(
@@ -647,7 +698,6 @@ async fn demoted_part(
     master: &NodeAddr,
     until: Instant,
     demoted: &mut bool,
-    asked_sentinel: &mut bool,
 ) -> Result<(), String> {
     use super::execute::{DEMOTE_SETTLE, DemoteRead, MULTI_BYTES};
     let req = run.req;
@@ -750,13 +800,9 @@ async fn demoted_part(
             req.candidate
         ),
     );
-    // The point of no return: once asked, Sentinel may promote the candidate whatever we do.
-    *asked_sentinel = true;
-    run.sentinel_failover().await?;
     super::failpoint::Failpoints::from_env()
-        .hit("after-sentinel-failover")
+        .hit("after-sentinel-demote")
         .await;
-    run.wait_promoted(until + Duration::from_secs(10)).await?;
     Ok(())
 }
 
@@ -808,7 +854,7 @@ async fn lift_fence(
     m: &mut NodeClient,
     master: &NodeAddr,
     orig: &fence::Originals,
-) {
+) -> bool {
     let mut result = Ok(());
     for c in fence::lift_commands(orig) {
         let args: Vec<&str> = c.iter().map(String::as_str).collect();
@@ -825,6 +871,7 @@ async fn lift_fence(
             .map(|()| format!("{orig} again"))
             .unwrap_or_else(|e| e),
     );
+    ok
 }
 
 async fn paused_part(

@@ -80,6 +80,19 @@ impl Running {
         });
     }
 
+    /// Wait until rkv reports the failpoint reached (true) or exits before it (false; then
+    /// [`Running::wait`] gives its code and stderr).
+    #[allow(dead_code)] // Not every test binary that includes this module uses it.
+    pub fn reached_or_exited(&mut self, point: &str) -> bool {
+        let want = format!("rkv: failpoint {point} reached");
+        let mut reached = false;
+        wait_until(Duration::from_secs(60), &want, || {
+            reached = self.stderr().contains(&want);
+            reached || matches!(self.child.try_wait(), Ok(Some(_)))
+        });
+        reached
+    }
+
     /// Send `sig` to it.
     pub fn signal(&mut self, sig: Sig) {
         let ok = Command::new("kill")
