@@ -1581,7 +1581,7 @@ fn journal_persist(nodes: &mut Nodes<'_>, node: &NodeAddr, state: &str) {
 
 /// How many times [`Step::Demote`] tries (each try that finds the candidate short makes the
 /// old master master again) before it gives up, within the budget.
-const DEMOTE_ATTEMPTS: u32 = 3;
+pub(crate) const DEMOTE_ATTEMPTS: u32 = 3;
 
 /// How long [`Step::Demote`] waits for the candidate to show the old master's last offset.
 pub(crate) const DEMOTE_SETTLE: Duration = Duration::from_millis(250);

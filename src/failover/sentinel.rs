@@ -699,7 +699,7 @@ async fn demoted_part(
     until: Instant,
     demoted: &mut bool,
 ) -> Result<(), String> {
-    use super::execute::{DEMOTE_SETTLE, DemoteRead, MULTI_BYTES};
+    use super::execute::{DEMOTE_ATTEMPTS, DEMOTE_SETTLE, DemoteRead, MULTI_BYTES};
     let req = run.req;
     let server = m.info("server").await.map_err(|e| e.to_string())?;
     let read = DemoteRead::for_version(
@@ -709,89 +709,112 @@ async fn demoted_part(
             .and_then(crate::node::ServerVersion::parse_shown),
     );
     let mut c = run.node(&req.candidate).await?;
-    // Caught up: the master is not paused (scripts before 6.0 pass the fence), so both are
-    // read again every round.
-    let seen = loop {
-        let fin = offset_of(&run.info_text(m).await?)
-            .ok_or("the master's INFO has no master_repl_offset")?;
-        let at = run.candidate_offset(&mut c).await?;
-        if at >= fin {
-            run.note(
-                format!("{} caught up", req.candidate),
-                true,
-                format!("offset {at} >= {master}'s {fin}"),
-            );
-            break at;
+    let mut attempt = 0;
+    let (have, last) = loop {
+        attempt += 1;
+        // Caught up: the master is not paused (scripts before 6.0 pass the fence), so both are
+        // read again every round.
+        let seen = loop {
+            let fin = offset_of(&run.info_text(m).await?)
+                .ok_or("the master's INFO has no master_repl_offset")?;
+            let at = run.candidate_offset(&mut c).await?;
+            if at >= fin {
+                run.note(
+                    format!("{} caught up", req.candidate),
+                    true,
+                    format!("offset {at} >= {master}'s {fin}"),
+                );
+                break at;
+            }
+            if Instant::now() >= until {
+                return Err(format!(
+                    "{} did not reach {master}'s offset {fin} within --max-write-pause (at {at}): nothing was switched",
+                    req.candidate
+                ));
+            }
+            tokio::time::sleep(FAST_POLL).await;
+        };
+        let port = req.candidate.port().to_string();
+        let kill: &[&str] = &["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"];
+        run.send(m, kill).await?;
+        let mut pipe = redis::pipe();
+        pipe.atomic().ignore_errors();
+        if read != DemoteRead::After {
+            pipe.cmd("INFO").arg("replication");
         }
-        if Instant::now() >= until {
+        pipe.cmd("SLAVEOF").arg(req.candidate.host()).arg(&port);
+        pipe.add_command({
+            let mut k = redis::cmd(kill[0]);
+            k.arg(&kill[1..]);
+            k
+        });
+        *demoted = true;
+        let items: Vec<redis::Value> = m
+            .query_pipe(&pipe, "EXEC")
+            .await
+            .map_err(|e| req.creds.scrub(&e.to_string()))?;
+        let inside = (read != DemoteRead::After)
+            .then(|| {
+                items
+                    .first()
+                    .and_then(|v| offset_of(&super::execute::value_text_full(v)))
+            })
+            .flatten();
+        let slaveof = items.get(usize::from(read != DemoteRead::After));
+        if !slaveof.is_some_and(|v| {
+            matches!(v, redis::Value::Okay) || super::execute::value_text(v).starts_with("OK")
+        }) {
             return Err(format!(
-                "{} did not reach {master}'s offset {fin} within --max-write-pause (at {at}): nothing was switched",
-                req.candidate
+                "{master} did not become a replica of {} ({})",
+                req.candidate,
+                super::execute::value_text(&redis::Value::Array(items.clone()))
             ));
         }
-        tokio::time::sleep(FAST_POLL).await;
-    };
-    let port = req.candidate.port().to_string();
-    let kill: &[&str] = &["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"];
-    run.send(m, kill).await?;
-    let mut pipe = redis::pipe();
-    pipe.atomic().ignore_errors();
-    if read != DemoteRead::After {
-        pipe.cmd("INFO").arg("replication");
-    }
-    pipe.cmd("SLAVEOF").arg(req.candidate.host()).arg(&port);
-    pipe.add_command({
-        let mut k = redis::cmd(kill[0]);
-        k.arg(&kill[1..]);
-        k
-    });
-    *demoted = true;
-    let items: Vec<redis::Value> = m
-        .query_pipe(&pipe, "EXEC")
-        .await
-        .map_err(|e| req.creds.scrub(&e.to_string()))?;
-    let inside = (read != DemoteRead::After)
-        .then(|| {
-            items
-                .first()
-                .and_then(|v| offset_of(&super::execute::value_text_full(v)))
-        })
-        .flatten();
-    let slaveof = items.get(usize::from(read != DemoteRead::After));
-    if !slaveof.is_some_and(|v| {
-        matches!(v, redis::Value::Okay) || super::execute::value_text(v).starts_with("OK")
-    }) {
-        return Err(format!(
-            "{master} did not become a replica of {} ({})",
-            req.candidate,
-            super::execute::value_text(&redis::Value::Array(items.clone()))
-        ));
-    }
-    let last = match read {
-        DemoteRead::After => {
-            let info = run.info_text(m).await?;
-            crate::node::ReplicationInfo::parse(&info).slave_repl_offset
+        let last = match read {
+            DemoteRead::After => {
+                let info = run.info_text(m).await?;
+                crate::node::ReplicationInfo::parse(&info).slave_repl_offset
+            }
+            DemoteRead::Inside => inside,
+            DemoteRead::InsideAfterMulti => inside.map(|o| o - MULTI_BYTES),
         }
-        DemoteRead::Inside => inside,
-        DemoteRead::InsideAfterMulti => inside.map(|o| o - MULTI_BYTES),
-    }
-    .ok_or_else(|| format!("{master} became a replica but its last offset could not be read"))?;
-    let settle = (Instant::now() + DEMOTE_SETTLE).min(until);
-    let mut have = seen;
-    while have < last && Instant::now() < settle {
-        tokio::time::sleep(FAST_POLL).await;
-        if let Ok(i) = run.info_text(&mut c).await
-            && let Some(o) = crate::node::ReplicationInfo::parse(&i).slave_repl_offset
-        {
-            have = have.max(o);
+        .ok_or_else(|| {
+            format!("{master} became a replica but its last offset could not be read")
+        })?;
+        let settle = (Instant::now() + DEMOTE_SETTLE).min(until);
+        let mut have = seen;
+        while have < last && Instant::now() < settle {
+            tokio::time::sleep(FAST_POLL).await;
+            if let Ok(i) = run.info_text(&mut c).await
+                && let Some(o) = crate::node::ReplicationInfo::parse(&i).slave_repl_offset
+            {
+                have = have.max(o);
+            }
         }
-    }
-    if have < last {
-        return Err(format!(
-            "{} is at offset {have} but {master} wrote up to {last}: not switched, nothing lost",
+        if have >= last {
+            break (have, last);
+        }
+        // A write the old master took as it became a replica (a script or a transaction
+        // that got past the fence before 6.0, from a client that reconnected after the
+        // CLIENT KILL) went out with the replica links it dropped: the candidate lacks it.
+        // Master again (still fenced), the candidate catches up, and the demotion is tried
+        // again, as the plain path's demote step does.
+        let short = format!(
+            "{} is at offset {have} but {master} wrote up to {last}",
             req.candidate
-        ));
-    }
+        );
+        let back = run.send_again(m, master, &["SLAVEOF", "NO", "ONE"]).await;
+        run.note(
+            format!("make {master} master again (try {attempt} of {DEMOTE_ATTEMPTS})"),
+            back.is_ok(),
+            back.as_ref().map_or_else(Clone::clone, |_| short.clone()),
+        );
+        back?;
+        *demoted = false;
+        if attempt == DEMOTE_ATTEMPTS || Instant::now() >= until {
+            return Err(format!("{short}: not switched, nothing lost"));
+        }
+    };
     run.note(
         format!("make {master} a replica of {}", req.candidate),
         true,
