@@ -629,6 +629,34 @@ fn switchover(v: Version) {
     );
 }
 
+/// `rkv ARGS` to run in the background (with a failpoint), as [`rkv`] runs it: a clean
+/// environment, no stdin, and the journal where the re-runs look for the fence's originals.
+fn rkv_process(args: &[&str]) -> std::process::Command {
+    let mut cmd = std::process::Command::new(common::rkv_bin());
+    cmd.args(args)
+        .env_remove("RKV_PASSWORD")
+        .env_remove("REDISCLI_AUTH")
+        .env_remove("RKV_INVENTORY")
+        .env_remove("RKV_OUTPUT")
+        .env("XDG_STATE_HOME", state_dir())
+        .stdin(std::process::Stdio::null());
+    cmd
+}
+
+/// The end of a switchover to r2 under `load`: 100 more writes acknowledged there, then every
+/// acknowledged write on r2 and, once caught up, on m and r1. The acknowledged writes.
+fn finish_on_r2(g: &Group, load: Load) -> Vec<u64> {
+    let so_far = load.acked_count();
+    load.wait_acked(so_far + 100);
+    let (acked, _) = load.finish();
+    assert_eq!(field(&info(g.r2.port), "role").as_deref(), Some("master"));
+    assert_has_writes(g.r2.port, &acked);
+    wait_caught_up(g.r2.port, &[g.m.port, g.r1.port]);
+    assert_has_writes(g.m.port, &acked);
+    assert_has_writes(g.r1.port, &acked);
+    acked
+}
+
 /// The switchover killed (SIGKILL) right after its `demote` step: the old master is a replica
 /// of the candidate, which is still a replica of it. Nothing is writable; re-runs converge.
 fn killed_after_demote(v: Version) {
@@ -652,16 +680,7 @@ fn killed_after_demote(v: Version) {
     assert_eq!(plan["steps"][2]["action"], "demote", "{plan:#}");
 
     let load = g.load_with(start_load_mixed);
-    let mut cmd = std::process::Command::new(common::rkv_bin());
-    cmd.args(args)
-        .env_remove("RKV_PASSWORD")
-        .env_remove("REDISCLI_AUTH")
-        .env_remove("RKV_INVENTORY")
-        .env_remove("RKV_OUTPUT")
-        // The journal where the re-runs (`rkv`) look for the fence's originals.
-        .env("XDG_STATE_HOME", state_dir())
-        .stdin(std::process::Stdio::null());
-    let mut run = Running::spawn(cmd, "after-step-3");
+    let mut run = Running::spawn(rkv_process(&args), "after-step-3");
     run.wait_reached("after-step-3");
     run.signal(Sig::Kill);
     let (code, err) = run.wait();
@@ -699,14 +718,7 @@ fn killed_after_demote(v: Version) {
         assert_eq!(code, 0, "{}: {doc:#}\n{err}", v.dir);
         assert_eq!(doc["kind"], "switchover", "{doc:#}");
     }
-    let so_far = load.acked_count();
-    load.wait_acked(so_far + 100);
-    let (acked, _) = load.finish();
-    assert_eq!(field(&info(g.r2.port), "role").as_deref(), Some("master"));
-    assert_has_writes(g.r2.port, &acked);
-    wait_caught_up(g.r2.port, &[g.m.port, g.r1.port]);
-    assert_has_writes(g.m.port, &acked);
-    assert_has_writes(g.r1.port, &acked);
+    let acked = finish_on_r2(&g, load);
     eprintln!(
         "{}: killed after the demotion, re-run converged, {} acknowledged writes, 0 lost",
         v.dir,
@@ -733,15 +745,7 @@ fn stopped_after_demote(v: Version) {
     let load = g.load_with(start_load_mixed);
     for sig in [Sig::Term, Sig::Hup] {
         let what = format!("{} {sig:?} after the demotion", v.dir);
-        let mut cmd = std::process::Command::new(common::rkv_bin());
-        cmd.args(args)
-            .env_remove("RKV_PASSWORD")
-            .env_remove("REDISCLI_AUTH")
-            .env_remove("RKV_INVENTORY")
-            .env_remove("RKV_OUTPUT")
-            .env("XDG_STATE_HOME", state_dir())
-            .stdin(std::process::Stdio::null());
-        let mut run = Running::spawn(cmd, "after-step-3");
+        let mut run = Running::spawn(rkv_process(&args), "after-step-3");
         run.wait_reached("after-step-3");
         // Held at the failpoint, the demotion has happened: the old master is a replica.
         assert_eq!(
@@ -792,14 +796,7 @@ fn stopped_after_demote(v: Version) {
         server_log(&g.r2)
     );
     assert_eq!(doc["kind"], "switchover", "{doc:#}");
-    let so_far = load.acked_count();
-    load.wait_acked(so_far + 100);
-    let (acked, _) = load.finish();
-    assert_eq!(field(&info(g.r2.port), "role").as_deref(), Some("master"));
-    assert_has_writes(g.r2.port, &acked);
-    wait_caught_up(g.r2.port, &[g.m.port, g.r1.port]);
-    assert_has_writes(g.m.port, &acked);
-    assert_has_writes(g.r1.port, &acked);
+    let acked = finish_on_r2(&g, load);
     eprintln!(
         "{}: SIGTERM and SIGHUP after the demotion undone, then switched over, {} acknowledged writes, 0 lost",
         v.dir,

@@ -453,11 +453,15 @@ fn sentinel_stopped(v: Version) {
     assert_eq!(code, 0, "{what}: the re-run\n{doc:#}\n{err}\n{}", logs());
     eprintln!("{what}: the re-run: {}\n{err}", doc["kind"]);
     for p in ports {
-        assert_ne!(
-            config(p, "min-slaves-to-write"),
-            "1000000",
-            "{what}: a fence left on {p} after the re-run\n{doc:#}"
-        );
+        if config(p, "min-slaves-to-write") == "1000000" {
+            // What the re-run saw, for the failure message: seen once in ~7 runs on 6.0, the
+            // re-run reported nothing to do with the fence still on M.
+            let (_, topo, _) = rkv(&args(&["topology", &m, &c], &[]), &["--output", "json"]);
+            panic!(
+                "{what}: a fence left on {p} after the re-run\n{doc:#}\n{err}\n--- topology now\n{topo}\n{}",
+                logs()
+            );
+        }
     }
 
     // Not checked: the sibling's replica-priority, lowered to 0 by the killed run, stays 0

@@ -111,8 +111,9 @@ pub struct FailoverDoc {
     pub next: Option<String>,
 }
 
-/// The `-o json` document of a refused failover: the fields of [`FailoverDoc`], null or empty
-/// where no plan was made, and the refusal's kind for scripts (the exit code is still 1).
+/// The `-o json` document of a failover that ran nothing (refused, exit 1; or `nothing_to_do`,
+/// exit 0): the fields of [`FailoverDoc`], null or empty where no plan was made, and the
+/// refusal's kind for scripts.
 #[derive(Debug, Serialize)]
 struct RefusedDoc {
     kind: Option<Kind>,
@@ -145,34 +146,42 @@ pub(crate) fn refused(
         _ => r.to_string(),
     };
     if global.output != OutputFormat::Table {
-        let doc = RefusedDoc {
-            kind: None,
-            old_master: live_master(snap).cloned(),
-            candidate: to.cloned(),
-            dry_run,
-            journal: None,
-            ranking: Vec::new(),
-            steps: Vec::new(),
-            warnings: Vec::new(),
-            problems: vec![Problem {
-                kind: "refused".into(),
-                node: r.node().map(ToString::to_string),
-                message: message.clone(),
-            }],
-            report: None,
-            next: None,
-            refusal: r.kind(),
+        let problem = Problem {
+            kind: "refused".into(),
+            node: r.node().map(ToString::to_string),
+            message: message.clone(),
         };
-        match render::json::to_string(&doc) {
-            Ok(text) => {
-                if let Err(e) = print(&text) {
-                    return e;
-                }
-            }
-            Err(e) => return e.into(),
+        if let Err(e) = print_refusal(snap, to, dry_run, r, Vec::new(), vec![problem]) {
+            return e;
         }
     }
     anyhow::anyhow!("refused: {message}")
+}
+
+/// Print the [`RefusedDoc`] of `r` on stdout.
+fn print_refusal(
+    snap: &Snapshot,
+    to: Option<&NodeAddr>,
+    dry_run: bool,
+    r: &Refusal,
+    warnings: Vec<String>,
+    problems: Vec<Problem>,
+) -> anyhow::Result<()> {
+    let doc = RefusedDoc {
+        kind: None,
+        old_master: live_master(snap).cloned(),
+        candidate: to.cloned(),
+        dry_run,
+        journal: None,
+        ranking: Vec::new(),
+        steps: Vec::new(),
+        warnings,
+        problems,
+        report: None,
+        next: None,
+        refusal: r.kind(),
+    };
+    print(&render::json::to_string(&doc)?)
 }
 
 /// `rkv failover [NODE…]`.
@@ -615,11 +624,23 @@ async fn run_async(
     let mut the_plan = match replan(&req) {
         Err(Refusal::NothingToDo(m)) => {
             // A re-run that finds nothing left to do has succeeded.
-            let msg = Refusal::NothingToDo(m).to_string();
+            let r = Refusal::NothingToDo(m);
+            let msg = r.to_string();
             if human_out {
                 print(&format!("{msg}\n"))?;
-            } else if !global.quiet {
-                eprintln!("rkv: {msg}");
+            } else {
+                // Exit 0 with one document, as every run prints: `refusal` says why nothing ran.
+                print_refusal(
+                    &snap,
+                    to.as_ref(),
+                    args.dry_run,
+                    &r,
+                    vec![msg.clone()],
+                    Vec::new(),
+                )?;
+                if !global.quiet {
+                    eprintln!("rkv: {msg}");
+                }
             }
             return Ok(());
         }
@@ -810,7 +831,12 @@ async fn run_async(
         .is_some_and(|f| f.came_back_as_replica.is_some());
     // PSYNC1-era servers (no replid) cannot partially resync a promoted master's siblings:
     // their full resyncs are expected.
-    let psync1 = history.as_ref().is_some_and(|h| !h.available);
+    // A resume has no history proof to ask: the master's own replid says it (none before 4.0).
+    let psync1 = history.as_ref().is_some_and(|h| !h.available)
+        || (history.is_none()
+            && snap
+                .get(&the_plan.candidate)
+                .is_some_and(|n| n.reachable() && n.replid.is_none()));
     // An old master whose writes past the fork were dropped or carried over cannot partially
     // resync, nor can its replicas that followed it there: expected, a note saying why.
     let expected = |d: &ResyncDelta| -> Option<Vec<String>> {

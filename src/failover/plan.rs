@@ -1125,20 +1125,26 @@ pub fn with_fence_lifts(
             if steps.is_empty() {
                 return Err(Refusal::NothingToDo(new));
             }
-            Ok(Plan {
-                kind: Kind::Resume,
-                old_master: new.clone(),
-                candidate: new.clone(),
-                ranking: Vec::new(),
-                steps,
-                warnings: vec![format!(
-                    "{} is already master and every replica follows it: lifting the fence(s) an earlier run left",
-                    new
-                )],
-                full_resync_expected: Vec::new(),
-            })
+            let why = format!(
+                "{new} is already master and every replica follows it: lifting the fence(s) an earlier run left"
+            );
+            Ok(tidy_up(&new, steps, why))
         }
         Err(other) => Err(other),
+    }
+}
+
+/// A resume of a group whose switch is done (`new` is master, everything follows it) that
+/// only tidies up what an earlier run left: `steps`, and `why` as its warning.
+fn tidy_up(new: &NodeAddr, steps: Vec<Step>, why: String) -> Plan {
+    Plan {
+        kind: Kind::Resume,
+        old_master: new.clone(),
+        candidate: new.clone(),
+        ranking: Vec::new(),
+        steps,
+        warnings: vec![why],
+        full_resync_expected: Vec::new(),
     }
 }
 
@@ -1186,18 +1192,11 @@ pub fn with_pending_persists(
                     _ => None,
                 })
                 .collect();
-            Ok(Plan {
-                kind: Kind::Resume,
-                old_master: new.clone(),
-                candidate: new.clone(),
-                ranking: Vec::new(),
-                steps,
-                warnings: vec![format!(
-                    "{new} is already master and every replica follows it, but an earlier run stopped before writing the new roles of {} to their configs: persisting them, so that a restart does not bring an old role back",
-                    names.join(", ")
-                )],
-                full_resync_expected: Vec::new(),
-            })
+            let why = format!(
+                "{new} is already master and every replica follows it, but an earlier run stopped before writing the new roles of {} to their configs: persisting them, so that a restart does not bring an old role back",
+                names.join(", ")
+            );
+            Ok(tidy_up(&new, steps, why))
         }
         Err(other) => Err(other),
     }
