@@ -527,19 +527,7 @@ async fn switch(
     // afterwards, Sentinel may still promote the candidate: the old master stays fenced, and
     // `rkv topology` names it (fence_left) with the command that clears it.
     if let Some(orig) = &fenced {
-        if r.is_ok() || !asked_sentinel {
-            lift_fence(run, &mut m, master, orig).await;
-        } else {
-            run.note(
-                format!("fence left on {master}"),
-                false,
-                format!(
-                    "Sentinel was asked to fail over, so {master} keeps refusing writes (NOREPLICAS); once the group is settled: CONFIG SET {} {}",
-                    orig.names.to_write(),
-                    orig.to_write
-                ),
-            );
-        }
+        settle_fence(run, &mut m, master, orig, r.is_ok() || !asked_sentinel).await;
     }
     // Lift the pause whatever happened (on success it was lifted right after REPLICAOF).
     let u = run.send_again(&mut m, master, &["CLIENT", "UNPAUSE"]).await;
@@ -637,21 +625,8 @@ async fn switch_demoting(
                 }),
         );
     }
-    let mut lifted = false;
-    if r.is_ok() || !asked_sentinel {
-        // A replica ignores the fence; put its own settings back either way.
-        lifted = lift_fence(run, &mut m, master, &orig).await;
-    } else {
-        run.note(
-            format!("fence left on {master}"),
-            false,
-            format!(
-                "Sentinel was asked to fail over, so {master} keeps refusing writes (NOREPLICAS); once the group is settled: CONFIG SET {} {}",
-                orig.names.to_write(),
-                orig.to_write
-            ),
-        );
-    }
+    // A replica ignores the fence; put its own settings back either way.
+    let lifted = settle_fence(run, &mut m, master, &orig, r.is_ok() || !asked_sentinel).await;
     if let Some(sig) = signalled {
         let state = match (master_again, lifted) {
             (true, true) => format!(
@@ -681,6 +656,31 @@ async fn switch_demoting(
     r?;
     repoint_siblings(run).await;
     Ok(())
+}
+
+/// The fence after a run: lifted when `lift` (the switch is done, or Sentinel was never asked,
+/// so nothing changed), else left, with a note saying so and the command that clears it
+/// (Sentinel may still promote the candidate). True when it was lifted.
+async fn settle_fence(
+    run: &mut Run<'_>,
+    m: &mut NodeClient,
+    master: &NodeAddr,
+    orig: &fence::Originals,
+    lift: bool,
+) -> bool {
+    if lift {
+        return lift_fence(run, m, master, orig).await;
+    }
+    run.note(
+        format!("fence left on {master}"),
+        false,
+        format!(
+            "Sentinel was asked to fail over, so {master} keeps refusing writes (NOREPLICAS); once the group is settled: CONFIG SET {} {}",
+            orig.names.to_write(),
+            orig.to_write
+        ),
+    );
+    false
 }
 
 /// Past the point of no return: ask Sentinel, wait for the candidate to be promoted.
