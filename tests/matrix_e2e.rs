@@ -153,6 +153,15 @@ impl Group {
         vec![self.m.port, self.r1.port, self.r2.port]
     }
 
+    /// What each node logged last, for a failing assertion's message.
+    fn logs(&self) -> String {
+        [("m", &self.m), ("r1", &self.r1), ("r2", &self.r2)]
+            .iter()
+            .map(|(name, n)| format!("--- {name} {} log:\n{}", n.addr(), n.log_tail(40)))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     /// The write load, under way: some writes acknowledged, and applied on both replicas
     /// (a replica starved of CPU may still be at offset 0, which `rkv failover` takes for a
     /// replica carrying no data and will not promote).
@@ -176,6 +185,25 @@ impl Group {
 /// Where every `rkv` run of these tests keeps its journal.
 fn state_dir() -> std::path::PathBuf {
     std::env::temp_dir().join("rkv-matrix-state")
+}
+
+/// Every journal of these tests that names `addr` (ports are unique per test), for a
+/// failing assertion's message.
+fn journals(addr: &str) -> String {
+    let dir = state_dir().join("rkv").join("journal");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+        .iter()
+        .filter_map(|f| {
+            let text = std::fs::read_to_string(f).ok()?;
+            text.contains(addr)
+                .then(|| format!("--- journal {}:\n{text}", f.display()))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Run `rkv` with a clean environment; its journal goes to a temporary directory.
@@ -629,6 +657,59 @@ fn switchover(v: Version) {
     );
 }
 
+/// The switchover under the mixed load with its first demotion judged short (the
+/// `demote-short` fault point, as when the candidate lacks the old master's last bytes): the
+/// old master is made master again (a new replication id from 4.0), the candidate catches
+/// up, and it is demoted again only once both replicas are back on it. Then the switchover
+/// ends as usual: exit 0, no full resync, every acknowledged write on all three.
+fn demote_retried(v: Version) {
+    let g = Group::start_for_switchover(v);
+    let load = g.load_with(start_load_mixed);
+    let args = [
+        "failover",
+        &g.m.addr(),
+        "--to",
+        &g.r2.addr(),
+        "--yes",
+        "--output",
+        "json",
+    ]
+    .map(String::from);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = rkv_process(&args)
+        .env("RKV_FAILPOINT", "demote-short")
+        .output()
+        .unwrap();
+    let (code, err) = (out.status.code(), String::from_utf8_lossy(&out.stderr));
+    let doc: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {err}"));
+    let acked = finish_on_r2(&g, load);
+    assert_eq!(
+        code,
+        Some(0),
+        "{}: {doc:#}\n{err}\n{}\n{}",
+        v.dir,
+        journals(&g.m.addr()),
+        g.logs()
+    );
+    let demote = doc["steps"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["action"] == "demote"))
+        .unwrap_or_else(|| panic!("no demote step: {doc:#}"));
+    assert!(
+        demote["note"].to_string().contains("(attempt 2)"),
+        "{}: {demote:#}",
+        v.dir
+    );
+    assert_eq!(doc["problems"], serde_json::json!([]), "{}: {doc:#}", v.dir);
+    eprintln!(
+        "{}: demotion retried, {} acknowledged writes on all three: {}",
+        v.dir,
+        acked.len(),
+        demote["note"]
+    );
+}
+
 /// `rkv ARGS` to run in the background (with a failpoint), as [`rkv`] runs it: a clean
 /// environment, no stdin, and the journal where the re-runs look for the fence's originals.
 fn rkv_process(args: &[&str]) -> std::process::Command {
@@ -700,7 +781,14 @@ fn killed_after_demote(v: Version) {
 
     // Run again: it finishes (4.0+) or undoes (before 4.0) the switchover.
     let (code, doc, err) = rkv_json(&args);
-    assert_eq!(code, 0, "{}: {doc:#}\n{err}", v.dir);
+    assert_eq!(
+        code,
+        0,
+        "{}: {doc:#}\n{err}\n{}\n{}",
+        v.dir,
+        journals(&m),
+        g.logs()
+    );
     assert_eq!(doc["kind"], "resume", "{doc:#}");
     let psync2 = v.dir >= "redis-4";
     let master = if psync2 { &g.r2 } else { &g.m };
@@ -854,6 +942,13 @@ matrix!(serve_too_new_rdb:
 );
 every_version!(switchover);
 matrix!(killed_after_demote:
+    redis_2_8 => "redis-2.8.24",
+    redis_3_2 => "redis-3.2.13",
+    redis_4_0 => "redis-4.0.14",
+    redis_5_0 => "redis-5.0.14",
+    redis_6_0 => "redis-6.0.20",
+);
+matrix!(demote_retried:
     redis_2_8 => "redis-2.8.24",
     redis_3_2 => "redis-3.2.13",
     redis_4_0 => "redis-4.0.14",

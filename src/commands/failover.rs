@@ -783,7 +783,7 @@ async fn run_async(
             Ok(info) if info.role == Role::Master => Some(probe::history_proof(
                 &the_plan.candidate,
                 &info,
-                old_replid.as_deref(),
+                outcome.final_replid.as_deref().or(old_replid.as_deref()),
                 final_offset,
             )),
             _ => None,

@@ -177,6 +177,10 @@ pub struct Outcome {
     pub write_pause_ms: Option<f64>,
     /// The old master's offset when the candidate was promoted (all its history).
     pub final_offset: Option<i64>,
+    /// The old master's replication id when it was demoted ([`Step::Demote`], 4.0+): the
+    /// id the new master's history must continue. It differs from the one it had before the
+    /// run when a demotion was retried (made master again, it took a new id).
+    pub final_replid: Option<String>,
     /// The candidate's offset when it was promoted.
     pub promoted_at: Option<i64>,
     /// What each Persist step did, per node (method, path, backup).
@@ -814,6 +818,8 @@ struct RunState {
     promoted: bool,
     write_pause: Option<Duration>,
     final_offset: Option<i64>,
+    /// See [`Outcome::final_replid`].
+    final_replid: Option<String>,
     promoted_at: Option<i64>,
     persisted: Vec<PersistOutcome>,
     fencing: Option<FenceReport>,
@@ -913,6 +919,7 @@ pub async fn run(plan: &Plan, nodes: &mut Nodes<'_>, on_event: &mut dyn FnMut(Ev
         promoted: plan.kind == Kind::Resume,
         write_pause: None,
         final_offset: None,
+        final_replid: None,
         promoted_at: None,
         persisted: Vec::new(),
         fencing: None,
@@ -1122,6 +1129,7 @@ pub async fn run(plan: &Plan, nodes: &mut Nodes<'_>, on_event: &mut dyn FnMut(Ev
         failure,
         write_pause_ms: st.write_pause.map(|d| d.as_secs_f64() * 1000.0),
         final_offset: st.final_offset,
+        final_replid: st.final_replid,
         promoted_at: st.promoted_at,
         persisted: st.persisted,
         fencing: st.fencing,
@@ -1646,6 +1654,13 @@ async fn demote(
             .as_deref()
             .and_then(ServerVersion::parse_shown),
     );
+    // Its replicas now: should it be made master again (below), each must have reconnected
+    // to it before the next try.
+    let attached = nodes
+        .info(node, "replication")
+        .await
+        .map(|i| super::probe::online_replicas(&i))
+        .unwrap_or_default();
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -1694,15 +1709,18 @@ async fn demote(
                 value_text(&v)
             )));
         }
-        let last = match read {
-            // 4.0+ keep, as a replica, the offset they had as a master (the cached master
-            // they will PSYNC from): read it now, nothing can move it before it syncs.
+        // 4.0+ keep, as a replica, the offset and id they had as a master (the cached
+        // master they will PSYNC from): read them now, nothing can move them before it syncs.
+        let after = match read {
             DemoteRead::After => nodes
                 .info(node, "replication")
                 .await
                 .ok()
-                .filter(|i| i.role == Role::Replica)
-                .and_then(|i| i.slave_repl_offset),
+                .filter(|i| i.role == Role::Replica),
+            _ => None,
+        };
+        let last = match read {
+            DemoteRead::After => after.as_ref().and_then(|i| i.slave_repl_offset),
             DemoteRead::Inside => inside,
             DemoteRead::InsideAfterMulti => inside.map(|o| o - MULTI_BYTES),
         };
@@ -1735,8 +1753,12 @@ async fn demote(
             }
             tokio::time::sleep(FAST_POLL).await;
         }
-        if let Some(h) = have.filter(|h| *h >= last) {
+        // The fault test's way to take the retry below (see `failpoint::DEMOTE_SHORT`).
+        let forced_short = attempt == 1
+            && super::failpoint::Failpoints::from_env().is_armed(super::failpoint::DEMOTE_SHORT);
+        if let Some(h) = have.filter(|h| *h >= last && !forced_short) {
             st.final_offset = Some(last);
+            st.final_replid = after.and_then(|i| i.master_replid);
             st.demoted_seen = Some(h);
             let killed = killed.map_or(String::new(), |k| {
                 format!(", {k} client(s) disconnected to find the new master")
@@ -1763,6 +1785,19 @@ async fn demote(
             return Err(fail(format!(
                 "{short} after {attempt} attempt(s): {node} was made master again, nothing lost"
             )));
+        }
+        // Master again, it took a new replication id (4.0+): a replica that has not
+        // reconnected to it still holds the old one, which the candidate's promotion drops
+        // too, so that replica could then only sync in full. Demote again once all are back.
+        loop {
+            let missing = nodes.info(node, "replication").await.map_or_else(
+                |_| attached.clone(),
+                |i| super::probe::missing_replicas(&attached, &i),
+            );
+            if missing.is_empty() || Instant::now() >= deadline {
+                break;
+            }
+            tokio::time::sleep(FAST_POLL).await;
         }
         on_event(Event::Progress {
             index,

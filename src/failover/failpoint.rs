@@ -12,7 +12,11 @@
 //!   the old master was made a replica of the candidate and the candidate was seen to have
 //!   every byte it wrote, before `SENTINEL FAILOVER` is sent;
 //! - `after-sentinel-failover`: in the Sentinel-coordinated switchover, right after a
-//!   Sentinel accepted `SENTINEL FAILOVER`.
+//!   Sentinel accepted `SENTINEL FAILOVER`;
+//! - `demote-short`: not a stop but a fault: the first demotion of the old master (Redis
+//!   before 6.2, plain or Sentinel path) is judged short, as when the candidate lacks the
+//!   last bytes the old master wrote, so that it is made master again and demoted again (its
+//!   action is ignored).
 //!
 //! and what happens there:
 //! - `hold` (the default): print `rkv: failpoint <point> reached` on stderr and wait forever
@@ -25,6 +29,9 @@ use std::time::Duration;
 
 /// The environment variable naming the failpoint.
 pub const ENV: &str = "RKV_FAILPOINT";
+
+/// The fault point that makes the first demotion look short (see the module's doc).
+pub const DEMOTE_SHORT: &str = "demote-short";
 
 /// What a failpoint does when reached.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,10 +47,10 @@ pub enum Action {
 /// Why a failpoint spec was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SpecError {
-    /// Not `after-step-N`, `after-promote`, `after-sentinel-demote` or
-    /// `after-sentinel-failover`.
+    /// Not `after-step-N`, `after-promote`, `after-sentinel-demote`,
+    /// `after-sentinel-failover` or `demote-short`.
     #[error(
-        "unknown failpoint {0:?} (after-step-N, after-promote, after-sentinel-demote or after-sentinel-failover)"
+        "unknown failpoint {0:?} (after-step-N, after-promote, after-sentinel-demote, after-sentinel-failover or demote-short)"
     )]
     Point(String),
     /// Not `hold`, `hold-until:PATH` or `exit`.
@@ -60,6 +67,7 @@ pub fn parse(spec: &str) -> Result<(String, Action), SpecError> {
     let valid_point = point == "after-promote"
         || point == "after-sentinel-demote"
         || point == "after-sentinel-failover"
+        || point == DEMOTE_SHORT
         || point
             .strip_prefix("after-step-")
             .is_some_and(|n| n.parse::<usize>().is_ok());
@@ -103,6 +111,12 @@ impl Failpoints {
                 Failpoints::default()
             }
         }
+    }
+
+    /// Whether `name` is the armed point (for the fault points, which change what rkv sees
+    /// rather than stop it).
+    pub fn is_armed(&self, name: &str) -> bool {
+        self.armed.as_ref().is_some_and(|(p, _)| p == name)
     }
 
     /// Reach the point `name`: nothing unless it is the armed one.
@@ -151,6 +165,10 @@ mod tests {
         assert_eq!(
             parse("after-sentinel-demote"),
             Ok(("after-sentinel-demote".into(), Action::Hold))
+        );
+        assert_eq!(
+            parse("demote-short"),
+            Ok(("demote-short".into(), Action::Hold))
         );
         assert!(matches!(parse("after-step-x"), Err(SpecError::Point(_))));
         assert!(matches!(parse("before-lunch"), Err(SpecError::Point(_))));

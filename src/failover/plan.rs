@@ -895,12 +895,13 @@ fn plan_demotion_loop(snap: &Snapshot) -> Option<Result<Plan, Refusal>> {
             )));
         }
     };
-    let siblings: Vec<NodeAddr> = replicas
+    let sibling_states: Vec<&NodeState> = replicas
         .iter()
         .filter(|n| n.addr != old.addr && n.addr != cand.addr)
         .filter(|n| n.master.as_ref() == Some(&old.addr))
-        .map(|n| n.addr.clone())
+        .copied()
         .collect();
+    let siblings: Vec<NodeAddr> = sibling_states.iter().map(|n| n.addr.clone()).collect();
     let has_all = old.replid.is_some()
         && cand.replid == old.replid
         && cand.offset.zip(old.offset).is_some_and(|(c, o)| c >= o);
@@ -976,6 +977,29 @@ fn plan_demotion_loop(snap: &Snapshot) -> Option<Result<Plan, Refusal>> {
     for f in &followers {
         steps.push(persist(f, Some(&new.addr)));
     }
+    // A sibling still on a replication id the candidate no longer has (the old master was
+    // made master again, which gave it a new id, and was demoted again before the sibling
+    // reconnected to it): the candidate's promotion drops that id too, so it syncs in full.
+    let stale: Vec<(NodeAddr, String)> = if new.addr == cand.addr {
+        sibling_states
+            .iter()
+            .filter(|s| s.replid.is_some() && cand.replid.is_some() && s.replid != cand.replid)
+            .map(|s| {
+                (
+                    cand.addr.clone(),
+                    format!(
+                        "{} is on replication id {}, which {} does not have (it has {})",
+                        s.addr,
+                        s.replid.as_deref().unwrap_or("?"),
+                        cand.addr,
+                        cand.replid.as_deref().unwrap_or("?")
+                    ),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     // Before 4.0 a master that becomes a replica frees its backlog: every node that follows
     // it again full-resyncs.
     let full_resync_expected = if new.addr == old.addr && old.replid.is_none() {
@@ -993,7 +1017,7 @@ fn plan_demotion_loop(snap: &Snapshot) -> Option<Result<Plan, Refusal>> {
             })
             .collect()
     } else {
-        Vec::new()
+        stale
     };
     Some(Ok(Plan {
         kind: Kind::Resume,
@@ -2040,6 +2064,20 @@ mod tests {
             ]
         );
         assert!(p.warnings[0].contains("finishing it"), "{:?}", p.warnings);
+        assert!(p.full_resync_expected.is_empty());
+        // A sibling left on the id the old master had before a demotion retry made it master
+        // again (a new id) cannot partially resync from the candidate once promoted.
+        let mut s = demotion_loop(500, true);
+        s.nodes[2].replid = Some("0ldh1st0ry".into());
+        let p = plan(&s, &req(None)).unwrap();
+        assert_eq!(
+            p.full_resync_expected.len(),
+            1,
+            "{:?}",
+            p.full_resync_expected
+        );
+        assert_eq!(p.full_resync_expected[0].0, addr(2));
+        assert!(p.full_resync_expected[0].1.contains("0ldh1st0ry"));
         // As the command runs it: with the fence the old master carries. Nothing is pointed
         // at itself (the candidate still names the old master, which follows it).
         let s = demotion_loop(500, true);

@@ -193,6 +193,30 @@ pub async fn reachable_within(
     false
 }
 
+/// The replicas a master lists as `online` (`ip:port`), to tell later whether they all came
+/// back (see [`missing_replicas`]).
+pub fn online_replicas(info: &crate::node::ReplicationInfo) -> Vec<String> {
+    info.replicas
+        .iter()
+        .filter(|r| r.state.as_deref() == Some("online"))
+        .filter(|r| r.kind.as_deref().is_none_or(|k| k == "replica"))
+        .filter_map(|r| r.port.map(|p| format!("{}:{p}", r.ip)))
+        .collect()
+}
+
+/// Which of the replicas `before` (from [`online_replicas`]) the master does not list online
+/// now. A master made master again after a demotion took a new replication id: a replica
+/// that has not reconnected to it since still holds the old id, and once the master is
+/// demoted again it can only sync in full from whichever node is promoted.
+pub fn missing_replicas(before: &[String], now: &crate::node::ReplicationInfo) -> Vec<String> {
+    let now = online_replicas(now);
+    before
+        .iter()
+        .filter(|r| !now.contains(r))
+        .cloned()
+        .collect()
+}
+
 /// Whether a replica at `offset` must full-resync from a master whose backlog is `backlog`
 /// (`(repl_backlog_first_byte_offset, repl_backlog_histlen)`, None when inactive): the PSYNC
 /// asks for `offset + 1`, which Redis serves partially only from inside the backlog
@@ -276,6 +300,37 @@ pub fn history_proof(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replicas_missing_after_a_role_change() {
+        let info = |text: &str| crate::node::ReplicationInfo::parse(text);
+        let before = online_replicas(&info(
+            "role:master\r\nconnected_slaves:3\r\n\
+             slave0:ip=127.0.0.1,port=7001,state=online,offset=10,lag=0\r\n\
+             slave1:ip=127.0.0.1,port=7002,state=online,offset=10,lag=0\r\n\
+             slave2:ip=127.0.0.1,port=7003,state=wait_bgsave,offset=0,lag=0\r\n",
+        ));
+        assert_eq!(before, ["127.0.0.1:7001", "127.0.0.1:7002"]);
+        // One back, one still syncing, and one that was not online before is not waited for.
+        let now = info(
+            "role:master\r\nconnected_slaves:2\r\n\
+             slave0:ip=127.0.0.1,port=7002,state=online,offset=12,lag=0\r\n\
+             slave1:ip=127.0.0.1,port=7001,state=send_bulk,offset=0,lag=0\r\n",
+        );
+        assert_eq!(missing_replicas(&before, &now), ["127.0.0.1:7001"]);
+        let all = info(
+            "role:master\r\nconnected_slaves:2\r\n\
+             slave0:ip=127.0.0.1,port=7002,state=online,offset=12,lag=0\r\n\
+             slave1:ip=127.0.0.1,port=7001,state=online,offset=12,lag=0\r\n",
+        );
+        assert!(missing_replicas(&before, &all).is_empty());
+        // Valkey 8's rdb-channel connection is not a replica of its own.
+        let valkey = info(
+            "role:master\r\nconnected_slaves:1\r\n\
+             slave0:ip=127.0.0.1,port=7001,state=online,offset=12,lag=0,type=rdb-channel\r\n",
+        );
+        assert!(online_replicas(&valkey).is_empty());
+    }
 
     #[test]
     fn full_resync_needed_only_outside_the_backlog() {

@@ -709,6 +709,11 @@ async fn demoted_part(
             .and_then(crate::node::ServerVersion::parse_shown),
     );
     let mut c = run.node(&req.candidate).await?;
+    // Its replicas now: made master again (below), it is demoted again only once they are all
+    // back on it (see the plain path's demote step).
+    let attached = super::probe::online_replicas(&crate::node::ReplicationInfo::parse(
+        &run.info_text(m).await?,
+    ));
     let mut attempt = 0;
     let (have, last) = loop {
         attempt += 1;
@@ -791,7 +796,9 @@ async fn demoted_part(
                 have = have.max(o);
             }
         }
-        if have >= last {
+        let forced_short = attempt == 1
+            && super::failpoint::Failpoints::from_env().is_armed(super::failpoint::DEMOTE_SHORT);
+        if have >= last && !forced_short {
             break (have, last);
         }
         // A write the old master took as it became a replica (a script or a transaction
@@ -813,6 +820,13 @@ async fn demoted_part(
         *demoted = false;
         if attempt == DEMOTE_ATTEMPTS || Instant::now() >= until {
             return Err(format!("{short}: not switched, nothing lost"));
+        }
+        while Instant::now() < until {
+            let now = crate::node::ReplicationInfo::parse(&run.info_text(m).await?);
+            if super::probe::missing_replicas(&attached, &now).is_empty() {
+                break;
+            }
+            tokio::time::sleep(FAST_POLL).await;
         }
     };
     run.note(

@@ -118,6 +118,14 @@ impl ServerGuard {
         self.dir.path()
     }
 
+    /// The last `lines` lines of its log (`redis.log` in its directory), for a failing
+    /// test's message; empty when it logs elsewhere.
+    pub fn log_tail(&self, lines: usize) -> String {
+        let text = std::fs::read_to_string(self.dir.path().join("redis.log")).unwrap_or_default();
+        let all: Vec<&str> = text.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+
     /// Stop the process (SIGKILL) and wait for it.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
