@@ -298,9 +298,10 @@ fn rkv_cmd(args: &[String]) -> std::process::Command {
 /// every write of the mixed load (tests/common/load.rs), and becoming a replica M drops its
 /// replicas' links: a write still on its way to the candidate C is lost with the link (seen:
 /// 68 bytes on 5.0, a MULTI/SET/EXEC; 96 on 3.2). rkv then sees C short of M's last offset,
-/// makes M master again, lifts the fence and exits 1 ("not switched, nothing lost"); unlike
-/// the plain path's demote step it does not try again. That refusal is checked to be exactly
-/// that, and the run started again once M's replicas follow it (at most 5 runs).
+/// makes M master again and tries again (3 times, as the plain path's demote step does);
+/// should every try be short, it lifts the fence and exits 1 ("not switched, nothing lost").
+/// That refusal is checked to be exactly that, and the run started again once M's replicas
+/// follow it (at most 5 runs).
 fn held_at(w: &Watched, args: &[String], point: &str) -> Running {
     for _ in 0..5 {
         let mut run = Running::spawn(rkv_cmd(args), point);
