@@ -465,8 +465,13 @@ fn sentinel_stopped(v: Version) {
         }
     }
 
-    // Not checked: the sibling's replica-priority, lowered to 0 by the killed run, stays 0
-    // (nothing recorded its own value for the re-run to put back).
+    // The sibling's priority, lowered to 0 by the killed run (which journaled its own value
+    // first), is put back by the re-run: at 0 Sentinel would never promote it.
+    assert_eq!(
+        config(w.r1.port, "slave-priority"),
+        "100",
+        "{what}: the re-run puts the sibling's priority back\n{doc:#}\n{err}"
+    );
 
     // c. Nothing acknowledged lost; the group follows C.
     let so_far = load.acked_count();

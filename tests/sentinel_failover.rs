@@ -425,4 +425,26 @@ fn rkv_killed_after_sentinel_failover_leaves_the_old_master_fenced() {
                 .contains("CONFIG SET min-replicas-to-write 0")),
         "{json}"
     );
+    // The killed run left the sibling at replica-priority 0 (Sentinel would never promote
+    // it) after journaling its own value; the same command, run again, puts it back and
+    // lifts the fence.
+    let prio = |port: u16| -> String {
+        let v: Vec<String> = redis::cmd("CONFIG")
+            .arg("GET")
+            .arg("replica-priority")
+            .query(&mut conn(port))
+            .unwrap();
+        v.get(1).cloned().unwrap_or_default()
+    };
+    assert_eq!(prio(r1.port), "0");
+    let (code, out, err) = rkv(&["failover", &m.addr(), "--to", &r2.addr(), "--yes"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("priority"), "the plan names the restore: {out}");
+    assert_eq!(prio(r1.port), "100", "{out}\n{err}");
+    let fence: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("min-replicas-to-write")
+        .query(&mut conn(m.port))
+        .unwrap();
+    assert_eq!(fence.get(1).map(String::as_str), Some("0"), "{out}\n{err}");
 }

@@ -10,6 +10,7 @@ use crate::failover::execute::{self, FenceReport, Nodes, Outcome, Status, StepRe
 use crate::failover::journal::{self, Journal};
 use crate::failover::plan::{self, Candidate, Kind, Plan, Refusal, Step};
 use crate::failover::probe::{self, HistoryProof, SyncStats};
+use crate::failover::sentinel;
 use crate::inventory::InventoryNode;
 use crate::node::client::resolve;
 use crate::node::{NodeAddr, Role, Transport, parse_node};
@@ -323,16 +324,62 @@ fn unpersisted_nodes(snap: &Snapshot, journal_dir: &std::path::Path) -> Vec<Node
         .collect()
 }
 
+/// The reachable replicas whose priority a killed Sentinel-coordinated run left at 0: the
+/// newest journaled [`sentinel::PRIORITY_EVENT`] says lowered, and the node still reads 0
+/// (any other value was set since, by the operator or a later run: it is left alone). Each
+/// with the setting's name and its own value.
+async fn lowered_priorities(
+    nodes: &mut Nodes<'_>,
+    snap: &Snapshot,
+    journal_dir: &std::path::Path,
+) -> Vec<(NodeAddr, String, String)> {
+    let mut out = Vec::new();
+    for n in snap
+        .nodes
+        .iter()
+        .filter(|n| n.reachable() && n.role == Role::Replica)
+    {
+        let Some(mark) =
+            journal::find_latest(journal_dir, sentinel::PRIORITY_EVENT, &n.addr.to_string())
+                .and_then(|t| sentinel::PriorityMark::parse(&t))
+                .filter(|m| m.lowered && m.value != "0")
+        else {
+            continue;
+        };
+        let now = nodes
+            .send(&n.addr, &["CONFIG", "GET", &mark.name])
+            .await
+            .ok()
+            .and_then(|v| redis::from_redis_value::<Vec<String>>(v).ok())
+            .and_then(|v| v.get(1).cloned());
+        if now.as_deref() == Some("0") {
+            out.push((n.addr.clone(), mark.name, mark.value));
+        }
+    }
+    out
+}
+
 /// The reachable nodes whose `min-replicas-to-write` is rkv's fence (left by a stopped run).
 async fn fenced_nodes(nodes: &mut Nodes<'_>, snap: &Snapshot) -> Vec<NodeAddr> {
     let mut out = Vec::new();
     for n in snap.nodes.iter().filter(|n| n.reachable()) {
-        if nodes
-            .fence_settings(&n.addr)
-            .await
-            .is_ok_and(|o| o.is_fence())
-        {
-            out.push(n.addr.clone());
+        // Tried again on a fresh connection: a Sentinel reconfiguring the node kills its
+        // normal clients (CLIENT KILL TYPE normal), and a fence read as "none" because of a
+        // dropped connection would be left in place by a run that reports nothing to do.
+        for attempt in 0..3 {
+            match nodes.fence_settings(&n.addr).await {
+                Ok(o) => {
+                    if o.is_fence() {
+                        out.push(n.addr.clone());
+                    }
+                    break;
+                }
+                Err(e) if attempt < 2 => {
+                    tracing::debug!("{}: reading its min-replicas settings: {e}", n.addr);
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => tracing::warn!("{}: cannot tell whether it is fenced: {e}", n.addr),
+            }
         }
     }
     out
@@ -614,11 +661,19 @@ async fn run_async(
         .as_deref()
         .map(|d| unpersisted_nodes(&snap, d))
         .unwrap_or_default();
+    // Sibling priorities a killed Sentinel-coordinated run left at 0.
+    let lowered = match journal_dir.as_deref() {
+        Some(d) => lowered_priorities(&mut nodes, &snap, d).await,
+        None => Vec::new(),
+    };
     let replan = |req: &plan::Request| {
-        plan::with_pending_persists(
-            plan::with_fence_lifts(plan::plan(&snap, req), &snap, &fenced),
-            &snap,
-            &unpersisted,
+        plan::with_priority_restores(
+            plan::with_pending_persists(
+                plan::with_fence_lifts(plan::plan(&snap, req), &snap, &fenced),
+                &snap,
+                &unpersisted,
+            ),
+            &lowered,
         )
     };
     let mut the_plan = match replan(&req) {
@@ -965,13 +1020,20 @@ async fn run_async(
     let next = outcome.failure.as_ref().map(|f| {
         if f.interrupted && !f.changed {
             // Stopped by a signal with nothing changed: there is no cause to fix.
-            let cmd = next_command(args, &the_plan, true, setup.opts.creds.password.is_some());
+            let cmd = next_command(
+                global,
+                args,
+                &the_plan,
+                true,
+                setup.opts.creds.password.is_some(),
+            );
             let cmd = cmd.split("   (").next().unwrap_or_default().to_string();
             format!("{cmd}   (nothing was changed: it starts over)")
         } else if dead_candidate {
-            live_replan(args, &now, setup.opts.creds.password.is_some())
+            live_replan(global, args, &now, setup.opts.creds.password.is_some())
         } else {
             next_command(
+                global,
                 args,
                 &the_plan,
                 f.changed,
@@ -1054,7 +1116,84 @@ async fn run_async(
 
 /// The command that re-plans among the live nodes of `now`, the most advanced first (its
 /// offset; a master before a replica at the same offset).
-fn live_replan(args: &FailoverArgs, now: &Snapshot, creds_used: bool) -> String {
+/// A word for the shell: as is when it is plain, else in single quotes.
+fn shell_word(w: &str) -> String {
+    let plain = !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:@=,+%".contains(c));
+    if plain {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', "'\\''"))
+    }
+}
+
+/// The options of this run that a re-run needs to reach the same nodes the same way and do
+/// the same thing (inventory, user, TLS, Sentinels, a non-default pause budget or timeout),
+/// each with a leading space. Never a password: [`next_command`] says "with the same
+/// credentials" instead.
+pub(crate) fn rerun_options(global: &GlobalArgs, args: &FailoverArgs) -> String {
+    let mut out = String::new();
+    let mut opt = |name: &str, value: Option<String>| {
+        out.push(' ');
+        out.push_str(name);
+        if let Some(v) = value {
+            out.push(' ');
+            out.push_str(&shell_word(&v));
+        }
+    };
+    if let Some(i) = &global.inventory {
+        opt("-i", Some(i.display().to_string()));
+    }
+    if let Some(u) = &global.user {
+        opt("--user", Some(u.clone()));
+    }
+    if global.tls {
+        opt("--tls", None);
+    }
+    for (name, path) in [
+        ("--cacert", &global.cacert),
+        ("--cacertdir", &global.cacertdir),
+        ("--cert", &global.cert),
+        ("--key", &global.key),
+    ] {
+        if let Some(p) = path {
+            opt(name, Some(p.display().to_string()));
+        }
+    }
+    if let Some(sni) = &global.sni {
+        opt("--sni", Some(sni.clone()));
+    }
+    if global.insecure {
+        opt("--insecure", None);
+    }
+    if let Some(u) = &global.sentinel_user {
+        opt("--sentinel-user", Some(u.clone()));
+    }
+    for sn in &args.sentinels {
+        opt("--sentinel", Some(sn.clone()));
+    }
+    if global.timeout != Duration::from_secs(2) {
+        opt(
+            "--timeout",
+            Some(format!("{}ms", global.timeout.as_millis())),
+        );
+    }
+    if args.max_write_pause != Duration::from_secs(5) {
+        opt(
+            "--max-write-pause",
+            Some(format!("{}ms", args.max_write_pause.as_millis())),
+        );
+    }
+    out
+}
+
+fn live_replan(
+    global: &GlobalArgs,
+    args: &FailoverArgs,
+    now: &Snapshot,
+    creds_used: bool,
+) -> String {
     let live: Vec<&crate::topology::model::NodeState> =
         now.nodes.iter().filter(|n| n.reachable()).collect();
     let best = live
@@ -1073,6 +1212,7 @@ fn live_replan(args: &FailoverArgs, now: &Snapshot, creds_used: bool) -> String 
     if args.ignore_sentinel {
         cmd.push_str(" --ignore-sentinel");
     }
+    cmd.push_str(&rerun_options(global, args));
     if creds_used {
         cmd.push_str(" (with the same credentials)");
     }
@@ -1080,7 +1220,13 @@ fn live_replan(args: &FailoverArgs, now: &Snapshot, creds_used: bool) -> String 
 }
 
 /// What to run after a run stopped midway: the same command, which converges.
-fn next_command(args: &FailoverArgs, plan: &Plan, changed: bool, creds_used: bool) -> String {
+fn next_command(
+    global: &GlobalArgs,
+    args: &FailoverArgs,
+    plan: &Plan,
+    changed: bool,
+    creds_used: bool,
+) -> String {
     let mut cmd = String::from("rkv failover");
     for n in &args.nodes {
         cmd.push(' ');
@@ -1090,6 +1236,7 @@ fn next_command(args: &FailoverArgs, plan: &Plan, changed: bool, creds_used: boo
     if args.ignore_sentinel {
         cmd.push_str(" --ignore-sentinel");
     }
+    cmd.push_str(&rerun_options(global, args));
     if creds_used {
         // Never echo the secret itself.
         cmd.push_str(" (with the same credentials)");
@@ -1235,6 +1382,49 @@ fn report_text(doc: &FailoverDoc, outcome: &Outcome) -> String {
 mod tests {
     use super::*;
     use crate::inventory::Inventory;
+
+    #[test]
+    fn a_rerun_names_the_options_that_reach_the_same_nodes_and_no_secret() {
+        use clap::Parser;
+        let parse = |argv: &[&str]| {
+            let cli = crate::cli::Cli::try_parse_from(argv).unwrap();
+            match cli.command {
+                crate::cli::Command::Failover(a) => (cli.global, a),
+                other => panic!("{other:?}"),
+            }
+        };
+        let (g, a) = parse(&["rkv", "failover", "10.0.0.1:6379"]);
+        assert_eq!(rerun_options(&g, &a), "");
+        let (g, a) = parse(&[
+            "rkv",
+            "-i",
+            "/etc/rkv/my group.toml",
+            "--user",
+            "ops",
+            "-a",
+            "s3cret",
+            "--tls",
+            "--cacert",
+            "/etc/ca.pem",
+            "--timeout",
+            "5s",
+            "failover",
+            "10.0.0.1:6379",
+            "--sentinel",
+            "10.0.0.9:26379",
+            "--sentinel",
+            "10.0.0.8:26379",
+            "--max-write-pause",
+            "2s",
+        ]);
+        let opts = rerun_options(&g, &a);
+        assert_eq!(
+            opts,
+            " -i '/etc/rkv/my group.toml' --user ops --tls --cacert /etc/ca.pem --sentinel 10.0.0.9:26379 --sentinel 10.0.0.8:26379 --timeout 5000ms --max-write-pause 2000ms"
+        );
+        assert!(!opts.contains("s3cret"));
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
+    }
 
     #[test]
     fn fence_plans_name_the_file_and_the_command() {

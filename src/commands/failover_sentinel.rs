@@ -26,6 +26,8 @@ pub struct CoordinatedDoc {
     pub sentinels: Vec<String>,
     /// The run (null on a dry run).
     pub outcome: Option<sentinel::CoordinatedRun>,
+    /// The run's journal (null on a dry run).
+    pub journal: Option<String>,
 }
 
 /// The hook `rkv failover` calls when Sentinels watch the master and `--ignore-sentinel` was
@@ -96,6 +98,17 @@ pub(crate) async fn run(
         timeout: global.timeout,
         transport: setup.opts.transport.clone(),
         demote_first,
+        rerun: format!(
+            "rkv failover {} --to {} --yes{}{}",
+            plan.old_master,
+            plan.candidate,
+            super::failover::rerun_options(global, args),
+            if setup.opts.creds.password.is_some() {
+                " (with the same credentials)"
+            } else {
+                ""
+            }
+        ),
     };
     let kind = if planned {
         "sentinel_switchover"
@@ -160,6 +173,7 @@ pub(crate) async fn run(
         siblings: req.siblings.iter().map(ToString::to_string).collect(),
         sentinels: sentinels.iter().map(ToString::to_string).collect(),
         outcome: None,
+        journal: None,
     };
     if args.dry_run {
         if human {
@@ -174,7 +188,18 @@ pub(crate) async fn run(
     {
         return Err(crate::ExitError::aborted("stopped: nothing was changed"));
     }
-    let outcome = sentinel::run(&req).await;
+    // Journaled as the plain path is, in the same directory: a re-run finds there the
+    // priorities and the fence's originals a killed run leaves.
+    let path = args
+        .journal
+        .clone()
+        .unwrap_or_else(|| crate::failover::journal::default_path("failover"));
+    let mut journal = crate::failover::journal::Journal::open(&path)?;
+    if !global.quiet {
+        eprintln!("rkv: journal: {}", path.display());
+    }
+    doc.journal = Some(path.display().to_string());
+    let outcome = sentinel::run(&req, &mut journal).await;
     let ok = outcome.ok;
     let error = outcome.error.clone();
     if human {

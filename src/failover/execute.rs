@@ -230,6 +230,12 @@ pub(crate) struct StepError {
     interrupted: Option<&'static str>,
 }
 
+impl std::fmt::Display for StepError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 impl From<NodeError> for StepError {
     fn from(e: NodeError) -> Self {
         StepError {
@@ -1560,6 +1566,30 @@ async fn run_step(
             let note = fence_note(&report);
             st.fencing = Some(report);
             Ok(Some(note))
+        }
+        Step::RestorePriority { node, name, value } => {
+            nodes.send(node, &["CONFIG", "SET", name, value]).await?;
+            let now = strings(&nodes.send(node, &["CONFIG", "GET", name]).await?);
+            if now.get(1) != Some(value) {
+                return Err(fail(format!(
+                    "{node}: {name} reads {:?} after CONFIG SET {name} {value}",
+                    now.get(1)
+                )));
+            }
+            let mark = super::sentinel::PriorityMark {
+                lowered: false,
+                name: name.clone(),
+                value: value.clone(),
+            };
+            let mut e = Entry::new(super::sentinel::PRIORITY_EVENT);
+            e.step = nodes.step;
+            e.node = Some(node.to_string());
+            e.reply = Some(mark.to_string());
+            e.message = Some(format!("{node}'s {name} put back"));
+            if let Err(err) = nodes.journal.write(e) {
+                tracing::warn!("{err}");
+            }
+            Ok(Some(format!("{name} {value} put back")))
         }
     }
 }

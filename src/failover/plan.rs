@@ -190,6 +190,16 @@ pub enum Step {
         /// How it will be done, in words.
         how: String,
     },
+    /// Put back a sibling's own `replica-priority` that a killed Sentinel-coordinated run
+    /// left at 0 (it journals the value before lowering it): at 0, Sentinel never promotes it.
+    RestorePriority {
+        /// The replica.
+        node: NodeAddr,
+        /// `replica-priority`, or `slave-priority` before Redis 5.0.
+        name: String,
+        /// Its own value, from the journal.
+        value: String,
+    },
 }
 
 impl Step {
@@ -260,6 +270,9 @@ impl Step {
             Step::CarryOver { from, to, fork, .. } => format!(
                 "carry {from}'s writes past offset {fork} over to {to} (read from its backlog, replayed in MULTI/EXEC)"
             ),
+            Step::RestorePriority { node, name, value } => format!(
+                "put back {node}'s {name} {value}, left at 0 by an earlier Sentinel-coordinated run (CONFIG SET)"
+            ),
         }
     }
 
@@ -299,6 +312,9 @@ impl Step {
             ),
             Step::CarryOver { to, .. } => {
                 format!("{to} accepted every command in one EXEC")
+            }
+            Step::RestorePriority { node, name, value } => {
+                format!("{node} reports {name} {value}")
             }
         }
     }
@@ -583,6 +599,7 @@ impl Plan {
                         add(m);
                     }
                 }
+                Step::RestorePriority { node, .. } => add(node),
                 Step::Verify { master, replicas } => {
                     add(master);
                     replicas.iter().for_each(&mut add);
@@ -1155,6 +1172,46 @@ pub fn with_fence_lifts(
             Ok(tidy_up(&new, steps, why))
         }
         Err(other) => Err(other),
+    }
+}
+
+/// Add what a re-run must put back of the sibling priorities a killed Sentinel-coordinated run
+/// left at 0 (`lowered`: node, setting name, its own value, as the command found them in the
+/// journal and on the node): a [`Step::RestorePriority`] each, before the plan's first
+/// Persist (whose CONFIG REWRITE then keeps the value), or at the end; "nothing to do"
+/// becomes a plan of these.
+pub fn with_priority_restores(
+    planned: Result<Plan, Refusal>,
+    lowered: &[(NodeAddr, String, String)],
+) -> Result<Plan, Refusal> {
+    let steps = lowered
+        .iter()
+        .map(|(node, name, value)| Step::RestorePriority {
+            node: node.clone(),
+            name: name.clone(),
+            value: value.clone(),
+        });
+    match planned {
+        Ok(mut p) if !lowered.is_empty() => {
+            let at = p
+                .steps
+                .iter()
+                .position(|s| matches!(s, Step::Persist { .. }))
+                .unwrap_or(p.steps.len());
+            for (i, s) in steps.enumerate() {
+                p.steps.insert(at + i, s);
+            }
+            Ok(p)
+        }
+        Err(Refusal::NothingToDo(new)) if !lowered.is_empty() => {
+            let names: Vec<String> = lowered.iter().map(|(n, _, _)| n.to_string()).collect();
+            let why = format!(
+                "{new} is already master and every replica follows it, but an earlier Sentinel-coordinated run left the priority of {} at 0: putting it back",
+                names.join(", ")
+            );
+            Ok(tidy_up(&new, steps.collect(), why))
+        }
+        other => other,
     }
 }
 
@@ -1930,6 +1987,9 @@ mod tests {
                     format!("follow {}->{}", node.port(), master.port())
                 }
                 Step::Unpause { node } => format!("unpause {}", node.port()),
+                Step::RestorePriority { node, value, .. } => {
+                    format!("priority {}={value}", node.port())
+                }
                 Step::LiftFence { node, master } => format!(
                     "lift {}{}",
                     node.port(),
@@ -2044,6 +2104,47 @@ mod tests {
             }
         }
         snap(vec![old, cand, sib])
+    }
+
+    #[test]
+    fn priorities_left_at_zero_are_put_back_before_persisting() {
+        let lowered = vec![(addr(3), "replica-priority".to_string(), "100".to_string())];
+        // Nothing else to do: a plan of the restores alone.
+        let p = with_priority_restores(Err(Refusal::NothingToDo(addr(2))), &lowered).unwrap();
+        assert_eq!(p.kind, Kind::Resume);
+        assert_eq!(p.candidate, addr(2));
+        assert_eq!(
+            p.steps,
+            vec![Step::RestorePriority {
+                node: addr(3),
+                name: "replica-priority".into(),
+                value: "100".into()
+            }]
+        );
+        assert!(p.warnings[0].contains("left the priority of 127.0.0.1:3 at 0"));
+        // Nothing lowered: the refusal stands.
+        assert_eq!(
+            with_priority_restores(Err(Refusal::NothingToDo(addr(2))), &[]),
+            Err(Refusal::NothingToDo(addr(2)))
+        );
+        // With a plan: before its first Persist, so that the rewrite keeps it.
+        let s = demotion_loop(500, true);
+        let p = with_priority_restores(plan(&s, &req(None)), &lowered).unwrap();
+        let at = p
+            .steps
+            .iter()
+            .position(|s| matches!(s, Step::RestorePriority { .. }))
+            .unwrap();
+        assert!(
+            matches!(p.steps[at + 1], Step::Persist { .. }),
+            "{:?}",
+            p.steps
+        );
+        assert!(
+            !p.steps[..at]
+                .iter()
+                .any(|s| matches!(s, Step::Persist { .. }))
+        );
     }
 
     #[test]

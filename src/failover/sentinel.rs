@@ -19,6 +19,7 @@
 //! show the result; otherwise ask them (SENTINEL FAILOVER) rather than act behind their back.
 
 use super::fence;
+use super::journal::{Entry, Journal};
 use crate::node::{Credentials, NodeAddr, NodeClient, Role, Transport};
 use crate::topology::Snapshot;
 use crate::topology::sentinel::{SentinelView, fields, replicas_from};
@@ -65,6 +66,9 @@ pub struct Request {
     /// The old master has no CLIENT PAUSE … WRITE (before 6.2): fence it, make it a replica
     /// of the candidate, and only then ask Sentinel to promote (see [`switch_demoting`]).
     pub demote_first: bool,
+    /// The command that runs this again, with the options that reach the same nodes (no
+    /// secret): what a stopped run names as `next:`.
+    pub rerun: String,
 }
 
 /// One step done, as the report shows it.
@@ -147,9 +151,66 @@ struct Run<'a> {
     req: &'a Request,
     started: Instant,
     steps: Vec<Done>,
+    /// Every step, and what a re-run needs to put back (priorities, the fence's originals).
+    journal: &'a mut Journal,
+}
+
+/// The journal event that records a sibling's priority: `lowered NAME VALUE` before rkv sets
+/// it to 0, `restored NAME VALUE` once it is put back. A re-run finds a priority still
+/// lowered by a killed run (see [`PriorityMark`]) and puts the node's own value back.
+pub const PRIORITY_EVENT: &str = "sibling_priority";
+
+/// A sibling's priority as the journal records it ([`PRIORITY_EVENT`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriorityMark {
+    /// True: set to 0 and not yet put back.
+    pub lowered: bool,
+    /// `replica-priority` or `slave-priority` (before 5.0).
+    pub name: String,
+    /// The node's own value.
+    pub value: String,
+}
+
+impl PriorityMark {
+    /// Parse `lowered NAME VALUE` or `restored NAME VALUE`.
+    pub fn parse(text: &str) -> Option<PriorityMark> {
+        let mut w = text.split_whitespace();
+        let lowered = match w.next()? {
+            "lowered" => true,
+            "restored" => false,
+            _ => return None,
+        };
+        let name = w.next()?;
+        let value = w.next()?;
+        let known = name == "replica-priority" || name == "slave-priority";
+        (known && value.parse::<u32>().is_ok() && w.next().is_none()).then(|| PriorityMark {
+            lowered,
+            name: name.to_string(),
+            value: value.to_string(),
+        })
+    }
+}
+
+impl std::fmt::Display for PriorityMark {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = if self.lowered { "lowered" } else { "restored" };
+        write!(f, "{what} {} {}", self.name, self.value)
+    }
 }
 
 impl Run<'_> {
+    /// Journal `event` about `node` with `reply` (a failure to write is logged: the run
+    /// goes on, as the plain path's does).
+    fn journal(&mut self, event: &'static str, node: &NodeAddr, reply: String, message: String) {
+        let mut e = Entry::new(event);
+        e.node = Some(node.to_string());
+        e.reply = Some(reply);
+        e.message = Some(message);
+        if let Err(err) = self.journal.write(e) {
+            tracing::warn!("{err}");
+        }
+    }
+
     fn note(&mut self, step: impl Into<String>, ok: bool, detail: impl Into<String>) {
         let step = step.into();
         let detail = detail.into();
@@ -157,6 +218,11 @@ impl Run<'_> {
             tracing::info!("{step}: {detail}");
         } else {
             tracing::warn!("{step}: {detail}");
+        }
+        let mut e = Entry::new(if ok { "step_done" } else { "step_failed" });
+        e.message = Some(format!("{step}: {detail}"));
+        if let Err(err) = self.journal.write(e) {
+            tracing::warn!("{err}");
         }
         self.steps.push(Done {
             step,
@@ -262,24 +328,71 @@ impl Run<'_> {
     ) -> Result<(), String> {
         for s in self.req.siblings.clone() {
             let (name, old) = self.priority(&s).await?;
-            let old = old.unwrap_or_else(|| "100".into());
+            let mut old = old.unwrap_or_else(|| "100".into());
+            let mut whence = String::new();
+            // 0 left by a killed run is not its own value: the journal has that.
+            if old == "0"
+                && let Some(mark) = self.lowered_by_earlier_run(&s)
+            {
+                whence = format!(
+                    " (0 left by an earlier run; its own {} from the journal)",
+                    mark.value
+                );
+                old = mark.value;
+            }
+            let mark = PriorityMark {
+                lowered: true,
+                name: name.to_string(),
+                value: old.clone(),
+            };
+            // Journaled before it is lowered: a run killed from here on leaves the way back.
+            self.journal(
+                PRIORITY_EVENT,
+                &s,
+                mark.to_string(),
+                format!("{s}'s own {name}, to put back"),
+            );
             self.on(&s, &["CONFIG", "SET", name, "0"])
                 .await
                 .map_err(|e| format!("{s}: {e}"))?;
             self.note(
                 format!("CONFIG SET {name} 0 on {s}"),
                 true,
-                format!("was {old}"),
+                format!("was {old}{whence}"),
             );
             saved.insert(s, (name, old));
         }
         Ok(())
     }
 
+    /// What an earlier run journaled beside this one as `node`'s priority, still lowered.
+    fn lowered_by_earlier_run(&self, node: &NodeAddr) -> Option<PriorityMark> {
+        let dir = self.journal.path().parent()?;
+        if dir.as_os_str().is_empty() {
+            return None;
+        }
+        super::journal::find_latest(dir, PRIORITY_EVENT, &node.to_string())
+            .and_then(|t| PriorityMark::parse(&t))
+            .filter(|m| m.lowered && m.value != "0")
+    }
+
     async fn restore_priorities(&mut self, saved: &BTreeMap<NodeAddr, (&'static str, String)>) {
         for (s, (name, old)) in saved {
             let r = self.on(s, &["CONFIG", "SET", name, old]).await;
             let ok = r.is_ok();
+            if ok {
+                let mark = PriorityMark {
+                    lowered: false,
+                    name: name.to_string(),
+                    value: old.clone(),
+                };
+                self.journal(
+                    PRIORITY_EVENT,
+                    s,
+                    mark.to_string(),
+                    format!("{s}'s {name} put back"),
+                );
+            }
             self.note(
                 format!("CONFIG SET {name} {old} on {s}"),
                 ok,
@@ -449,12 +562,14 @@ impl Run<'_> {
     }
 }
 
-/// Run the coordinated switchover (or unplanned failover) described by `req`.
-pub async fn run(req: &Request) -> CoordinatedRun {
+/// Run the coordinated switchover (or unplanned failover) described by `req`, journaling
+/// every step in `journal`.
+pub async fn run(req: &Request, journal: &mut Journal) -> CoordinatedRun {
     let mut run = Run {
         req,
         started: Instant::now(),
         steps: Vec::new(),
+        journal,
     };
     let mut pause_ms = None;
     let result = match &req.old_master {
@@ -647,11 +762,7 @@ async fn switch_demoting(
                 req.candidate
             ),
         };
-        return Err(format!(
-            "{}: {state}\nnext: rkv failover {master} --to {} --yes (the same command, with the same options)",
-            stopped(sig),
-            req.candidate
-        ));
+        return Err(format!("{}: {state}\nnext: {}", stopped(sig), req.rerun));
     }
     r?;
     repoint_siblings(run).await;
@@ -865,10 +976,26 @@ async fn raise_fence(
     let mut orig = found.ok_or_else(|| {
         format!("{master}: CONFIG GET knows neither min-replicas-to-write nor min-slaves-to-write")
     })?;
-    // A fence an earlier run left is not the node's own setting.
+    // A fence an earlier run left is not the node's own setting: that run journaled it.
     if orig.is_fence() {
-        orig = fence::Originals::defaults(orig.names);
+        orig = run
+            .journal
+            .path()
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .and_then(|d| super::journal::find_latest(d, "fence_saved", &master.to_string()))
+            .and_then(|t| fence::Originals::parse(&t))
+            .filter(|o| !o.is_fence())
+            .unwrap_or_else(|| fence::Originals::defaults(orig.names));
     }
+    // Saved before the fence goes up, under the plain path's event: a re-run of either path
+    // puts these back.
+    run.journal(
+        "fence_saved",
+        master,
+        orig.to_string(),
+        format!("settings to put back on {master}"),
+    );
     for c in fence::raise_commands(&orig) {
         let args: Vec<&str> = c.iter().map(String::as_str).collect();
         run.send(m, &args).await?;
@@ -1044,6 +1171,35 @@ pub fn siblings(snap: &Snapshot, master: &NodeAddr, candidate: &NodeAddr) -> Vec
 mod tests {
     use super::*;
     use crate::topology::sentinel::SentinelReplica;
+
+    #[test]
+    fn priority_marks_round_trip_and_refuse_anything_else() {
+        for text in ["lowered replica-priority 100", "restored slave-priority 7"] {
+            let m = PriorityMark::parse(text).unwrap();
+            assert_eq!(m.to_string(), text);
+        }
+        assert!(
+            PriorityMark::parse("lowered replica-priority 100")
+                .unwrap()
+                .lowered
+        );
+        assert!(
+            !PriorityMark::parse("restored replica-priority 0")
+                .unwrap()
+                .lowered
+        );
+        for bad in [
+            "",
+            "lowered",
+            "lowered replica-priority",
+            "lowered maxmemory 100",
+            "lowered replica-priority ten",
+            "lowered replica-priority 100 extra",
+            "raised replica-priority 100",
+        ] {
+            assert_eq!(PriorityMark::parse(bad), None, "{bad:?}");
+        }
+    }
 
     fn a(p: u16) -> NodeAddr {
         NodeAddr::new("127.0.0.1", p)
