@@ -246,6 +246,57 @@ fn switchover(v: Version) {
     );
 }
 
+/// The Sentinel-coordinated switchover before 6.2 with its first demotion judged short (the
+/// `demote-short` fault point): M is made master again, demoted again once its replicas are
+/// back on it, and the switchover ends as usual: exit 0, no acknowledged write lost, every
+/// Sentinel names C, and the sibling's priority is its own again.
+fn sentinel_demote_retried(v: Version) {
+    let w = Watched::start(v);
+    let load = w.load_with(start_load_mixed);
+    let mut all_args = args(
+        &["failover", &w.m.addr(), "--to", &w.r2.addr(), "--yes"],
+        &[],
+    );
+    all_args.extend(["--output".to_string(), "json".to_string()]);
+    let out = rkv_cmd(&all_args)
+        .env("RKV_FAILPOINT", "demote-short")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let doc: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {err}"));
+    let so_far = load.acked_count();
+    load.wait_acked(so_far + 100);
+    let (acked, _) = load.finish();
+    assert_eq!(out.status.code(), Some(0), "{}: {doc:#}\n{err}", v.dir);
+    assert_eq!(doc["outcome"]["ok"], true, "{doc:#}");
+    let steps = doc["outcome"]["steps"].to_string();
+    assert!(
+        steps.contains("master again (try 1 of 3)"),
+        "{}: the first demotion was undone: {doc:#}",
+        v.dir
+    );
+    let mut c = w.r2.client();
+    for chunk in acked.chunks(1000) {
+        let keys: Vec<String> = chunk.iter().map(|i| format!("k:{i}")).collect();
+        let vals: Vec<Option<u64>> = redis::cmd("MGET").arg(&keys).query(&mut c).unwrap();
+        for (i, val) in chunk.iter().zip(vals) {
+            assert_eq!(val, Some(*i), "acknowledged write k:{i} lost");
+        }
+    }
+    let all: Vec<&ServerGuard> = w.s.iter().collect();
+    wait_failover_finished(&all, NAME, w.r2.port, SETTLE);
+    wait_until(SETTLE, "the old master and the sibling follow r2", || {
+        follows(w.m.port, w.r2.port) && follows(w.r1.port, w.r2.port)
+    });
+    assert_eq!(config(w.r1.port, "slave-priority"), "100");
+    eprintln!(
+        "{}: Sentinel-coordinated switchover with a retried demotion, {} acknowledged writes, 0 lost",
+        v.dir,
+        acked.len()
+    );
+}
+
 /// `CONFIG GET name` on `port` (the value; min-slaves-* is known by every version).
 fn config(port: u16, name: &str) -> String {
     let c = redis::Client::open(format!("redis://127.0.0.1:{port}/")).unwrap();
@@ -529,6 +580,13 @@ matrix!(switchover:
     redis_6_2 => "redis-6.2.16",
     redis_7_2 => "redis-7.2.6",
     valkey_8_0 => "valkey-8.0.1",
+);
+matrix!(sentinel_demote_retried:
+    redis_2_8 => "redis-2.8.24",
+    redis_3_2 => "redis-3.2.13",
+    redis_4_0 => "redis-4.0.14",
+    redis_5_0 => "redis-5.0.14",
+    redis_6_0 => "redis-6.0.20",
 );
 matrix!(sentinel_stopped:
     redis_2_8 => "redis-2.8.24",

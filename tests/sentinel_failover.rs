@@ -439,7 +439,10 @@ fn rkv_killed_after_sentinel_failover_leaves_the_old_master_fenced() {
     assert_eq!(prio(r1.port), "0");
     let (code, out, err) = rkv(&["failover", &m.addr(), "--to", &r2.addr(), "--yes"]);
     assert_eq!(code, 0, "{out}\n{err}");
-    assert!(out.contains("priority"), "the plan names the restore: {out}");
+    assert!(
+        out.contains("priority"),
+        "the plan names the restore: {out}"
+    );
     assert_eq!(prio(r1.port), "100", "{out}\n{err}");
     let fence: Vec<String> = redis::cmd("CONFIG")
         .arg("GET")
