@@ -290,6 +290,19 @@ fn sentinel_demote_retried(v: Version) {
         follows(w.m.port, w.r2.port) && follows(w.r1.port, w.r2.port)
     });
     assert_eq!(config(w.r1.port, "slave-priority"), "100");
+    // From 4.0 both came back by a partial resync: the retry waited until both were back on
+    // M (which took a new replication id when made master again) before demoting it again.
+    if v.major >= 4 {
+        wait_until(SETTLE, "both replicas online on r2", || {
+            info(w.r2.port).matches("state=online").count() == 2
+        });
+        assert_eq!(
+            field(&info(w.r2.port), "sync_full").as_deref(),
+            Some("0"),
+            "{}: r2 served a full resync\n{doc:#}",
+            v.dir
+        );
+    }
     eprintln!(
         "{}: Sentinel-coordinated switchover with a retried demotion, {} acknowledged writes, 0 lost",
         v.dir,

@@ -440,8 +440,12 @@ fn rkv_killed_after_sentinel_failover_leaves_the_old_master_fenced() {
     let (code, out, err) = rkv(&["failover", &m.addr(), "--to", &r2.addr(), "--yes"]);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(
-        out.contains("priority"),
+        out.contains(&format!("put back {}'s replica-priority 100", r1.addr())),
         "the plan names the restore: {out}"
+    );
+    assert!(
+        format!("{out}{err}").contains("replica-priority 100 put back"),
+        "{out}\n{err}"
     );
     assert_eq!(prio(r1.port), "100", "{out}\n{err}");
     let fence: Vec<String> = redis::cmd("CONFIG")

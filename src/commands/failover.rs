@@ -359,14 +359,19 @@ async fn lowered_priorities(
     out
 }
 
-/// The reachable nodes whose `min-replicas-to-write` is rkv's fence (left by a stopped run).
-async fn fenced_nodes(nodes: &mut Nodes<'_>, snap: &Snapshot) -> Vec<NodeAddr> {
+/// The reachable nodes whose `min-replicas-to-write` is rkv's fence (left by a stopped run),
+/// and those whose settings could not be read at all (whether they carry one is unknown).
+async fn fenced_nodes(nodes: &mut Nodes<'_>, snap: &Snapshot) -> (Vec<NodeAddr>, Vec<NodeAddr>) {
     let mut out = Vec::new();
+    let mut unknown = Vec::new();
     for n in snap.nodes.iter().filter(|n| n.reachable()) {
-        // Tried again on a fresh connection: a Sentinel reconfiguring the node kills its
-        // normal clients (CLIENT KILL TYPE normal), and a fence read as "none" because of a
-        // dropped connection would be left in place by a run that reports nothing to do.
+        // Tried again on a fresh connection when the read failed at once: a Sentinel
+        // reconfiguring the node kills its normal clients (CLIENT KILL TYPE normal), and a
+        // fence read as "none" because of a dropped connection would be left in place by a
+        // run that reports nothing to do. A node that hangs has used its timeout already:
+        // it is not waited for again.
         for attempt in 0..3 {
+            let started = std::time::Instant::now();
             match nodes.fence_settings(&n.addr).await {
                 Ok(o) => {
                     if o.is_fence() {
@@ -374,15 +379,19 @@ async fn fenced_nodes(nodes: &mut Nodes<'_>, snap: &Snapshot) -> Vec<NodeAddr> {
                     }
                     break;
                 }
-                Err(e) if attempt < 2 => {
+                Err(e) if attempt < 2 && started.elapsed() < Duration::from_millis(500) => {
                     tracing::debug!("{}: reading its min-replicas settings: {e}", n.addr);
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
-                Err(e) => tracing::warn!("{}: cannot tell whether it is fenced: {e}", n.addr),
+                Err(e) => {
+                    tracing::warn!("{}: cannot tell whether it is fenced: {e}", n.addr);
+                    unknown.push(n.addr.clone());
+                    break;
+                }
             }
         }
     }
-    out
+    (out, unknown)
 }
 
 /// Full resyncs a re-run cannot avoid, each with why: a node it re-points whose offset went
@@ -617,6 +626,7 @@ async fn run_async(
             prompt
                 .as_mut()
                 .map(|p| p as &mut dyn render::prompt::Prompter),
+            journal_path.as_deref().map(std::path::Path::new),
         )
         .await?
         .is_some()
@@ -655,7 +665,7 @@ async fn run_async(
         );
     };
     // Fences an earlier, stopped run left in place: a re-run lifts them.
-    let fenced = fenced_nodes(&mut nodes, &snap).await;
+    let (fenced, fence_unknown) = fenced_nodes(&mut nodes, &snap).await;
     // Roles an earlier, stopped run changed but did not write to the configs.
     let unpersisted: Vec<NodeAddr> = journal_dir
         .as_deref()
@@ -673,10 +683,19 @@ async fn run_async(
                 &snap,
                 &unpersisted,
             ),
+            &snap,
             &lowered,
         )
     };
     let mut the_plan = match replan(&req) {
+        Err(Refusal::NothingToDo(_)) if !fence_unknown.is_empty() => {
+            // Not a success to report: a fence left there would go on refusing writes.
+            let names: Vec<String> = fence_unknown.iter().map(ToString::to_string).collect();
+            anyhow::bail!(
+                "nothing else to do, but the min-replicas settings of {} could not be read, so whether an earlier run left its fence there is not known: check CONFIG GET min-replicas-to-write there, then run the same command again",
+                names.join(", ")
+            );
+        }
         Err(Refusal::NothingToDo(m)) => {
             // A re-run that finds nothing left to do has succeeded.
             let r = Refusal::NothingToDo(m);
@@ -702,6 +721,11 @@ async fn run_async(
         other => other.map_err(refused)?,
     };
     describe(&mut the_plan);
+    for n in &fence_unknown {
+        the_plan.warnings.push(format!(
+            "{n}: its min-replicas settings could not be read, so a fence an earlier run may have left there is not lifted by this run"
+        ));
+    }
 
     let style = render::table::Style {
         color: color(global),
@@ -1116,6 +1140,25 @@ async fn run_async(
 
 /// The command that re-plans among the live nodes of `now`, the most advanced first (its
 /// offset; a master before a replica at the same offset).
+/// A node or Sentinel argument as a `next:` command may show it: a URL's password dropped
+/// (`redis://user:pw@h:p` becomes `redis://user@h:p`); and whether a password was dropped
+/// (the command then says "with the same credentials"). Not yet quoted for the shell.
+fn shown_arg(arg: &str) -> (String, bool) {
+    let (shown, dropped) = match arg.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((userinfo, host)) => {
+                let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
+                let dropped = userinfo.contains(':');
+                let at = if user.is_empty() { "" } else { "@" };
+                (format!("{scheme}://{user}{at}{host}"), dropped)
+            }
+            None => (arg.to_string(), false),
+        },
+        None => (arg.to_string(), false),
+    };
+    (shown, dropped)
+}
+
 /// A word for the shell: as is when it is plain, else in single quotes.
 fn shell_word(w: &str) -> String {
     let plain = !w.is_empty()
@@ -1171,7 +1214,7 @@ pub(crate) fn rerun_options(global: &GlobalArgs, args: &FailoverArgs) -> String 
         opt("--sentinel-user", Some(u.clone()));
     }
     for sn in &args.sentinels {
-        opt("--sentinel", Some(sn.clone()));
+        opt("--sentinel", Some(shown_arg(sn).0));
     }
     if global.timeout != Duration::from_secs(2) {
         opt(
@@ -1184,6 +1227,11 @@ pub(crate) fn rerun_options(global: &GlobalArgs, args: &FailoverArgs) -> String 
             "--max-write-pause",
             Some(format!("{}ms", args.max_write_pause.as_millis())),
         );
+    }
+    // The re-run finds what this run saved (fence, priorities, pending persists) in the
+    // journal's directory: the same file (appended to) keeps it there.
+    if let Some(j) = &args.journal {
+        opt("--journal", Some(j.display().to_string()));
     }
     out
 }
@@ -1228,15 +1276,19 @@ fn next_command(
     creds_used: bool,
 ) -> String {
     let mut cmd = String::from("rkv failover");
+    let mut creds_used = creds_used;
     for n in &args.nodes {
+        let (shown, dropped) = shown_arg(n);
+        creds_used |= dropped;
         cmd.push(' ');
-        cmd.push_str(n);
+        cmd.push_str(&shell_word(&shown));
     }
     cmd.push_str(&format!(" --to {} --yes", plan.candidate));
     if args.ignore_sentinel {
         cmd.push_str(" --ignore-sentinel");
     }
     cmd.push_str(&rerun_options(global, args));
+    creds_used |= args.sentinels.iter().any(|s| shown_arg(s).1);
     if creds_used {
         // Never echo the secret itself.
         cmd.push_str(" (with the same credentials)");
@@ -1423,6 +1475,27 @@ mod tests {
             " -i '/etc/rkv/my group.toml' --user ops --tls --cacert /etc/ca.pem --sentinel 10.0.0.9:26379 --sentinel 10.0.0.8:26379 --timeout 5000ms --max-write-pause 2000ms"
         );
         assert!(!opts.contains("s3cret"));
+        let (g, a) = parse(&[
+            "rkv",
+            "failover",
+            "redis://ops:s3cret@10.0.0.1:6379",
+            "--sentinel",
+            "redis://:s3cret@10.0.0.9:26379",
+            "--journal",
+            "/var/lib/rkv/j.jsonl",
+        ]);
+        assert_eq!(
+            rerun_options(&g, &a),
+            " --sentinel redis://10.0.0.9:26379 --journal /var/lib/rkv/j.jsonl"
+        );
+        assert_eq!(
+            shown_arg("redis://ops:s3cret@10.0.0.1:6379"),
+            ("redis://ops@10.0.0.1:6379".to_string(), true)
+        );
+        assert_eq!(
+            shown_arg("10.0.0.1:6379"),
+            ("10.0.0.1:6379".to_string(), false)
+        );
         assert_eq!(shell_word("it's"), "'it'\\''s'");
     }
 

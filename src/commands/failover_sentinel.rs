@@ -39,6 +39,7 @@ pub(crate) async fn run(
     snap: &Snapshot,
     to: Option<NodeAddr>,
     prompt: Option<&mut dyn Prompter>,
+    journal_path: Option<&std::path::Path>,
 ) -> anyhow::Result<Option<()>> {
     let seeds = sentinel_seeds(&args.sentinels, setup)?;
     let views = crate::topology::sentinel::discover_sentinels(snap, &seeds, &setup.opts).await;
@@ -188,14 +189,14 @@ pub(crate) async fn run(
     {
         return Err(crate::ExitError::aborted("stopped: nothing was changed"));
     }
-    // Journaled as the plain path is, in the same directory: a re-run finds there the
-    // priorities and the fence's originals a killed run leaves.
-    let path = args
-        .journal
-        .clone()
+    // The journal the command opened (and named) already, appended to: a re-run finds there
+    // the priorities and the fence's originals a killed run leaves.
+    let path = journal_path
+        .map(std::path::Path::to_path_buf)
+        .or_else(|| args.journal.clone())
         .unwrap_or_else(|| crate::failover::journal::default_path("failover"));
     let mut journal = crate::failover::journal::Journal::open(&path)?;
-    if !global.quiet {
+    if journal_path.is_none() && !global.quiet {
         eprintln!("rkv: journal: {}", path.display());
     }
     doc.journal = Some(path.display().to_string());

@@ -1182,6 +1182,7 @@ pub fn with_fence_lifts(
 /// becomes a plan of these.
 pub fn with_priority_restores(
     planned: Result<Plan, Refusal>,
+    snap: &Snapshot,
     lowered: &[(NodeAddr, String, String)],
 ) -> Result<Plan, Refusal> {
     let steps = lowered
@@ -1191,6 +1192,18 @@ pub fn with_priority_restores(
             name: name.clone(),
             value: value.clone(),
         });
+    // Sentinel rewrote the node's config (SLAVEOF + CONFIG REWRITE) while its priority was
+    // 0: a Persist of its role writes the restored value there too.
+    let persist_each = |steps: &mut Vec<Step>| {
+        for (node, _, _) in lowered {
+            let persisted = steps
+                .iter()
+                .any(|s| matches!(s, Step::Persist { node: n, .. } if n == node));
+            if !persisted && let Some(n) = snap.get(node) {
+                steps.push(persist(node, n.master.as_ref()));
+            }
+        }
+    };
     match planned {
         Ok(mut p) if !lowered.is_empty() => {
             let at = p
@@ -1201,6 +1214,7 @@ pub fn with_priority_restores(
             for (i, s) in steps.enumerate() {
                 p.steps.insert(at + i, s);
             }
+            persist_each(&mut p.steps);
             Ok(p)
         }
         Err(Refusal::NothingToDo(new)) if !lowered.is_empty() => {
@@ -1209,7 +1223,9 @@ pub fn with_priority_restores(
                 "{new} is already master and every replica follows it, but an earlier Sentinel-coordinated run left the priority of {} at 0: putting it back",
                 names.join(", ")
             );
-            Ok(tidy_up(&new, steps.collect(), why))
+            let mut steps: Vec<Step> = steps.collect();
+            persist_each(&mut steps);
+            Ok(tidy_up(&new, steps, why))
         }
         other => other,
     }
@@ -2109,27 +2125,23 @@ mod tests {
     #[test]
     fn priorities_left_at_zero_are_put_back_before_persisting() {
         let lowered = vec![(addr(3), "replica-priority".to_string(), "100".to_string())];
-        // Nothing else to do: a plan of the restores alone.
-        let p = with_priority_restores(Err(Refusal::NothingToDo(addr(2))), &lowered).unwrap();
+        // Nothing else to do: a plan of the restores alone, each then persisted (Sentinel
+        // rewrote the config while the priority was 0).
+        let done = snap(vec![master(2, 900), replica(3, 2, 900, 0)]);
+        let p =
+            with_priority_restores(Err(Refusal::NothingToDo(addr(2))), &done, &lowered).unwrap();
         assert_eq!(p.kind, Kind::Resume);
         assert_eq!(p.candidate, addr(2));
-        assert_eq!(
-            p.steps,
-            vec![Step::RestorePriority {
-                node: addr(3),
-                name: "replica-priority".into(),
-                value: "100".into()
-            }]
-        );
+        assert_eq!(shape(&p), ["priority 3=100", "persist 3->2"]);
         assert!(p.warnings[0].contains("left the priority of 127.0.0.1:3 at 0"));
         // Nothing lowered: the refusal stands.
         assert_eq!(
-            with_priority_restores(Err(Refusal::NothingToDo(addr(2))), &[]),
+            with_priority_restores(Err(Refusal::NothingToDo(addr(2))), &done, &[]),
             Err(Refusal::NothingToDo(addr(2)))
         );
         // With a plan: before its first Persist, so that the rewrite keeps it.
         let s = demotion_loop(500, true);
-        let p = with_priority_restores(plan(&s, &req(None)), &lowered).unwrap();
+        let p = with_priority_restores(plan(&s, &req(None)), &s, &lowered).unwrap();
         let at = p
             .steps
             .iter()

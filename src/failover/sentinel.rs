@@ -932,12 +932,31 @@ async fn demoted_part(
         if attempt == DEMOTE_ATTEMPTS || Instant::now() >= until {
             return Err(format!("{short}: not switched, nothing lost"));
         }
-        while Instant::now() < until {
-            let now = crate::node::ReplicationInfo::parse(&run.info_text(m).await?);
-            if super::probe::missing_replicas(&attached, &now).is_empty() {
-                break;
+        // 4.0+: it took a new replication id; before 4.0 the demotion freed its backlog and
+        // its replicas resync in full whatever rkv waits for (see the plain demote step).
+        if read == DemoteRead::After {
+            loop {
+                let left = until
+                    .saturating_duration_since(Instant::now())
+                    .max(Duration::from_millis(1));
+                let missing = match tokio::time::timeout(left, run.info_text(m)).await {
+                    Ok(Ok(text)) => super::probe::missing_replicas(
+                        &attached,
+                        &crate::node::ReplicationInfo::parse(&text),
+                    ),
+                    _ => attached.clone(),
+                };
+                if missing.is_empty() {
+                    break;
+                }
+                if Instant::now() >= until {
+                    return Err(format!(
+                        "{short}: {master} was made master again; {} not back on it within --max-write-pause: not switched, nothing lost",
+                        missing.join(", ")
+                    ));
+                }
+                tokio::time::sleep(FAST_POLL).await;
             }
-            tokio::time::sleep(FAST_POLL).await;
         }
     };
     run.note(
