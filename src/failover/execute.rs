@@ -1827,9 +1827,18 @@ async fn demote(
             have.map_or("?".into(), |h| h.to_string())
         );
         nodes.note("note", format!("{short}: {node} made master again"));
-        if attempt >= DEMOTE_ATTEMPTS || Instant::now() >= deadline {
+        // Before 4.0 it is not tried again: made master again, such a server starts its
+        // offset over (3.2 was seen at 0) with no backlog, so no later offset comparison with
+        // the candidate means anything, and a write it took meanwhile (a script passes the
+        // fence before 6.0) could be dropped by the next demotion unseen.
+        if attempt >= DEMOTE_ATTEMPTS || Instant::now() >= deadline || read != DemoteRead::After {
+            let why = if read == DemoteRead::After {
+                String::new()
+            } else {
+                " (before Redis 4.0 a demotion is not tried again)".to_string()
+            };
             return Err(fail(format!(
-                "{short} after {attempt} attempt(s): {node} was made master again, nothing lost"
+                "{short} after {attempt} attempt(s): {node} was made master again, nothing lost{why}"
             )));
         }
         // Master again, it took a new replication id (4.0+): a replica that has not

@@ -661,20 +661,18 @@ async fn switch(
 /// Point every sibling at the candidate (Sentinel would too, one at a time).
 async fn repoint_siblings(run: &mut Run<'_>) {
     let req = run.req;
+    let port = req.candidate.port().to_string();
     for s in req.siblings.clone() {
-        let r = run
-            .on(
-                &s,
-                &[
-                    "REPLICAOF",
-                    req.candidate.host(),
-                    &req.candidate.port().to_string(),
-                ],
-            )
-            .await;
+        let mut sent = "REPLICAOF";
+        let mut r = run.on(&s, &[sent, req.candidate.host(), &port]).await;
+        // REPLICAOF came in 5.0; SLAVEOF is known by every version.
+        if r.as_ref().is_err_and(|e| e.contains("unknown command")) {
+            sent = "SLAVEOF";
+            r = run.on(&s, &[sent, req.candidate.host(), &port]).await;
+        }
         let ok = r.is_ok();
         run.note(
-            format!("REPLICAOF {} on {s}", req.candidate),
+            format!("{sent} {} on {s}", req.candidate),
             ok,
             r.map(|_| "OK".to_string()).unwrap_or_else(|e| e),
         );
@@ -929,8 +927,14 @@ async fn demoted_part(
         );
         back?;
         *demoted = false;
-        if attempt == DEMOTE_ATTEMPTS || Instant::now() >= until {
-            return Err(format!("{short}: not switched, nothing lost"));
+        // Before 4.0 not tried again (see the plain demote step: the offsets start over).
+        if attempt == DEMOTE_ATTEMPTS || Instant::now() >= until || read != DemoteRead::After {
+            let why = if read == DemoteRead::After {
+                ""
+            } else {
+                " (before Redis 4.0 a demotion is not tried again)"
+            };
+            return Err(format!("{short}: not switched, nothing lost{why}"));
         }
         // 4.0+: it took a new replication id; before 4.0 the demotion freed its backlog and
         // its replicas resync in full whatever rkv waits for (see the plain demote step).
