@@ -610,7 +610,28 @@ fn serve_too_new_rdb(v: Version) {
 fn switchover(v: Version) {
     let g = Group::start_for_switchover(v);
     let load = g.load_with(start_load_mixed);
-    let (code, doc, err) = rkv_json(&["failover", &g.m.addr(), "--to", &g.r2.addr(), "--yes"]);
+    let fo = ["failover", &g.m.addr(), "--to", &g.r2.addr(), "--yes"].map(String::from);
+    let fo: Vec<&str> = fo.iter().map(String::as_str).collect();
+    let (mut code, mut doc, mut err) = rkv_json(&fo);
+    // Before 4.0 a demotion the candidate is short of (a script write past the fence, lost
+    // with the replica links as M became a replica) is undone, not retried: exit 1, nothing
+    // switched, M master again. The operator runs it again; so does the test (at most 5).
+    for _ in 0..4 {
+        if v.major >= 4 || code != 1 {
+            break;
+        }
+        assert!(
+            err.contains("before Redis 4.0 a demotion is not tried again"),
+            "{}: {doc:#}\n{err}",
+            v.dir
+        );
+        assert_eq!(field(&info(g.m.port), "role").as_deref(), Some("master"));
+        wait_until(SETTLE, "both replicas follow m again", || {
+            online_replicas(g.m.port) == 2
+        });
+        eprintln!("{}: the demotion was undone; running it again", v.dir);
+        (code, doc, err) = rkv_json(&fo);
+    }
     let actions: Vec<&str> = doc["steps"]
         .as_array()
         .map(|s| s.iter().filter_map(|s| s["action"].as_str()).collect())

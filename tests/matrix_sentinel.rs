@@ -209,10 +209,32 @@ fn topology(v: Version) {
 fn switchover(v: Version) {
     let w = Watched::start(v);
     let load = w.load_with(start_load_mixed);
-    let (code, doc, err) = rkv_json(&args(
+    let fo = args(
         &["failover", &w.m.addr(), "--to", &w.r2.addr(), "--yes"],
         &[],
-    ));
+    );
+    let (mut code, mut doc, mut err) = rkv_json(&fo);
+    // Before 4.0 a demotion the candidate is short of (a script write past the fence, lost
+    // with the replica links as M became a replica) is undone, not retried: exit 1, nothing
+    // switched, M master again. The operator runs it again; so does the test (at most 5).
+    for _ in 0..4 {
+        if v.major >= 4 || code != 1 {
+            break;
+        }
+        assert!(
+            err.contains("before Redis 4.0 a demotion is not tried again"),
+            "{}: {doc:#}\n{err}",
+            v.dir
+        );
+        assert_eq!(field(&info(w.m.port), "role").as_deref(), Some("master"));
+        wait_until(SETTLE, "both replicas follow M again", || {
+            info(w.m.port).matches("state=online").count() == 2
+                && follows(w.r1.port, w.m.port)
+                && follows(w.r2.port, w.m.port)
+        });
+        eprintln!("{}: the demotion was undone; running it again", v.dir);
+        (code, doc, err) = rkv_json(&fo);
+    }
     let so_far = load.acked_count();
     load.wait_acked(so_far + 100);
     let (acked, longest) = load.finish();
