@@ -728,7 +728,27 @@ fn demote_retried(v: Version) {
         wait_until(SETTLE, "both replicas follow m again", || {
             online_replicas(g.m.port) == 2
         });
-        let (code, again, err) = rkv_json(&args[..args.len() - 2]);
+        // The re-run itself may meet a real short demotion (a write past the fence): run it
+        // again, as the switchover column does (at most 5 runs).
+        let mut last = (1, Value::Null, String::new());
+        for _ in 0..5 {
+            last = rkv_json(&args[..args.len() - 2]);
+            if last.0 != 1 {
+                break;
+            }
+            assert!(
+                last.2
+                    .contains("before Redis 4.0 a demotion is not tried again"),
+                "{}: {:#}\n{}",
+                v.dir,
+                last.1,
+                last.2
+            );
+            wait_until(SETTLE, "both replicas follow m again", || {
+                online_replicas(g.m.port) == 2
+            });
+        }
+        let (code, again, err) = last;
         assert_eq!(code, 0, "{}: {again:#}\n{err}", v.dir);
         doc = again;
     } else {
