@@ -62,6 +62,15 @@ impl Watched {
         Watched::start_with(v, &["--repl-backlog-size", "64mb"])
     }
 
+    /// Until both replicas follow M again, online (after a demotion was undone).
+    fn wait_replicas_back_on_m(&self) {
+        wait_until(SETTLE, "both replicas follow M again", || {
+            info(self.m.port).matches("state=online").count() == 2
+                && follows(self.r1.port, self.m.port)
+                && follows(self.r2.port, self.m.port)
+        });
+    }
+
     fn start_with(v: Version, extra: &[&str]) -> Watched {
         let m = v.start(None, extra);
         let r1 = v.start(Some(m.port), extra);
@@ -227,11 +236,7 @@ fn switchover(v: Version) {
             v.dir
         );
         assert_eq!(field(&info(w.m.port), "role").as_deref(), Some("master"));
-        wait_until(SETTLE, "both replicas follow M again", || {
-            info(w.m.port).matches("state=online").count() == 2
-                && follows(w.r1.port, w.m.port)
-                && follows(w.r2.port, w.m.port)
-        });
+        w.wait_replicas_back_on_m();
         eprintln!("{}: the demotion was undone; running it again", v.dir);
         (code, doc, err) = rkv_json(&fo);
     }
@@ -313,11 +318,7 @@ fn sentinel_demote_retried(v: Version) {
         assert_ne!(config(w.m.port, "min-slaves-to-write"), "1000000");
         let so_far = load.acked_count();
         load.wait_acked(so_far + 100);
-        wait_until(SETTLE, "both replicas follow M again", || {
-            info(w.m.port).matches("state=online").count() == 2
-                && follows(w.r1.port, w.m.port)
-                && follows(w.r2.port, w.m.port)
-        });
+        w.wait_replicas_back_on_m();
         // The re-run itself may meet a real short demotion (a write past the fence): run it
         // again, as the switchover column does (at most 5 runs).
         for _ in 0..5 {
@@ -331,11 +332,7 @@ fn sentinel_demote_retried(v: Version) {
                 "{}: {doc:#}\n{err}",
                 v.dir
             );
-            wait_until(SETTLE, "both replicas follow M again", || {
-                info(w.m.port).matches("state=online").count() == 2
-                    && follows(w.r1.port, w.m.port)
-                    && follows(w.r2.port, w.m.port)
-            });
+            w.wait_replicas_back_on_m();
         }
     }
     let so_far = load.acked_count();
@@ -465,11 +462,7 @@ fn held_at(w: &Watched, args: &[String], point: &str) -> Running {
         );
         assert_ne!(config(w.m.port, "min-slaves-to-write"), "1000000", "{err}");
         eprintln!("rkv refused the demotion, C short of M's offset, before {point}:\n{err}");
-        wait_until(SETTLE, "both replicas follow M again", || {
-            info(w.m.port).matches("state=online").count() == 2
-                && follows(w.r1.port, w.m.port)
-                && follows(w.r2.port, w.m.port)
-        });
+        w.wait_replicas_back_on_m();
     }
     panic!("rkv refused the demotion 5 times in a row before {point}");
 }
