@@ -211,6 +211,30 @@ fn topology(v: Version) {
     assert!(acked.len() >= 200);
 }
 
+/// `rkv` with `fo` (a switchover, `--output json`), run again while Redis before 4.0 undoes a
+/// demotion the candidate is short of (a script write past the fence, lost with the replica
+/// links as M became a replica): exit 1, nothing switched, M master again. The operator runs
+/// it again; so does this, at most 5 runs in all. The last run's exit code, document, stderr.
+fn switch_running_again(w: &Watched, v: &Version, fo: &[String]) -> (i32, Value, String) {
+    let mut last = rkv_json(fo);
+    for _ in 0..4 {
+        let (code, doc, err) = &last;
+        if v.major >= 4 || *code != 1 {
+            break;
+        }
+        assert!(
+            err.contains("before Redis 4.0 a demotion is not tried again"),
+            "{}: {doc:#}\n{err}",
+            v.dir
+        );
+        assert_eq!(field(&info(w.m.port), "role").as_deref(), Some("master"));
+        w.wait_replicas_back_on_m();
+        eprintln!("{}: the demotion was undone; running it again", v.dir);
+        last = rkv_json(fo);
+    }
+    last
+}
+
 /// The Sentinel-coordinated switchover under the mixed load (SET, EVAL, MULTI/EXEC): every
 /// acknowledged write on the new master, every Sentinel names it, the old master and the
 /// sibling follow it. Before 6.2 (no CLIENT PAUSE … WRITE) the old master is fenced and made
@@ -222,24 +246,7 @@ fn switchover(v: Version) {
         &["failover", &w.m.addr(), "--to", &w.r2.addr(), "--yes"],
         &[],
     );
-    let (mut code, mut doc, mut err) = rkv_json(&fo);
-    // Before 4.0 a demotion the candidate is short of (a script write past the fence, lost
-    // with the replica links as M became a replica) is undone, not retried: exit 1, nothing
-    // switched, M master again. The operator runs it again; so does the test (at most 5).
-    for _ in 0..4 {
-        if v.major >= 4 || code != 1 {
-            break;
-        }
-        assert!(
-            err.contains("before Redis 4.0 a demotion is not tried again"),
-            "{}: {doc:#}\n{err}",
-            v.dir
-        );
-        assert_eq!(field(&info(w.m.port), "role").as_deref(), Some("master"));
-        w.wait_replicas_back_on_m();
-        eprintln!("{}: the demotion was undone; running it again", v.dir);
-        (code, doc, err) = rkv_json(&fo);
-    }
+    let (code, doc, err) = switch_running_again(&w, &v, &fo);
     let so_far = load.acked_count();
     load.wait_acked(so_far + 100);
     let (acked, longest) = load.finish();
@@ -319,21 +326,9 @@ fn sentinel_demote_retried(v: Version) {
         let so_far = load.acked_count();
         load.wait_acked(so_far + 100);
         w.wait_replicas_back_on_m();
-        // The re-run itself may meet a real short demotion (a write past the fence): run it
-        // again, as the switchover column does (at most 5 runs).
-        for _ in 0..5 {
-            let (c2, d2, e2) = rkv_json(&all_args[..all_args.len() - 2]);
-            (code, doc, err) = (Some(c2), d2, e2);
-            if code != Some(1) {
-                break;
-            }
-            assert!(
-                err.contains("before Redis 4.0 a demotion is not tried again"),
-                "{}: {doc:#}\n{err}",
-                v.dir
-            );
-            w.wait_replicas_back_on_m();
-        }
+        // The re-run itself may meet a real short demotion (a write past the fence).
+        let (c2, d2, e2) = switch_running_again(&w, &v, &all_args[..all_args.len() - 2]);
+        (code, doc, err) = (Some(c2), d2, e2);
     }
     let so_far = load.acked_count();
     load.wait_acked(so_far + 100);
