@@ -1,13 +1,15 @@
-//! `rkv failover`: discover, confirm an unreachable master with retries, look for Sentinel,
-//! plan (pure), show the ranking and the plan, ask (or not), run the plan with a journal,
-//! then prove and report: history continued, links up, partial resyncs, pause measured,
-//! clients left on the old master, roles persisted.
+//! `rkv failover`, as a pipeline of small steps: gather (discover, complete the group with a
+//! stopped run's fence group, confirm an unreachable master with retries), hand off to the
+//! Sentinel path when Sentinels watch, plan (pure, plus what stopped runs left), confirm
+//! (ranking, plan, ask), execute (with a journal), probe (history, resync counters, clients
+//! left), judge (pure, [`crate::failover::judge`]), then render and exit.
 
 use super::topology::{Setup, check_seeds_reachable, color, finish, print, resolve_arg, runtime};
 use crate::ExitError;
 use crate::cli::{FailoverArgs, GlobalArgs, OutputFormat};
 use crate::failover::execute::{self, FenceReport, Nodes, Outcome, Status, StepResult};
 use crate::failover::journal::{self, Journal};
+use crate::failover::judge::{self, Problem, ProblemKind, ResyncDelta};
 use crate::failover::plan::{self, Candidate, Kind, Plan, Refusal, Step};
 use crate::failover::probe::{self, HistoryProof, SyncStats};
 use crate::failover::sentinel;
@@ -17,7 +19,6 @@ use crate::node::{NodeAddr, Role, Transport, parse_node};
 use crate::persist_role::{self, PersistMethod, PersistOutcome};
 use crate::render;
 use crate::render::prompt::Prompter;
-use crate::topology::model::ProblemKind;
 use crate::topology::{HealthOptions, Seed, Snapshot, discover, health};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -31,30 +32,6 @@ const HELLO_LISTEN: Duration = Duration::from_millis(2500);
 /// Tries and window to confirm that a master is really unreachable.
 const CONFIRM_TRIES: u32 = 3;
 const CONFIRM_WINDOW: Duration = Duration::from_secs(1);
-
-/// One problem found after (or while) running.
-#[derive(Debug, Clone, Serialize)]
-pub struct Problem {
-    /// What kind (`step_failed`, a topology health rule, `full_resync`, `history`).
-    pub kind: String,
-    /// The node concerned.
-    pub node: Option<String>,
-    /// A sentence for the operator.
-    pub message: String,
-}
-
-/// Resync counters that moved on one node during the run.
-#[derive(Debug, Clone, Serialize)]
-pub struct ResyncDelta {
-    /// The node (these count syncs it served as a master).
-    pub node: NodeAddr,
-    /// Full resyncs served.
-    pub sync_full: i64,
-    /// Partial resyncs served.
-    pub sync_partial_ok: i64,
-    /// Partial resyncs refused.
-    pub sync_partial_err: i64,
-}
 
 /// The proof and report after a run.
 #[derive(Debug, Clone, Serialize)]
@@ -148,7 +125,7 @@ pub(crate) fn refused(
     };
     if global.output != OutputFormat::Table {
         let problem = Problem {
-            kind: "refused".into(),
+            kind: ProblemKind::Refused,
             node: r.node().map(ToString::to_string),
             message: message.clone(),
         };
@@ -453,34 +430,43 @@ fn live_master(snap: &Snapshot) -> Option<&NodeAddr> {
     }
 }
 
-async fn run_async(
+/// Print `text` where this output format shows human text: stdout for a table, stderr (unless
+/// quiet) when stdout carries the JSON/TSV document.
+fn show(global: &GlobalArgs, text: &str) -> anyhow::Result<()> {
+    if global.output == OutputFormat::Table {
+        print(text)
+    } else {
+        if !global.quiet {
+            eprint!("{text}");
+        }
+        Ok(())
+    }
+}
+
+/// The group as `rkv failover` plans on it: discovered from the seeds (and the candidate),
+/// completed with the nodes a fencing run named, and with an unreachable master confirmed.
+struct Gathered {
+    snap: Snapshot,
+    /// The seeds discovery started from (the topology after the run starts there too).
+    seed_list: Vec<Seed>,
+    /// `--to`, as the snapshot names it.
+    to: Option<NodeAddr>,
+    /// The journal's directory, where stopped runs left their marks.
+    journal_dir: Option<std::path::PathBuf>,
+}
+
+/// Step 1, gather: discover the group, add the nodes of a stopped run's fence group that
+/// answer, and make sure over a short window that a master nobody reaches is really gone.
+async fn gather(
     global: &GlobalArgs,
     args: &FailoverArgs,
     setup: &Setup,
-    seed_list: Vec<Seed>,
+    mut seed_list: Vec<Seed>,
     single: bool,
     to: Option<NodeAddr>,
-) -> anyhow::Result<()> {
-    let human_out = global.output == OutputFormat::Table;
-    let show = |text: &str| -> anyhow::Result<()> {
-        if human_out {
-            print(text)
-        } else {
-            if !global.quiet {
-                eprint!("{text}");
-            }
-            Ok(())
-        }
-    };
-    // Never ask without a terminal: settle that before touching anything.
-    let mut prompt = if args.dry_run {
-        None
-    } else {
-        render::prompt::prompter(args.yes, "rkv failover")?
-    };
+) -> anyhow::Result<Gathered> {
     // The candidate belongs to the group even when its master no longer lists it (an
     // interrupted run promoted it): crawl from it too.
-    let mut seed_list = seed_list;
     if let Some(t) = &to
         && !seed_list.iter().any(|s| &s.addr == t)
     {
@@ -489,13 +475,8 @@ async fn run_async(
             creds: None,
         });
     }
-    let mut snap = discover(
-        seed_list.clone(),
-        &setup.opts,
-        setup.inventory.as_ref(),
-        single,
-    )
-    .await;
+    let inventory = setup.inventory.as_ref();
+    let mut snap = discover(seed_list.clone(), &setup.opts, inventory, single).await;
     check_seeds_reachable(&snap)?;
     // A fence left by a stopped run: that run journaled its group, and a node of it may be
     // listed by nobody right now (a demoted old master disconnects its replicas): crawl from
@@ -506,39 +487,29 @@ async fn run_async(
         .unwrap_or_else(|| journal::default_path("failover"))
         .parent()
         .map(std::path::Path::to_path_buf);
-    let mut missing = journal_dir
+    let missing = journal_dir
         .as_deref()
         .map(|d| fence_group_missing(&snap, d))
         .unwrap_or_default();
     // Only those that answer: one that died since (a dead candidate the operator left out)
     // would only be reported as unreachable.
     let mut answering = Vec::new();
-    for addr in missing.drain(..) {
-        if crate::node::NodeClient::open(
+    for addr in missing {
+        let open = crate::node::NodeClient::open(
             &setup.opts.transport,
             &addr,
             &setup.opts.creds,
             global.timeout,
-        )
-        .await
-        .is_ok()
-        {
+        );
+        if open.await.is_ok() {
             answering.push(addr);
         }
     }
-    let missing = answering;
-    if !missing.is_empty() {
-        tracing::info!("adding {} node(s) the fencing run named", missing.len());
-        seed_list.extend(missing.into_iter().map(|addr| Seed { addr, creds: None }));
-        snap = discover(
-            seed_list.clone(),
-            &setup.opts,
-            setup.inventory.as_ref(),
-            single,
-        )
-        .await;
+    if !answering.is_empty() {
+        tracing::info!("adding {} node(s) the fencing run named", answering.len());
+        seed_list.extend(answering.into_iter().map(|addr| Seed { addr, creds: None }));
+        snap = discover(seed_list.clone(), &setup.opts, inventory, single).await;
     }
-
     // A master nobody can reach: make sure over a short window before calling it dead.
     if live_master(&snap).is_none() {
         let named: Vec<NodeAddr> = snap
@@ -553,23 +524,12 @@ async fn run_async(
             .map(|n| n.addr.clone())
             .collect();
         for m in named {
-            if probe::reachable_within(
-                &m,
-                &setup.opts.creds,
-                global.timeout,
-                CONFIRM_TRIES,
-                CONFIRM_WINDOW,
-            )
-            .await
+            let creds = &setup.opts.creds;
+            if probe::reachable_within(&m, creds, global.timeout, CONFIRM_TRIES, CONFIRM_WINDOW)
+                .await
             {
                 tracing::warn!("{m} answered on a retry; discovering again");
-                snap = discover(
-                    seed_list.clone(),
-                    &setup.opts,
-                    setup.inventory.as_ref(),
-                    single,
-                )
-                .await;
+                snap = discover(seed_list.clone(), &setup.opts, inventory, single).await;
                 break;
             }
         }
@@ -578,169 +538,147 @@ async fn run_async(
         Some(t) => Some(canonical(&snap, &t, global.timeout).await),
         None => None,
     };
+    Ok(Gathered {
+        snap,
+        seed_list,
+        to,
+        journal_dir,
+    })
+}
 
-    let mut journal = if args.dry_run {
-        Journal::disabled()
-    } else {
-        let path = args
-            .journal
-            .clone()
-            .unwrap_or_else(|| journal::default_path("failover"));
-        let j = Journal::open(&path)?;
-        if !global.quiet {
-            eprintln!("rkv: journal: {}", path.display());
-        }
-        j
-    };
-    let journal_path = (!args.dry_run).then(|| journal.path().display().to_string());
-    let mut nodes = Nodes::new(
-        execute::Options {
-            creds: setup.opts.creds.clone(),
-            timeout: global.timeout,
-            transport: setup.opts.transport.clone(),
-            verify_timeout: args.wait_timeout,
-            inventory: setup.inventory.clone(),
-        },
-        &mut journal,
-    );
+/// The run's journal (disabled on a dry run), its path shown on stderr.
+fn open_journal(global: &GlobalArgs, args: &FailoverArgs) -> anyhow::Result<Journal> {
+    if args.dry_run {
+        return Ok(Journal::disabled());
+    }
+    let path = args
+        .journal
+        .clone()
+        .unwrap_or_else(|| journal::default_path("failover"));
+    let j = Journal::open(&path)?;
+    if !global.quiet {
+        eprintln!("rkv: journal: {}", path.display());
+    }
+    Ok(j)
+}
 
-    // Sentinel: its clients, its hello channel's subscribers, or a hello message.
-    let mut sentinel_why: Option<String> =
-        (!args.sentinels.is_empty()).then(|| format!("--sentinel {}", args.sentinels.join(", ")));
-    if sentinel_why.is_none()
-        && !args.ignore_sentinel
-        && let Some(m) = live_master(&snap).cloned()
-    {
-        sentinel_why = probe::sentinel_evidence(&mut nodes, &m, HELLO_LISTEN).await;
-    }
-    // Sentinels watch the master (or may watch a master that is gone: they subscribe on the
-    // replicas too): switch over with them (src/failover/sentinel.rs).
-    if (sentinel_why.is_some() || live_master(&snap).is_none())
-        && !args.ignore_sentinel
-        && super::failover_sentinel::run(
-            global,
-            args,
-            setup,
-            &snap,
-            to.clone(),
-            prompt
-                .as_mut()
-                .map(|p| p as &mut dyn render::prompt::Prompter),
-            journal_path.as_deref().map(std::path::Path::new),
-        )
-        .await?
-        .is_some()
-    {
-        return Ok(());
-    }
-    let mut req = plan::Request {
-        to: to.clone(),
-        sentinel_watching: sentinel_why.is_some(),
-        ignore_sentinel: args.ignore_sentinel,
-        max_write_pause: args.max_write_pause,
-        diverge: diverge_choice(args, &snap, setup, global.timeout).await?,
-    };
-    let refused = |r: Refusal| {
-        refused(
-            global,
-            &snap,
-            to.as_ref(),
-            args.dry_run,
-            &r,
-            sentinel_why.as_deref(),
-        )
-    };
-    let transport = setup.opts.transport.clone();
-    let inventory = setup.inventory.clone();
-    let describe = |p: &mut Plan| {
-        p.describe_persistence(
-            |n| {
-                persist_role::plan_persist(
-                    &transport,
-                    n,
-                    inventory.as_ref().and_then(|i| i.by_addr(n)),
-                )
-            },
-            |n| fence_how(&transport, n, inventory.as_ref().and_then(|i| i.by_addr(n))),
-        );
-    };
-    // Fences an earlier, stopped run left in place: a re-run lifts them.
-    let (fenced, fence_unknown) = fenced_nodes(&mut nodes, &snap).await;
-    // Roles an earlier, stopped run changed but did not write to the configs.
-    let unpersisted: Vec<NodeAddr> = journal_dir
-        .as_deref()
-        .map(|d| unpersisted_nodes(&snap, d))
+/// What stopped runs left behind, read from the nodes and the journal: the plan finishes it.
+struct Leftovers {
+    /// Nodes that still carry rkv's fence (a re-run lifts it).
+    fenced: Vec<NodeAddr>,
+    /// Nodes whose min-replicas settings could not be read.
+    fence_unknown: Vec<NodeAddr>,
+    /// Nodes whose role changed but was not written to their config.
+    unpersisted: Vec<NodeAddr>,
+    /// Replicas whose priority a killed Sentinel-coordinated run left at 0.
+    lowered: Vec<(NodeAddr, String, String)>,
+}
+
+async fn leftovers(
+    nodes: &mut Nodes<'_>,
+    snap: &Snapshot,
+    journal_dir: Option<&std::path::Path>,
+) -> Leftovers {
+    let (fenced, fence_unknown) = fenced_nodes(nodes, snap).await;
+    let unpersisted = journal_dir
+        .map(|d| unpersisted_nodes(snap, d))
         .unwrap_or_default();
-    // Sibling priorities a killed Sentinel-coordinated run left at 0.
-    let lowered = match journal_dir.as_deref() {
-        Some(d) => lowered_priorities(&mut nodes, &snap, d).await,
+    let lowered = match journal_dir {
+        Some(d) => lowered_priorities(nodes, snap, d).await,
         None => Vec::new(),
     };
-    let replan = |req: &plan::Request| {
-        plan::with_priority_restores(
-            plan::with_pending_persists(
-                plan::with_fence_lifts(plan::plan(&snap, req), &snap, &fenced),
-                &snap,
-                &unpersisted,
-            ),
-            &snap,
-            &lowered,
-        )
-    };
-    let mut the_plan = match replan(&req) {
-        Err(Refusal::NothingToDo(_)) if !fence_unknown.is_empty() => {
-            // Not a success to report: a fence left there would go on refusing writes.
-            let names: Vec<String> = fence_unknown.iter().map(ToString::to_string).collect();
-            anyhow::bail!(
-                "nothing else to do, but the min-replicas settings of {} could not be read, so whether an earlier run left its fence there is not known: check CONFIG GET min-replicas-to-write there, then run the same command again",
-                names.join(", ")
-            );
-        }
-        Err(Refusal::NothingToDo(m)) => {
-            // A re-run that finds nothing left to do has succeeded.
-            let r = Refusal::NothingToDo(m);
-            let msg = r.to_string();
-            if human_out {
-                print(&format!("{msg}\n"))?;
-            } else {
-                // Exit 0 with one document, as every run prints: `refusal` says why nothing ran.
-                print_refusal(
-                    &snap,
-                    to.as_ref(),
-                    args.dry_run,
-                    &r,
-                    vec![msg.clone()],
-                    Vec::new(),
-                )?;
-                if !global.quiet {
-                    eprintln!("rkv: {msg}");
-                }
-            }
-            return Ok(());
-        }
-        other => other.map_err(refused)?,
-    };
-    describe(&mut the_plan);
-    for n in &fence_unknown {
-        the_plan.warnings.push(format!(
-            "{n}: its min-replicas settings could not be read, so a fence an earlier run may have left there is not lifted by this run"
-        ));
+    Leftovers {
+        fenced,
+        fence_unknown,
+        unpersisted,
+        lowered,
     }
+}
 
+/// Step 2, plan (pure): the planner's plan, plus the steps that finish what stopped runs left.
+fn plan_with(snap: &Snapshot, req: &plan::Request, left: &Leftovers) -> Result<Plan, Refusal> {
+    plan::with_priority_restores(
+        plan::with_pending_persists(
+            plan::with_fence_lifts(plan::plan(snap, req), snap, &left.fenced),
+            snap,
+            &left.unpersisted,
+        ),
+        snap,
+        &left.lowered,
+    )
+}
+
+/// Fill in the plan's words for persisting roles and for fencing (no I/O).
+fn describe(plan: &mut Plan, setup: &Setup) {
+    let transport = &setup.opts.transport;
+    let inv = |n: &NodeAddr| setup.inventory.as_ref().and_then(|i| i.by_addr(n));
+    plan.describe_persistence(
+        |n| persist_role::plan_persist(transport, n, inv(n)),
+        |n| fence_how(transport, n, inv(n)),
+    );
+}
+
+/// End a run the planner found nothing to do for: exit 0 with the reason (one document with
+/// `-o json|tsv`), unless a fence could not be read, which is not a success to report.
+fn nothing_to_do(
+    global: &GlobalArgs,
+    args: &FailoverArgs,
+    g: &Gathered,
+    left: &Leftovers,
+    r: Refusal,
+) -> anyhow::Result<()> {
+    if !left.fence_unknown.is_empty() {
+        // A fence left there would go on refusing writes.
+        let names: Vec<String> = left.fence_unknown.iter().map(ToString::to_string).collect();
+        anyhow::bail!(
+            "nothing else to do, but the min-replicas settings of {} could not be read, so whether an earlier run left its fence there is not known: check CONFIG GET min-replicas-to-write there, then run the same command again",
+            names.join(", ")
+        );
+    }
+    // A re-run that finds nothing left to do has succeeded.
+    let msg = r.to_string();
+    if global.output == OutputFormat::Table {
+        return print(&format!("{msg}\n"));
+    }
+    // Exit 0 with one document, as every run prints: `refusal` says why nothing ran.
+    print_refusal(
+        &g.snap,
+        g.to.as_ref(),
+        args.dry_run,
+        &r,
+        vec![msg.clone()],
+        Vec::new(),
+    )?;
+    if !global.quiet {
+        eprintln!("rkv: {msg}");
+    }
+    Ok(())
+}
+
+/// Step 3, confirm: show the ranking and the plan, let the operator choose among several
+/// eligible candidates, print the dry run's document, and ask. `None` when nothing is to run
+/// (a dry run, printed); an error when the operator said no.
+fn confirm(
+    global: &GlobalArgs,
+    args: &FailoverArgs,
+    setup: &Setup,
+    prompt: Option<&mut render::prompt::Terminal>,
+    mut the_plan: Plan,
+    replan: &dyn Fn(&plan::Request) -> anyhow::Result<Plan>,
+    mut req: plan::Request,
+) -> anyhow::Result<Option<Plan>> {
     let style = render::table::Style {
         color: color(global),
         width: None,
     };
     if !the_plan.ranking.is_empty() {
-        show(&render::plan::ranking(
-            &the_plan.ranking,
-            Some(&the_plan.candidate),
-            style,
-        ))?;
+        let ranking = render::plan::ranking(&the_plan.ranking, Some(&the_plan.candidate), style);
+        show(global, &ranking)?;
     }
+    let mut prompt = prompt;
     // Several eligible candidates and no --to: the operator chooses.
     if let Some(p) = prompt.as_mut()
-        && to.is_none()
+        && req.to.is_none()
         && the_plan.kind != Kind::Resume
     {
         let eligible: Vec<&Candidate> = the_plan.ranking.iter().filter(|c| c.eligible()).collect();
@@ -758,8 +696,8 @@ async fn run_async(
                 .collect();
             let i = p.select("Which replica should become the master?", &items)?;
             req.to = eligible.get(i).map(|c| c.addr.clone());
-            the_plan = replan(&req).map_err(refused)?;
-            describe(&mut the_plan);
+            the_plan = replan(&req)?;
+            describe(&mut the_plan, setup);
         }
     }
     if args.ignore_sentinel && the_plan.kind != Kind::Resume {
@@ -768,27 +706,18 @@ async fn run_async(
             the_plan.old_master
         ));
     }
-    show(&render::plan::plan(&the_plan))?;
-
+    show(global, &render::plan::plan(&the_plan))?;
     if args.dry_run {
-        let doc = document(
-            &the_plan,
-            StepResult::pending(&the_plan),
-            None,
-            Vec::new(),
-            None,
-            true,
-            None,
-        );
-        if !human_out {
-            print(&render::json::to_string(&doc)?)?;
-        } else {
+        let steps = StepResult::pending(&the_plan);
+        let doc = document(&the_plan, steps, None, Vec::new(), None, true, None);
+        if global.output == OutputFormat::Table {
             print("dry run: nothing was changed\n")?;
+        } else {
+            print(&render::json::to_string(&doc)?)?;
         }
-        return Ok(());
+        return Ok(None);
     }
-
-    if let Some(p) = prompt.as_mut() {
+    if let Some(p) = prompt {
         let go = match the_plan.kind {
             Kind::Failover => {
                 let typed = p.input(&format!(
@@ -805,14 +734,32 @@ async fn run_async(
             return Err(ExitError::aborted("stopped: nothing was changed"));
         }
     }
+    Ok(Some(the_plan))
+}
 
+/// What is read just before running, for the judgement afterwards.
+struct Before {
+    /// The reachable nodes (read again after the run).
+    all: Vec<NodeAddr>,
+    /// Their INFO stats.
+    stats: BTreeMap<NodeAddr, SyncStats>,
+    /// Unplanned: re-pointed replicas behind the candidate's backlog.
+    beyond_backlog: i64,
+    /// The replid the new master's history must continue (the old master's, or the
+    /// candidate's while it still replicates).
+    old_replid: Option<String>,
+    /// Full resyncs a re-run cannot avoid, with why.
+    unavoidable: Vec<String>,
+}
+
+async fn read_before(nodes: &mut Nodes<'_>, the_plan: &Plan, snap: &Snapshot) -> Before {
     let all: Vec<NodeAddr> = snap
         .nodes
         .iter()
         .filter(|n| n.reachable())
         .map(|n| n.addr.clone())
         .collect();
-    let before = probe::sync_stats(&mut nodes, &all).await;
+    let stats = probe::sync_stats(nodes, &all).await;
     // Unplanned: the stream has stopped, so whoever is behind the candidate's backlog now
     // needs a full resync from it whatever rkv does. Count them, so those full resyncs are
     // not reported as problems (a lag past a 1 MB default backlog is common under load).
@@ -843,137 +790,117 @@ async fn run_async(
                 .filter(|c| c.role == Role::Replica)
                 .and_then(|c| c.replid.clone())
         });
+    let unavoidable = unavoidable_full_resyncs(nodes, the_plan, snap).await;
+    Before {
+        all,
+        stats,
+        beyond_backlog,
+        old_replid,
+        unavoidable,
+    }
+}
 
-    let unavoidable = unavoidable_full_resyncs(&mut nodes, &the_plan, &snap).await;
-    let mut progress =
-        render::progress::StepProgress::new(std::io::stderr().is_terminal(), global.quiet);
-    let outcome = execute::run(&the_plan, &mut nodes, &mut |e| progress.event(&e)).await;
+/// Step 5, probe: the new master's history proof (none on a resume, or when the candidate is
+/// not a master), read right after the run.
+async fn history_after(
+    nodes: &mut Nodes<'_>,
+    the_plan: &Plan,
+    outcome: &Outcome,
+    before: &Before,
+) -> Option<HistoryProof> {
+    if the_plan.kind == Kind::Resume {
+        return None;
+    }
+    let final_offset = match the_plan.kind {
+        Kind::Switchover => outcome.final_offset,
+        _ => outcome.promoted_at,
+    };
+    match nodes.info(&the_plan.candidate, "replication").await {
+        Ok(info) if info.role == Role::Master => Some(probe::history_proof(
+            &the_plan.candidate,
+            &info,
+            outcome
+                .final_replid
+                .as_deref()
+                .or(before.old_replid.as_deref()),
+            final_offset,
+        )),
+        _ => None,
+    }
+}
 
-    // Proof and report.
-    let mut problems = Vec::new();
-    let history = if the_plan.kind == Kind::Resume {
-        None
-    } else {
-        let final_offset = match the_plan.kind {
-            Kind::Switchover => outcome.final_offset,
-            _ => outcome.promoted_at,
-        };
-        match nodes.info(&the_plan.candidate, "replication").await {
-            Ok(info) if info.role == Role::Master => Some(probe::history_proof(
-                &the_plan.candidate,
-                &info,
-                outcome.final_replid.as_deref().or(old_replid.as_deref()),
-                final_offset,
-            )),
-            _ => None,
-        }
-    };
-    if let Some(h) = &history
-        && h.available
-        && !h.continues
+/// Whether the Sentinel path took the run over.
+enum Watch {
+    /// It ran (or refused) the whole job.
+    Handled,
+    /// The plain path goes on, with the evidence that Sentinels watch, if any (the planner
+    /// then refuses unless `--ignore-sentinel`).
+    Plain(Option<String>),
+}
+
+/// Look for Sentinels (`--sentinel`, their clients on the master, its hello channel's
+/// subscribers, a hello message) and, when they watch or the master is gone, hand the run to
+/// the Sentinel-coordinated path (src/commands/failover_sentinel.rs).
+async fn sentinel_hand_off(
+    global: &GlobalArgs,
+    args: &FailoverArgs,
+    setup: &Setup,
+    g: &Gathered,
+    nodes: &mut Nodes<'_>,
+    prompt: &mut Option<render::prompt::Terminal>,
+    journal_path: Option<&str>,
+) -> anyhow::Result<Watch> {
+    // Sentinel: its clients, its hello channel's subscribers, or a hello message.
+    let mut sentinel_why: Option<String> =
+        (!args.sentinels.is_empty()).then(|| format!("--sentinel {}", args.sentinels.join(", ")));
+    if sentinel_why.is_none()
+        && !args.ignore_sentinel
+        && let Some(m) = live_master(&g.snap).cloned()
     {
-        problems.push(Problem {
-            kind: "history".into(),
-            node: Some(h.new_master.to_string()),
-            message: format!(
-                "{} does not continue the old history at offset {} (replid2 {}, second_repl_offset {})",
-                h.new_master,
-                h.old_final_offset.map_or("?".into(), |o| (o + 1).to_string()),
-                h.replid2.as_deref().unwrap_or("-"),
-                h.second_repl_offset.map_or("-".into(), |o| o.to_string())
-            ),
-        });
+        sentinel_why = probe::sentinel_evidence(nodes, &m, HELLO_LISTEN).await;
     }
-    let after = probe::sync_stats(&mut nodes, &all).await;
-    let resyncs: Vec<ResyncDelta> = after
-        .iter()
-        .filter_map(|(n, a)| {
-            let d = before
-                .get(n)
-                .copied()
-                .unwrap_or(SyncStats::default())
-                .delta(a);
-            (d != SyncStats::default()).then(|| ResyncDelta {
-                node: n.clone(),
-                sync_full: d.sync_full,
-                sync_partial_ok: d.sync_partial_ok,
-                sync_partial_err: d.sync_partial_err,
-            })
-        })
-        .collect();
-    let partial_only = resyncs.iter().all(|d| d.sync_full == 0);
-    // A fenced old master restarted after a crash has lost its replication state and needs a
-    // full resync from the new master: expected, so not a problem; any other full resync is.
-    let restarted = outcome
-        .fencing
-        .as_ref()
-        .is_some_and(|f| f.came_back_as_replica.is_some());
-    // PSYNC1-era servers (no replid) cannot partially resync a promoted master's siblings:
-    // their full resyncs are expected.
-    // A resume has no history proof to ask: the master's own replid says it (none before 4.0).
-    let psync1 = history.as_ref().is_some_and(|h| !h.available)
-        || (history.is_none()
-            && snap
-                .get(&the_plan.candidate)
-                .is_some_and(|n| n.reachable() && n.replid.is_none()));
-    // An old master whose writes past the fork were dropped or carried over cannot partially
-    // resync, nor can its replicas that followed it there: expected, a note saying why.
-    let expected = |d: &ResyncDelta| -> Option<Vec<String>> {
-        let why: Vec<String> = the_plan
-            .full_resync_expected
-            .iter()
-            .filter(|(n, _)| n == &d.node)
-            .map(|(_, w)| w.clone())
-            .collect();
-        (!why.is_empty() && d.sync_full <= why.len() as i64).then_some(why)
-    };
-    let mut split_notes = Vec::new();
-    for d in resyncs.iter().filter(|d| d.sync_full > 0) {
-        if let Some(why) = expected(d) {
-            split_notes.push(format!(
-                "note: {} served {} full resync(s), unavoidable: {}",
-                d.node,
-                d.sync_full,
-                why.join("; ")
-            ));
-        }
-    }
-    // A full resync that could not be avoided is a note that says why, not a problem.
-    let mut notes = Vec::new();
-    let mut excused: i64 = 0;
-    if let Some(d) = resyncs
-        .iter()
-        .find(|d| d.node == the_plan.candidate && d.sync_full > 0 && expected(d).is_none())
+    // Sentinels watch the master (or may watch a master that is gone: they subscribe on the
+    // replicas too): switch over with them (src/failover/sentinel.rs).
+    if (sentinel_why.is_some() || live_master(&g.snap).is_none())
+        && !args.ignore_sentinel
+        && super::failover_sentinel::run(
+            global,
+            args,
+            setup,
+            &g.snap,
+            g.to.clone(),
+            prompt
+                .as_mut()
+                .map(|p| p as &mut dyn render::prompt::Prompter),
+            journal_path.map(std::path::Path::new),
+        )
+        .await?
+        .is_some()
     {
-        let n = unavoidable
-            .len()
-            .min(usize::try_from(d.sync_full).unwrap_or(0));
-        notes.extend(unavoidable.iter().take(n).cloned());
-        excused = i64::try_from(n).unwrap_or(0);
+        return Ok(Watch::Handled);
     }
-    // Siblings behind the candidate's backlog, and a restarted candidate, must full-resync
-    // whatever rkv does (counted before the run).
-    let expected_full = |d: &ResyncDelta| {
-        if d.node == the_plan.candidate {
-            beyond_backlog + i64::from(restarted) + excused
-        } else {
-            0
-        }
-    };
-    for d in resyncs
-        .iter()
-        .filter(|_| !psync1)
-        .filter(|d| d.sync_full > 0)
-        .filter(|d| expected(d).is_none())
-        .filter(|d| d.sync_full > expected_full(d))
-    {
-        problems.push(Problem {
-            kind: "full_resync".into(),
-            node: Some(d.node.to_string()),
-            message: format!("{} served {} full resync(s)", d.node, d.sync_full),
-        });
-    }
-    the_plan.warnings.extend(split_notes);
+    Ok(Watch::Plain(sentinel_why))
+}
+
+/// What is read right after running, for the judgement.
+struct After {
+    /// The new master's history proof.
+    history: Option<HistoryProof>,
+    /// INFO stats of the nodes read before.
+    stats: BTreeMap<NodeAddr, SyncStats>,
+    /// Ordinary clients still on the old master (a switchover that changed roles).
+    old_master_clients: Option<usize>,
+}
+
+/// Step 5, probe: the history proof, the resync counters again, the clients left behind.
+async fn probe_after(
+    nodes: &mut Nodes<'_>,
+    the_plan: &Plan,
+    outcome: &Outcome,
+    before: &Before,
+) -> After {
+    let history = history_after(nodes, the_plan, outcome, before).await;
+    let stats = probe::sync_stats(nodes, &before.all).await;
     let nothing_changed = outcome.failure.as_ref().is_some_and(|f| !f.changed);
     let old_master_clients = if the_plan.kind == Kind::Failover
         || nothing_changed
@@ -982,9 +909,143 @@ async fn run_async(
         // After an abort nothing changed for the clients of the old master: not a remark.
         None
     } else {
-        probe::clients_left(&mut nodes, &the_plan.old_master).await
+        probe::clients_left(nodes, &the_plan.old_master).await
     };
-    let persisted: BTreeMap<String, String> = outcome
+    After {
+        history,
+        stats,
+        old_master_clients,
+    }
+}
+
+async fn run_async(
+    global: &GlobalArgs,
+    args: &FailoverArgs,
+    setup: &Setup,
+    seed_list: Vec<Seed>,
+    single: bool,
+    to: Option<NodeAddr>,
+) -> anyhow::Result<()> {
+    // Never ask without a terminal: settle that before touching anything.
+    let mut prompt = if args.dry_run {
+        None
+    } else {
+        render::prompt::prompter(args.yes, "rkv failover")?
+    };
+    let g = gather(global, args, setup, seed_list, single, to).await?;
+    let mut journal = open_journal(global, args)?;
+    let journal_path = (!args.dry_run).then(|| journal.path().display().to_string());
+    let mut nodes = Nodes::new(
+        execute::Options {
+            creds: setup.opts.creds.clone(),
+            timeout: global.timeout,
+            transport: setup.opts.transport.clone(),
+            verify_timeout: args.wait_timeout,
+            inventory: setup.inventory.clone(),
+        },
+        &mut journal,
+    );
+
+    let sentinel_why = match sentinel_hand_off(
+        global,
+        args,
+        setup,
+        &g,
+        &mut nodes,
+        &mut prompt,
+        journal_path.as_deref(),
+    )
+    .await?
+    {
+        Watch::Handled => return Ok(()),
+        Watch::Plain(why) => why,
+    };
+    let req = plan::Request {
+        to: g.to.clone(),
+        sentinel_watching: sentinel_why.is_some(),
+        ignore_sentinel: args.ignore_sentinel,
+        max_write_pause: args.max_write_pause,
+        diverge: diverge_choice(args, &g.snap, setup, global.timeout).await?,
+    };
+    let left = leftovers(&mut nodes, &g.snap, g.journal_dir.as_deref()).await;
+    let refuse = |r: Refusal| {
+        let why = sentinel_why.as_deref();
+        refused(global, &g.snap, g.to.as_ref(), args.dry_run, &r, why)
+    };
+    let replan = |req: &plan::Request| plan_with(&g.snap, req, &left).map_err(refuse);
+    let mut the_plan = match plan_with(&g.snap, &req, &left) {
+        Err(r @ Refusal::NothingToDo(_)) => return nothing_to_do(global, args, &g, &left, r),
+        Err(r) => return Err(refuse(r)),
+        Ok(p) => p,
+    };
+    describe(&mut the_plan, setup);
+    for n in &left.fence_unknown {
+        the_plan.warnings.push(format!(
+            "{n}: its min-replicas settings could not be read, so a fence an earlier run may have left there is not lifted by this run"
+        ));
+    }
+    let Some(mut the_plan) = confirm(global, args, setup, prompt.as_mut(), the_plan, &replan, req)?
+    else {
+        return Ok(());
+    };
+
+    // Step 4, execute, between the reads the judgement compares.
+    let before = read_before(&mut nodes, &the_plan, &g.snap).await;
+    let mut progress =
+        render::progress::StepProgress::new(std::io::stderr().is_terminal(), global.quiet);
+    let outcome = execute::run(&the_plan, &mut nodes, &mut |e| progress.event(&e)).await;
+    let after = probe_after(&mut nodes, &the_plan, &outcome, &before).await;
+    drop(nodes);
+
+    // The topology now, judged by the health rules.
+    let mut after_seeds = g.seed_list.clone();
+    after_seeds.push(Seed {
+        addr: the_plan.candidate.clone(),
+        creds: None,
+    });
+    let now = discover(after_seeds, &setup.opts, setup.inventory.as_ref(), single).await;
+    let health = health::problems(&health::check(&now, &HealthOptions::default()));
+    // Step 6, judge (pure, src/failover/judge.rs).
+    let j = judge::judge(&judge::Evidence {
+        plan: &the_plan,
+        outcome: &outcome,
+        snap: &g.snap,
+        history: after.history.as_ref(),
+        before: &before.stats,
+        after: &after.stats,
+        beyond_backlog: before.beyond_backlog,
+        unavoidable: &before.unavoidable,
+        health: &health,
+    });
+    the_plan.warnings.extend(j.warnings);
+    let report = Report {
+        write_pause_ms: outcome.write_pause_ms,
+        final_offset: outcome.final_offset,
+        promoted_at: outcome.promoted_at,
+        history: after.history,
+        resyncs: j.resyncs,
+        partial_only: j.partial_only,
+        old_master_clients: after.old_master_clients,
+        persisted: persisted_notes(&outcome),
+        persistence: outcome.persisted.clone(),
+        fencing: outcome.fencing.clone(),
+        notes: j.notes,
+    };
+    // Step 7, render and exit.
+    let end = End {
+        the_plan,
+        outcome,
+        report,
+        problems: j.problems,
+        now,
+        journal_path,
+    };
+    finish_run(global, args, setup, end)
+}
+
+/// Per node, what its Persist step said it did ("config file rewritten", …).
+fn persisted_notes(outcome: &Outcome) -> BTreeMap<String, String> {
+    outcome
         .steps
         .iter()
         .filter_map(|s| match (&s.step, &s.note) {
@@ -993,48 +1054,38 @@ async fn run_async(
             }
             _ => None,
         })
-        .collect();
-    let report = Report {
-        write_pause_ms: outcome.write_pause_ms,
-        final_offset: outcome.final_offset,
-        promoted_at: outcome.promoted_at,
-        history,
-        resyncs,
-        partial_only,
-        old_master_clients,
-        persisted,
-        persistence: outcome.persisted.clone(),
-        fencing: outcome.fencing.clone(),
-        notes,
-    };
-    drop(nodes);
+        .collect()
+}
 
-    // The topology now, judged by the health rules.
-    let mut after_seeds = seed_list.clone();
-    after_seeds.push(Seed {
-        addr: the_plan.candidate.clone(),
-        creds: None,
-    });
-    let now = discover(after_seeds, &setup.opts, setup.inventory.as_ref(), single).await;
-    let checks = health::check(&now, &HealthOptions::default());
-    for p in health::problems(&checks) {
-        // After an unplanned failover the old master is expected to be down: the fencing
-        // report and the warnings already say what must happen before it returns.
-        if the_plan.kind == Kind::Failover
-            && p.kind == ProblemKind::Unreachable
-            && p.node == the_plan.old_master.to_string()
-        {
-            continue;
-        }
-        problems.push(Problem {
-            kind: serde_json::to_value(p.kind)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_else(|| "topology".into()),
-            node: Some(p.node),
-            message: p.message,
-        });
-    }
+/// Everything a finished run renders.
+struct End {
+    the_plan: Plan,
+    outcome: Outcome,
+    report: Report,
+    problems: Vec<Problem>,
+    /// The topology after the run.
+    now: Snapshot,
+    journal_path: Option<String>,
+}
+
+/// Step 7: print the document (or the human report and the topology now) and end with the
+/// exit code: 0 when nothing went wrong, 1 with the problems, or the failed step's error with
+/// the state and the command that finishes.
+fn finish_run(
+    global: &GlobalArgs,
+    args: &FailoverArgs,
+    setup: &Setup,
+    end: End,
+) -> anyhow::Result<()> {
+    let End {
+        mut the_plan,
+        outcome,
+        report,
+        problems,
+        now,
+        journal_path,
+    } = end;
+    let creds_used = setup.opts.creds.password.is_some();
     // The candidate died after its promotion: re-plan among the live nodes, the most
     // advanced one first (the fenced old master, usually: it has every acknowledged write).
     let dead_candidate = outcome.failure.as_ref().is_some_and(|f| f.changed)
@@ -1044,38 +1095,16 @@ async fn run_async(
     let next = outcome.failure.as_ref().map(|f| {
         if f.interrupted && !f.changed {
             // Stopped by a signal with nothing changed: there is no cause to fix.
-            let cmd = next_command(
-                global,
-                args,
-                &the_plan,
-                true,
-                setup.opts.creds.password.is_some(),
-            );
+            let cmd = next_command(global, args, &the_plan, true, creds_used);
             let cmd = cmd.split("   (").next().unwrap_or_default().to_string();
             format!("{cmd}   (nothing was changed: it starts over)")
         } else if dead_candidate {
-            live_replan(global, args, &now, setup.opts.creds.password.is_some())
+            live_replan(global, args, &now, creds_used)
         } else {
-            next_command(
-                global,
-                args,
-                &the_plan,
-                f.changed,
-                setup.opts.creds.password.is_some(),
-            )
+            next_command(global, args, &the_plan, f.changed, creds_used)
         }
     });
-    if let Some(f) = &outcome.failure {
-        problems.insert(
-            0,
-            Problem {
-                kind: "step_failed".into(),
-                node: None,
-                message: format!("step {}: {}", f.step, f.message),
-            },
-        );
-    }
-    let failure = outcome.failure.clone();
+    let human_out = global.output == OutputFormat::Table;
     // Not fencing the old master does not undo the failover: it is a warning with the exact
     // instructions, shown whatever the output format.
     if let Some(f) = outcome.fencing.as_ref().filter(|f| !f.fenced) {
@@ -1087,9 +1116,10 @@ async fn run_async(
             }
         }
     }
+    let steps = outcome.steps.clone();
     let doc = document(
         &the_plan,
-        outcome.steps.clone(),
+        steps,
         Some(report),
         problems,
         journal_path,
@@ -1097,6 +1127,10 @@ async fn run_async(
         next,
     );
     if human_out {
+        let style = render::table::Style {
+            color: color(global),
+            width: None,
+        };
         let mut s = report_text(&doc, &outcome);
         s.push_str("\nTopology now:\n");
         s.push_str(&super::topology::render(&now, OutputFormat::Table, style)?);
@@ -1104,7 +1138,7 @@ async fn run_async(
     } else {
         print(&render::json::to_string(&doc)?)?;
     }
-    match failure {
+    match &outcome.failure {
         None if doc.problems.is_empty() => Ok(()),
         None => {
             if !global.quiet {
@@ -1138,8 +1172,6 @@ async fn run_async(
     }
 }
 
-/// The command that re-plans among the live nodes of `now`, the most advanced first (its
-/// offset; a master before a replica at the same offset).
 /// A node or Sentinel argument as a `next:` command may show it: a URL's password dropped
 /// (`redis://user:pw@h:p` becomes `redis://user@h:p`); and whether a password was dropped
 /// (the command then says "with the same credentials"). Not yet quoted for the shell.
@@ -1236,6 +1268,8 @@ pub(crate) fn rerun_options(global: &GlobalArgs, args: &FailoverArgs) -> String 
     out
 }
 
+/// The command that re-plans among the live nodes of `now`, the most advanced first (its
+/// offset; a master before a replica at the same offset).
 fn live_replan(
     global: &GlobalArgs,
     args: &FailoverArgs,

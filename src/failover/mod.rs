@@ -1,7 +1,8 @@
 //! Failover: the pure planner ([`plan`]), the executor that runs its steps against live
-//! nodes ([`execute`]), the reads around a run and their interpretation ([`probe`]), and the
-//! JSON-lines journal of every command sent ([`journal`]); whether an old master diverged
-//! from the new one ([`diverge`]) and carrying its divergent writes over ([`carry`]).
+//! nodes ([`execute`]), the reads around a run and their interpretation ([`probe`]), what a
+//! run's outcome means ([`judge`]), and the JSON-lines journal of every command sent
+//! ([`journal`]); whether an old master diverged from the new one ([`diverge`]) and carrying
+//! its divergent writes over ([`carry`]).
 
 pub mod carry;
 pub mod diverge;
@@ -9,6 +10,7 @@ pub mod execute;
 pub mod failpoint;
 pub mod fence;
 pub mod journal;
+pub mod judge;
 pub mod plan;
 pub mod probe;
 pub mod sentinel;
