@@ -918,24 +918,7 @@ pub async fn run(plan: &Plan, nodes: &mut Nodes<'_>, on_event: &mut dyn FnMut(Ev
             journal_persist(nodes, node, PERSIST_PENDING);
         }
     }
-    let mut st = RunState {
-        paused: None,
-        budget_deadline: None,
-        paused_offset: None,
-        promoted: plan.kind == Kind::Resume,
-        write_pause: None,
-        final_offset: None,
-        final_replid: None,
-        promoted_at: None,
-        persisted: Vec::new(),
-        fencing: None,
-        fenced: None,
-        failpoints: Failpoints::from_env(),
-        fence_at: None,
-        demoted: None,
-        demoted_seen: None,
-        group: plan.nodes(),
-    };
+    let mut st = RunState::new(plan);
     let mut failure = None;
     let mut signals = Signals::new();
     // Set by a signal after the promotion: which one, and until when steps may still run.
@@ -948,32 +931,13 @@ pub async fn run(plan: &Plan, nodes: &mut Nodes<'_>, on_event: &mut dyn FnMut(Ev
         if let Some((sig, until)) = grace
             && (!finishes_the_switch(step) || Instant::now() >= until)
         {
-            let left: Vec<String> = plan.steps[i..]
-                .iter()
-                .filter(|s| !finishes_the_switch(s) || Instant::now() >= until)
-                .map(Step::describe)
-                .collect();
-            failure = Some(Failure {
-                step: index,
-                message: format!(
-                    "stopped by {sig} after the promotion{}; not run: {}",
-                    if finished_in_grace.is_empty() {
-                        String::new()
-                    } else {
-                        format!(
-                            " (finished step(s) {} first)",
-                            finished_in_grace
-                                .iter()
-                                .map(ToString::to_string)
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )
-                    },
-                    left.join("; ")
-                ),
-                changed: true,
-                interrupted: true,
-            });
+            failure = Some(stopped_in_grace(
+                &plan.steps[i..],
+                index,
+                sig,
+                until,
+                &finished_in_grace,
+            ));
             break;
         }
         nodes.step = Some(index);
@@ -985,27 +949,8 @@ pub async fn run(plan: &Plan, nodes: &mut Nodes<'_>, on_event: &mut dyn FnMut(Ev
             what: what.clone(),
         });
         let started = Instant::now();
-        let fp = st.failpoints.clone();
-        let boundary = (i > 0 && grace.is_none()).then(|| format!("after-step-{i}"));
         let in_grace = grace.map(|g| g.1);
-        let work = async {
-            if let Some(b) = &boundary {
-                fp.hit(b).await;
-            }
-            match in_grace {
-                Some(until) => tokio::time::timeout(
-                    until.saturating_duration_since(Instant::now()),
-                    run_step(step, index, nodes, &mut st, on_event),
-                )
-                .await
-                .unwrap_or_else(|_| Err(fail("not finished within the grace after the signal"))),
-                None => run_step(step, index, nodes, &mut st, on_event).await,
-            }
-        };
-        let res = tokio::select! {
-            r = work => r,
-            sig = signals.recv() => Err(StepError { message: format!("interrupted ({sig})"), interrupted: Some(sig) }),
-        };
+        let res = attempt(step, i, nodes, &mut st, on_event, &mut signals, in_grace).await;
         let duration = started.elapsed();
         let r = &mut results[i];
         r.duration_ms = Some(duration.as_secs_f64() * 1000.0);
@@ -1067,34 +1012,7 @@ pub async fn run(plan: &Plan, nodes: &mut Nodes<'_>, on_event: &mut dyn FnMut(Ev
                     // leave. The demotion first: the fence must stay up while it is master
                     // again, until its own settings are put back.
                     nodes.step = None;
-                    if let Some(node) = st.demoted.take() {
-                        match nodes.replicaof(&node, "NO", "ONE").await {
-                            Ok(_) => message.push_str(&format!("; {node} was made master again")),
-                            Err(err) => message.push_str(&format!(
-                                "; making {node} master again failed ({err}): it is a replica with every write; run `rkv failover` again to finish or undo the switchover"
-                            )),
-                        }
-                    }
-                    if let Some((node, orig)) = st.fenced.take() {
-                        match nodes.lift_fence(&node, &orig).await {
-                            Ok(_) => message.push_str(&format!("; the fence on {node} was lifted")),
-                            Err(err) => message.push_str(&format!(
-                                "; lifting the fence on {node} failed ({}): it refuses writes until `rkv failover` is run again or {orig} is set by hand",
-                                err.message
-                            )),
-                        }
-                    }
-                    if let Some((node, since, _)) = st.paused.take() {
-                        match nodes.send(&node, &["CLIENT", "UNPAUSE"]).await {
-                            Ok(_) => {
-                                st.write_pause = Some(since.elapsed());
-                                message.push_str(&format!("; the pause on {node} was lifted"));
-                            }
-                            Err(err) => message.push_str(&format!(
-                                "; CLIENT UNPAUSE on {node} failed ({err}): its pause lifts by itself at its deadline"
-                            )),
-                        }
-                    }
+                    undo_before_promotion(nodes, &mut st, &mut message).await;
                 }
                 if st.promoted
                     && let Some((node, since, _)) = &st.paused
@@ -1142,6 +1060,129 @@ pub async fn run(plan: &Plan, nodes: &mut Nodes<'_>, on_event: &mut dyn FnMut(Ev
     }
 }
 
+impl RunState {
+    /// The state before the first step of `plan`.
+    fn new(plan: &Plan) -> RunState {
+        RunState {
+            paused: None,
+            budget_deadline: None,
+            paused_offset: None,
+            promoted: plan.kind == Kind::Resume,
+            write_pause: None,
+            final_offset: None,
+            final_replid: None,
+            promoted_at: None,
+            persisted: Vec::new(),
+            fencing: None,
+            fenced: None,
+            failpoints: Failpoints::from_env(),
+            fence_at: None,
+            demoted: None,
+            demoted_seen: None,
+            group: plan.nodes(),
+        }
+    }
+}
+
+/// The failure of a run a signal stopped after the promotion: which steps it still finished
+/// and which of `left` (from the step at `index` on) it did not run.
+fn stopped_in_grace(
+    left: &[Step],
+    index: usize,
+    sig: &str,
+    until: Instant,
+    finished_in_grace: &[usize],
+) -> Failure {
+    let left: Vec<String> = left
+        .iter()
+        .filter(|s| !finishes_the_switch(s) || Instant::now() >= until)
+        .map(Step::describe)
+        .collect();
+    let finished = if finished_in_grace.is_empty() {
+        String::new()
+    } else {
+        let list: Vec<String> = finished_in_grace.iter().map(ToString::to_string).collect();
+        format!(" (finished step(s) {} first)", list.join(", "))
+    };
+    Failure {
+        step: index,
+        message: format!(
+            "stopped by {sig} after the promotion{finished}; not run: {}",
+            left.join("; ")
+        ),
+        changed: true,
+        interrupted: true,
+    }
+}
+
+/// A run failed before the promotion: nothing changed yet, so undo a demotion, lift the
+/// fence and the pause, each outcome added to `message`. The demotion first: the fence must
+/// stay up while it is master again, until its own settings are put back.
+async fn undo_before_promotion(nodes: &mut Nodes<'_>, st: &mut RunState, message: &mut String) {
+    if let Some(node) = st.demoted.take() {
+        match nodes.replicaof(&node, "NO", "ONE").await {
+            Ok(_) => message.push_str(&format!("; {node} was made master again")),
+            Err(err) => message.push_str(&format!(
+                "; making {node} master again failed ({err}): it is a replica with every write; run `rkv failover` again to finish or undo the switchover"
+            )),
+        }
+    }
+    if let Some((node, orig)) = st.fenced.take() {
+        match nodes.lift_fence(&node, &orig).await {
+            Ok(_) => message.push_str(&format!("; the fence on {node} was lifted")),
+            Err(err) => message.push_str(&format!(
+                "; lifting the fence on {node} failed ({}): it refuses writes until `rkv failover` is run again or {orig} is set by hand",
+                err.message
+            )),
+        }
+    }
+    if let Some((node, since, _)) = st.paused.take() {
+        match nodes.send(&node, &["CLIENT", "UNPAUSE"]).await {
+            Ok(_) => {
+                st.write_pause = Some(since.elapsed());
+                message.push_str(&format!("; the pause on {node} was lifted"));
+            }
+            Err(err) => message.push_str(&format!(
+                "; CLIENT UNPAUSE on {node} failed ({err}): its pause lifts by itself at its deadline"
+            )),
+        }
+    }
+}
+
+/// Run the step at `i` (0-based) against a signal: the failpoint at its boundary first (not
+/// within the grace after a signal), and within that grace when `in_grace` says until when.
+async fn attempt(
+    step: &Step,
+    i: usize,
+    nodes: &mut Nodes<'_>,
+    st: &mut RunState,
+    on_event: &mut dyn FnMut(Event),
+    signals: &mut Signals,
+    in_grace: Option<Instant>,
+) -> Result<Option<String>, StepError> {
+    let index = i + 1;
+    let fp = st.failpoints.clone();
+    let boundary = (i > 0 && in_grace.is_none()).then(|| format!("after-step-{i}"));
+    let work = async {
+        if let Some(b) = &boundary {
+            fp.hit(b).await;
+        }
+        match in_grace {
+            Some(until) => tokio::time::timeout(
+                until.saturating_duration_since(Instant::now()),
+                run_step(step, index, nodes, st, on_event),
+            )
+            .await
+            .unwrap_or_else(|_| Err(fail("not finished within the grace after the signal"))),
+            None => run_step(step, index, nodes, st, on_event).await,
+        }
+    };
+    tokio::select! {
+        r = work => r,
+        sig = signals.recv() => Err(StepError { message: format!("interrupted ({sig})"), interrupted: Some(sig) }),
+    }
+}
+
 /// Run one step and check its result; `Ok(Some(note))` carries a remark.
 async fn run_step(
     step: &Step,
@@ -1155,394 +1196,23 @@ async fn run_step(
             node,
             timeout_ms,
             mode,
-        } => {
-            let ms = timeout_ms.to_string();
-            match mode {
-                PauseMode::Write => {
-                    nodes.send(node, &["CLIENT", "PAUSE", &ms, "WRITE"]).await?;
-                }
-                PauseMode::All => {
-                    // Every client (us too) is held once the pause starts: read the offset in
-                    // the same transaction.
-                    nodes.send(node, &["MULTI"]).await?;
-                    nodes.send(node, &["CLIENT", "PAUSE", &ms]).await?;
-                    nodes.send(node, &["INFO", "replication"]).await?;
-                    let v = nodes.send(node, &["EXEC"]).await?;
-                    let info = match &v {
-                        redis::Value::Array(items) => items
-                            .get(1)
-                            .map(|i| ReplicationInfo::parse(&value_text_full(i))),
-                        _ => None,
-                    };
-                    st.paused_offset = info.and_then(|i| i.master_repl_offset);
-                    if st.paused_offset.is_none() {
-                        return Err(fail(format!(
-                            "could not read the offset of {node} with the pause ({})",
-                            value_text(&v)
-                        )));
-                    }
-                }
-            }
-            st.paused = Some((node.clone(), Instant::now(), *mode));
-            Ok(None)
-        }
+        } => pause_writes(node, timeout_ms, mode, nodes, st).await,
         Step::WaitCaughtUp {
             replica,
             master,
             budget_ms,
-        } => {
-            // The budget runs from the pause, or (before 6.2, where nothing is paused) from the
-            // fence: writes are refused from then until the promotion.
-            let since = st
-                .paused
-                .as_ref()
-                .map(|p| p.1)
-                .or(st.fence_at)
-                .unwrap_or_else(Instant::now);
-            let deadline = since + Duration::from_millis(*budget_ms);
-            st.budget_deadline = Some(deadline);
-            let (m, r) = wait_equal(
-                nodes,
-                master,
-                replica,
-                deadline,
-                st.paused_offset,
-                index,
-                on_event,
-            )
-            .await?;
-            Ok(Some(format!("offsets {m} = {r}")))
-        }
+        } => wait_caught_up(replica, master, budget_ms, index, nodes, st, on_event).await,
         Step::FenceWrites { node, extend_pause } => {
-            let mut orig = nodes.fence_settings(node).await?;
-            let mut whence = "its own".to_string();
-            if orig.is_fence() {
-                // An earlier run fenced it and was stopped before the promotion: what to put
-                // back is what that run saved, not the fence itself.
-                (orig, whence) = nodes.saved_originals(node, orig.names);
-            }
-            // Saved before the fence goes up: a run killed from here on leaves the way back
-            // in the journal (a re-run finds it there).
-            {
-                let mut e = Entry::new("fence_saved");
-                e.step = nodes.step;
-                e.node = Some(node.to_string());
-                e.reply = Some(orig.to_string());
-                e.message = Some(format!("settings to put back on {node} ({whence})"));
-                if let Err(err) = nodes.journal.write(e) {
-                    tracing::warn!("{err}");
-                }
-                // And the group: a re-run seeded with this node alone may not find a sibling
-                // that is, at that instant, listed by nobody (a demoted master disconnects
-                // its replicas and cannot serve them).
-                let mut e = Entry::new("fence_group");
-                e.step = nodes.step;
-                e.node = Some(node.to_string());
-                e.reply = Some(
-                    st.group
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(","),
-                );
-                e.message = Some(format!("the nodes of the group {node} was fenced in"));
-                if let Err(err) = nodes.journal.write(e) {
-                    tracing::warn!("{err}");
-                }
-            }
-            // Fence and pause go in one transaction: no instant with neither, and a failure
-            // leaves neither half (still before the point of no return). Once raised, the
-            // fence, not the pause, keeps writes off (Redis checks min-replicas before it
-            // holds a command for a pause, so new writes get NOREPLICAS at once); the pause,
-            // extended here (a later end extends a pause), still holds the writes already
-            // waiting on it over the promotion, which takes a couple of round trips.
-            // Without a write pause (before 6.2) nothing is held: the fence goes up alone and
-            // the offset it went up at is read in the same transaction.
-            let extend_ms = (nodes.command_timeout().as_millis() * 2 + 1_000).to_string();
-            let raise = fence::raise_commands(&orig);
-            nodes.send(node, &["MULTI"]).await?;
-            for c in &raise {
-                let args: Vec<&str> = c.iter().map(String::as_str).collect();
-                nodes.send(node, &args).await?;
-            }
-            if *extend_pause {
-                nodes
-                    .send(node, &["CLIENT", "PAUSE", &extend_ms, "WRITE"])
-                    .await?;
-            } else {
-                nodes.send(node, &["INFO", "replication"]).await?;
-            }
-            st.fence_at = Some(Instant::now());
-            let v = nodes.send(node, &["EXEC"]).await?;
-            let (all_ok, offset) = match &v {
-                redis::Value::Array(items) if items.len() == raise.len() + 1 => {
-                    let raised = items[..raise.len()]
-                        .iter()
-                        .all(|i| matches!(i, redis::Value::Okay));
-                    if *extend_pause {
-                        (
-                            raised && matches!(items[raise.len()], redis::Value::Okay),
-                            None,
-                        )
-                    } else {
-                        let info = ReplicationInfo::parse(&value_text_full(&items[raise.len()]));
-                        (raised, info.master_repl_offset)
-                    }
-                }
-                _ => (false, None),
-            };
-            // Whatever part of it took, it is undone on the way out.
-            st.fenced = Some((node.clone(), orig.clone()));
-            if !all_ok {
-                return Err(fail(format!(
-                    "{node} did not accept the fence{} ({})",
-                    if *extend_pause { " and the pause" } else { "" },
-                    value_text(&v)
-                )));
-            }
-            // With a config file, make the fence survive a restart: a node restarted before
-            // rkv re-pointed it would otherwise come back as a writable second master (its
-            // file names no master yet). It costs one file write inside the pause; the lift
-            // rewrites the file again. A failure is reported, not fatal: the fence holds in
-            // memory.
-            let mut note = match offset {
-                Some(o) => format!("fenced at offset {o}; {orig} saved in the journal"),
-                None => format!("fenced; {orig} saved in the journal"),
-            };
-            if nodes.has_config_file(node).await {
-                match nodes.send(node, &["CONFIG", "REWRITE"]).await {
-                    Ok(_) => note.push_str("; config file rewritten so a restart keeps the fence"),
-                    Err(e) => note.push_str(&format!(
-                        "; CONFIG REWRITE failed ({e}): a restart before it is re-pointed would drop the fence"
-                    )),
-                }
-            }
-            Ok(Some(note))
+            fence_writes(node, extend_pause, nodes, st).await
         }
         Step::LiftFence { node, master } => {
-            if let Some(m) = master {
-                // Only once it follows: until then a fenced master must stay fenced.
-                let deadline = Instant::now() + nodes.opts.verify_timeout;
-                loop {
-                    if let Ok(info) = nodes.info(node, "replication").await
-                        && follows(&info, m)
-                    {
-                        break;
-                    }
-                    if Instant::now() >= deadline {
-                        return Err(fail(format!(
-                            "{node} does not follow {m} with link up after {:?}: its fence stays (harmless on a replica; a re-run lifts it)",
-                            nodes.opts.verify_timeout
-                        )));
-                    }
-                    on_event(Event::Progress {
-                        index,
-                        message: format!("waiting for {node} to follow {m}"),
-                    });
-                    tokio::time::sleep(SLOW_POLL).await;
-                }
-            }
-            let now = nodes.fence_settings(node).await?;
-            if !now.is_fence() {
-                if st.fenced.as_ref().is_some_and(|f| &f.0 == node) {
-                    st.fenced = None;
-                }
-                return Ok(Some(format!("no fence in place ({now})")));
-            }
-            let (orig, whence) = match st.fenced.take() {
-                Some((n, o)) if &n == node => (o, "saved by this run".to_string()),
-                other => {
-                    st.fenced = other;
-                    nodes.saved_originals(node, now.names)
-                }
-            };
-            let mut note = nodes.lift_fence(node, &orig).await?;
-            if master.is_none() {
-                // It stays (or becomes) the master: a pause left by the stopped run goes too.
-                match nodes.send(node, &["CLIENT", "UNPAUSE"]).await {
-                    Ok(_) => note.push_str("; pause lifted"),
-                    Err(NodeError::Command { reason, .. }) if is_unknown_command(&reason) => {}
-                    Err(e) => return Err(e.into()),
-                }
-            }
-            Ok(Some(format!("{note} ({whence})")))
+            lift_fence(node, master.as_ref(), index, nodes, st, on_event).await
         }
         Step::Demote { node, master } => demote(node, master, index, nodes, st, on_event).await,
-        Step::Promote { node } => {
-            if let (Some((master, _, _)), Some(deadline)) = (st.paused.clone(), st.budget_deadline)
-            {
-                // Read both again right before promoting (the master's PING moves its offset).
-                let (m, r) = wait_equal(
-                    nodes,
-                    &master,
-                    node,
-                    deadline,
-                    st.paused_offset,
-                    index,
-                    on_event,
-                )
-                .await?;
-                st.final_offset = Some(m);
-                st.promoted_at = Some(r);
-            } else {
-                st.promoted_at = nodes
-                    .info(node, "replication")
-                    .await?
-                    .slave_repl_offset
-                    .max(st.demoted_seen);
-                if let (Some(old), Some(need)) = (&st.demoted, st.final_offset)
-                    && st.promoted_at.is_none_or(|o| o < need)
-                {
-                    // Checked by Demote a moment ago; read again because promoting short of
-                    // the old master's last byte would drop its writes.
-                    return Err(fail(format!(
-                        "{node} is at offset {} but {old} wrote up to {need} as a master: not promoted",
-                        st.promoted_at.map_or("?".into(), |o| o.to_string())
-                    )));
-                }
-            }
-            // Which of REPLICAOF / SLAVEOF the node took (2.8–4.0 know only SLAVEOF).
-            let sent = match nodes.replicaof_named(node, "NO", "ONE").await {
-                Ok((verb, _)) => {
-                    st.promoted = true;
-                    if st.demoted.is_some() {
-                        // Nothing was paused: the write gap ran from the fence to here.
-                        st.write_pause = st.fence_at.map(|t| t.elapsed());
-                    }
-                    st.failpoints.hit("after-promote").await;
-                    verb
-                }
-                // The node refused in so many words: nothing changed, the run can still be
-                // abandoned (unpaused) safely.
-                Err(e) if is_definite_refusal(&e) => return Err(e.into()),
-                // No answer: it may have been promoted. Treat it as past the point of no return.
-                Err(e) => {
-                    st.promoted = true;
-                    return Err(e.into());
-                }
-            };
-            let info = nodes.info(node, "replication").await?;
-            if info.role != Role::Master {
-                return Err(fail(format!(
-                    "{node} still reports role {}",
-                    info.role.as_str()
-                )));
-            }
-            let via = if sent == "REPLICAOF" {
-                String::new()
-            } else {
-                format!(" (sent {sent} NO ONE: no REPLICAOF before Redis 5.0)")
-            };
-            Ok(st.promoted_at.map(|o| {
-                format!(
-                    "promoted at offset {o}, new replid {}{via}",
-                    info.master_replid.as_deref().unwrap_or("?")
-                )
-            }))
-        }
-        Step::Follow { node, master } => {
-            // Never point a node at a dead node: REPLICAOF to a host that does not answer is
-            // accepted all the same, and the node would wait for it forever.
-            match nodes.info(master, "replication").await {
-                Ok(i) if i.role == Role::Master => {}
-                Ok(i) => {
-                    return Err(fail(format!(
-                        "{master} reports role {}, not master: {node} was not pointed at it",
-                        i.role.as_str()
-                    )));
-                }
-                Err(e) => {
-                    return Err(fail(format!(
-                        "{master} does not answer ({e}): {node} was not pointed at a dead node"
-                    )));
-                }
-            }
-            nodes.set_link_credentials(node).await?;
-            let port = master.port().to_string();
-            let (sent, _) = nodes.replicaof_named(node, master.host(), &port).await?;
-            let info = nodes.info(node, "replication").await?;
-            let points = info.role == Role::Replica
-                && info
-                    .master_host
-                    .as_deref()
-                    .zip(info.master_port)
-                    .is_some_and(|(h, p)| NodeAddr::new(h, p) == *master);
-            if !points {
-                return Err(fail(format!(
-                    "{node} does not report {master} as its master"
-                )));
-            }
-            // Say what was sent when it is not the REPLICAOF the step names.
-            Ok((sent != "REPLICAOF").then(|| {
-                format!(
-                    "sent {sent} {} {port}: no REPLICAOF before Redis 5.0",
-                    master.host()
-                )
-            }))
-        }
-        Step::Unpause { node } => {
-            let since = st.paused.as_ref().filter(|p| &p.0 == node).map(|p| p.1);
-            let res = nodes.send(node, &["CLIENT", "UNPAUSE"]).await;
-            let note = match res {
-                Ok(_) => None,
-                Err(NodeError::Command { reason, .. }) if is_unknown_command(&reason) => Some(
-                    "CLIENT UNPAUSE needs Redis 6.2: the pause lifts by itself at its deadline"
-                        .to_string(),
-                ),
-                Err(e) => return Err(e.into()),
-            };
-            if let Some(since) = since {
-                st.write_pause = Some(since.elapsed());
-                st.paused = None;
-            }
-            Ok(note.or_else(|| {
-                st.write_pause
-                    .map(|d| format!("writes were paused for {} ms", d.as_millis()))
-            }))
-        }
-        Step::Verify { master, replicas } => {
-            let deadline = Instant::now() + nodes.opts.verify_timeout;
-            let mut waiting: Vec<NodeAddr> = replicas.clone();
-            loop {
-                // Following with the link up is not enough: each follower must share the new
-                // master's history (same replid) and have caught up to where it was a moment
-                // ago, or it silently took a different history.
-                let master_info = nodes.info(master, "replication").await.ok();
-                let master_off = master_info.as_ref().and_then(|i| i.master_repl_offset);
-                let mut still = Vec::new();
-                for r in &waiting {
-                    match nodes.info(r, "replication").await {
-                        Ok(info)
-                            if follows(&info, master)
-                                && master_info
-                                    .as_ref()
-                                    .is_some_and(|m| super::probe::same_history(m, &info))
-                                && info
-                                    .slave_repl_offset
-                                    .zip(master_off)
-                                    .is_some_and(|(r, m)| r >= m) => {}
-                        _ => still.push(r.clone()),
-                    }
-                }
-                waiting = still;
-                if waiting.is_empty() {
-                    return Ok(None);
-                }
-                if Instant::now() >= deadline {
-                    let names: Vec<String> = waiting.iter().map(ToString::to_string).collect();
-                    return Err(fail(format!(
-                        "not following {master} with link up, the same replid and its offset after {:?}: {}",
-                        nodes.opts.verify_timeout,
-                        names.join(", ")
-                    )));
-                }
-                on_event(Event::Progress {
-                    index,
-                    message: format!("waiting for {} link(s)", waiting.len()),
-                });
-                tokio::time::sleep(SLOW_POLL).await;
-            }
-        }
+        Step::Promote { node } => promote(node, index, nodes, st, on_event).await,
+        Step::Follow { node, master } => follow(node, master, nodes).await,
+        Step::Unpause { node } => unpause(node, nodes, st).await,
+        Step::Verify { master, replicas } => verify(master, replicas, index, nodes, on_event).await,
         Step::Persist { node, master, .. } => {
             // Not persisting is not a reason to stop re-pointing: it is reported per node.
             let out = nodes.persist(node, master.as_ref()).await;
@@ -1568,46 +1238,505 @@ async fn run_step(
             Ok(Some(note))
         }
         Step::RestorePriority { node, name, value } => {
-            // Never fatal: a priority not put back must not keep the Persist steps after it
-            // from writing the roles (a restart could otherwise bring an old master back).
-            let set = nodes.send(node, &["CONFIG", "SET", name, value]).await;
-            let now = match set {
-                Ok(_) => nodes
-                    .send(node, &["CONFIG", "GET", name])
-                    .await
-                    .map(|v| strings(&v).get(1).cloned()),
-                Err(e) => Err(e),
-            };
-            match now {
-                Ok(Some(v)) if v == *value => {}
-                other => {
-                    let why = match other {
-                        Ok(v) => format!("it reads {v:?}"),
-                        Err(e) => e.to_string(),
-                    };
-                    let msg = format!(
-                        "{name} not put back on {node} ({why}): run CONFIG SET {name} {value} there"
-                    );
-                    nodes.note("warning", msg.clone());
-                    return Ok(Some(msg));
-                }
-            }
-            let mark = super::sentinel::PriorityMark {
-                lowered: false,
-                name: name.clone(),
-                value: value.clone(),
-            };
-            let mut e = Entry::new(super::sentinel::PRIORITY_EVENT);
-            e.step = nodes.step;
-            e.node = Some(node.to_string());
-            e.reply = Some(mark.to_string());
-            e.message = Some(format!("{node}'s {name} put back"));
-            if let Err(err) = nodes.journal.write(e) {
-                tracing::warn!("{err}");
-            }
-            Ok(Some(format!("{name} {value} put back")))
+            restore_priority(node, name, value, nodes).await
         }
     }
+}
+
+/// [`Step::PauseWrites`]: hold writes on the old master: CLIENT PAUSE … WRITE (6.2+), or CLIENT
+/// PAUSE (all clients) with the offset read in the same transaction.
+async fn pause_writes(
+    node: &NodeAddr,
+    timeout_ms: &u64,
+    mode: &PauseMode,
+    nodes: &mut Nodes<'_>,
+    st: &mut RunState,
+) -> Result<Option<String>, StepError> {
+    let ms = timeout_ms.to_string();
+    match mode {
+        PauseMode::Write => {
+            nodes.send(node, &["CLIENT", "PAUSE", &ms, "WRITE"]).await?;
+        }
+        PauseMode::All => {
+            // Every client (us too) is held once the pause starts: read the offset in
+            // the same transaction.
+            nodes.send(node, &["MULTI"]).await?;
+            nodes.send(node, &["CLIENT", "PAUSE", &ms]).await?;
+            nodes.send(node, &["INFO", "replication"]).await?;
+            let v = nodes.send(node, &["EXEC"]).await?;
+            let info = match &v {
+                redis::Value::Array(items) => items
+                    .get(1)
+                    .map(|i| ReplicationInfo::parse(&value_text_full(i))),
+                _ => None,
+            };
+            st.paused_offset = info.and_then(|i| i.master_repl_offset);
+            if st.paused_offset.is_none() {
+                return Err(fail(format!(
+                    "could not read the offset of {node} with the pause ({})",
+                    value_text(&v)
+                )));
+            }
+        }
+    }
+    st.paused = Some((node.clone(), Instant::now(), *mode));
+    Ok(None)
+}
+
+/// [`Step::WaitCaughtUp`]: wait until the replica has the master's offset, within the write-pause
+/// budget.
+async fn wait_caught_up(
+    replica: &NodeAddr,
+    master: &NodeAddr,
+    budget_ms: &u64,
+    index: usize,
+    nodes: &mut Nodes<'_>,
+    st: &mut RunState,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<Option<String>, StepError> {
+    // The budget runs from the pause, or (before 6.2, where nothing is paused) from the
+    // fence: writes are refused from then until the promotion.
+    let since = st
+        .paused
+        .as_ref()
+        .map(|p| p.1)
+        .or(st.fence_at)
+        .unwrap_or_else(Instant::now);
+    let deadline = since + Duration::from_millis(*budget_ms);
+    st.budget_deadline = Some(deadline);
+    let (m, r) = wait_equal(
+        nodes,
+        master,
+        replica,
+        deadline,
+        st.paused_offset,
+        index,
+        on_event,
+    )
+    .await?;
+    Ok(Some(format!("offsets {m} = {r}")))
+}
+
+/// [`Step::FenceWrites`]: raise rkv's fence (min-replicas-to-write past any replica count) on the
+/// old master, and journal what it replaces so a re-run can lift it.
+async fn fence_writes(
+    node: &NodeAddr,
+    extend_pause: &bool,
+    nodes: &mut Nodes<'_>,
+    st: &mut RunState,
+) -> Result<Option<String>, StepError> {
+    let mut orig = nodes.fence_settings(node).await?;
+    let mut whence = "its own".to_string();
+    if orig.is_fence() {
+        // An earlier run fenced it and was stopped before the promotion: what to put
+        // back is what that run saved, not the fence itself.
+        (orig, whence) = nodes.saved_originals(node, orig.names);
+    }
+    // Saved before the fence goes up: a run killed from here on leaves the way back
+    // in the journal (a re-run finds it there).
+    {
+        let mut e = Entry::new("fence_saved");
+        e.step = nodes.step;
+        e.node = Some(node.to_string());
+        e.reply = Some(orig.to_string());
+        e.message = Some(format!("settings to put back on {node} ({whence})"));
+        if let Err(err) = nodes.journal.write(e) {
+            tracing::warn!("{err}");
+        }
+        // And the group: a re-run seeded with this node alone may not find a sibling
+        // that is, at that instant, listed by nobody (a demoted master disconnects
+        // its replicas and cannot serve them).
+        let mut e = Entry::new("fence_group");
+        e.step = nodes.step;
+        e.node = Some(node.to_string());
+        e.reply = Some(
+            st.group
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        e.message = Some(format!("the nodes of the group {node} was fenced in"));
+        if let Err(err) = nodes.journal.write(e) {
+            tracing::warn!("{err}");
+        }
+    }
+    // Fence and pause go in one transaction: no instant with neither, and a failure
+    // leaves neither half (still before the point of no return). Once raised, the
+    // fence, not the pause, keeps writes off (Redis checks min-replicas before it
+    // holds a command for a pause, so new writes get NOREPLICAS at once); the pause,
+    // extended here (a later end extends a pause), still holds the writes already
+    // waiting on it over the promotion, which takes a couple of round trips.
+    // Without a write pause (before 6.2) nothing is held: the fence goes up alone and
+    // the offset it went up at is read in the same transaction.
+    let extend_ms = (nodes.command_timeout().as_millis() * 2 + 1_000).to_string();
+    let raise = fence::raise_commands(&orig);
+    nodes.send(node, &["MULTI"]).await?;
+    for c in &raise {
+        let args: Vec<&str> = c.iter().map(String::as_str).collect();
+        nodes.send(node, &args).await?;
+    }
+    if *extend_pause {
+        nodes
+            .send(node, &["CLIENT", "PAUSE", &extend_ms, "WRITE"])
+            .await?;
+    } else {
+        nodes.send(node, &["INFO", "replication"]).await?;
+    }
+    st.fence_at = Some(Instant::now());
+    let v = nodes.send(node, &["EXEC"]).await?;
+    let (all_ok, offset) = match &v {
+        redis::Value::Array(items) if items.len() == raise.len() + 1 => {
+            let raised = items[..raise.len()]
+                .iter()
+                .all(|i| matches!(i, redis::Value::Okay));
+            if *extend_pause {
+                (
+                    raised && matches!(items[raise.len()], redis::Value::Okay),
+                    None,
+                )
+            } else {
+                let info = ReplicationInfo::parse(&value_text_full(&items[raise.len()]));
+                (raised, info.master_repl_offset)
+            }
+        }
+        _ => (false, None),
+    };
+    // Whatever part of it took, it is undone on the way out.
+    st.fenced = Some((node.clone(), orig.clone()));
+    if !all_ok {
+        return Err(fail(format!(
+            "{node} did not accept the fence{} ({})",
+            if *extend_pause { " and the pause" } else { "" },
+            value_text(&v)
+        )));
+    }
+    // With a config file, make the fence survive a restart: a node restarted before
+    // rkv re-pointed it would otherwise come back as a writable second master (its
+    // file names no master yet). It costs one file write inside the pause; the lift
+    // rewrites the file again. A failure is reported, not fatal: the fence holds in
+    // memory.
+    let mut note = match offset {
+        Some(o) => format!("fenced at offset {o}; {orig} saved in the journal"),
+        None => format!("fenced; {orig} saved in the journal"),
+    };
+    if nodes.has_config_file(node).await {
+        match nodes.send(node, &["CONFIG", "REWRITE"]).await {
+            Ok(_) => note.push_str("; config file rewritten so a restart keeps the fence"),
+            Err(e) => note.push_str(&format!(
+                "; CONFIG REWRITE failed ({e}): a restart before it is re-pointed would drop the fence"
+            )),
+        }
+    }
+    Ok(Some(note))
+}
+
+/// [`Step::LiftFence`]: put back the settings the fence replaced, once the node follows the new
+/// master (or is the master again).
+async fn lift_fence(
+    node: &NodeAddr,
+    master: Option<&NodeAddr>,
+    index: usize,
+    nodes: &mut Nodes<'_>,
+    st: &mut RunState,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<Option<String>, StepError> {
+    if let Some(m) = master {
+        // Only once it follows: until then a fenced master must stay fenced.
+        let deadline = Instant::now() + nodes.opts.verify_timeout;
+        loop {
+            if let Ok(info) = nodes.info(node, "replication").await
+                && follows(&info, m)
+            {
+                break;
+            }
+            if Instant::now() >= deadline {
+                return Err(fail(format!(
+                    "{node} does not follow {m} with link up after {:?}: its fence stays (harmless on a replica; a re-run lifts it)",
+                    nodes.opts.verify_timeout
+                )));
+            }
+            on_event(Event::Progress {
+                index,
+                message: format!("waiting for {node} to follow {m}"),
+            });
+            tokio::time::sleep(SLOW_POLL).await;
+        }
+    }
+    let now = nodes.fence_settings(node).await?;
+    if !now.is_fence() {
+        if st.fenced.as_ref().is_some_and(|f| &f.0 == node) {
+            st.fenced = None;
+        }
+        return Ok(Some(format!("no fence in place ({now})")));
+    }
+    let (orig, whence) = match st.fenced.take() {
+        Some((n, o)) if &n == node => (o, "saved by this run".to_string()),
+        other => {
+            st.fenced = other;
+            nodes.saved_originals(node, now.names)
+        }
+    };
+    let mut note = nodes.lift_fence(node, &orig).await?;
+    if master.is_none() {
+        // It stays (or becomes) the master: a pause left by the stopped run goes too.
+        match nodes.send(node, &["CLIENT", "UNPAUSE"]).await {
+            Ok(_) => note.push_str("; pause lifted"),
+            Err(NodeError::Command { reason, .. }) if is_unknown_command(&reason) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(Some(format!("{note} ({whence})")))
+}
+
+/// [`Step::Promote`]: make the candidate a master and check that it answers as one.
+async fn promote(
+    node: &NodeAddr,
+    index: usize,
+    nodes: &mut Nodes<'_>,
+    st: &mut RunState,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<Option<String>, StepError> {
+    if let (Some((master, _, _)), Some(deadline)) = (st.paused.clone(), st.budget_deadline) {
+        // Read both again right before promoting (the master's PING moves its offset).
+        let (m, r) = wait_equal(
+            nodes,
+            &master,
+            node,
+            deadline,
+            st.paused_offset,
+            index,
+            on_event,
+        )
+        .await?;
+        st.final_offset = Some(m);
+        st.promoted_at = Some(r);
+    } else {
+        st.promoted_at = nodes
+            .info(node, "replication")
+            .await?
+            .slave_repl_offset
+            .max(st.demoted_seen);
+        if let (Some(old), Some(need)) = (&st.demoted, st.final_offset)
+            && st.promoted_at.is_none_or(|o| o < need)
+        {
+            // Checked by Demote a moment ago; read again because promoting short of
+            // the old master's last byte would drop its writes.
+            return Err(fail(format!(
+                "{node} is at offset {} but {old} wrote up to {need} as a master: not promoted",
+                st.promoted_at.map_or("?".into(), |o| o.to_string())
+            )));
+        }
+    }
+    // Which of REPLICAOF / SLAVEOF the node took (2.8–4.0 know only SLAVEOF).
+    let sent = match nodes.replicaof_named(node, "NO", "ONE").await {
+        Ok((verb, _)) => {
+            st.promoted = true;
+            if st.demoted.is_some() {
+                // Nothing was paused: the write gap ran from the fence to here.
+                st.write_pause = st.fence_at.map(|t| t.elapsed());
+            }
+            st.failpoints.hit("after-promote").await;
+            verb
+        }
+        // The node refused in so many words: nothing changed, the run can still be
+        // abandoned (unpaused) safely.
+        Err(e) if is_definite_refusal(&e) => return Err(e.into()),
+        // No answer: it may have been promoted. Treat it as past the point of no return.
+        Err(e) => {
+            st.promoted = true;
+            return Err(e.into());
+        }
+    };
+    let info = nodes.info(node, "replication").await?;
+    if info.role != Role::Master {
+        return Err(fail(format!(
+            "{node} still reports role {}",
+            info.role.as_str()
+        )));
+    }
+    let via = if sent == "REPLICAOF" {
+        String::new()
+    } else {
+        format!(" (sent {sent} NO ONE: no REPLICAOF before Redis 5.0)")
+    };
+    Ok(st.promoted_at.map(|o| {
+        format!(
+            "promoted at offset {o}, new replid {}{via}",
+            info.master_replid.as_deref().unwrap_or("?")
+        )
+    }))
+}
+
+/// [`Step::Follow`]: point a node at the new master (REPLICAOF, or SLAVEOF before 5.0) and check
+/// it.
+async fn follow(
+    node: &NodeAddr,
+    master: &NodeAddr,
+    nodes: &mut Nodes<'_>,
+) -> Result<Option<String>, StepError> {
+    // Never point a node at a dead node: REPLICAOF to a host that does not answer is
+    // accepted all the same, and the node would wait for it forever.
+    match nodes.info(master, "replication").await {
+        Ok(i) if i.role == Role::Master => {}
+        Ok(i) => {
+            return Err(fail(format!(
+                "{master} reports role {}, not master: {node} was not pointed at it",
+                i.role.as_str()
+            )));
+        }
+        Err(e) => {
+            return Err(fail(format!(
+                "{master} does not answer ({e}): {node} was not pointed at a dead node"
+            )));
+        }
+    }
+    nodes.set_link_credentials(node).await?;
+    let port = master.port().to_string();
+    let (sent, _) = nodes.replicaof_named(node, master.host(), &port).await?;
+    let info = nodes.info(node, "replication").await?;
+    let points = info.role == Role::Replica
+        && info
+            .master_host
+            .as_deref()
+            .zip(info.master_port)
+            .is_some_and(|(h, p)| NodeAddr::new(h, p) == *master);
+    if !points {
+        return Err(fail(format!(
+            "{node} does not report {master} as its master"
+        )));
+    }
+    // Say what was sent when it is not the REPLICAOF the step names.
+    Ok((sent != "REPLICAOF").then(|| {
+        format!(
+            "sent {sent} {} {port}: no REPLICAOF before Redis 5.0",
+            master.host()
+        )
+    }))
+}
+
+/// [`Step::Unpause`]: lift the pause on the old master and measure how long writes were held.
+async fn unpause(
+    node: &NodeAddr,
+    nodes: &mut Nodes<'_>,
+    st: &mut RunState,
+) -> Result<Option<String>, StepError> {
+    let since = st.paused.as_ref().filter(|p| &p.0 == node).map(|p| p.1);
+    let res = nodes.send(node, &["CLIENT", "UNPAUSE"]).await;
+    let note = match res {
+        Ok(_) => None,
+        Err(NodeError::Command { reason, .. }) if is_unknown_command(&reason) => Some(
+            "CLIENT UNPAUSE needs Redis 6.2: the pause lifts by itself at its deadline".to_string(),
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(since) = since {
+        st.write_pause = Some(since.elapsed());
+        st.paused = None;
+    }
+    Ok(note.or_else(|| {
+        st.write_pause
+            .map(|d| format!("writes were paused for {} ms", d.as_millis()))
+    }))
+}
+
+/// [`Step::Verify`]: wait until every replica follows the new master with its link up.
+async fn verify(
+    master: &NodeAddr,
+    replicas: &[NodeAddr],
+    index: usize,
+    nodes: &mut Nodes<'_>,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<Option<String>, StepError> {
+    let deadline = Instant::now() + nodes.opts.verify_timeout;
+    let mut waiting: Vec<NodeAddr> = replicas.to_vec();
+    loop {
+        // Following with the link up is not enough: each follower must share the new
+        // master's history (same replid) and have caught up to where it was a moment
+        // ago, or it silently took a different history.
+        let master_info = nodes.info(master, "replication").await.ok();
+        let master_off = master_info.as_ref().and_then(|i| i.master_repl_offset);
+        let mut still = Vec::new();
+        for r in &waiting {
+            match nodes.info(r, "replication").await {
+                Ok(info)
+                    if follows(&info, master)
+                        && master_info
+                            .as_ref()
+                            .is_some_and(|m| super::probe::same_history(m, &info))
+                        && info
+                            .slave_repl_offset
+                            .zip(master_off)
+                            .is_some_and(|(r, m)| r >= m) => {}
+                _ => still.push(r.clone()),
+            }
+        }
+        waiting = still;
+        if waiting.is_empty() {
+            return Ok(None);
+        }
+        if Instant::now() >= deadline {
+            let names: Vec<String> = waiting.iter().map(ToString::to_string).collect();
+            return Err(fail(format!(
+                "not following {master} with link up, the same replid and its offset after {:?}: {}",
+                nodes.opts.verify_timeout,
+                names.join(", ")
+            )));
+        }
+        on_event(Event::Progress {
+            index,
+            message: format!("waiting for {} link(s)", waiting.len()),
+        });
+        tokio::time::sleep(SLOW_POLL).await;
+    }
+}
+
+/// [`Step::RestorePriority`]: put back a replica priority a killed Sentinel-coordinated run left at
+/// 0.
+async fn restore_priority(
+    node: &NodeAddr,
+    name: &str,
+    value: &str,
+    nodes: &mut Nodes<'_>,
+) -> Result<Option<String>, StepError> {
+    // Never fatal: a priority not put back must not keep the Persist steps after it
+    // from writing the roles (a restart could otherwise bring an old master back).
+    let set = nodes.send(node, &["CONFIG", "SET", name, value]).await;
+    let now = match set {
+        Ok(_) => nodes
+            .send(node, &["CONFIG", "GET", name])
+            .await
+            .map(|v| strings(&v).get(1).cloned()),
+        Err(e) => Err(e),
+    };
+    match now {
+        Ok(Some(v)) if v == *value => {}
+        other => {
+            let why = match other {
+                Ok(v) => format!("it reads {v:?}"),
+                Err(e) => e.to_string(),
+            };
+            let msg = format!(
+                "{name} not put back on {node} ({why}): run CONFIG SET {name} {value} there"
+            );
+            nodes.note("warning", msg.clone());
+            return Ok(Some(msg));
+        }
+    }
+    let mark = super::sentinel::PriorityMark {
+        lowered: false,
+        name: name.to_string(),
+        value: value.to_string(),
+    };
+    let mut e = Entry::new(super::sentinel::PRIORITY_EVENT);
+    e.step = nodes.step;
+    e.node = Some(node.to_string());
+    e.reply = Some(mark.to_string());
+    e.message = Some(format!("{node}'s {name} put back"));
+    if let Err(err) = nodes.journal.write(e) {
+        tracing::warn!("{err}");
+    }
+    Ok(Some(format!("{name} {value} put back")))
 }
 
 /// The journal event that tracks whether a node's config says the role a run gave it:
@@ -1672,11 +1801,11 @@ impl DemoteRead {
     }
 }
 
-/// [`Step::Demote`]: make the fenced old master `node` a replica of `master` (the candidate,
-/// not yet promoted) in one transaction that also reads the last offset it wrote as a master
-/// and disconnects its clients; then check the candidate has that offset. If it does not
-/// (`SLAVEOF` drops the stream a master had not sent yet), `node` is made master again,
-/// still fenced, and the step tries again within the budget.
+/// [`Step::Demote`]: make the fenced old master `node` a replica of `master` (the candidate, not
+/// yet promoted) in one transaction that also reads the last offset it wrote as a master and
+/// disconnects its clients; then check the candidate has that offset. If it does not (`SLAVEOF`
+/// drops the stream a master had not sent yet), `node` is made master again, still fenced, and the
+/// step tries again within the budget.
 async fn demote(
     node: &NodeAddr,
     master: &NodeAddr,
