@@ -87,81 +87,22 @@ pub(crate) async fn run(
             .steps
             .iter()
             .any(|s| matches!(s, crate::failover::plan::Step::Demote { .. }));
-    let req = sentinel::Request {
-        name: name.clone(),
-        old_master: planned.then(|| plan.old_master.clone()),
-        candidate: plan.candidate.clone(),
-        siblings: sentinel::siblings(snap, &plan.old_master, &plan.candidate),
-        sentinels: sentinels.clone(),
-        max_write_pause: args.max_write_pause,
-        creds: setup.opts.creds.clone(),
-        sentinel_creds: setup.opts.sentinel_creds.clone(),
-        timeout: global.timeout,
-        transport: setup.opts.transport.clone(),
+    let req = request(
+        global,
+        args,
+        setup,
+        snap,
+        &plan,
+        (name, sentinels),
         demote_first,
-        rerun: format!(
-            "rkv failover {} --to {} --yes{}{}",
-            plan.old_master,
-            plan.candidate,
-            super::failover::rerun_options(global, args),
-            if setup.opts.creds.password.is_some() {
-                " (with the same credentials)"
-            } else {
-                ""
-            }
-        ),
-    };
+    );
     let kind = if planned {
         "sentinel_switchover"
     } else {
         "sentinel_failover"
     };
     let human = global.output == OutputFormat::Table;
-    let summary = format!(
-        "Sentinels watch {} as '{name}' ({}).\nPlan ({kind}): replica-priority 0 on {} until every Sentinel sees it; {}SENTINEL FAILOVER {name}; {}wait until every Sentinel names {}; priorities restored whatever happens.\n",
-        plan.old_master,
-        sentinels
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", "),
-        if req.siblings.is_empty() {
-            "no other replica".to_string()
-        } else {
-            req.siblings
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        },
-        if demote_first {
-            format!(
-                "fence {m} (no CLIENT PAUSE WRITE before 6.2: its writes are refused, not held, until {c} is promoted), wait for {c} to reach its offset, make {m} a replica of {c} (its clients disconnected) and check {c} has every byte it wrote; ",
-                m = plan.old_master,
-                c = plan.candidate
-            )
-        } else if planned {
-            format!(
-                "CLIENT PAUSE {}ms WRITE on {}, wait for {} to reach its offset; ",
-                args.max_write_pause.as_millis(),
-                plan.old_master,
-                plan.candidate
-            )
-        } else {
-            String::new()
-        },
-        if demote_first {
-            "then re-point the others; ".to_string()
-        } else if planned {
-            format!(
-                "the moment {} is master: REPLICAOF on {} and UNPAUSE, re-point the others; ",
-                plan.candidate, plan.old_master
-            )
-        } else {
-            String::new()
-        },
-        plan.candidate
-    );
+    let summary = summary(&plan, &req, kind, demote_first);
     if human {
         print(&summary)?;
     } else if !global.quiet {
@@ -172,7 +113,7 @@ pub(crate) async fn run(
         dry_run: args.dry_run,
         candidate: plan.candidate.to_string(),
         siblings: req.siblings.iter().map(ToString::to_string).collect(),
-        sentinels: sentinels.iter().map(ToString::to_string).collect(),
+        sentinels: req.sentinels.iter().map(ToString::to_string).collect(),
         outcome: None,
         journal: None,
     };
@@ -204,20 +145,7 @@ pub(crate) async fn run(
     let ok = outcome.ok;
     let error = outcome.error.clone();
     if human {
-        let mut s = String::new();
-        for d in &outcome.steps {
-            s.push_str(&format!(
-                "{:>6} ms  {}  {}: {}\n",
-                d.at_ms,
-                if d.ok { "ok  " } else { "FAIL" },
-                d.step,
-                d.detail
-            ));
-        }
-        if let Some(p) = outcome.write_pause_ms {
-            s.push_str(&format!("writes paused on the old master for {p} ms\n"));
-        }
-        print(&s)?;
+        print(&steps_text(&outcome))?;
     }
     doc.outcome = Some(outcome);
     if !human {
@@ -235,5 +163,119 @@ pub(crate) async fn run(
             },
             error.unwrap_or_default()
         ))
+    }
+}
+
+/// The plan of a Sentinel-coordinated run, in words for the operator (pure): what is set on
+/// which node, what Sentinel is asked, what rkv waits for.
+fn summary(
+    plan: &crate::failover::plan::Plan,
+    req: &sentinel::Request,
+    kind: &str,
+    demote_first: bool,
+) -> String {
+    let planned = plan.kind == crate::failover::plan::Kind::Switchover;
+    let name = &req.name;
+    let sentinels = &req.sentinels;
+    format!(
+        "Sentinels watch {} as '{name}' ({}).\nPlan ({kind}): replica-priority 0 on {} until every Sentinel sees it; {}SENTINEL FAILOVER {name}; {}wait until every Sentinel names {}; priorities restored whatever happens.\n",
+        plan.old_master,
+        sentinels
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        if req.siblings.is_empty() {
+            "no other replica".to_string()
+        } else {
+            req.siblings
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+        if demote_first {
+            format!(
+                "fence {m} (no CLIENT PAUSE WRITE before 6.2: its writes are refused, not held, until {c} is promoted), wait for {c} to reach its offset, make {m} a replica of {c} (its clients disconnected) and check {c} has every byte it wrote; ",
+                m = plan.old_master,
+                c = plan.candidate
+            )
+        } else if planned {
+            format!(
+                "CLIENT PAUSE {}ms WRITE on {}, wait for {} to reach its offset; ",
+                req.max_write_pause.as_millis(),
+                plan.old_master,
+                plan.candidate
+            )
+        } else {
+            String::new()
+        },
+        if demote_first {
+            "then re-point the others; ".to_string()
+        } else if planned {
+            format!(
+                "the moment {} is master: REPLICAOF on {} and UNPAUSE, re-point the others; ",
+                plan.candidate, plan.old_master
+            )
+        } else {
+            String::new()
+        },
+        plan.candidate
+    )
+}
+
+/// The coordinated run's steps with their times, and the write pause, for a terminal.
+fn steps_text(outcome: &sentinel::CoordinatedRun) -> String {
+    let mut s = String::new();
+    for d in &outcome.steps {
+        s.push_str(&format!(
+            "{:>6} ms  {}  {}: {}\n",
+            d.at_ms,
+            if d.ok { "ok  " } else { "FAIL" },
+            d.step,
+            d.detail
+        ));
+    }
+    if let Some(p) = outcome.write_pause_ms {
+        s.push_str(&format!("writes paused on the old master for {p} ms\n"));
+    }
+    s
+}
+
+/// What the coordination needs: the master's name at the Sentinels and which Sentinels, the
+/// nodes, the budget, how to reach them, and the command a re-run is.
+fn request(
+    global: &GlobalArgs,
+    args: &FailoverArgs,
+    setup: &Setup,
+    snap: &Snapshot,
+    plan: &crate::failover::plan::Plan,
+    (name, sentinels): (String, Vec<NodeAddr>),
+    demote_first: bool,
+) -> sentinel::Request {
+    let planned = plan.kind == crate::failover::plan::Kind::Switchover;
+    sentinel::Request {
+        name,
+        old_master: planned.then(|| plan.old_master.clone()),
+        candidate: plan.candidate.clone(),
+        siblings: sentinel::siblings(snap, &plan.old_master, &plan.candidate),
+        sentinels,
+        max_write_pause: args.max_write_pause,
+        creds: setup.opts.creds.clone(),
+        sentinel_creds: setup.opts.sentinel_creds.clone(),
+        timeout: global.timeout,
+        transport: setup.opts.transport.clone(),
+        demote_first,
+        rerun: format!(
+            "rkv failover {} --to {} --yes{}{}",
+            plan.old_master,
+            plan.candidate,
+            super::failover::rerun_options(global, args),
+            if setup.opts.creds.password.is_some() {
+                " (with the same credentials)"
+            } else {
+                ""
+            }
+        ),
     }
 }
