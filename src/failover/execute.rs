@@ -13,6 +13,7 @@
 //! - Credentials for a replication link (masterauth/masteruser) are set before REPLICAOF on
 //!   every node re-pointed; they never appear in events, errors or the journal.
 
+use super::demote::{DemoteError, DemoteIo, DemoteRead, Demoted};
 use super::failpoint::Failpoints;
 use super::fence::{self, Names, Originals};
 use super::journal::{Entry, Journal};
@@ -1762,50 +1763,87 @@ fn journal_persist(nodes: &mut Nodes<'_>, node: &NodeAddr, state: &str) {
     }
 }
 
-/// How many times [`Step::Demote`] tries (each try that finds the candidate short makes the
-/// old master master again) before it gives up, within the budget.
-pub(crate) const DEMOTE_ATTEMPTS: u32 = 3;
-
-/// How long [`Step::Demote`] waits for the candidate to show the old master's last offset.
-pub(crate) const DEMOTE_SETTLE: Duration = Duration::from_millis(250);
-
-/// How [`Step::Demote`] learns the last offset the old master wrote as a master. A command in
-/// a transaction that is neither read-only nor (from 4.0) admin makes the master propagate
-/// `MULTI` to its replicas first; `INFO` is read-only only in 2.8, so elsewhere the offset
-/// it reads includes that `MULTI`, which the demotion then keeps from ever being sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum DemoteRead {
-    /// 2.8: `INFO` inside the transaction, before `SLAVEOF` (read-only: nothing propagated
-    /// yet; 2.8 resets its offset to 0 when it becomes a replica).
-    Inside,
-    /// 3.0–3.2: `INFO` inside, less the 15 bytes of the `MULTI` it propagated just before
-    /// (those bytes are exactly that `MULTI`; a `SELECT` that might precede it makes the
-    /// candidate look short, which only costs a retry).
-    InsideAfterMulti,
-    /// 4.0+: only admin commands inside (nothing propagated), the offset read afterwards
-    /// from the replica it became.
-    After,
+/// The plain path's I/O for a demotion ([`super::demote`]): its journaled connections, the
+/// run's state (so the undo knows the old master may be a replica), its progress events.
+struct PlainDemote<'a, 'b> {
+    nodes: &'a mut Nodes<'b>,
+    st: &'a mut RunState,
+    on_event: &'a mut dyn FnMut(Event),
+    /// The old master.
+    node: &'a NodeAddr,
+    /// The candidate.
+    master: &'a NodeAddr,
+    index: usize,
 }
 
-/// `*1\r\n$5\r\nMULTI\r\n`.
-pub(crate) const MULTI_BYTES: i64 = 15;
+impl DemoteIo for PlainDemote<'_, '_> {
+    async fn caught_up(&mut self, deadline: Instant) -> Result<i64, String> {
+        let (node, master, index) = (self.node, self.master, self.index);
+        let waited = wait_equal(
+            self.nodes,
+            node,
+            master,
+            deadline,
+            None,
+            index,
+            self.on_event,
+        );
+        waited.await.map(|(_, seen)| seen).map_err(|e| e.message)
+    }
 
-impl DemoteRead {
-    /// Which way applies to a server of version `v` (unknown: 4.0+).
-    pub(crate) fn for_version(v: Option<ServerVersion>) -> DemoteRead {
-        match v {
-            Some(v) if !v.at_least(3, 0) => DemoteRead::Inside,
-            Some(v) if !v.at_least(4, 0) => DemoteRead::InsideAfterMulti,
-            _ => DemoteRead::After,
-        }
+    async fn send(&mut self, args: &[&str]) -> Result<redis::Value, String> {
+        self.nodes
+            .send(self.node, args)
+            .await
+            .map_err(|e| StepError::from(e).message)
+    }
+
+    async fn send_atomic(&mut self, cmds: &[&[&str]]) -> Result<Vec<redis::Value>, String> {
+        // From here a failure may have left it a replica: the abort path makes it master.
+        self.st.demoted = Some(self.node.clone());
+        self.nodes
+            .send_atomic(self.node, cmds)
+            .await
+            .map_err(|e| StepError::from(e).message)
+    }
+
+    async fn info(&mut self) -> Result<ReplicationInfo, String> {
+        self.nodes
+            .info(self.node, "replication")
+            .await
+            .map_err(|e| StepError::from(e).message)
+    }
+
+    async fn candidate_offset(&mut self) -> Option<i64> {
+        let info = self.nodes.info(self.master, "replication").await.ok();
+        info.and_then(|i| i.slave_repl_offset)
+    }
+
+    async fn master_again(&mut self, _attempt: u32, short: &str) -> Result<(), String> {
+        self.nodes
+            .replicaof(self.node, "NO", "ONE")
+            .await
+            .map_err(|e| StepError::from(e).message)?;
+        self.st.demoted = None;
+        let node = self.node;
+        self.nodes
+            .note("note", format!("{short}: {node} made master again"));
+        Ok(())
+    }
+
+    fn retrying(&mut self, short: &str) {
+        (self.on_event)(Event::Progress {
+            index: self.index,
+            message: format!("{short}: trying again"),
+        });
     }
 }
 
 /// [`Step::Demote`]: make the fenced old master `node` a replica of `master` (the candidate, not
-/// yet promoted) in one transaction that also reads the last offset it wrote as a master and
-/// disconnects its clients; then check the candidate has that offset. If it does not (`SLAVEOF`
-/// drops the stream a master had not sent yet), `node` is made master again, still fenced, and the
-/// step tries again within the budget.
+/// yet promoted) without losing a write ([`super::demote`]): a transaction that also reads the
+/// last offset it wrote as a master and disconnects its clients, then a check that the
+/// candidate has that offset; made master again, still fenced, and tried again when it does
+/// not.
 async fn demote(
     node: &NodeAddr,
     master: &NodeAddr,
@@ -1819,7 +1857,6 @@ async fn demote(
         .unwrap_or_else(|| Instant::now() + Duration::from_secs(1));
     // Its link to the candidate will need the credentials once the candidate is master.
     nodes.set_link_credentials(node).await?;
-    let port = master.port().to_string();
     // Where the last offset it wrote as a master is read (see `DemoteRead`).
     let read = DemoteRead::for_version(
         nodes
@@ -1829,180 +1866,65 @@ async fn demote(
             .as_deref()
             .and_then(ServerVersion::parse_shown),
     );
-    // Its replicas now: should it be made master again (below), each must have reconnected
-    // to it before the next try.
+    // Its replicas now: should it be made master again, each must have reconnected to it
+    // before the next try.
     let attached = nodes
         .info(node, "replication")
         .await
         .map(|i| super::probe::online_replicas(&i))
         .unwrap_or_default();
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        // Again right before: scripts (before 6.0) and transactions queued before the fence
-        // still write, and the master's PING moves its offset.
-        let (_, seen) = wait_equal(nodes, node, master, deadline, None, index, on_event).await?;
-        // Disconnect its clients first and wait for the reply: by the time it comes back, the
-        // stream of every write that ran before is out of the server (replies and replica
-        // output leave in the same event-loop pass), so the SLAVEOF below, which drops
-        // whatever a master has not sent yet, drops nothing. The clients that reconnect in
-        // the instant before the transaction arrives are disconnected again by it.
-        let kill: &[&str] = &["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"];
-        nodes.send(node, kill).await?;
-        // SLAVEOF: every version before 6.2 knows it (REPLICAOF came in 5.0). Its clients
-        // would otherwise stay on a replica, reading, their writes refused (READONLY);
-        // disconnected, they look for the new master, as after a Sentinel failover.
-        let slaveof: &[&str] = &["SLAVEOF", master.host(), &port];
-        let info: &[&str] = &["INFO", "replication"];
-        let cmds: Vec<&[&str]> = if read == DemoteRead::After {
-            vec![slaveof, kill]
-        } else {
-            vec![info, slaveof, kill]
-        };
-        // From here a failure may have left it a replica: the abort path makes it master.
-        st.demoted = Some(node.clone());
-        let items = nodes.send_atomic(node, &cmds).await?;
-        let v = redis::Value::Array(items.clone());
-        let (inside, rest) = match items.len() {
-            2 if read == DemoteRead::After => (None, &items[..]),
-            3 if read != DemoteRead::After => (
-                ReplicationInfo::parse(&value_text_full(&items[0])).master_repl_offset,
-                &items[1..],
-            ),
-            _ => (None, &[][..]),
-        };
-        let demoted = rest
-            .first()
-            .is_some_and(|r| matches!(r, redis::Value::Okay) || value_text(r).starts_with("OK"));
-        let killed = match rest.get(1) {
-            Some(redis::Value::Int(n)) => Some(*n),
-            _ => None,
-        };
-        if !demoted {
-            return Err(fail(format!(
-                "{node} did not become a replica of {master} ({})",
-                value_text(&v)
-            )));
-        }
-        // 4.0+ keep, as a replica, the offset and id they had as a master (the cached
-        // master they will PSYNC from): read them now, nothing can move them before it syncs.
-        let after = match read {
-            DemoteRead::After => nodes
-                .info(node, "replication")
-                .await
-                .ok()
-                .filter(|i| i.role == Role::Replica),
-            _ => None,
-        };
-        let last = match read {
-            DemoteRead::After => after.as_ref().and_then(|i| i.slave_repl_offset),
-            DemoteRead::Inside => inside,
-            DemoteRead::InsideAfterMulti => inside.map(|o| o - MULTI_BYTES),
-        };
-        let Some(last) = last else {
-            return Err(fail(format!(
-                "{node} became a replica but its last offset could not be read ({}): not promoting",
-                value_text(&v)
-            )));
-        };
-        // The candidate's processed offset, kept after its link to the old master dropped.
-        // What it was seen to have counts: it cannot lose data while it follows a node that
-        // refuses it a sync, but 2.8 and 3.2 forget the offset (show 1) once their PSYNC to
-        // the demoted master is refused.
-        let mut have = Some(seen);
-        // What it had received before its link dropped it applies within moments; it can
-        // get nothing more from a replica, so waiting longer would only stretch the gap.
-        let settle = (Instant::now() + DEMOTE_SETTLE).min(deadline);
-        loop {
-            let left = deadline
-                .saturating_duration_since(Instant::now())
-                .max(Duration::from_millis(1));
-            have = tokio::time::timeout(left, nodes.info(master, "replication"))
-                .await
-                .ok()
-                .and_then(Result::ok)
-                .and_then(|i| i.slave_repl_offset)
-                .max(have);
-            if have.is_some_and(|h| h >= last) || Instant::now() >= settle {
-                break;
-            }
-            tokio::time::sleep(FAST_POLL).await;
-        }
-        // The fault test's way to take the retry below (see `failpoint::DEMOTE_SHORT`).
-        let forced_short = attempt == 1
-            && super::failpoint::Failpoints::from_env().is_armed(super::failpoint::DEMOTE_SHORT);
-        if let Some(h) = have.filter(|h| *h >= last && !forced_short) {
-            st.final_offset = Some(last);
-            st.final_replid = after.and_then(|i| i.master_replid);
-            st.demoted_seen = Some(h);
-            let killed = killed.map_or(String::new(), |k| {
+    let mut io = PlainDemote {
+        nodes,
+        st,
+        on_event,
+        node,
+        master,
+        index,
+    };
+    match super::demote::demote(&mut io, read, &attached, deadline, node, master).await {
+        Ok(d) => {
+            st_demoted(io.st, &d);
+            let killed = d.killed.map_or(String::new(), |k| {
                 format!(", {k} client(s) disconnected to find the new master")
             });
-            let tries = if attempt > 1 {
-                format!(" (attempt {attempt})")
+            let tries = if d.attempt > 1 {
+                format!(" (attempt {})", d.attempt)
             } else {
                 String::new()
             };
-            return Ok(Some(format!(
-                "{node} is a replica of {master}, which has all it wrote (offset {h} >= {last}){killed}{tries}"
-            )));
+            Ok(Some(format!(
+                "{node} is a replica of {master}, which has all it wrote (offset {} >= {}){killed}{tries}",
+                d.have, d.last
+            )))
         }
-        // Short: the old master had not sent it all when it stopped being a master. Make it
-        // master again (still fenced); nothing is lost, and the candidate catches up.
-        nodes.replicaof(node, "NO", "ONE").await?;
-        st.demoted = None;
-        let short = format!(
-            "{master} is at offset {} but {node} wrote up to {last}",
-            have.map_or("?".into(), |h| h.to_string())
-        );
-        nodes.note("note", format!("{short}: {node} made master again"));
-        // Before 4.0 it is not tried again: made master again, such a server starts its
-        // offset over (3.2 was seen at 0) with no backlog, so no later offset comparison with
-        // the candidate means anything, and a write it took meanwhile (a script passes the
-        // fence before 6.0) could be dropped by the next demotion unseen.
-        if attempt >= DEMOTE_ATTEMPTS || Instant::now() >= deadline || read != DemoteRead::After {
-            let why = if read == DemoteRead::After {
-                String::new()
+        Err(DemoteError::Failed(m)) => Err(fail(m)),
+        Err(DemoteError::Short {
+            short,
+            attempt,
+            pre_4_0,
+        }) => {
+            let why = if pre_4_0 {
+                " (before Redis 4.0 a demotion is not tried again)"
             } else {
-                " (before Redis 4.0 a demotion is not tried again)".to_string()
+                ""
             };
-            return Err(fail(format!(
+            Err(fail(format!(
                 "{short} after {attempt} attempt(s): {node} was made master again, nothing lost{why}"
-            )));
+            )))
         }
-        // Master again, it took a new replication id (4.0+): a replica that has not
-        // reconnected to it still holds the old one, which the candidate's promotion drops
-        // too, so that replica could then only sync in full. Demote again once all are back,
-        // within the budget, or stop here (master again, nothing lost). Before 4.0 there is no
-        // id to keep: the demotion freed the backlog, and they resync in full whatever rkv
-        // waits for.
-        if read == DemoteRead::After {
-            loop {
-                let left = deadline
-                    .saturating_duration_since(Instant::now())
-                    .max(Duration::from_millis(1));
-                let missing =
-                    match tokio::time::timeout(left, nodes.info(node, "replication")).await {
-                        Ok(Ok(i)) => super::probe::missing_replicas(&attached, &i),
-                        _ => attached.clone(),
-                    };
-                if missing.is_empty() {
-                    break;
-                }
-                if Instant::now() >= deadline {
-                    return Err(fail(format!(
-                        "{short}: {node} was made master again, nothing lost; {} not back on it within the budget, so it was not demoted again",
-                        missing.join(", ")
-                    )));
-                }
-                tokio::time::sleep(FAST_POLL).await;
-            }
-        }
-        on_event(Event::Progress {
-            index,
-            message: format!("{short}: trying again"),
-        });
+        Err(DemoteError::NotBack { short, missing }) => Err(fail(format!(
+            "{short}: {node} was made master again, nothing lost; {} not back on it within the budget, so it was not demoted again",
+            missing.join(", ")
+        ))),
     }
+}
+
+/// What the run keeps of a demotion that kept every write: the history the candidate must
+/// continue, and what it was seen to have.
+fn st_demoted(st: &mut RunState, d: &Demoted) {
+    st.final_offset = Some(d.last);
+    st.final_replid = d.replid.clone();
+    st.demoted_seen = Some(d.have);
 }
 
 /// The short note a Persist step shows (the details are in the outcome).

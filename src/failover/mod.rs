@@ -1,10 +1,13 @@
 //! Failover: the pure planner ([`plan`]), the executor that runs its steps against live
-//! nodes ([`execute`]), the reads around a run and their interpretation ([`probe`]), what a
-//! run's outcome means ([`judge`]), and the JSON-lines journal of every command sent
-//! ([`journal`]); whether an old master diverged from the new one ([`diverge`]) and carrying
-//! its divergent writes over ([`carry`]).
+//! nodes ([`execute`]) and its lossless demotion before Redis 6.2 ([`demote`]), the reads
+//! around a run and their interpretation ([`probe`]), what a run's outcome means
+//! ([`judge`]), and the JSON-lines journal of every command sent ([`journal`]); whether an
+//! old master diverged from the new one ([`diverge`]) and carrying its divergent writes over
+//! ([`carry`]); the Sentinel-coordinated switchover ([`sentinel`]), the write fence
+//! ([`fence`]) and the fault tests' failpoints ([`failpoint`]).
 
 pub mod carry;
+pub mod demote;
 pub mod diverge;
 pub mod execute;
 pub mod failpoint;

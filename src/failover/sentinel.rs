@@ -801,6 +801,100 @@ async fn promote_demoted(run: &mut Run<'_>, until: Instant) -> Result<(), String
     run.wait_promoted(until + Duration::from_secs(10)).await
 }
 
+/// The Sentinel path's I/O for a demotion ([`super::demote`]): its own connections to the old
+/// master and the candidate, its steps for the report, the flag its undo reads.
+struct SentinelDemote<'a, 'b> {
+    run: &'a mut Run<'b>,
+    /// The old master's connection.
+    m: &'a mut NodeClient,
+    /// The candidate's.
+    c: NodeClient,
+    /// The old master.
+    master: &'a NodeAddr,
+    /// True while the old master may be a replica (the undo makes it master again).
+    demoted: &'a mut bool,
+}
+
+impl super::demote::DemoteIo for SentinelDemote<'_, '_> {
+    async fn caught_up(&mut self, until: Instant) -> Result<i64, String> {
+        // The master is not paused (scripts before 6.0 pass the fence), so both are read
+        // again every round.
+        let candidate = self.run.req.candidate.clone();
+        let master = self.master;
+        loop {
+            let fin = offset_of(&self.run.info_text(self.m).await?)
+                .ok_or("the master's INFO has no master_repl_offset")?;
+            let at = self.run.candidate_offset(&mut self.c).await?;
+            if at >= fin {
+                self.run.note(
+                    format!("{candidate} caught up"),
+                    true,
+                    format!("offset {at} >= {master}'s {fin}"),
+                );
+                return Ok(at);
+            }
+            if Instant::now() >= until {
+                return Err(format!(
+                    "{candidate} did not reach {master}'s offset {fin} within --max-write-pause (at {at}): nothing was switched"
+                ));
+            }
+            tokio::time::sleep(FAST_POLL).await;
+        }
+    }
+
+    async fn send(&mut self, args: &[&str]) -> Result<redis::Value, String> {
+        self.run.send(self.m, args).await
+    }
+
+    async fn send_atomic(&mut self, cmds: &[&[&str]]) -> Result<Vec<redis::Value>, String> {
+        let mut pipe = redis::pipe();
+        pipe.atomic().ignore_errors();
+        for args in cmds {
+            let mut cmd = redis::cmd(args.first().copied().unwrap_or("PING"));
+            cmd.arg(&args[1..]);
+            pipe.add_command(cmd);
+        }
+        *self.demoted = true;
+        self.m
+            .query_pipe(&pipe, "EXEC")
+            .await
+            .map_err(|e| self.run.req.creds.scrub(&e.to_string()))
+    }
+
+    async fn info(&mut self) -> Result<crate::node::ReplicationInfo, String> {
+        let text = self.run.info_text(self.m).await?;
+        Ok(crate::node::ReplicationInfo::parse(&text))
+    }
+
+    async fn candidate_offset(&mut self) -> Option<i64> {
+        let text = self.run.info_text(&mut self.c).await.ok()?;
+        crate::node::ReplicationInfo::parse(&text).slave_repl_offset
+    }
+
+    async fn master_again(&mut self, attempt: u32, short: &str) -> Result<(), String> {
+        let master = self.master;
+        let back = self
+            .run
+            .send_again(self.m, master, &["SLAVEOF", "NO", "ONE"])
+            .await;
+        let attempts = super::demote::DEMOTE_ATTEMPTS;
+        self.run.note(
+            format!("make {master} master again (try {attempt} of {attempts})"),
+            back.is_ok(),
+            back.as_ref()
+                .map_or_else(Clone::clone, |_| short.to_string()),
+        );
+        back?;
+        *self.demoted = false;
+        Ok(())
+    }
+
+    fn retrying(&mut self, _short: &str) {}
+}
+
+/// Before 6.2: make the fenced old master a replica of the candidate without losing a write
+/// ([`super::demote`], as the plain path's demote step), before Sentinel is asked to promote
+/// the candidate.
 async fn demoted_part(
     run: &mut Run<'_>,
     m: &mut NodeClient,
@@ -808,7 +902,7 @@ async fn demoted_part(
     until: Instant,
     demoted: &mut bool,
 ) -> Result<(), String> {
-    use super::execute::{DEMOTE_ATTEMPTS, DEMOTE_SETTLE, DemoteRead, MULTI_BYTES};
+    use super::demote::{DemoteError, DemoteRead};
     let req = run.req;
     let server = m.info("server").await.map_err(|e| e.to_string())?;
     let read = DemoteRead::for_version(
@@ -817,158 +911,43 @@ async fn demoted_part(
             .as_deref()
             .and_then(crate::node::ServerVersion::parse_shown),
     );
-    let mut c = run.node(&req.candidate).await?;
-    // Its replicas now: made master again (below), it is demoted again only once they are all
-    // back on it (see the plain path's demote step).
+    let c = run.node(&req.candidate).await?;
+    // Its replicas now: made master again, it is demoted again only once they are all back.
     let attached = super::probe::online_replicas(&crate::node::ReplicationInfo::parse(
         &run.info_text(m).await?,
     ));
-    let mut attempt = 0;
-    let (have, last) = loop {
-        attempt += 1;
-        // Caught up: the master is not paused (scripts before 6.0 pass the fence), so both are
-        // read again every round.
-        let seen = loop {
-            let fin = offset_of(&run.info_text(m).await?)
-                .ok_or("the master's INFO has no master_repl_offset")?;
-            let at = run.candidate_offset(&mut c).await?;
-            if at >= fin {
-                run.note(
-                    format!("{} caught up", req.candidate),
-                    true,
-                    format!("offset {at} >= {master}'s {fin}"),
-                );
-                break at;
-            }
-            if Instant::now() >= until {
-                return Err(format!(
-                    "{} did not reach {master}'s offset {fin} within --max-write-pause (at {at}): nothing was switched",
-                    req.candidate
-                ));
-            }
-            tokio::time::sleep(FAST_POLL).await;
-        };
-        let port = req.candidate.port().to_string();
-        let kill: &[&str] = &["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"];
-        run.send(m, kill).await?;
-        let mut pipe = redis::pipe();
-        pipe.atomic().ignore_errors();
-        if read != DemoteRead::After {
-            pipe.cmd("INFO").arg("replication");
-        }
-        pipe.cmd("SLAVEOF").arg(req.candidate.host()).arg(&port);
-        pipe.add_command({
-            let mut k = redis::cmd(kill[0]);
-            k.arg(&kill[1..]);
-            k
-        });
-        *demoted = true;
-        let items: Vec<redis::Value> = m
-            .query_pipe(&pipe, "EXEC")
-            .await
-            .map_err(|e| req.creds.scrub(&e.to_string()))?;
-        let inside = (read != DemoteRead::After)
-            .then(|| {
-                items
-                    .first()
-                    .and_then(|v| offset_of(&super::execute::value_text_full(v)))
-            })
-            .flatten();
-        let slaveof = items.get(usize::from(read != DemoteRead::After));
-        if !slaveof.is_some_and(|v| {
-            matches!(v, redis::Value::Okay) || super::execute::value_text(v).starts_with("OK")
-        }) {
-            return Err(format!(
-                "{master} did not become a replica of {} ({})",
-                req.candidate,
-                super::execute::value_text(&redis::Value::Array(items.clone()))
-            ));
-        }
-        let last = match read {
-            DemoteRead::After => {
-                let info = run.info_text(m).await?;
-                crate::node::ReplicationInfo::parse(&info).slave_repl_offset
-            }
-            DemoteRead::Inside => inside,
-            DemoteRead::InsideAfterMulti => inside.map(|o| o - MULTI_BYTES),
-        }
-        .ok_or_else(|| {
-            format!("{master} became a replica but its last offset could not be read")
-        })?;
-        let settle = (Instant::now() + DEMOTE_SETTLE).min(until);
-        let mut have = seen;
-        while have < last && Instant::now() < settle {
-            tokio::time::sleep(FAST_POLL).await;
-            if let Ok(i) = run.info_text(&mut c).await
-                && let Some(o) = crate::node::ReplicationInfo::parse(&i).slave_repl_offset
-            {
-                have = have.max(o);
-            }
-        }
-        let forced_short = attempt == 1
-            && super::failpoint::Failpoints::from_env().is_armed(super::failpoint::DEMOTE_SHORT);
-        if have >= last && !forced_short {
-            break (have, last);
-        }
-        // A write the old master took as it became a replica (a script or a transaction
-        // that got past the fence before 6.0, from a client that reconnected after the
-        // CLIENT KILL) went out with the replica links it dropped: the candidate lacks it.
-        // Master again (still fenced), the candidate catches up, and the demotion is tried
-        // again, as the plain path's demote step does.
-        let short = format!(
-            "{} is at offset {have} but {master} wrote up to {last}",
-            req.candidate
-        );
-        let back = run.send_again(m, master, &["SLAVEOF", "NO", "ONE"]).await;
-        run.note(
-            format!("make {master} master again (try {attempt} of {DEMOTE_ATTEMPTS})"),
-            back.is_ok(),
-            back.as_ref().map_or_else(Clone::clone, |_| short.clone()),
-        );
-        back?;
-        *demoted = false;
-        // Before 4.0 not tried again (see the plain demote step: the offsets start over).
-        if attempt == DEMOTE_ATTEMPTS || Instant::now() >= until || read != DemoteRead::After {
-            let why = if read == DemoteRead::After {
-                ""
-            } else {
+    let mut io = SentinelDemote {
+        run,
+        m,
+        c,
+        master,
+        demoted,
+    };
+    let done = super::demote::demote(&mut io, read, &attached, until, master, &req.candidate).await;
+    let d = match done {
+        Ok(d) => d,
+        Err(DemoteError::Failed(e)) => return Err(e),
+        Err(DemoteError::Short { short, pre_4_0, .. }) => {
+            let why = if pre_4_0 {
                 " (before Redis 4.0 a demotion is not tried again)"
+            } else {
+                ""
             };
             return Err(format!("{short}: not switched, nothing lost{why}"));
         }
-        // 4.0+: it took a new replication id; before 4.0 the demotion freed its backlog and
-        // its replicas resync in full whatever rkv waits for (see the plain demote step).
-        if read == DemoteRead::After {
-            loop {
-                let left = until
-                    .saturating_duration_since(Instant::now())
-                    .max(Duration::from_millis(1));
-                let missing = match tokio::time::timeout(left, run.info_text(m)).await {
-                    Ok(Ok(text)) => super::probe::missing_replicas(
-                        &attached,
-                        &crate::node::ReplicationInfo::parse(&text),
-                    ),
-                    _ => attached.clone(),
-                };
-                if missing.is_empty() {
-                    break;
-                }
-                if Instant::now() >= until {
-                    return Err(format!(
-                        "{short}: {master} was made master again; {} not back on it within --max-write-pause: not switched, nothing lost",
-                        missing.join(", ")
-                    ));
-                }
-                tokio::time::sleep(FAST_POLL).await;
-            }
+        Err(DemoteError::NotBack { short, missing }) => {
+            return Err(format!(
+                "{short}: {master} was made master again; {} not back on it within --max-write-pause: not switched, nothing lost",
+                missing.join(", ")
+            ));
         }
     };
-    run.note(
+    io.run.note(
         format!("make {master} a replica of {}", req.candidate),
         true,
         format!(
-            "SLAVEOF, clients disconnected; {} has all it wrote (offset {have} >= {last})",
-            req.candidate
+            "SLAVEOF, clients disconnected; {} has all it wrote (offset {} >= {})",
+            req.candidate, d.have, d.last
         ),
     );
     super::failpoint::Failpoints::from_env()
