@@ -629,41 +629,25 @@ impl Plan {
     }
 }
 
-/// Make the plan.
-pub fn plan(snap: &Snapshot, req: &Request) -> Result<Plan, Refusal> {
-    let masters: Vec<&NodeState> = snap
-        .nodes
-        .iter()
-        .filter(|n| n.role == Role::Master)
-        .collect();
+/// What [`old_master`] found.
+enum Picked<'a> {
+    /// The master to replace.
+    Master(&'a NodeState),
+    /// A stopped switchover's demotion loop, planned whole ([`plan_demotion_loop`]).
+    Plan(Result<Plan, Refusal>),
+}
 
-    // Resume: the requested candidate is already a master that continues another master's
-    // history (its replid2 is that master's replid), or nothing else is master.
-    if let Some(c) = req
-        .to
-        .as_ref()
-        .and_then(|to| snap.get(to))
-        .filter(|c| c.role == Role::Master && c.reachable())
-    {
-        let others: Vec<&NodeState> = masters
-            .iter()
-            .copied()
-            .filter(|m| m.addr != c.addr)
-            .collect();
-        let continues = |m: &NodeState| m.replid.is_some() && c.replid2 == m.replid;
-        if others.iter().all(|m| continues(m)) {
-            return plan_resume(snap, c, &others, req);
-        }
-    }
-
+/// The master to replace: the one live master, else the one the replicas name (unplanned),
+/// else a stopped switchover's demotion loop; several masters is a split brain.
+fn old_master<'a>(snap: &'a Snapshot, masters: &[&'a NodeState]) -> Result<Picked<'a>, Refusal> {
     let live: Vec<&NodeState> = masters.iter().copied().filter(|m| m.reachable()).collect();
-    let master: &NodeState = match live.as_slice() {
-        [m] => m,
+    Ok(match live.as_slice() {
+        [m] => Picked::Master(m),
         [] => {
             // A switchover before 6.2 stopped between demoting the old master and promoting
             // the candidate: the two replicate from each other.
             if let Some(p) = plan_demotion_loop(snap) {
-                return p;
+                return Ok(Picked::Plan(p));
             }
             // No live master: the one the replicas name.
             let named: Vec<&NodeAddr> = snap
@@ -682,7 +666,7 @@ pub fn plan(snap: &Snapshot, req: &Request) -> Result<Plan, Refusal> {
                         .join(", "),
                 ));
             }
-            snap.get(first).ok_or(Refusal::NoMaster)?
+            Picked::Master(snap.get(first).ok_or(Refusal::NoMaster)?)
         }
         many => {
             return Err(Refusal::SplitBrain(
@@ -692,16 +676,13 @@ pub fn plan(snap: &Snapshot, req: &Request) -> Result<Plan, Refusal> {
                     .join(", "),
             ));
         }
-    };
-    let planned = master.reachable();
-    if planned && req.sentinel_watching && !req.ignore_sentinel {
-        return Err(Refusal::SentinelWatching(master.addr.clone()));
-    }
-    // Before 6.2 there is no CLIENT PAUSE … WRITE: the old master is fenced and demoted
-    // before the candidate is promoted (see `Step::Demote`), with no pause at all.
-    let demote_first = planned && pause_mode(master.version.as_deref()) == PauseMode::All;
-    let ranking = rank(snap, master, planned);
-    let chosen = match &req.to {
+    })
+}
+
+/// The candidate: `--to` when it is an eligible replica of `master`, else the best ranked
+/// eligible one.
+fn choose(ranking: &[Candidate], req: &Request, master: &NodeState) -> Result<Candidate, Refusal> {
+    Ok(match &req.to {
         Some(to) => {
             let Some(c) = ranking.iter().find(|c| &c.addr == to) else {
                 return Err(Refusal::Ineligible {
@@ -733,7 +714,163 @@ pub fn plan(snap: &Snapshot, req: &Request) -> Result<Plan, Refusal> {
                 return Err(Refusal::NoCandidate(why.join("; ")));
             }
         },
+    })
+}
+
+/// Before 6.2 (no CLIENT PAUSE … WRITE): fence, wait, demote, promote; what it costs.
+fn demote_first_steps(
+    master: &NodeState,
+    chosen: &Candidate,
+    budget_ms: u64,
+) -> (Vec<Step>, Vec<String>) {
+    let mut steps = Vec::new();
+    let mut warnings = Vec::new();
+    steps.push(Step::FenceWrites {
+        node: master.addr.clone(),
+        extend_pause: false,
+    });
+    steps.push(Step::WaitCaughtUp {
+        replica: chosen.addr.clone(),
+        master: master.addr.clone(),
+        budget_ms,
+    });
+    steps.push(Step::Demote {
+        node: master.addr.clone(),
+        master: chosen.addr.clone(),
+    });
+    steps.push(Step::Promote {
+        node: chosen.addr.clone(),
+    });
+    let version = master.version.as_deref().unwrap_or("?");
+    warnings.push(format!(
+        "{} runs Redis {version}, which has no CLIENT PAUSE WRITE (6.2+): from the fence to the promotion its writes are refused (NOREPLICAS, then READONLY) instead of held, for a few milliseconds; reads go on. Its clients are disconnected when it becomes a replica, as Sentinel does, so that they find the new master",
+        master.addr
+    ));
+    if master
+        .version
+        .as_deref()
+        .and_then(ServerVersion::parse_shown)
+        .is_some_and(|v| !v.at_least(4, 0))
+    {
+        warnings.push(format!(
+            "Redis {version} has no PSYNC2: {} and the other replicas full-resync from {} after the switch",
+            master.addr, chosen.addr
+        ));
+    }
+    (steps, warnings)
+}
+
+/// 6.2+: pause writes, wait, fence, promote, re-point the old master, unpause.
+fn paused_steps(
+    master: &NodeState,
+    chosen: &Candidate,
+    budget_ms: u64,
+) -> (Vec<Step>, Vec<String>) {
+    let mut steps = Vec::new();
+    let mode = pause_mode(master.version.as_deref());
+    steps.push(Step::PauseWrites {
+        node: master.addr.clone(),
+        // The pause outlives the budget by a margin for promote + re-point (milliseconds
+        // in practice), and still lifts by itself if rkv is killed.
+        timeout_ms: budget_ms + 2_000,
+        mode,
+    });
+    steps.push(Step::WaitCaughtUp {
+        replica: chosen.addr.clone(),
+        master: master.addr.clone(),
+        budget_ms,
+    });
+    steps.push(Step::FenceWrites {
+        node: master.addr.clone(),
+        extend_pause: true,
+    });
+    steps.push(Step::Promote {
+        node: chosen.addr.clone(),
+    });
+    steps.push(Step::Follow {
+        node: master.addr.clone(),
+        master: chosen.addr.clone(),
+    });
+    steps.push(Step::Unpause {
+        node: master.addr.clone(),
+    });
+    (steps, Vec::new())
+}
+
+/// The master is gone: promote, fence the old master's config; what is lost.
+fn unplanned_steps(master: &NodeState, chosen: &Candidate) -> (Vec<Step>, Vec<String>) {
+    let mut steps = Vec::new();
+    let mut warnings = Vec::new();
+    steps.push(Step::Promote {
+        node: chosen.addr.clone(),
+    });
+    // Fence right after the promotion: the sooner the old master's config names the new
+    // master, the smaller the window in which a restart brings back a second master.
+    steps.push(Step::Fence {
+        node: master.addr.clone(),
+        master: chosen.addr.clone(),
+        how: FENCE_DEFAULT.to_string(),
+    });
+    let lost = chosen.offset.zip(master.offset).map(|(c, m)| m - c);
+    warnings.push(match lost {
+        Some(n) if n > 0 => format!(
+            "{} is unreachable: at least {n} bytes of its replication stream never reached {}; writes it acknowledged after offset {} are lost",
+            master.addr,
+            chosen.addr,
+            chosen.offset.unwrap_or(0)
+        ),
+        _ => format!(
+            "{} is unreachable: writes it acknowledged that no replica received are lost",
+            master.addr
+        ),
+    });
+    warnings.push(format!(
+        "{} must not come back as a master: reconfigure it as a replica of {} (replicaof in its config) before restarting it",
+        master.addr, chosen.addr
+    ));
+    (steps, warnings)
+}
+
+/// Make the plan.
+pub fn plan(snap: &Snapshot, req: &Request) -> Result<Plan, Refusal> {
+    let masters: Vec<&NodeState> = snap
+        .nodes
+        .iter()
+        .filter(|n| n.role == Role::Master)
+        .collect();
+
+    // Resume: the requested candidate is already a master that continues another master's
+    // history (its replid2 is that master's replid), or nothing else is master.
+    if let Some(c) = req
+        .to
+        .as_ref()
+        .and_then(|to| snap.get(to))
+        .filter(|c| c.role == Role::Master && c.reachable())
+    {
+        let others: Vec<&NodeState> = masters
+            .iter()
+            .copied()
+            .filter(|m| m.addr != c.addr)
+            .collect();
+        let continues = |m: &NodeState| m.replid.is_some() && c.replid2 == m.replid;
+        if others.iter().all(|m| continues(m)) {
+            return plan_resume(snap, c, &others, req);
+        }
+    }
+
+    let master = match old_master(snap, &masters)? {
+        Picked::Master(m) => m,
+        Picked::Plan(p) => return p,
     };
+    let planned = master.reachable();
+    if planned && req.sentinel_watching && !req.ignore_sentinel {
+        return Err(Refusal::SentinelWatching(master.addr.clone()));
+    }
+    // Before 6.2 there is no CLIENT PAUSE … WRITE: the old master is fenced and demoted
+    // before the candidate is promoted (see `Step::Demote`), with no pause at all.
+    let demote_first = planned && pause_mode(master.version.as_deref()) == PauseMode::All;
+    let ranking = rank(snap, master, planned);
+    let chosen = choose(&ranking, req, master)?;
 
     let siblings: Vec<NodeAddr> = ranking
         .iter()
@@ -741,99 +878,14 @@ pub fn plan(snap: &Snapshot, req: &Request) -> Result<Plan, Refusal> {
         .filter(|c| snap.get(&c.addr).is_some_and(NodeState::reachable))
         .map(|c| c.addr.clone())
         .collect();
-    let mut warnings = Vec::new();
-    let mut steps = Vec::new();
     let budget_ms = req.max_write_pause.as_millis() as u64;
-    if demote_first {
-        steps.push(Step::FenceWrites {
-            node: master.addr.clone(),
-            extend_pause: false,
-        });
-        steps.push(Step::WaitCaughtUp {
-            replica: chosen.addr.clone(),
-            master: master.addr.clone(),
-            budget_ms,
-        });
-        steps.push(Step::Demote {
-            node: master.addr.clone(),
-            master: chosen.addr.clone(),
-        });
-        steps.push(Step::Promote {
-            node: chosen.addr.clone(),
-        });
-        let version = master.version.as_deref().unwrap_or("?");
-        warnings.push(format!(
-            "{} runs Redis {version}, which has no CLIENT PAUSE WRITE (6.2+): from the fence to the promotion its writes are refused (NOREPLICAS, then READONLY) instead of held, for a few milliseconds; reads go on. Its clients are disconnected when it becomes a replica, as Sentinel does, so that they find the new master",
-            master.addr
-        ));
-        if master
-            .version
-            .as_deref()
-            .and_then(ServerVersion::parse_shown)
-            .is_some_and(|v| !v.at_least(4, 0))
-        {
-            warnings.push(format!(
-                "Redis {version} has no PSYNC2: {} and the other replicas full-resync from {} after the switch",
-                master.addr, chosen.addr
-            ));
-        }
+    let (mut steps, mut warnings) = if demote_first {
+        demote_first_steps(master, &chosen, budget_ms)
     } else if planned {
-        let mode = pause_mode(master.version.as_deref());
-        steps.push(Step::PauseWrites {
-            node: master.addr.clone(),
-            // The pause outlives the budget by a margin for promote + re-point (milliseconds
-            // in practice), and still lifts by itself if rkv is killed.
-            timeout_ms: budget_ms + 2_000,
-            mode,
-        });
-        steps.push(Step::WaitCaughtUp {
-            replica: chosen.addr.clone(),
-            master: master.addr.clone(),
-            budget_ms,
-        });
-        steps.push(Step::FenceWrites {
-            node: master.addr.clone(),
-            extend_pause: true,
-        });
-        steps.push(Step::Promote {
-            node: chosen.addr.clone(),
-        });
-        steps.push(Step::Follow {
-            node: master.addr.clone(),
-            master: chosen.addr.clone(),
-        });
-        steps.push(Step::Unpause {
-            node: master.addr.clone(),
-        });
+        paused_steps(master, &chosen, budget_ms)
     } else {
-        steps.push(Step::Promote {
-            node: chosen.addr.clone(),
-        });
-        // Fence right after the promotion: the sooner the old master's config names the new
-        // master, the smaller the window in which a restart brings back a second master.
-        steps.push(Step::Fence {
-            node: master.addr.clone(),
-            master: chosen.addr.clone(),
-            how: FENCE_DEFAULT.to_string(),
-        });
-        let lost = chosen.offset.zip(master.offset).map(|(c, m)| m - c);
-        warnings.push(match lost {
-            Some(n) if n > 0 => format!(
-                "{} is unreachable: at least {n} bytes of its replication stream never reached {}; writes it acknowledged after offset {} are lost",
-                master.addr,
-                chosen.addr,
-                chosen.offset.unwrap_or(0)
-            ),
-            _ => format!(
-                "{} is unreachable: writes it acknowledged that no replica received are lost",
-                master.addr
-            ),
-        });
-        warnings.push(format!(
-            "{} must not come back as a master: reconfigure it as a replica of {} (replicaof in its config) before restarting it",
-            master.addr, chosen.addr
-        ));
-    }
+        unplanned_steps(master, &chosen)
+    };
     for s in &siblings {
         steps.push(Step::Follow {
             node: s.clone(),
@@ -994,6 +1046,28 @@ fn plan_demotion_loop(snap: &Snapshot) -> Option<Result<Plan, Refusal>> {
     for f in &followers {
         steps.push(persist(f, Some(&new.addr)));
     }
+    let full_resync_expected = loop_full_resyncs(old, cand, new, &followers, &sibling_states);
+    Some(Ok(Plan {
+        kind: Kind::Resume,
+        old_master: old.addr.clone(),
+        candidate: new.addr.clone(),
+        ranking: Vec::new(),
+        steps,
+        warnings: vec![warning],
+        full_resync_expected,
+    }))
+}
+
+/// The full resyncs a demotion loop's resolution cannot avoid, each with why: before 4.0 every
+/// follower of an old master made master again; else siblings on a replication id the
+/// candidate does not have.
+fn loop_full_resyncs(
+    old: &NodeState,
+    cand: &NodeState,
+    new: &NodeState,
+    followers: &[NodeAddr],
+    sibling_states: &[&NodeState],
+) -> Vec<(NodeAddr, String)> {
     // A sibling still on a replication id the candidate no longer has (the old master was
     // made master again, which gave it a new id, and was demoted again before the sibling
     // reconnected to it): the candidate's promotion drops that id too, so it syncs in full.
@@ -1019,7 +1093,7 @@ fn plan_demotion_loop(snap: &Snapshot) -> Option<Result<Plan, Refusal>> {
     };
     // Before 4.0 a master that becomes a replica frees its backlog: every node that follows
     // it again full-resyncs.
-    let full_resync_expected = if new.addr == old.addr && old.replid.is_none() {
+    if new.addr == old.addr && old.replid.is_none() {
         followers
             .iter()
             .map(|f| {
@@ -1035,16 +1109,7 @@ fn plan_demotion_loop(snap: &Snapshot) -> Option<Result<Plan, Refusal>> {
             .collect()
     } else {
         stale
-    };
-    Some(Ok(Plan {
-        kind: Kind::Resume,
-        old_master: old.addr.clone(),
-        candidate: new.addr.clone(),
-        ranking: Vec::new(),
-        steps,
-        warnings: vec![warning],
-        full_resync_expected,
-    }))
+    }
 }
 
 /// Lift the fence on `node` once it follows `master`.
