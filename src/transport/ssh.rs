@@ -126,15 +126,17 @@ impl SessionHandle {
         }
     }
 
-    /// Wait until the session is up (or failed), bounded: connect, handshake and
-    /// authentication are each bounded by the timeout on the thread; a passphrase prompt at a
+    /// Wait until the session is up (or failed), bounded: connect and handshake are each
+    /// bounded by the timeout on the thread, authentication by [`auth_timeout`]; a passphrase prompt at a
     /// terminal gets longer.
     pub async fn ready(&self) -> Result<(), SshError> {
         let mut rx = self.ready.clone();
         let bound = if self.interactive {
             PROMPT_WAIT
         } else {
-            self.timeout * 4 + Duration::from_secs(1)
+            // Connect and two handshakes (a known_hosts retry) at the timeout, then the
+            // authentication at its own (see `auth_timeout`).
+            self.timeout * 3 + auth_timeout(self.timeout) + Duration::from_secs(1)
         };
         let waited = tokio::time::timeout(bound, rx.wait_for(Option::is_some)).await;
         match waited {
@@ -318,7 +320,7 @@ fn run(
 const HOST_KEY_ALGORITHMS: &str = "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,rsa-sha2-512,rsa-sha2-256,ssh-rsa";
 
 /// Connect, handshake, check the host key and authenticate, all in blocking mode with the
-/// settings' timeout on each libssh2 call. When known_hosts records the host only under other
+/// settings' timeout on each libssh2 call (authentication's at least [`AUTH_MIN`]). When known_hosts records the host only under other
 /// key types, connect once more asking for those (as OpenSSH does).
 fn connect(target: &SshTarget, settings: &SshSettings) -> Result<Session, SshError> {
     let sess = handshake(target, settings, HOST_KEY_ALGORITHMS)?;
@@ -340,8 +342,27 @@ fn connect(target: &SshTarget, settings: &SshSettings) -> Result<Session, SshErr
             }
         }
     };
-    authenticate(&sess, target, settings)?;
+    // Authentication gets longer than a command: the server answered the handshake, so it is
+    // alive, and a public-key check (a signature, sshd's privilege-separated child) can take
+    // seconds on a loaded host. It failed a CI run at 2 s ("Timed out waiting on socket").
+    sess.set_timeout(millis(auth_timeout(settings.timeout)));
+    let authed = authenticate(&sess, target, settings);
+    sess.set_timeout(millis(settings.timeout));
+    authed?;
     Ok(sess)
+}
+
+/// The least time authentication is given, whatever `--timeout` says.
+const AUTH_MIN: Duration = Duration::from_secs(10);
+
+/// How long each libssh2 call of the authentication may take.
+fn auth_timeout(timeout: Duration) -> Duration {
+    timeout.max(AUTH_MIN)
+}
+
+/// A timeout as libssh2 takes it (milliseconds, at least 1: 0 means none).
+fn millis(t: Duration) -> u32 {
+    u32::try_from(t.as_millis()).unwrap_or(u32::MAX).max(1)
 }
 
 /// TCP connect and SSH handshake asking for these host key algorithms.
@@ -378,11 +399,7 @@ fn handshake(target: &SshTarget, settings: &SshSettings, algs: &str) -> Result<S
     let mut sess = Session::new().map_err(|e| conn_err(e.message().to_string()))?;
     sess.set_tcp_stream(tcp);
     sess.set_blocking(true);
-    sess.set_timeout(
-        u32::try_from(settings.timeout.as_millis())
-            .unwrap_or(u32::MAX)
-            .max(1),
-    );
+    sess.set_timeout(millis(settings.timeout));
     // Unknown names are dropped by libssh2; a failure leaves its defaults, still verified.
     let _ = sess.method_pref(ssh2::MethodType::HostKey, algs);
     sess.handshake().map_err(|e| {
