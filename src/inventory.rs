@@ -372,6 +372,48 @@ impl InventoryNode {
     }
 }
 
+/// The SSH settings and routes an inventory describes (`[ssh]` and each node's `ssh`), with
+/// nobody to ask for a key's passphrase.
+pub fn from_inventory(
+    inventory: Option<&Inventory>,
+    timeout: std::time::Duration,
+    accept_new_host_key: bool,
+) -> Result<crate::transport::SshTransport, AddrError> {
+    from_inventory_with(inventory, timeout, accept_new_host_key, None)
+}
+
+/// [`from_inventory`], with a way to ask for passphrases (the binary's terminal prompt).
+pub fn from_inventory_with(
+    inventory: Option<&Inventory>,
+    timeout: std::time::Duration,
+    accept_new_host_key: bool,
+    passphrase: Option<crate::transport::AskPassphrase>,
+) -> Result<crate::transport::SshTransport, AddrError> {
+    let mut settings = crate::transport::SshSettings::with_defaults(timeout);
+    settings.accept_new_host_key = accept_new_host_key;
+    settings.passphrase = passphrase;
+    let mut routes = Vec::new();
+    if let Some(inv) = inventory {
+        if let Some(ssh) = &inv.ssh {
+            if let Some(u) = &ssh.user {
+                settings.user = u.clone();
+            }
+            settings.identity = ssh.identity.as_deref().map(crate::transport::expand_tilde);
+            if let Some(k) = &ssh.known_hosts {
+                settings.known_hosts = crate::transport::expand_tilde(k);
+            }
+        }
+        for n in &inv.nodes {
+            if let Some(hop) = n.ssh_hop()? {
+                let addr = n.node_addr()?;
+                let dest = n.tunnel_dest()?.unwrap_or_else(|| addr.clone());
+                routes.push((addr, hop, dest));
+            }
+        }
+    }
+    Ok(crate::transport::SshTransport::new(settings, routes))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,8 @@
 //! - [`store`]: the keyspace and its values.
 //! - [`server`]: `rkv serve`: listener, connections, command dispatch, configuration.
 //! - [`persist`]: RDB reader/writer (also the full-sync payload) and AOF.
-//! - [`node`]: talking to any Redis-protocol node: addresses, client, INFO/ROLE parsing.
+//! - [`addr`]: node addresses and SSH hops as operators type them (the lowest layer).
+//! - [`node`]: talking to any Redis-protocol node: client, INFO/ROLE parsing (addresses re-exported).
 //! - [`topology`]: the replication graph: model, discovery, health rules.
 //! - [`failover`]: changing roles safely: the pure planner, the executor, the journal.
 //! - [`render`]: tables, JSON, TSV.
@@ -16,6 +17,7 @@
 //! - [`playbook`]: replication runbooks as TOML files: the format, the checker, the runner.
 //! - [`persist_role`]: make a role change survive a restart (CONFIG REWRITE or the config file over SSH).
 
+pub mod addr;
 pub mod cli;
 pub mod commands;
 pub mod failover;

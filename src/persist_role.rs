@@ -572,7 +572,7 @@ mod tests {
         )
         .unwrap();
         let t = Transport::Ssh(
-            crate::transport::from_inventory(Some(&inv), Duration::from_secs(1), false).unwrap(),
+            crate::inventory::from_inventory(Some(&inv), Duration::from_secs(1), false).unwrap(),
         );
         let a = NodeAddr::new("10.0.0.5", 6379);
         assert_eq!(

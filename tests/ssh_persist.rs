@@ -83,7 +83,7 @@ fn config_edited_over_ssh_and_restarted_node_keeps_its_role() {
     let inv_path = write_inventory(d, &sshd, &kh, &nodes);
     let inv = Inventory::load(&inv_path).unwrap();
     let transport = Transport::Ssh(
-        rkv::transport::from_inventory(Some(&inv), Duration::from_secs(5), false).unwrap(),
+        rkv::inventory::from_inventory(Some(&inv), Duration::from_secs(5), false).unwrap(),
     );
     let entry = inv.by_name("b").unwrap();
     let node = NodeAddr::new("127.0.0.1", port);
@@ -231,7 +231,7 @@ fn remote_command_failure_is_reported_with_stderr() {
     );
     let inv = Inventory::load(&write_inventory(dir.path(), &sshd, &kh, &nodes)).unwrap();
     let transport = Transport::Ssh(
-        rkv::transport::from_inventory(Some(&inv), Duration::from_secs(5), false).unwrap(),
+        rkv::inventory::from_inventory(Some(&inv), Duration::from_secs(5), false).unwrap(),
     );
     let entry = inv.by_name("b").unwrap();
     let node = NodeAddr::new("127.0.0.1", 1);

@@ -256,7 +256,7 @@ fn one_session_carries_many_concurrent_connections_and_large_values() {
     );
     let inv = rkv::inventory::Inventory::load(&inv).unwrap();
     let transport = Transport::Ssh(
-        rkv::transport::from_inventory(Some(&inv), Duration::from_secs(5), false).unwrap(),
+        rkv::inventory::from_inventory(Some(&inv), Duration::from_secs(5), false).unwrap(),
     );
     let addr = NodeAddr::new("127.0.0.1", node.port);
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -506,7 +506,7 @@ fn clients_vanishing_mid_upload_do_not_stall_the_session() {
     );
     let inv = rkv::inventory::Inventory::load(&inv).unwrap();
     let transport = Transport::Ssh(
-        rkv::transport::from_inventory(Some(&inv), Duration::from_secs(5), false).unwrap(),
+        rkv::inventory::from_inventory(Some(&inv), Duration::from_secs(5), false).unwrap(),
     );
     let addr = NodeAddr::new("127.0.0.1", node.port);
     let rt = tokio::runtime::Builder::new_current_thread()

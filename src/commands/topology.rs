@@ -61,7 +61,7 @@ pub(crate) fn setup(global: &GlobalArgs) -> anyhow::Result<Setup> {
     });
     // Nodes with an SSH route (inventory `ssh`, `ssh://` addresses) go through tunnels; no
     // session starts unless one is contacted.
-    let ssh = crate::transport::from_inventory_with(
+    let ssh = crate::inventory::from_inventory_with(
         inventory.as_ref(),
         global.timeout,
         global.accept_new_host_key,

@@ -8,7 +8,9 @@
 
 pub mod carry;
 pub mod demote;
-pub mod diverge;
+// Judging a diverged old master is the topology's (its health rules use it); failover's path
+// stays.
+pub use crate::topology::diverge;
 pub mod execute;
 pub mod failpoint;
 pub mod fence;

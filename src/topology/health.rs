@@ -4,8 +4,8 @@
 //! on hand-built snapshots.
 
 use super::model::{Link, NodeState, ProblemJson, ProblemKind, Snapshot};
-use crate::failover::diverge::{self, Verdict};
 use crate::node::Role;
+use crate::topology::diverge::{self, Verdict};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -945,7 +945,7 @@ mod tests {
         assert_eq!(s.diverged_bytes(0), Some(500));
         assert_eq!(s.diverged_bytes(2), None);
         // With its backlog read.
-        s.nodes[0].divergent_read = Some(Ok(crate::failover::diverge::ReadSummary {
+        s.nodes[0].divergent_read = Some(Ok(crate::topology::diverge::ReadSummary {
             bytes: 500,
             commands: 7,
             pings: 1,

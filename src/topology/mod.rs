@@ -3,6 +3,7 @@
 //! turn a snapshot into checks and problems).
 
 pub mod discover;
+pub mod diverge;
 pub mod health;
 pub mod model;
 pub mod sentinel;

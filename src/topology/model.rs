@@ -90,8 +90,8 @@ pub struct NodeState {
     /// min-replicas settings are in force).
     pub good_replicas: Option<i64>,
     /// A stale master's stream past the fork, as read from its backlog (see
-    /// [`crate::failover::diverge`]); None when not read.
-    pub divergent_read: Option<Result<crate::failover::diverge::ReadSummary, String>>,
+    /// [`crate::topology::diverge`]); None when not read.
+    pub divergent_read: Option<Result<crate::topology::diverge::ReadSummary, String>>,
     /// `slave_priority` / `replica_priority`.
     pub priority: Option<i64>,
     /// `slave_read_only` / `replica_read_only`.
@@ -359,11 +359,11 @@ impl Snapshot {
     }
 
     /// For a stale master (another master continues its history): bytes it wrote past the
-    /// fork, an upper bound on its writes there (see [`crate::failover::diverge`]); `None`
+    /// fork, an upper bound on its writes there (see [`crate::topology::diverge`]); `None`
     /// for other nodes and when the fork cannot be read.
     pub fn diverged_bytes(&self, i: usize) -> Option<i64> {
         let addr = &self.nodes[i].addr;
-        crate::failover::diverge::stale_masters(self)
+        crate::topology::diverge::stale_masters(self)
             .into_iter()
             .find(|(n, _)| n == addr)
             .and_then(|(_, v)| v.diverged_bytes())

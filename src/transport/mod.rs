@@ -19,7 +19,7 @@ pub mod hostkey;
 pub mod ssh;
 pub use rkv_node::net::tls;
 
-use crate::node::{NodeAddr, SshHop};
+use crate::addr::{NodeAddr, SshHop};
 use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
@@ -350,48 +350,6 @@ impl SshTransport {
     }
 }
 
-/// The SSH settings and routes an inventory describes (`[ssh]` and each node's `ssh`), with
-/// nobody to ask for a key's passphrase.
-pub fn from_inventory(
-    inventory: Option<&crate::inventory::Inventory>,
-    timeout: Duration,
-    accept_new_host_key: bool,
-) -> Result<SshTransport, crate::node::AddrError> {
-    from_inventory_with(inventory, timeout, accept_new_host_key, None)
-}
-
-/// [`from_inventory`], with a way to ask for passphrases (the binary's terminal prompt).
-pub fn from_inventory_with(
-    inventory: Option<&crate::inventory::Inventory>,
-    timeout: Duration,
-    accept_new_host_key: bool,
-    passphrase: Option<AskPassphrase>,
-) -> Result<SshTransport, crate::node::AddrError> {
-    let mut settings = SshSettings::with_defaults(timeout);
-    settings.accept_new_host_key = accept_new_host_key;
-    settings.passphrase = passphrase;
-    let mut routes = Vec::new();
-    if let Some(inv) = inventory {
-        if let Some(ssh) = &inv.ssh {
-            if let Some(u) = &ssh.user {
-                settings.user = u.clone();
-            }
-            settings.identity = ssh.identity.as_deref().map(expand_tilde);
-            if let Some(k) = &ssh.known_hosts {
-                settings.known_hosts = expand_tilde(k);
-            }
-        }
-        for n in &inv.nodes {
-            if let Some(hop) = n.ssh_hop()? {
-                let addr = n.node_addr()?;
-                let dest = n.tunnel_dest()?.unwrap_or_else(|| addr.clone());
-                routes.push((addr, hop, dest));
-            }
-        }
-    }
-    Ok(SshTransport::new(settings, routes))
-}
-
 /// Quote a word for a POSIX shell (remote commands we build from paths).
 pub fn shell_quote(word: &str) -> String {
     if !word.is_empty()
@@ -408,7 +366,7 @@ pub fn shell_quote(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::node::parse_ssh_hop;
+    use crate::addr::parse_ssh_hop;
 
     fn settings() -> SshSettings {
         SshSettings {

@@ -7,7 +7,7 @@
 
 use super::hostkey;
 use super::{SshError, SshSettings, SshTarget};
-use crate::node::{NodeAddr, Secret};
+use crate::addr::{NodeAddr, Secret};
 use ssh2::{Channel, ErrorCode, Session};
 use std::collections::HashMap;
 use std::io::{ErrorKind, Read, Write};

@@ -3,7 +3,7 @@
 //! Pure: what INFO replication says of the two nodes in, a [`Verdict`] out; and the bytes of
 //! the old master's replication stream past the fork in, the commands they hold out
 //! ([`classify`]). The I/O that reads those bytes (a PSYNC from the backlog) and replays them is
-//! in [`super::carry`].
+//! in [`crate::failover::carry`].
 //!
 //! The facts used (Redis ≥ 4.0, PSYNC2; replication.c `shiftReplicationId`): a replica promoted
 //! with `REPLICAOF NO ONE` takes a new replid, keeps the old one as `master_replid2` and sets
