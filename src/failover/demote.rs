@@ -191,13 +191,14 @@ pub(crate) async fn demote(
         }
         // 4.0+ keep, as a replica, the offset and id they had as a master (the cached
         // master they will PSYNC from): read them now, nothing can move them before it syncs.
-        let after = match read {
-            DemoteRead::After => io
-                .info()
-                .await
-                .ok()
-                .filter(|i| i.role == crate::node::Role::Replica),
-            _ => None,
+        let (after, unread) = match read {
+            DemoteRead::After => match io.info().await {
+                Ok(i) if i.role == crate::node::Role::Replica => (Some(i), None),
+                Ok(i) => (None, Some(format!("it reports role {}", i.role.as_str()))),
+                // The cause, not only the transaction's replies, is what the operator needs.
+                Err(e) => (None, Some(e)),
+            },
+            _ => (None, None),
         };
         let last = match read {
             DemoteRead::After => after.as_ref().and_then(|i| i.slave_repl_offset),
@@ -207,7 +208,7 @@ pub(crate) async fn demote(
         let Some(last) = last else {
             return Err(Failed(format!(
                 "{old} became a replica but its last offset could not be read ({}): not promoting",
-                shown()
+                unread.unwrap_or_else(shown)
             )));
         };
         // The candidate's processed offset, kept after its link to the old master dropped.
