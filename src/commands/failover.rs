@@ -7,7 +7,7 @@
 use super::topology::{Setup, check_seeds_reachable, color, finish, print, resolve_arg, runtime};
 use crate::ExitError;
 use crate::cli::{FailoverArgs, GlobalArgs, OutputFormat};
-use crate::failover::execute::{self, FenceReport, Nodes, Outcome, Status, StepResult};
+use crate::failover::execute::{self, FenceReport, Nodes, RunOutcome, Status, StepResult};
 use crate::failover::journal::{self, Journal};
 use crate::failover::judge::{self, Problem, ProblemKind, ResyncDelta};
 use crate::failover::plan::{self, Candidate, Kind, Plan, Refusal, Step};
@@ -805,7 +805,7 @@ async fn read_before(nodes: &mut Nodes<'_>, the_plan: &Plan, snap: &Snapshot) ->
 async fn history_after(
     nodes: &mut Nodes<'_>,
     the_plan: &Plan,
-    outcome: &Outcome,
+    outcome: &RunOutcome,
     before: &Before,
 ) -> Option<HistoryProof> {
     if the_plan.kind == Kind::Resume {
@@ -896,7 +896,7 @@ struct After {
 async fn probe_after(
     nodes: &mut Nodes<'_>,
     the_plan: &Plan,
-    outcome: &Outcome,
+    outcome: &RunOutcome,
     before: &Before,
 ) -> After {
     let history = history_after(nodes, the_plan, outcome, before).await;
@@ -1044,7 +1044,7 @@ async fn run_async(
 }
 
 /// Per node, what its Persist step said it did ("config file rewritten", …).
-fn persisted_notes(outcome: &Outcome) -> BTreeMap<String, String> {
+fn persisted_notes(outcome: &RunOutcome) -> BTreeMap<String, String> {
     outcome
         .steps
         .iter()
@@ -1060,7 +1060,7 @@ fn persisted_notes(outcome: &Outcome) -> BTreeMap<String, String> {
 /// Everything a finished run renders.
 struct End {
     the_plan: Plan,
-    outcome: Outcome,
+    outcome: RunOutcome,
     report: Report,
     problems: Vec<Problem>,
     /// The topology after the run.
@@ -1362,7 +1362,7 @@ fn document(
 }
 
 /// The human report after a run.
-fn report_text(doc: &FailoverDoc, outcome: &Outcome) -> String {
+fn report_text(doc: &FailoverDoc, outcome: &RunOutcome) -> String {
     let mut s = String::new();
     let Some(r) = &doc.report else {
         return s;

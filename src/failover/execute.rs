@@ -168,7 +168,7 @@ pub struct Failure {
 
 /// What a run did.
 #[derive(Debug, Clone, Serialize)]
-pub struct Outcome {
+pub struct RunOutcome {
     /// Every step with its status.
     pub steps: Vec<StepResult>,
     /// Set when the run stopped early.
@@ -825,7 +825,7 @@ struct RunState {
     promoted: bool,
     write_pause: Option<Duration>,
     final_offset: Option<i64>,
-    /// See [`Outcome::final_replid`].
+    /// See [`RunOutcome::final_replid`].
     final_replid: Option<String>,
     promoted_at: Option<i64>,
     persisted: Vec<PersistOutcome>,
@@ -911,7 +911,11 @@ fn finishes_the_switch(step: &Step) -> bool {
 /// everything as it was. A signal after the promotion lets the run finish, within
 /// [`SIGNAL_GRACE`], the steps that make the group consistent ([`finishes_the_switch`]), then
 /// stop.
-pub async fn run(plan: &Plan, nodes: &mut Nodes<'_>, on_event: &mut dyn FnMut(Event)) -> Outcome {
+pub async fn run(
+    plan: &Plan,
+    nodes: &mut Nodes<'_>,
+    on_event: &mut dyn FnMut(Event),
+) -> RunOutcome {
     let total = plan.steps.len();
     let mut results = StepResult::pending(plan);
     for step in &plan.steps {
@@ -1049,7 +1053,7 @@ pub async fn run(plan: &Plan, nodes: &mut Nodes<'_>, on_event: &mut dyn FnMut(Ev
         });
     }
     nodes.step = None;
-    Outcome {
+    RunOutcome {
         steps: results,
         failure,
         write_pause_ms: st.write_pause.map(|d| d.as_secs_f64() * 1000.0),

@@ -4,7 +4,7 @@
 //! `rkv failover` gathers the evidence, runs the plan, reads the nodes again and renders
 //! what [`judge`] returns; every rule here is table-tested below.
 
-use crate::failover::execute::Outcome;
+use crate::failover::execute::RunOutcome;
 use crate::failover::plan::{Kind, Plan};
 use crate::failover::probe::{HistoryProof, SyncStats};
 use crate::node::NodeAddr;
@@ -71,7 +71,7 @@ pub struct Evidence<'a> {
     /// The plan that ran.
     pub plan: &'a Plan,
     /// What running it did.
-    pub outcome: &'a Outcome,
+    pub outcome: &'a RunOutcome,
     /// The group before the run.
     pub snap: &'a Snapshot,
     /// The new master's history proof (None on a resume, or when it is not a master).
@@ -305,8 +305,8 @@ mod tests {
         plan::plan(s, &req).expect("a plan")
     }
 
-    fn outcome() -> Outcome {
-        Outcome {
+    fn outcome() -> RunOutcome {
+        RunOutcome {
             steps: Vec::new(),
             failure: None,
             write_pause_ms: None,
