@@ -93,13 +93,15 @@ impl fmt::Display for ExitError {
 impl std::error::Error for ExitError {}
 
 /// The exit code for an error returned by [`run`]: an [`ExitError`] anywhere in the chain
-/// decides it (the store node's [`server::UsageError`] is a usage error, 2), anything else is 1.
+/// decides it (the store node's [`server::ServeError::Usage`] is a usage error, 2), anything else is 1.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
     err.chain()
         .find_map(|e| {
-            e.downcast_ref::<ExitError>()
-                .map(|x| x.code)
-                .or_else(|| e.downcast_ref::<server::UsageError>().map(|_| 2))
+            e.downcast_ref::<ExitError>().map(|x| x.code).or_else(|| {
+                e.downcast_ref::<server::ServeError>()
+                    .filter(|s| matches!(s, server::ServeError::Usage(_)))
+                    .map(|_| 2)
+            })
         })
         .unwrap_or(1)
 }

@@ -59,8 +59,8 @@ fn lab(
             let replicaof = (i > 0).then_some(args.port);
             let node = rt
                 .block_on(async {
-                    start_with_config(super::serve::config(&serve_args(port, dir, replicaof))?)
-                        .await
+                    let config = super::serve::config(&serve_args(port, dir, replicaof))?;
+                    anyhow::Ok(start_with_config(config).await?)
                 })
                 .with_context(|| {
                     format!("could not start a node on port {port} (is it in use? pick another base with --port)")

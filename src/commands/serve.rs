@@ -9,7 +9,7 @@ use crate::server::config::Config;
 
 /// Run `rkv serve` in the foreground until Ctrl-C, SIGTERM or SHUTDOWN.
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
-    crate::server::run_blocking(config(&args)?)
+    Ok(crate::server::run_blocking(config(&args)?)?)
 }
 
 /// The node's configuration: the config file first, then every flag given (flags win).

@@ -48,7 +48,6 @@ pub mod state;
 pub mod tls;
 
 use crate::persist::aof::{AofWriter, FsyncPolicy};
-use anyhow::Context;
 use config::Config;
 use state::{Shared, State, now_ms};
 use std::sync::Arc;
@@ -59,27 +58,51 @@ use tokio::net::TcpListener;
 /// Keys the active expiry cycle may delete per 100 ms tick.
 const EXPIRE_PER_TICK: usize = 200;
 
-/// A configuration the node cannot start with (a bad `replicaof`, a `dir` that is not a
-/// directory, a certificate that does not load). The binary maps it to its usage exit code,
-/// so a script can tell bad input from a node that failed while running.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
+/// Why the store node could not start, or could not stop cleanly.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// A configuration the node cannot start with (a bad `replicaof`, a `dir` that is not a
+    /// directory, a certificate that does not load). The binary maps it to its usage exit
+    /// code, so a script can tell bad input from a node that failed while running.
+    #[error("{0}")]
+    Usage(String),
+    /// A step of starting or stopping failed (listening, loading the data, the signal
+    /// handlers): which, with its cause as the error's source.
+    #[error("{what}")]
+    Failed {
+        /// The step, for the operator ("could not listen on 127.0.0.1:6379").
+        what: String,
+        /// Why.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The data could not be saved before exiting.
+    #[error("could not save before exiting: {0}")]
+    Save(String),
+}
 
-impl UsageError {
-    fn wrap(message: impl Into<String>) -> anyhow::Error {
-        anyhow::Error::new(UsageError(message.into()))
+/// `?` with the step that failed, as a [`ServeError::Failed`].
+trait Step<T> {
+    fn step(self, what: impl FnOnce() -> String) -> Result<T, ServeError>;
+}
+
+impl<T, E: std::error::Error + Send + Sync + 'static> Step<T> for Result<T, E> {
+    fn step(self, what: impl FnOnce() -> String) -> Result<T, ServeError> {
+        self.map_err(|e| ServeError::Failed {
+            what: what(),
+            source: Box::new(e),
+        })
     }
 }
 
 /// Run the server in the foreground until Ctrl-C, SIGTERM or SHUTDOWN.
-pub fn run_blocking(config: Config) -> anyhow::Result<()> {
+pub fn run_blocking(config: Config) -> Result<(), ServeError> {
     let replicaof = match &config.replicaof {
-        Some(spec) => Some(parse_replicaof(spec).map_err(UsageError::wrap)?),
+        Some(spec) => Some(parse_replicaof(spec).map_err(ServeError::Usage)?),
         None => None,
     };
     if !config.dir.is_dir() {
-        return Err(UsageError::wrap(format!(
+        return Err(ServeError::Usage(format!(
             "dir {}: not a directory",
             config.dir.display()
         )));
@@ -95,19 +118,19 @@ pub fn run_blocking(config: Config) -> anyhow::Result<()> {
         .worker_threads(threads)
         .enable_all()
         .build()
-        .context("could not start the async runtime")?;
+        .step(|| "could not start the async runtime".into())?;
     let result = runtime.block_on(run(config, replicaof));
     runtime.shutdown_timeout(Duration::from_secs(2));
     result
 }
 
 /// Load the dataset: the AOF when appendonly is on, else dump.rdb when present.
-fn load(state: &mut State) -> anyhow::Result<()> {
+fn load(state: &mut State) -> Result<(), ServeError> {
     if state.config.appendonly {
         let path = state.aof_path();
         let report =
             crate::persist::aof::replay(&path, &mut |argv| exec::apply_replayed(state, &argv))
-                .with_context(|| format!("could not replay the AOF {}", path.display()))?;
+                .step(|| format!("could not replay the AOF {}", path.display()))?;
         if let Some(at) = report.truncated_at {
             tracing::warn!(
                 "the AOF {} ended in the middle of a command: truncated at byte {at}, the incomplete command was dropped",
@@ -121,7 +144,7 @@ fn load(state: &mut State) -> anyhow::Result<()> {
         );
         state.persist.aof = Some(
             AofWriter::open(&path, state.config.appendfsync)
-                .with_context(|| format!("could not open the AOF {}", path.display()))?,
+                .step(|| format!("could not open the AOF {}", path.display()))?,
         );
         state.dirty = 0;
         return Ok(());
@@ -149,8 +172,7 @@ fn load(state: &mut State) -> anyhow::Result<()> {
         }
         Ok(None) => {}
         Err(e) => {
-            return Err(anyhow::Error::new(e))
-                .with_context(|| format!("could not load {}", path.display()));
+            return Err(e).step(|| format!("could not load {}", path.display()));
         }
     }
     Ok(())
@@ -209,16 +231,16 @@ impl Running {
 
 /// Build a server from a configuration, load its data, bind, and start its tasks on the
 /// current runtime. Returns once it accepts connections.
-pub async fn start_with_config(config: Config) -> anyhow::Result<Running> {
+pub async fn start_with_config(config: Config) -> Result<Running, ServeError> {
     let replicaof = match &config.replicaof {
-        Some(spec) => Some(parse_replicaof(spec).map_err(UsageError::wrap)?),
+        Some(spec) => Some(parse_replicaof(spec).map_err(ServeError::Usage)?),
         None => None,
     };
     start(config, replicaof).await
 }
 
 /// Load, bind and start the server's tasks on the current runtime.
-async fn start(config: Config, replicaof: Option<(String, u16)>) -> anyhow::Result<Running> {
+async fn start(config: Config, replicaof: Option<(String, u16)>) -> Result<Running, ServeError> {
     let mut state = State::new(config);
     load(&mut state)?;
     let binds = state.config.bind.clone();
@@ -232,7 +254,7 @@ async fn start(config: Config, replicaof: Option<(String, u16)>) -> anyhow::Resu
             settings
                 .acceptor()
                 .map(|a| (settings, Arc::new(a)))
-                .map_err(UsageError::wrap)
+                .map_err(ServeError::Usage)
         })
         .transpose()?;
     // `port 0` with a TLS port: TLS only, as Redis; without one, port 0 picks a free port.
@@ -245,8 +267,8 @@ async fn start(config: Config, replicaof: Option<(String, u16)>) -> anyhow::Resu
         for b in &binds {
             let l = listen(b, tls_port, backlog)
                 .await
-                .with_context(|| format!("could not listen on {b}:{tls_port} (tls-port)"))?;
-            let addr = l.local_addr().context("listener address")?;
+                .step(|| format!("could not listen on {b}:{tls_port} (tls-port)"))?;
+            let addr = l.local_addr().step(|| "listener address".into())?;
             tls_port = addr.port();
             tracing::info!("listening on {addr} (TLS)");
             tls_listeners.push(l);
@@ -256,8 +278,8 @@ async fn start(config: Config, replicaof: Option<(String, u16)>) -> anyhow::Resu
     for b in binds.iter().filter(|_| plain) {
         let l = listen(b, port, backlog)
             .await
-            .with_context(|| format!("could not listen on {b}:{port}"))?;
-        let addr = l.local_addr().context("listener address")?;
+            .step(|| format!("could not listen on {b}:{port}"))?;
+        let addr = l.local_addr().step(|| "listener address".into())?;
         port = addr.port();
         tracing::info!("listening on {addr}");
         listeners.push(l);
@@ -293,11 +315,11 @@ async fn start(config: Config, replicaof: Option<(String, u16)>) -> anyhow::Resu
     Ok(Running { shared, port })
 }
 
-async fn run(config: Config, replicaof: Option<(String, u16)>) -> anyhow::Result<()> {
+async fn run(config: Config, replicaof: Option<(String, u16)>) -> Result<(), ServeError> {
     let Running { shared, .. } = start(config, replicaof).await?;
 
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .context("could not install the SIGTERM handler")?;
+        .step(|| "could not install the SIGTERM handler".into())?;
     let mut shutdown = shared.shutdown.subscribe();
     let by_signal = tokio::select! {
         _ = tokio::signal::ctrl_c() => { tracing::info!("Received SIGINT scheduling shutdown..."); true }
@@ -323,7 +345,7 @@ async fn run(config: Config, replicaof: Option<(String, u16)>) -> anyhow::Result
     shared.request_shutdown();
     tracing::info!("rkv is now ready to exit, bye bye...");
     match failed {
-        Some(e) => anyhow::bail!("could not save before exiting: {e}"),
+        Some(e) => Err(ServeError::Save(e.to_string())),
         None => Ok(()),
     }
 }
