@@ -113,178 +113,125 @@ struct Pending {
     how: Found,
 }
 
-/// Crawl from `seeds`. When `inventory` is given, nodes get its names and `expect_replicas`,
-/// and its nodes are expected to form one group.
-pub async fn discover(
-    seeds: Vec<Seed>,
+/// Resolve every new address of a round concurrently: the socket address each names (the
+/// key that tells two names of one node apart), or why it could not be resolved.
+async fn resolve_round(
+    frontier: &[Pending],
+    alias: &HashMap<NodeAddr, usize>,
     opts: &DiscoverOptions,
-    inventory: Option<&Inventory>,
-    single_group_expected: bool,
-) -> Snapshot {
-    let mut entries: Vec<Entry> = Vec::new();
-    let mut by_key: HashMap<Key, usize> = HashMap::new();
-    let mut alias: HashMap<NodeAddr, usize> = HashMap::new();
-    let mut frontier: Vec<Pending> = seeds
-        .into_iter()
-        .map(|s| Pending {
-            addr: s.addr,
-            creds: s.creds,
-            how: Found {
-                seed: true,
-                ..Found::default()
-            },
-        })
-        .collect();
-
-    while !frontier.is_empty() {
-        // Resolve every new address of this round concurrently.
-        let mut resolving = JoinSet::new();
-        let mut to_resolve: Vec<NodeAddr> = Vec::new();
-        for p in &frontier {
-            if !alias.contains_key(&p.addr) && !to_resolve.contains(&p.addr) {
-                to_resolve.push(p.addr.clone());
-            }
+) -> HashMap<NodeAddr, Key> {
+    let mut resolving = JoinSet::new();
+    let mut to_resolve: Vec<NodeAddr> = Vec::new();
+    for p in frontier {
+        if !alias.contains_key(&p.addr) && !to_resolve.contains(&p.addr) {
+            to_resolve.push(p.addr.clone());
         }
-        for addr in to_resolve {
-            let (transport, timeout) = (opts.transport.clone(), opts.timeout);
-            resolving.spawn(async move {
-                let key = match transport.endpoint(&addr, timeout).await {
-                    Ok(sock) => Key::Sock(sock),
-                    Err(e) => Key::Unresolved(addr.clone(), e.to_string()),
-                };
-                (addr, key)
-            });
-        }
-        let mut keys: HashMap<NodeAddr, Key> = HashMap::new();
-        while let Some(res) = resolving.join_next().await {
-            if let Ok((addr, key)) = res {
-                keys.insert(addr, key);
-            }
-        }
-
-        // Merge into known nodes or create new ones.
-        let mut new: Vec<usize> = Vec::new();
-        for p in frontier.drain(..) {
-            let idx = match alias.get(&p.addr) {
-                Some(i) => Some(*i),
-                None => keys.get(&p.addr).and_then(|k| by_key.get(k).copied()),
+    }
+    for addr in to_resolve {
+        let (transport, timeout) = (opts.transport.clone(), opts.timeout);
+        resolving.spawn(async move {
+            let key = match transport.endpoint(&addr, timeout).await {
+                Ok(sock) => Key::Sock(sock),
+                Err(e) => Key::Unresolved(addr.clone(), e.to_string()),
             };
-            let idx = match idx {
-                Some(i) => i,
-                None => {
-                    if entries.len() >= MAX_NODES {
-                        tracing::warn!("discovery stopped at {MAX_NODES} nodes");
+            (addr, key)
+        });
+    }
+    let mut keys: HashMap<NodeAddr, Key> = HashMap::new();
+    while let Some(res) = resolving.join_next().await {
+        if let Ok((addr, key)) = res {
+            keys.insert(addr, key);
+        }
+    }
+    keys
+}
+
+/// Read every new node of a round concurrently (bounded), and add the nodes each names (its
+/// master, the replicas it lists) to the next round.
+async fn read_round(
+    entries: &mut [Entry],
+    new: &[usize],
+    opts: &DiscoverOptions,
+    frontier: &mut Vec<Pending>,
+) {
+    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_READS));
+    let mut reading = JoinSet::new();
+    for &i in new {
+        let e = &entries[i];
+        let key = e.key.clone();
+        let creds = e.creds.clone();
+        let opts = opts.clone();
+        let permits = permits.clone();
+        reading.spawn(async move {
+            // The semaphore is never closed, so acquiring only waits.
+            let _permit = permits.acquire_owned().await.ok();
+            let res = match key {
+                Key::Sock(sock) => read_node(sock, &creds, &opts).await.map(|(r, _)| r),
+                Key::Unresolved(_, reason) => Err(reason),
+            };
+            (i, res)
+        });
+    }
+    while let Some(res) = reading.join_next().await {
+        let Ok((i, res)) = res else { continue };
+        let e = &mut entries[i];
+        match &res {
+            Ok(info) => {
+                tracing::debug!(node = %e.given, role = info.role.as_str(), "read INFO")
+            }
+            Err(reason) => tracing::debug!(node = %e.given, %reason, "unreachable"),
+        }
+        match res {
+            Err(reason) => e.state.error = Some(reason),
+            Ok(info) => {
+                // Nodes found from this one are reached as it was (a `rediss://` seed's
+                // TLS, a URL's credentials).
+                let inherited = (e.creds != opts.creds).then(|| e.creds.clone());
+                apply_info(&mut e.state, &info);
+                e.loop_suspect = full_sync_loop_suspect(&info);
+                if info.role == Role::Replica
+                    && let (Some(h), Some(p)) = (&info.master_host, info.master_port)
+                    && p != 0
+                {
+                    let m = NodeAddr::new(h.clone(), p);
+                    e.master_raw = Some(m.clone());
+                    frontier.push(Pending {
+                        addr: m,
+                        creds: inherited.clone(),
+                        how: Found {
+                            named_master: true,
+                            ..Found::default()
+                        },
+                    });
+                }
+                for r in &info.replicas {
+                    let Some(port) = r.port.filter(|p| *p != 0) else {
                         continue;
-                    }
-                    let key = keys.get(&p.addr).cloned().unwrap_or_else(|| {
-                        Key::Unresolved(p.addr.clone(), "resolution did not finish".into())
+                    };
+                    let ra = NodeAddr::new(r.ip.clone(), port);
+                    e.listed_raw.push((ra.clone(), r.clone()));
+                    frontier.push(Pending {
+                        addr: ra,
+                        creds: inherited.clone(),
+                        how: Found {
+                            listed: true,
+                            ..Found::default()
+                        },
                     });
-                    let i = entries.len();
-                    entries.push(Entry {
-                        state: NodeState::new(p.addr.clone()),
-                        key: key.clone(),
-                        creds: p.creds.clone().unwrap_or_else(|| opts.creds.clone()),
-                        master_raw: None,
-                        listed_raw: Vec::new(),
-                        given: p.addr.clone(),
-                        listed_as: None,
-                        loop_suspect: false,
-                    });
-                    by_key.insert(key, i);
-                    new.push(i);
-                    i
-                }
-            };
-            alias.insert(p.addr.clone(), idx);
-            let e = &mut entries[idx];
-            e.state.found.seed |= p.how.seed;
-            e.state.found.named_master |= p.how.named_master;
-            if p.how.listed {
-                e.state.found.listed = true;
-                e.listed_as.get_or_insert(p.addr);
-            }
-            // A seed's own credentials win; a node found through another inherits the
-            // finder's only when it was not known yet (above).
-            if let Some(c) = p.creds
-                && p.how.seed
-            {
-                e.creds = c;
-            }
-        }
-
-        // Read every new node concurrently (bounded).
-        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_READS));
-        let mut reading = JoinSet::new();
-        for &i in &new {
-            let e = &entries[i];
-            let key = e.key.clone();
-            let creds = e.creds.clone();
-            let opts = opts.clone();
-            let permits = permits.clone();
-            reading.spawn(async move {
-                // The semaphore is never closed, so acquiring only waits.
-                let _permit = permits.acquire_owned().await.ok();
-                let res = match key {
-                    Key::Sock(sock) => read_node(sock, &creds, &opts).await.map(|(r, _)| r),
-                    Key::Unresolved(_, reason) => Err(reason),
-                };
-                (i, res)
-            });
-        }
-        while let Some(res) = reading.join_next().await {
-            let Ok((i, res)) = res else { continue };
-            let e = &mut entries[i];
-            match &res {
-                Ok(info) => {
-                    tracing::debug!(node = %e.given, role = info.role.as_str(), "read INFO")
-                }
-                Err(reason) => tracing::debug!(node = %e.given, %reason, "unreachable"),
-            }
-            match res {
-                Err(reason) => e.state.error = Some(reason),
-                Ok(info) => {
-                    // Nodes found from this one are reached as it was (a `rediss://` seed's
-                    // TLS, a URL's credentials).
-                    let inherited = (e.creds != opts.creds).then(|| e.creds.clone());
-                    apply_info(&mut e.state, &info);
-                    e.loop_suspect = full_sync_loop_suspect(&info);
-                    if info.role == Role::Replica
-                        && let (Some(h), Some(p)) = (&info.master_host, info.master_port)
-                        && p != 0
-                    {
-                        let m = NodeAddr::new(h.clone(), p);
-                        e.master_raw = Some(m.clone());
-                        frontier.push(Pending {
-                            addr: m,
-                            creds: inherited.clone(),
-                            how: Found {
-                                named_master: true,
-                                ..Found::default()
-                            },
-                        });
-                    }
-                    for r in &info.replicas {
-                        let Some(port) = r.port.filter(|p| *p != 0) else {
-                            continue;
-                        };
-                        let ra = NodeAddr::new(r.ip.clone(), port);
-                        e.listed_raw.push((ra.clone(), r.clone()));
-                        frontier.push(Pending {
-                            addr: ra,
-                            creds: inherited.clone(),
-                            how: Found {
-                                listed: true,
-                                ..Found::default()
-                            },
-                        });
-                    }
                 }
             }
         }
     }
+}
 
-    // Canonical names: the address a master lists, else the one we were given first.
-    for e in &mut entries {
+/// Canonical names (the address a master lists, else the one we were given first), links by
+/// those names, and the inventory's name and expected replicas for each node.
+fn name_nodes(
+    entries: &mut [Entry],
+    alias: &HashMap<NodeAddr, usize>,
+    inventory: Option<&Inventory>,
+) {
+    for e in entries.iter_mut() {
         e.state.addr = e.listed_as.clone().unwrap_or_else(|| e.given.clone());
     }
     let canon: Vec<NodeAddr> = entries.iter().map(|e| e.state.addr.clone()).collect();
@@ -293,7 +240,7 @@ pub async fn discover(
             .get(a)
             .map_or_else(|| a.clone(), |i| canon[*i].clone())
     };
-    for e in &mut entries {
+    for e in entries.iter_mut() {
         e.state.master = e.master_raw.as_ref().map(to_canon);
         e.state.listed = e
             .listed_raw
@@ -315,6 +262,11 @@ pub async fn discover(
             }
         }
     }
+}
+
+/// Look twice at the masters that may serve a full sync in a loop, and record how fast their
+/// `sync_full` grows.
+async fn watch_sync_loops(entries: &mut [Entry], opts: &DiscoverOptions) {
     // A replica that cannot load its master's snapshot (an RDB version newer than its own)
     // retries the full sync forever; the master's `sync_full` then grows by about one a
     // second (2.8's retry) up to ~1,500 a second (6.2). One INFO cannot show it: read the
@@ -325,7 +277,7 @@ pub async fn discover(
         .filter(|e| e.state.link != Some(Link::Up) || e.state.sync_in_progress)
         .filter_map(|e| e.state.master.clone())
         .collect();
-    for e in &mut entries {
+    for e in entries.iter_mut() {
         if e.state.role == Role::Master && unhappy_masters.contains(&e.state.addr) {
             e.loop_suspect = true;
         }
@@ -381,6 +333,89 @@ pub async fn discover(
         }
         suspects = again;
     }
+}
+
+/// Crawl from `seeds`. When `inventory` is given, nodes get its names and `expect_replicas`,
+/// and its nodes are expected to form one group.
+pub async fn discover(
+    seeds: Vec<Seed>,
+    opts: &DiscoverOptions,
+    inventory: Option<&Inventory>,
+    single_group_expected: bool,
+) -> Snapshot {
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut by_key: HashMap<Key, usize> = HashMap::new();
+    let mut alias: HashMap<NodeAddr, usize> = HashMap::new();
+    let mut frontier: Vec<Pending> = seeds
+        .into_iter()
+        .map(|s| Pending {
+            addr: s.addr,
+            creds: s.creds,
+            how: Found {
+                seed: true,
+                ..Found::default()
+            },
+        })
+        .collect();
+
+    while !frontier.is_empty() {
+        let keys = resolve_round(&frontier, &alias, opts).await;
+
+        // Merge into known nodes or create new ones.
+        let mut new: Vec<usize> = Vec::new();
+        for p in frontier.drain(..) {
+            let idx = match alias.get(&p.addr) {
+                Some(i) => Some(*i),
+                None => keys.get(&p.addr).and_then(|k| by_key.get(k).copied()),
+            };
+            let idx = match idx {
+                Some(i) => i,
+                None => {
+                    if entries.len() >= MAX_NODES {
+                        tracing::warn!("discovery stopped at {MAX_NODES} nodes");
+                        continue;
+                    }
+                    let key = keys.get(&p.addr).cloned().unwrap_or_else(|| {
+                        Key::Unresolved(p.addr.clone(), "resolution did not finish".into())
+                    });
+                    let i = entries.len();
+                    entries.push(Entry {
+                        state: NodeState::new(p.addr.clone()),
+                        key: key.clone(),
+                        creds: p.creds.clone().unwrap_or_else(|| opts.creds.clone()),
+                        master_raw: None,
+                        listed_raw: Vec::new(),
+                        given: p.addr.clone(),
+                        listed_as: None,
+                        loop_suspect: false,
+                    });
+                    by_key.insert(key, i);
+                    new.push(i);
+                    i
+                }
+            };
+            alias.insert(p.addr.clone(), idx);
+            let e = &mut entries[idx];
+            e.state.found.seed |= p.how.seed;
+            e.state.found.named_master |= p.how.named_master;
+            if p.how.listed {
+                e.state.found.listed = true;
+                e.listed_as.get_or_insert(p.addr);
+            }
+            // A seed's own credentials win; a node found through another inherits the
+            // finder's only when it was not known yet (above).
+            if let Some(c) = p.creds
+                && p.how.seed
+            {
+                e.creds = c;
+            }
+        }
+
+        read_round(&mut entries, &new, opts, &mut frontier).await;
+    }
+
+    name_nodes(&mut entries, &alias, inventory);
+    watch_sync_loops(&mut entries, opts).await;
     Snapshot {
         nodes: entries.into_iter().map(|e| e.state).collect(),
         single_group_expected,

@@ -249,30 +249,36 @@ fn links(snap: &Snapshot, opts: &HealthOptions, c: &mut Checks) {
                 },
             );
         }
-        if let Some(max) = opts.max_lag_bytes
-            && let Some(lag) = snap.lag_bytes(i)
-        {
-            let ok = u64::try_from(lag).is_ok_and(|l| l <= max);
-            c.push(
-                "lag_bytes",
-                ProblemKind::Lagging,
-                &addr,
-                ok,
-                format!("{lag} bytes behind {master} (max {max})"),
-            );
-        }
-        if let Some(max) = opts.max_lag_seconds
-            && let Some(lag) = snap.lag_seconds(i)
-        {
-            let ok = u64::try_from(lag).is_ok_and(|l| l <= max);
-            c.push(
-                "lag_seconds",
-                ProblemKind::Lagging,
-                &addr,
-                ok,
-                format!("last acknowledged {lag}s ago (max {max}s)"),
-            );
-        }
+        lags(snap, i, opts, &addr, &master, c);
+    }
+}
+
+/// A linked replica's lag rules, when the options ask for them: bytes behind its master, and
+/// seconds since it last acknowledged.
+fn lags(snap: &Snapshot, i: usize, opts: &HealthOptions, addr: &str, master: &str, c: &mut Checks) {
+    if let Some(max) = opts.max_lag_bytes
+        && let Some(lag) = snap.lag_bytes(i)
+    {
+        let ok = u64::try_from(lag).is_ok_and(|l| l <= max);
+        c.push(
+            "lag_bytes",
+            ProblemKind::Lagging,
+            addr,
+            ok,
+            format!("{lag} bytes behind {master} (max {max})"),
+        );
+    }
+    if let Some(max) = opts.max_lag_seconds
+        && let Some(lag) = snap.lag_seconds(i)
+    {
+        let ok = u64::try_from(lag).is_ok_and(|l| l <= max);
+        c.push(
+            "lag_seconds",
+            ProblemKind::Lagging,
+            addr,
+            ok,
+            format!("last acknowledged {lag}s ago (max {max}s)"),
+        );
     }
 }
 

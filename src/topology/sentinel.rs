@@ -228,116 +228,127 @@ fn check(name: &'static str, kind: ProblemKind, node: &str, ok: bool, detail: St
 pub fn checks(snap: &Snapshot, views: &[SentinelView]) -> Vec<Check> {
     let mut out = Vec::new();
     for v in views {
-        let who = v.addr.as_ref().map(ToString::to_string).unwrap_or_default();
-        if let Some(err) = &v.error {
-            out.push(check(
-                "sentinel_reachable",
-                ProblemKind::Unreachable,
-                &who,
-                false,
-                format!("Sentinel did not answer: {err}"),
-            ));
-            continue;
-        }
-        let (Some(name), Some(master)) = (&v.master_name, &v.master) else {
-            continue;
-        };
-        let named = snap.get(master);
-        let (ok, detail) = match named {
-            Some(n) if n.reachable() && n.role == Role::Master => {
-                (true, format!("names {master} as master of {name}"))
-            }
-            Some(n) if n.reachable() => (
-                false,
-                format!(
-                    "names {master} as master of {name}, but it is a {}{}",
-                    n.role.as_str(),
-                    n.master
-                        .as_ref()
-                        .map(|m| format!(" of {m}"))
-                        .unwrap_or_default()
-                ),
-            ),
-            Some(n) => (
-                false,
-                format!(
-                    "names {master} as master of {name}, which did not answer ({})",
-                    n.error.as_deref().unwrap_or("?")
-                ),
-            ),
-            None => (
-                false,
-                format!("names {master} as master of {name}, which is not in this topology"),
-            ),
-        };
+        view_checks(snap, v, &mut out);
+    }
+    quorum_checks(views, &mut out);
+    out
+}
+
+/// One Sentinel's checks: it answers, it names the actual master, the master is not flagged
+/// down, no failover runs, it lists the master's replicas.
+fn view_checks(snap: &Snapshot, v: &SentinelView, out: &mut Vec<Check>) {
+    let who = v.addr.as_ref().map(ToString::to_string).unwrap_or_default();
+    if let Some(err) = &v.error {
         out.push(check(
-            "sentinel_agrees",
-            ProblemKind::SentinelDisagrees,
+            "sentinel_reachable",
+            ProblemKind::Unreachable,
+            &who,
+            false,
+            format!("Sentinel did not answer: {err}"),
+        ));
+        return;
+    }
+    let (Some(name), Some(master)) = (&v.master_name, &v.master) else {
+        return;
+    };
+    let named = snap.get(master);
+    let (ok, detail) = match named {
+        Some(n) if n.reachable() && n.role == Role::Master => {
+            (true, format!("names {master} as master of {name}"))
+        }
+        Some(n) if n.reachable() => (
+            false,
+            format!(
+                "names {master} as master of {name}, but it is a {}{}",
+                n.role.as_str(),
+                n.master
+                    .as_ref()
+                    .map(|m| format!(" of {m}"))
+                    .unwrap_or_default()
+            ),
+        ),
+        Some(n) => (
+            false,
+            format!(
+                "names {master} as master of {name}, which did not answer ({})",
+                n.error.as_deref().unwrap_or("?")
+            ),
+        ),
+        None => (
+            false,
+            format!("names {master} as master of {name}, which is not in this topology"),
+        ),
+    };
+    out.push(check(
+        "sentinel_agrees",
+        ProblemKind::SentinelDisagrees,
+        &who,
+        ok,
+        detail,
+    ));
+    let down: Vec<&str> = ["s_down", "o_down"]
+        .into_iter()
+        .filter(|f| v.has_flag(f))
+        .collect();
+    out.push(check(
+        "sentinel_master_up",
+        ProblemKind::SentinelMasterDown,
+        &who,
+        down.is_empty(),
+        if down.is_empty() {
+            format!("{name}: master {master} not flagged down")
+        } else {
+            format!(
+                "{name}: flags master {master} {} (flags {})",
+                down.join(" and "),
+                v.flags.as_deref().unwrap_or("")
+            )
+        },
+    ));
+    let failing = v.has_flag("failover_in_progress")
+        || v.failover_state.as_deref().is_some_and(|s| s != "none");
+    out.push(check(
+        "sentinel_no_failover",
+        ProblemKind::SentinelFailoverInProgress,
+        &who,
+        !failing,
+        if failing {
+            format!(
+                "{name}: a failover is in progress (state {})",
+                v.failover_state.as_deref().unwrap_or("?")
+            )
+        } else {
+            format!("{name}: no failover in progress")
+        },
+    ));
+    if let Some(m) = named.filter(|n| n.reachable() && n.role == Role::Master) {
+        let real: BTreeSet<&NodeAddr> = m.listed.iter().map(|l| &l.addr).collect();
+        let seen: BTreeSet<&NodeAddr> = v.replicas.iter().map(|r| &r.addr).collect();
+        let missing: Vec<String> = real.difference(&seen).map(|a| a.to_string()).collect();
+        let extra: Vec<String> = seen.difference(&real).map(|a| a.to_string()).collect();
+        let ok = missing.is_empty() && extra.is_empty();
+        let mut detail = format!("{name}: lists {} replica(s)", seen.len());
+        if !missing.is_empty() {
+            detail.push_str(&format!("; does not list {}", missing.join(", ")));
+        }
+        if !extra.is_empty() {
+            detail.push_str(&format!(
+                "; lists {} which {master} does not",
+                extra.join(", ")
+            ));
+        }
+        out.push(check(
+            "sentinel_replicas",
+            ProblemKind::SentinelReplicasDiffer,
             &who,
             ok,
             detail,
         ));
-        let down: Vec<&str> = ["s_down", "o_down"]
-            .into_iter()
-            .filter(|f| v.has_flag(f))
-            .collect();
-        out.push(check(
-            "sentinel_master_up",
-            ProblemKind::SentinelMasterDown,
-            &who,
-            down.is_empty(),
-            if down.is_empty() {
-                format!("{name}: master {master} not flagged down")
-            } else {
-                format!(
-                    "{name}: flags master {master} {} (flags {})",
-                    down.join(" and "),
-                    v.flags.as_deref().unwrap_or("")
-                )
-            },
-        ));
-        let failing = v.has_flag("failover_in_progress")
-            || v.failover_state.as_deref().is_some_and(|s| s != "none");
-        out.push(check(
-            "sentinel_no_failover",
-            ProblemKind::SentinelFailoverInProgress,
-            &who,
-            !failing,
-            if failing {
-                format!(
-                    "{name}: a failover is in progress (state {})",
-                    v.failover_state.as_deref().unwrap_or("?")
-                )
-            } else {
-                format!("{name}: no failover in progress")
-            },
-        ));
-        if let Some(m) = named.filter(|n| n.reachable() && n.role == Role::Master) {
-            let real: BTreeSet<&NodeAddr> = m.listed.iter().map(|l| &l.addr).collect();
-            let seen: BTreeSet<&NodeAddr> = v.replicas.iter().map(|r| &r.addr).collect();
-            let missing: Vec<String> = real.difference(&seen).map(|a| a.to_string()).collect();
-            let extra: Vec<String> = seen.difference(&real).map(|a| a.to_string()).collect();
-            let ok = missing.is_empty() && extra.is_empty();
-            let mut detail = format!("{name}: lists {} replica(s)", seen.len());
-            if !missing.is_empty() {
-                detail.push_str(&format!("; does not list {}", missing.join(", ")));
-            }
-            if !extra.is_empty() {
-                detail.push_str(&format!(
-                    "; lists {} which {master} does not",
-                    extra.join(", ")
-                ));
-            }
-            out.push(check(
-                "sentinel_replicas",
-                ProblemKind::SentinelReplicasDiffer,
-                &who,
-                ok,
-                detail,
-            ));
-        }
     }
-    // Per master name: how many Sentinels answer against the quorum and the majority.
+}
+
+/// Per master name: how many Sentinels answer against the quorum and the majority.
+fn quorum_checks(views: &[SentinelView], out: &mut Vec<Check>) {
     let mut names: BTreeMap<&str, Vec<&SentinelView>> = BTreeMap::new();
     for v in views {
         if let Some(n) = &v.master_name {
@@ -388,7 +399,6 @@ pub fn checks(snap: &Snapshot, views: &[SentinelView]) -> Vec<Check> {
             ),
         ));
     }
-    out
 }
 
 /// Subscribe to the hello channel on `node` and collect hellos until `want` distinct
