@@ -674,13 +674,397 @@ fn inventory_node<'a>(setup: &'a Setup, name: &str, addr: &NodeAddr) -> Option<&
 }
 
 /// The steps that are not a command of their own.
+/// What a native step runs with: the playbook's setup, the journaled client of the failover
+/// executor, and the step's output so far (handed to the failure when it fails).
+struct Native<'a, 'j> {
+    setup: &'a Setup,
+    opts: execute::Options,
+    nodes: Nodes<'j>,
+    out: StepOut,
+}
+
+impl Native<'_, '_> {
+    /// A node argument as the playbook gives it (an inventory name or an address).
+    fn addr(&self, s: &str) -> Result<NodeAddr, StepFail> {
+        Ok(resolve_arg(s, self.setup)?.addr)
+    }
+
+    /// [`Action::Reachable`]: every node answers PING with the playbook's credentials.
+    async fn reachable(&mut self, list: &[String]) -> Result<(), StepFail> {
+        let mut bad = Vec::new();
+        for n in list {
+            let a = self.addr(n)?;
+            match self.nodes.send(&a, &["PING"]).await {
+                Ok(_) => self
+                    .out
+                    .text
+                    .push_str(&format!("{n}: reachable, authenticated\n")),
+                Err(e) => bad.push(format!("{n}: {e}")),
+            }
+        }
+        if !bad.is_empty() {
+            return Err(StepFail {
+                message: format!("not reachable: {}", bad.join("; ")),
+                output: std::mem::take(&mut self.out),
+            });
+        }
+        Ok(())
+    }
+
+    /// [`Action::Assert`]: a node's role, its master (followed with the link up) and its lag are as
+    /// the step says.
+    async fn assert(
+        &mut self,
+        action: &Action,
+        node: &str,
+        role: &Option<String>,
+        master: &Option<String>,
+        max_lag_bytes: &Option<u64>,
+    ) -> Result<(), StepFail> {
+        let a = self.addr(node)?;
+        let info = self
+            .nodes
+            .info(&a, "replication")
+            .await
+            .map_err(|e| fail(format!("cannot read {node}: {e}")))?;
+        let mut bad = Vec::new();
+        if let Some(r) = role {
+            let want = if r == "master" {
+                Role::Master
+            } else {
+                Role::Replica
+            };
+            if info.role != want {
+                bad.push(format!("{node} is a {}, not a {r}", info.role.as_str()));
+            }
+        }
+        if let Some(m) = master {
+            let ma = self.addr(m)?;
+            if !follows(&info, &ma) {
+                bad.push(format!(
+                    "{node} does not follow {m} with the link up (role {}, master {}:{}, link {})",
+                    info.role.as_str(),
+                    info.master_host.as_deref().unwrap_or("-"),
+                    info.master_port.map_or("-".into(), |p| p.to_string()),
+                    match info.master_link_up {
+                        Some(true) => "up",
+                        Some(false) => "down",
+                        None => "-",
+                    }
+                ));
+            }
+        }
+        if let Some(limit) = max_lag_bytes {
+            let up = info
+                .master_host
+                .as_deref()
+                .zip(info.master_port)
+                .map(|(h, p)| NodeAddr::new(h, p));
+            let lag = match (up, info.slave_repl_offset) {
+                (Some(up), Some(o)) => self
+                    .nodes
+                    .info(&up, "replication")
+                    .await
+                    .ok()
+                    .and_then(|i| i.master_repl_offset)
+                    .map(|m| (m - o).max(0)),
+                _ => None,
+            };
+            match lag {
+                Some(l) if l as u64 <= *limit => {
+                    self.out.text.push_str(&format!("{node} lags {l} bytes\n"));
+                }
+                Some(l) => bad.push(format!("{node} lags {l} bytes (limit {limit})")),
+                None => bad.push(format!(
+                    "{node}: lag unknown (not a replica, or its master did not answer)"
+                )),
+            }
+        }
+        if !bad.is_empty() {
+            return Err(fail(bad.join("; ")));
+        }
+        self.out
+            .text
+            .push_str(&format!("✓ {}\n", action.command_line()));
+        Ok(())
+    }
+
+    /// [`Action::ConfigSet`]: CONFIG SET on a node, and CONFIG REWRITE when the step persists it.
+    async fn config_set(
+        &mut self,
+        node: &str,
+        parameter: &str,
+        value: &str,
+        persist: &bool,
+    ) -> Result<(), StepFail> {
+        let a = self.addr(node)?;
+        self.nodes
+            .send(&a, &["CONFIG", "SET", parameter, value])
+            .await
+            .map_err(|e| fail(format!("CONFIG SET {parameter} on {node}: {e}")))?;
+        self.out
+            .text
+            .push_str(&format!("{node}: {parameter} = {value}\n"));
+        if *persist {
+            match self.nodes.send(&a, &["CONFIG", "REWRITE"]).await {
+                Ok(_) => self
+                    .out
+                    .text
+                    .push_str(&format!("{node}: CONFIG REWRITE done\n")),
+                Err(e) => self.out.warnings.push(format!(
+                    "{node}: {parameter} NOT persisted, a restart undoes it (CONFIG REWRITE: {e})"
+                )),
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Action::CheckPersistence`]: whether a node's data survives a restart (its `save` and
+    /// `appendonly` settings); a warning when it persists nothing.
+    async fn check_persistence(&mut self, node: &str) -> Result<(), StepFail> {
+        let a = self.addr(node)?;
+        let get = |v: redis::Value| -> String {
+            match v {
+                redis::Value::Array(items) => items
+                    .get(1)
+                    .map(execute::value_text_full)
+                    .unwrap_or_default(),
+                redis::Value::Map(kv) => kv
+                    .first()
+                    .map(|(_, v)| execute::value_text_full(v))
+                    .unwrap_or_default(),
+                _ => String::new(),
+            }
+        };
+        let save = self
+            .nodes
+            .send(&a, &["CONFIG", "GET", "save"])
+            .await
+            .map(get)
+            .map_err(|e| fail(format!("CONFIG GET save on {node}: {e}")))?;
+        let aof = self
+            .nodes
+            .send(&a, &["CONFIG", "GET", "appendonly"])
+            .await
+            .map(get)
+            .map_err(|e| fail(format!("CONFIG GET appendonly on {node}: {e}")))?;
+        self.out.text.push_str(&format!(
+            "{node}: save {:?}, appendonly {aof}\n",
+            save.trim()
+        ));
+        if save.trim().is_empty() && aof.trim() != "yes" {
+            self.out.warnings.push(format!(
+                "{node} persists nothing (no RDB save points, no AOF): if it restarts it comes back empty and its replicas copy the empty data set; set `save` or `appendonly yes` on it"
+            ));
+        }
+        Ok(())
+    }
+
+    /// [`Action::PersistRole`]: write a node's role to its config (CONFIG REWRITE, or the file over
+    /// SSH).
+    async fn persist_role(&mut self, node: &str, master: &Option<String>) -> Result<(), StepFail> {
+        let a = self.addr(node)?;
+        let m = master.as_deref().map(|m| self.addr(m)).transpose()?;
+        let creds = self.setup.opts.creds.clone();
+        let auth = m
+            .as_ref()
+            .and(creds.password.as_ref())
+            .map(|pw| MasterAuth {
+                user: creds.user.clone(),
+                password: Some(pw.clone()),
+            });
+        let req = PersistRequest {
+            node: &a,
+            inventory: inventory_node(self.setup, node, &a),
+            edit: RoleEdit { master: m, auth },
+            creds: &creds,
+        };
+        let o = persist_role(
+            &self.setup.opts.transport,
+            &req,
+            self.opts.timeout.max(Duration::from_secs(10)),
+        )
+        .await;
+        self.out.text.push_str(&format!("{o}\n"));
+        self.out.json = serde_json::to_value(&o).ok();
+        if !o.persisted() {
+            self.out.warnings.push(o.to_string());
+        }
+        Ok(())
+    }
+
+    /// [`Action::Fence`]: an old master that must not come back: refuse if it answers as a master,
+    /// else print its fencing instructions.
+    async fn fence(
+        &mut self,
+        node: &str,
+        master: &Option<String>,
+        seeds_from: &[String],
+    ) -> Result<(), StepFail> {
+        let a = self.addr(node)?;
+        let new_master = match master {
+            Some(m) => self.addr(m)?,
+            None => {
+                let (seeds, single) = crate::commands::topology::seeds(seeds_from, self.setup)?;
+                let snap = crate::topology::discover(
+                    seeds,
+                    &self.setup.opts,
+                    self.setup.inventory.as_ref(),
+                    single,
+                )
+                .await;
+                let live: Vec<NodeAddr> = snap
+                    .nodes
+                    .iter()
+                    .filter(|n| n.role == Role::Master && n.reachable() && n.addr != a)
+                    .map(|n| n.addr.clone())
+                    .collect();
+                match live.as_slice() {
+                    [m] => m.clone(),
+                    _ => {
+                        return Err(fail(format!(
+                            "cannot tell the new master: {} reachable master(s) besides {node}",
+                            live.len()
+                        )));
+                    }
+                }
+            }
+        };
+        if let Ok(info) = self.nodes.info(&a, "replication").await
+            && info.role == Role::Master
+        {
+            return Err(fail(format!(
+                "{node} answers and is a MASTER: there are two masters now; make it a replica of {new_master} (rkv replicate {node} --to {new_master}) before anything else"
+            )));
+        }
+        let lines = crate::persist_role::fencing_instructions(
+            &a,
+            inventory_node(self.setup, node, &a),
+            &new_master,
+        );
+        for l in &lines {
+            self.out.text.push_str(l);
+            self.out.text.push('\n');
+        }
+        self.out.warnings.push(format!(
+            "{node} must not come back as a master: follow the fencing instructions of step output"
+        ));
+        Ok(())
+    }
+
+    /// [`Action::Restart`]: run the inventory's `restart` command, then wait until the node answers
+    /// (and follows its master).
+    async fn restart(
+        &mut self,
+        node: &str,
+        master: &Option<String>,
+        timeout: &Option<Duration>,
+    ) -> Result<(), StepFail> {
+        let a = self.addr(node)?;
+        let inv = inventory_node(self.setup, node, &a).ok_or_else(|| {
+            fail(format!(
+                "{node} is not in the inventory: no `restart` command"
+            ))
+        })?;
+        let ran = run_node_command(
+            &self.setup.opts.transport,
+            &a,
+            inv,
+            NodeCommand::Restart,
+            NODE_COMMAND_TIMEOUT,
+        )
+        .await
+        .map_err(|e| fail(format!("restart {node}: {e}")))?;
+        self.out.text.push_str(&exec_text(node, "restart", &ran));
+        if ran.status != Some(0) {
+            return Err(StepFail {
+                message: format!("the restart command of {node} exited with {:?}", ran.status),
+                output: std::mem::take(&mut self.out),
+            });
+        }
+        let wait = timeout.unwrap_or(DEFAULT_NODE_WAIT);
+        let deadline = Instant::now() + wait;
+        let master_addr = master.as_deref().map(|m| self.addr(m)).transpose()?;
+        let mut last: String;
+        loop {
+            match fresh_info(&self.opts, &a).await {
+                Ok(info) => match &master_addr {
+                    None => break,
+                    Some(m) if follows(&info, m) && info.master_sync_in_progress != Some(true) => {
+                        self.out.text.push_str(&format!(
+                            "{node} answers and follows {m} with the link up\n"
+                        ));
+                        break;
+                    }
+                    Some(m) => {
+                        last = format!(
+                            "{node} answers but does not follow {m} with the link up yet (role {})",
+                            info.role.as_str()
+                        );
+                    }
+                },
+                Err(e) => last = format!("{node}: {e}"),
+            }
+            if Instant::now() >= deadline {
+                return Err(StepFail {
+                    message: format!("after the restart, within {}: {last}", human_duration(wait)),
+                    output: std::mem::take(&mut self.out),
+                });
+            }
+            tokio::time::sleep(POLL).await;
+        }
+        Ok(())
+    }
+
+    /// [`Action::Stop`]: run the inventory's `stop` command, then wait until the node no longer
+    /// answers.
+    async fn stop(&mut self, node: &str, timeout: &Option<Duration>) -> Result<(), StepFail> {
+        let a = self.addr(node)?;
+        let inv = inventory_node(self.setup, node, &a)
+            .ok_or_else(|| fail(format!("{node} is not in the inventory: no `stop` command")))?;
+        let ran = run_node_command(
+            &self.setup.opts.transport,
+            &a,
+            inv,
+            NodeCommand::Stop,
+            NODE_COMMAND_TIMEOUT,
+        )
+        .await
+        .map_err(|e| fail(format!("stop {node}: {e}")))?;
+        self.out.text.push_str(&exec_text(node, "stop", &ran));
+        if ran.status != Some(0) {
+            return Err(StepFail {
+                message: format!("the stop command of {node} exited with {:?}", ran.status),
+                output: std::mem::take(&mut self.out),
+            });
+        }
+        let wait = timeout.unwrap_or(DEFAULT_NODE_WAIT);
+        let deadline = Instant::now() + wait;
+        while fresh_info(&self.opts, &a).await.is_ok() {
+            if Instant::now() >= deadline {
+                return Err(StepFail {
+                    message: format!(
+                        "{node} still answers {} after its stop command",
+                        human_duration(wait)
+                    ),
+                    output: std::mem::take(&mut self.out),
+                });
+            }
+            tokio::time::sleep(POLL).await;
+        }
+        self.out
+            .text
+            .push_str(&format!("{node} no longer answers\n"));
+        Ok(())
+    }
+}
+
 async fn native(
     global: &GlobalArgs,
     setup: &Setup,
     action: &Action,
     journal: &mut Journal,
 ) -> Result<StepOut, StepFail> {
-    let addr = |s: &str| -> Result<NodeAddr, StepFail> { Ok(resolve_arg(s, setup)?.addr) };
     let opts = execute::Options {
         creds: setup.opts.creds.clone(),
         timeout: global.timeout,
@@ -688,336 +1072,39 @@ async fn native(
         verify_timeout: Duration::from_secs(30),
         inventory: setup.inventory.clone(),
     };
-    let mut nodes = Nodes::new(opts.clone(), journal);
-    let mut out = StepOut::default();
+    let mut n = Native {
+        setup,
+        nodes: Nodes::new(opts.clone(), journal),
+        opts,
+        out: StepOut::default(),
+    };
     match action {
-        Action::Reachable { nodes: list } => {
-            let mut bad = Vec::new();
-            for n in list {
-                let a = addr(n)?;
-                match nodes.send(&a, &["PING"]).await {
-                    Ok(_) => out
-                        .text
-                        .push_str(&format!("{n}: reachable, authenticated\n")),
-                    Err(e) => bad.push(format!("{n}: {e}")),
-                }
-            }
-            if !bad.is_empty() {
-                return Err(StepFail {
-                    message: format!("not reachable: {}", bad.join("; ")),
-                    output: out,
-                });
-            }
-        }
+        Action::Reachable { nodes: list } => n.reachable(list).await?,
         Action::Assert {
             node,
             role,
             master,
             max_lag_bytes,
-        } => {
-            let a = addr(node)?;
-            let info = nodes
-                .info(&a, "replication")
-                .await
-                .map_err(|e| fail(format!("cannot read {node}: {e}")))?;
-            let mut bad = Vec::new();
-            if let Some(r) = role {
-                let want = if r == "master" {
-                    Role::Master
-                } else {
-                    Role::Replica
-                };
-                if info.role != want {
-                    bad.push(format!("{node} is a {}, not a {r}", info.role.as_str()));
-                }
-            }
-            if let Some(m) = master {
-                let ma = addr(m)?;
-                if !follows(&info, &ma) {
-                    bad.push(format!(
-                        "{node} does not follow {m} with the link up (role {}, master {}:{}, link {})",
-                        info.role.as_str(),
-                        info.master_host.as_deref().unwrap_or("-"),
-                        info.master_port.map_or("-".into(), |p| p.to_string()),
-                        match info.master_link_up {
-                            Some(true) => "up",
-                            Some(false) => "down",
-                            None => "-",
-                        }
-                    ));
-                }
-            }
-            if let Some(limit) = max_lag_bytes {
-                let up = info
-                    .master_host
-                    .as_deref()
-                    .zip(info.master_port)
-                    .map(|(h, p)| NodeAddr::new(h, p));
-                let lag = match (up, info.slave_repl_offset) {
-                    (Some(up), Some(o)) => nodes
-                        .info(&up, "replication")
-                        .await
-                        .ok()
-                        .and_then(|i| i.master_repl_offset)
-                        .map(|m| (m - o).max(0)),
-                    _ => None,
-                };
-                match lag {
-                    Some(l) if l as u64 <= *limit => {
-                        out.text.push_str(&format!("{node} lags {l} bytes\n"));
-                    }
-                    Some(l) => bad.push(format!("{node} lags {l} bytes (limit {limit})")),
-                    None => bad.push(format!(
-                        "{node}: lag unknown (not a replica, or its master did not answer)"
-                    )),
-                }
-            }
-            if !bad.is_empty() {
-                return Err(fail(bad.join("; ")));
-            }
-            out.text.push_str(&format!("✓ {}\n", action.command_line()));
-        }
+        } => n.assert(action, node, role, master, max_lag_bytes).await?,
         Action::ConfigSet {
             node,
             parameter,
             value,
             persist,
-        } => {
-            let a = addr(node)?;
-            nodes
-                .send(&a, &["CONFIG", "SET", parameter, value])
-                .await
-                .map_err(|e| fail(format!("CONFIG SET {parameter} on {node}: {e}")))?;
-            out.text
-                .push_str(&format!("{node}: {parameter} = {value}\n"));
-            if *persist {
-                match nodes.send(&a, &["CONFIG", "REWRITE"]).await {
-                    Ok(_) => out.text.push_str(&format!("{node}: CONFIG REWRITE done\n")),
-                    Err(e) => out.warnings.push(format!(
-                        "{node}: {parameter} NOT persisted, a restart undoes it (CONFIG REWRITE: {e})"
-                    )),
-                }
-            }
-        }
-        Action::CheckPersistence { node } => {
-            let a = addr(node)?;
-            let get = |v: redis::Value| -> String {
-                match v {
-                    redis::Value::Array(items) => items
-                        .get(1)
-                        .map(execute::value_text_full)
-                        .unwrap_or_default(),
-                    redis::Value::Map(kv) => kv
-                        .first()
-                        .map(|(_, v)| execute::value_text_full(v))
-                        .unwrap_or_default(),
-                    _ => String::new(),
-                }
-            };
-            let save = nodes
-                .send(&a, &["CONFIG", "GET", "save"])
-                .await
-                .map(get)
-                .map_err(|e| fail(format!("CONFIG GET save on {node}: {e}")))?;
-            let aof = nodes
-                .send(&a, &["CONFIG", "GET", "appendonly"])
-                .await
-                .map(get)
-                .map_err(|e| fail(format!("CONFIG GET appendonly on {node}: {e}")))?;
-            out.text.push_str(&format!(
-                "{node}: save {:?}, appendonly {aof}\n",
-                save.trim()
-            ));
-            if save.trim().is_empty() && aof.trim() != "yes" {
-                out.warnings.push(format!(
-                    "{node} persists nothing (no RDB save points, no AOF): if it restarts it comes back empty and its replicas copy the empty data set; set `save` or `appendonly yes` on it"
-                ));
-            }
-        }
-        Action::PersistRole { node, master } => {
-            let a = addr(node)?;
-            let m = master.as_deref().map(addr).transpose()?;
-            let creds = setup.opts.creds.clone();
-            let auth = m
-                .as_ref()
-                .and(creds.password.as_ref())
-                .map(|pw| MasterAuth {
-                    user: creds.user.clone(),
-                    password: Some(pw.clone()),
-                });
-            let req = PersistRequest {
-                node: &a,
-                inventory: inventory_node(setup, node, &a),
-                edit: RoleEdit { master: m, auth },
-                creds: &creds,
-            };
-            let o = persist_role(
-                &setup.opts.transport,
-                &req,
-                global.timeout.max(Duration::from_secs(10)),
-            )
-            .await;
-            out.text.push_str(&format!("{o}\n"));
-            out.json = serde_json::to_value(&o).ok();
-            if !o.persisted() {
-                out.warnings.push(o.to_string());
-            }
-        }
+        } => n.config_set(node, parameter, value, persist).await?,
+        Action::CheckPersistence { node } => n.check_persistence(node).await?,
+        Action::PersistRole { node, master } => n.persist_role(node, master).await?,
         Action::Fence {
             node,
             master,
             nodes: seeds_from,
-        } => {
-            let a = addr(node)?;
-            let new_master = match master {
-                Some(m) => addr(m)?,
-                None => {
-                    let (seeds, single) = crate::commands::topology::seeds(seeds_from, setup)?;
-                    let snap = crate::topology::discover(
-                        seeds,
-                        &setup.opts,
-                        setup.inventory.as_ref(),
-                        single,
-                    )
-                    .await;
-                    let live: Vec<NodeAddr> = snap
-                        .nodes
-                        .iter()
-                        .filter(|n| n.role == Role::Master && n.reachable() && n.addr != a)
-                        .map(|n| n.addr.clone())
-                        .collect();
-                    match live.as_slice() {
-                        [m] => m.clone(),
-                        _ => {
-                            return Err(fail(format!(
-                                "cannot tell the new master: {} reachable master(s) besides {node}",
-                                live.len()
-                            )));
-                        }
-                    }
-                }
-            };
-            if let Ok(info) = nodes.info(&a, "replication").await
-                && info.role == Role::Master
-            {
-                return Err(fail(format!(
-                    "{node} answers and is a MASTER: there are two masters now; make it a replica of {new_master} (rkv replicate {node} --to {new_master}) before anything else"
-                )));
-            }
-            let lines = crate::persist_role::fencing_instructions(
-                &a,
-                inventory_node(setup, node, &a),
-                &new_master,
-            );
-            for l in &lines {
-                out.text.push_str(l);
-                out.text.push('\n');
-            }
-            out.warnings.push(format!(
-                "{node} must not come back as a master: follow the fencing instructions of step output"
-            ));
-        }
+        } => n.fence(node, master, seeds_from).await?,
         Action::Restart {
             node,
             master,
             timeout,
-        } => {
-            let a = addr(node)?;
-            let inv = inventory_node(setup, node, &a).ok_or_else(|| {
-                fail(format!(
-                    "{node} is not in the inventory: no `restart` command"
-                ))
-            })?;
-            let ran = run_node_command(
-                &setup.opts.transport,
-                &a,
-                inv,
-                NodeCommand::Restart,
-                NODE_COMMAND_TIMEOUT,
-            )
-            .await
-            .map_err(|e| fail(format!("restart {node}: {e}")))?;
-            out.text.push_str(&exec_text(node, "restart", &ran));
-            if ran.status != Some(0) {
-                return Err(StepFail {
-                    message: format!("the restart command of {node} exited with {:?}", ran.status),
-                    output: out,
-                });
-            }
-            let wait = timeout.unwrap_or(DEFAULT_NODE_WAIT);
-            let deadline = Instant::now() + wait;
-            let master_addr = master.as_deref().map(addr).transpose()?;
-            let mut last: String;
-            loop {
-                match fresh_info(&opts, &a).await {
-                    Ok(info) => match &master_addr {
-                        None => break,
-                        Some(m)
-                            if follows(&info, m) && info.master_sync_in_progress != Some(true) =>
-                        {
-                            out.text.push_str(&format!(
-                                "{node} answers and follows {m} with the link up\n"
-                            ));
-                            break;
-                        }
-                        Some(m) => {
-                            last = format!(
-                                "{node} answers but does not follow {m} with the link up yet (role {})",
-                                info.role.as_str()
-                            );
-                        }
-                    },
-                    Err(e) => last = format!("{node}: {e}"),
-                }
-                if Instant::now() >= deadline {
-                    return Err(StepFail {
-                        message: format!(
-                            "after the restart, within {}: {last}",
-                            human_duration(wait)
-                        ),
-                        output: out,
-                    });
-                }
-                tokio::time::sleep(POLL).await;
-            }
-        }
-        Action::Stop { node, timeout } => {
-            let a = addr(node)?;
-            let inv = inventory_node(setup, node, &a).ok_or_else(|| {
-                fail(format!("{node} is not in the inventory: no `stop` command"))
-            })?;
-            let ran = run_node_command(
-                &setup.opts.transport,
-                &a,
-                inv,
-                NodeCommand::Stop,
-                NODE_COMMAND_TIMEOUT,
-            )
-            .await
-            .map_err(|e| fail(format!("stop {node}: {e}")))?;
-            out.text.push_str(&exec_text(node, "stop", &ran));
-            if ran.status != Some(0) {
-                return Err(StepFail {
-                    message: format!("the stop command of {node} exited with {:?}", ran.status),
-                    output: out,
-                });
-            }
-            let wait = timeout.unwrap_or(DEFAULT_NODE_WAIT);
-            let deadline = Instant::now() + wait;
-            while fresh_info(&opts, &a).await.is_ok() {
-                if Instant::now() >= deadline {
-                    return Err(StepFail {
-                        message: format!(
-                            "{node} still answers {} after its stop command",
-                            human_duration(wait)
-                        ),
-                        output: out,
-                    });
-                }
-                tokio::time::sleep(POLL).await;
-            }
-            out.text.push_str(&format!("{node} no longer answers\n"));
-        }
+        } => n.restart(node, master, timeout).await?,
+        Action::Stop { node, timeout } => n.stop(node, timeout).await?,
         Action::Confirm { .. }
         | Action::Verify { .. }
         | Action::Replicate { .. }
@@ -1026,7 +1113,7 @@ async fn native(
             return Err(fail("internal: a command step reached the native runner"));
         }
     }
-    Ok(out)
+    Ok(n.out)
 }
 
 /// INFO replication over a new connection: a node being restarted may leave a cached
