@@ -311,40 +311,10 @@ fn topology_text(global: &GlobalArgs, seeds: Vec<String>) -> String {
     }
 }
 
-/// Run (or with `--dry-run` show) a resolved playbook.
-pub fn run(global: &GlobalArgs, req: &RunRequest) -> anyhow::Result<()> {
-    let json = global.output == OutputFormat::Json;
+/// The plan as shown before asking: each step, its command, and for a failover that nothing
+/// before it changes, what `rkv failover --dry-run` shows now (the ranking and the plan).
+fn plan_text(global: &GlobalArgs, req: &RunRequest) -> String {
     let total = req.plan.len();
-    if req.from_step == 0 || req.from_step > total {
-        return Err(ExitError::usage(format!(
-            "--from-step {}: the plan has steps 1 to {total}",
-            req.from_step
-        )));
-    }
-    // Never ask without a terminal: settle that before touching anything.
-    let mut prompt = if req.dry_run {
-        None
-    } else {
-        render::prompt::prompter(req.yes, "rkv playbook run")?
-    };
-    let setup = setup(global)?;
-    let quiet = global.quiet;
-    let say = |text: &str| -> anyhow::Result<()> {
-        if json {
-            if !quiet {
-                eprint!("{text}");
-            }
-            Ok(())
-        } else {
-            print(text)
-        }
-    };
-
-    let seeds = plan_nodes(&req.plan);
-    say(&format!(
-        "Topology now:\n{}\n",
-        topology_text(global, seeds.clone())
-    ))?;
     let mut plan_text = format!("Playbook {} ({total} steps):\n", req.name);
     for p in &req.plan {
         let skipped = if p.index < req.from_step {
@@ -386,10 +356,13 @@ pub fn run(global: &GlobalArgs, req: &RunRequest) -> anyhow::Result<()> {
             }
         }
     }
-    say(&plan_text)?;
+    plan_text
+}
 
-    let mut steps: Vec<StepReport> = req
-        .plan
+/// Every step's report before the run: skipped before `--from-step`, else pending (a dry
+/// run) or not run yet.
+fn initial_reports(req: &RunRequest) -> Vec<StepReport> {
+    req.plan
         .iter()
         .map(|p| StepReport {
             index: p.index,
@@ -408,7 +381,172 @@ pub fn run(global: &GlobalArgs, req: &RunRequest) -> anyhow::Result<()> {
             warnings: Vec::new(),
             error: None,
         })
-        .collect();
+        .collect()
+}
+
+/// How a run ended, for [`end_run`].
+struct End {
+    doc: RunDoc,
+    /// The step that failed, and why.
+    failed_at: Option<(usize, String)>,
+    /// Where the topology shown after a failure starts.
+    seeds: Vec<String>,
+    took: Duration,
+}
+
+/// Print the run's document (or its summary, or the topology now and the resume command
+/// after a failure) and end with its exit status.
+fn end_run(
+    global: &GlobalArgs,
+    req: &RunRequest,
+    journal: &mut Journal,
+    end: End,
+) -> anyhow::Result<()> {
+    let End {
+        mut doc,
+        failed_at,
+        seeds,
+        took,
+    } = end;
+    let json = global.output == OutputFormat::Json;
+    let total = req.plan.len();
+    match failed_at {
+        None => {
+            doc.ok = true;
+            journal_note(
+                journal,
+                "playbook_done",
+                None,
+                format!("{} done in {}", req.name, human_duration(took)),
+            );
+            if json {
+                print(&render::json::to_string(&doc)?)?;
+            } else {
+                print(&format!(
+                    "✓ playbook {} done: {} step(s) in {}\n",
+                    req.name,
+                    total + 1 - req.from_step,
+                    human_duration(took)
+                ))?;
+            }
+            Ok(())
+        }
+        Some((i, m)) => {
+            doc.ok = false;
+            let next = resume_command(req, global, i);
+            doc.next = Some(next.clone());
+            journal_note(journal, "playbook_stopped", Some(i), m.clone());
+            let state = topology_text(global, seeds);
+            if json {
+                print(&render::json::to_string(&doc)?)?;
+            } else {
+                print(&format!("\nTopology now:\n{state}"))?;
+            }
+            let done = if i > req.from_step {
+                format!("steps {} to {} are done", req.from_step, i - 1)
+            } else {
+                "no step of this run was done".to_string()
+            };
+            Err(anyhow::anyhow!(
+                "playbook {} stopped at step {i}: {m}\n{done}; the topology above is the state now\nresume, after fixing the cause: {next}",
+                req.name
+            ))
+        }
+    }
+}
+
+/// Record a step's result in its report and the journal, and show it: its output, its
+/// warnings, ✓ or ✗. The failed step's index and message, when it failed.
+fn record(
+    global: &GlobalArgs,
+    (p, total): (&Planned, usize),
+    report: &mut StepReport,
+    res: Result<StepOut, StepFail>,
+    took: Duration,
+    journal: &mut Journal,
+) -> anyhow::Result<Option<(usize, String)>> {
+    let i = p.index;
+    let json = global.output == OutputFormat::Json;
+    let quiet = global.quiet;
+    report.duration_ms = Some(took.as_secs_f64() * 1000.0);
+    let (out, err) = match res {
+        Ok(out) => (out, None),
+        Err(f) => (f.output, Some(f.message)),
+    };
+    report.warnings = out.warnings.clone();
+    report.output = out
+        .json
+        .clone()
+        .or_else(|| (!out.text.is_empty()).then(|| serde_json::Value::String(out.text.clone())));
+    if !json && !out.text.is_empty() {
+        let indented: String = out.text.lines().map(|l| format!("    {l}\n")).collect();
+        print(&indented)?;
+    }
+    for w in &out.warnings {
+        eprintln!("warning: step {i}: {w}");
+        journal_note(journal, "note", Some(i), format!("warning: {w}"));
+    }
+    match err {
+        None => {
+            report.status = "done";
+            journal_note(journal, "step_done", Some(i), p.title.clone());
+            if !quiet {
+                eprintln!("✓ [{i}/{total}] {} ({})", p.title, human_duration(took));
+            }
+        }
+        Some(m) => {
+            report.status = "failed";
+            report.error = Some(m.clone());
+            journal_note(journal, "step_failed", Some(i), m.clone());
+            eprintln!(
+                "✗ [{i}/{total}] {} ({}): {m}",
+                p.title,
+                human_duration(took)
+            );
+            return Ok(Some((i, m)));
+        }
+    }
+    Ok(None)
+}
+
+/// Run (or with `--dry-run` show) a resolved playbook.
+pub fn run(global: &GlobalArgs, req: &RunRequest) -> anyhow::Result<()> {
+    let json = global.output == OutputFormat::Json;
+    let total = req.plan.len();
+    if req.from_step == 0 || req.from_step > total {
+        return Err(ExitError::usage(format!(
+            "--from-step {}: the plan has steps 1 to {total}",
+            req.from_step
+        )));
+    }
+    // Never ask without a terminal: settle that before touching anything.
+    let mut prompt = if req.dry_run {
+        None
+    } else {
+        render::prompt::prompter(req.yes, "rkv playbook run")?
+    };
+    let setup = setup(global)?;
+    let quiet = global.quiet;
+    let say = |text: &str| -> anyhow::Result<()> {
+        if json {
+            if !quiet {
+                eprint!("{text}");
+            }
+            Ok(())
+        } else {
+            print(text)
+        }
+    };
+
+    let seeds = plan_nodes(&req.plan);
+    say(&format!(
+        "Topology now:\n{}\n",
+        topology_text(global, seeds.clone())
+    ))?;
+    let plan_text = plan_text(global, req);
+    say(&plan_text)?;
+
+    let mut steps = initial_reports(req);
     let mut doc = RunDoc {
         playbook: req.name.clone(),
         file: req.label.clone(),
@@ -488,94 +626,26 @@ pub fn run(global: &GlobalArgs, req: &RunRequest) -> anyhow::Result<()> {
         if let Some(b) = bar {
             b.finish_and_clear();
         }
-        let report = &mut steps[i - 1];
-        report.duration_ms = Some(took.as_secs_f64() * 1000.0);
-        let (out, err) = match res {
-            Ok(out) => (out, None),
-            Err(f) => (f.output, Some(f.message)),
-        };
-        report.warnings = out.warnings.clone();
-        report.output = out.json.clone().or_else(|| {
-            (!out.text.is_empty()).then(|| serde_json::Value::String(out.text.clone()))
-        });
-        if !json && !out.text.is_empty() {
-            let indented: String = out.text.lines().map(|l| format!("    {l}\n")).collect();
-            print(&indented)?;
-        }
-        for w in &out.warnings {
-            eprintln!("warning: step {i}: {w}");
-            journal_note(&mut journal, "note", Some(i), format!("warning: {w}"));
-        }
-        match err {
-            None => {
-                report.status = "done";
-                journal_note(&mut journal, "step_done", Some(i), p.title.clone());
-                if !quiet {
-                    eprintln!("✓ [{i}/{total}] {} ({})", p.title, human_duration(took));
-                }
-            }
-            Some(m) => {
-                report.status = "failed";
-                report.error = Some(m.clone());
-                journal_note(&mut journal, "step_failed", Some(i), m.clone());
-                eprintln!(
-                    "✗ [{i}/{total}] {} ({}): {m}",
-                    p.title,
-                    human_duration(took)
-                );
-                failed_at = Some((i, m));
-                break;
-            }
+        if let Some(f) = record(
+            global,
+            (p, total),
+            &mut steps[i - 1],
+            res,
+            took,
+            &mut journal,
+        )? {
+            failed_at = Some(f);
+            break;
         }
     }
     doc.steps = steps;
-    match failed_at {
-        None => {
-            doc.ok = true;
-            journal_note(
-                &mut journal,
-                "playbook_done",
-                None,
-                format!(
-                    "{} done in {}",
-                    req.name,
-                    human_duration(started_all.elapsed())
-                ),
-            );
-            if json {
-                print(&render::json::to_string(&doc)?)?;
-            } else {
-                print(&format!(
-                    "✓ playbook {} done: {} step(s) in {}\n",
-                    req.name,
-                    total + 1 - req.from_step,
-                    human_duration(started_all.elapsed())
-                ))?;
-            }
-            Ok(())
-        }
-        Some((i, m)) => {
-            doc.ok = false;
-            let next = resume_command(req, global, i);
-            doc.next = Some(next.clone());
-            journal_note(&mut journal, "playbook_stopped", Some(i), m.clone());
-            let state = topology_text(global, seeds);
-            if json {
-                print(&render::json::to_string(&doc)?)?;
-            } else {
-                print(&format!("\nTopology now:\n{state}"))?;
-            }
-            let done = if i > req.from_step {
-                format!("steps {} to {} are done", req.from_step, i - 1)
-            } else {
-                "no step of this run was done".to_string()
-            };
-            Err(anyhow::anyhow!(
-                "playbook {} stopped at step {i}: {m}\n{done}; the topology above is the state now\nresume, after fixing the cause: {next}",
-                req.name
-            ))
-        }
-    }
+    let end = End {
+        doc,
+        failed_at,
+        seeds,
+        took: started_all.elapsed(),
+    };
+    end_run(global, req, &mut journal, end)
 }
 
 /// Run one step.
