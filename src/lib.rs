@@ -10,12 +10,19 @@
 //! - [`persist`]: RDB reader/writer (also the full-sync payload) and AOF.
 //! - [`addr`]: node addresses and SSH hops as operators type them (the lowest layer).
 //! - [`node`]: talking to any Redis-protocol node: client, INFO/ROLE parsing (addresses re-exported).
-//! - [`topology`]: the replication graph: model, discovery, health rules.
-//! - [`failover`]: changing roles safely: the pure planner, the executor, the journal.
+//! - [`topology`]: the replication graph: model, discovery, health rules, diverged old masters,
+//!   what Sentinels see.
+//! - [`failover`]: changing roles safely: the pure planner, the executor and its lossless
+//!   demotion, the pure judgement of a run, the journal.
 //! - [`render`]: tables, JSON, TSV.
 //! - [`transport`]: direct TCP or an SSH tunnel (libssh2 on its own threads); remote commands.
 //! - [`playbook`]: replication runbooks as TOML files: the format, the checker, the runner.
 //! - [`persist_role`]: make a role change survive a restart (CONFIG REWRITE or the config file over SSH).
+//!
+//! The operator modules are layered, lowest first: addr, transport, node, inventory, topology
+//! and persist_role, failover, playbook, then the binary's cli, render, logging and commands.
+//! `tests/layering.rs` fails on a use of the same or a higher layer (one known exception, the
+//! playbook runner's use of the commands, is listed there).
 
 pub mod addr;
 pub mod cli;
