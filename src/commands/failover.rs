@@ -551,15 +551,7 @@ fn open_journal(global: &GlobalArgs, args: &FailoverArgs) -> anyhow::Result<Jour
     if args.dry_run {
         return Ok(Journal::disabled());
     }
-    let path = args
-        .journal
-        .clone()
-        .unwrap_or_else(|| journal::default_path("failover"));
-    let j = Journal::open(&path)?;
-    if !global.quiet {
-        eprintln!("rkv: journal: {}", path.display());
-    }
-    Ok(j)
+    super::open_journal(global, args.journal.as_deref(), "failover")
 }
 
 /// What stopped runs left behind, read from the nodes and the journal: the plan finishes it.

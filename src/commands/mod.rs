@@ -14,7 +14,24 @@ pub mod serve;
 pub mod topology;
 pub mod verify;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, GlobalArgs};
+use crate::failover::journal::{self, Journal};
+
+/// Open the journal of a command that changes roles: `--journal` when given, else the
+/// default path for `what`; where it is goes to stderr (unless `--quiet`), before anything
+/// is changed, so an operator whose run is cut short knows where to look.
+pub(crate) fn open_journal(
+    global: &GlobalArgs,
+    given: Option<&std::path::Path>,
+    what: &str,
+) -> anyhow::Result<Journal> {
+    let path = given.map_or_else(|| journal::default_path(what), std::path::Path::to_path_buf);
+    let j = Journal::open(&path)?;
+    if !global.quiet {
+        eprintln!("rkv: journal: {}", path.display());
+    }
+    Ok(j)
+}
 
 /// Run the subcommand named on the command line.
 pub fn dispatch(cli: Cli) -> anyhow::Result<()> {

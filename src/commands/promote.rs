@@ -7,7 +7,6 @@ use super::topology::{finish, print, resolve_arg, runtime, setup};
 use crate::ExitError;
 use crate::cli::{GlobalArgs, OutputFormat, PromoteArgs};
 use crate::failover::execute::{self, Nodes};
-use crate::failover::journal::{self, Journal};
 use crate::node::{NodeAddr, Role};
 use crate::persist_role::PersistOutcome;
 use crate::render;
@@ -49,15 +48,8 @@ pub fn run(global: &GlobalArgs, args: &PromoteArgs) -> anyhow::Result<()> {
     let mut prompt = render::prompt::prompter(args.yes, "rkv promote")?;
     let rt = runtime()?;
     let res = rt.block_on(async {
-        let path = args
-            .journal
-            .clone()
-            .unwrap_or_else(|| journal::default_path("promote"));
-        let mut journal = Journal::open(&path)?;
-        if !global.quiet {
-            eprintln!("rkv: journal: {}", path.display());
-        }
-        let journal_path = path.display().to_string();
+        let mut journal = super::open_journal(global, args.journal.as_deref(), "promote")?;
+        let journal_path = journal.path().display().to_string();
         let mut nodes = Nodes::new(
             execute::Options {
                 creds: setup.opts.creds.clone(),

@@ -7,7 +7,6 @@ use super::topology::{Setup, finish, print, resolve_arg, runtime, setup};
 use crate::ExitError;
 use crate::cli::{GlobalArgs, OutputFormat, ReplicateArgs};
 use crate::failover::execute::{self, Nodes, follows};
-use crate::failover::journal::{self, Journal};
 use crate::failover::probe::SyncStats;
 use crate::node::client::resolve;
 use crate::node::{NodeAddr, Role};
@@ -175,15 +174,8 @@ async fn run_async(
 ) -> anyhow::Result<ReplicateDoc> {
     let t = global.timeout;
     let checked = precheck(setup, replica, master, t).await?;
-    let path = args
-        .journal
-        .clone()
-        .unwrap_or_else(|| journal::default_path("replicate"));
-    let mut journal = Journal::open(&path)?;
-    if !global.quiet {
-        eprintln!("rkv: journal: {}", path.display());
-    }
-    let journal_path = path.display().to_string();
+    let mut journal = super::open_journal(global, args.journal.as_deref(), "replicate")?;
+    let journal_path = journal.path().display().to_string();
     let mut nodes = Nodes::new(
         execute::Options {
             creds: setup.opts.creds.clone(),
