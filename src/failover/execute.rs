@@ -1011,30 +1011,8 @@ pub async fn run(
                     }
                     continue;
                 }
-                let mut message = message;
-                if !st.promoted {
-                    // Nothing changed yet: undo a demotion, lift the fence and the pause, and
-                    // leave. The demotion first: the fence must stay up while it is master
-                    // again, until its own settings are put back.
-                    nodes.step = None;
-                    undo_before_promotion(nodes, &mut st, &mut message).await;
-                }
-                if st.promoted
-                    && let Some((node, since, _)) = &st.paused
-                {
-                    // Not unpaused on purpose: until it follows the new master it must not
-                    // take writes. The fence holds them off after the pause lapses.
-                    message.push_str(&format!(
-                        "; {node} is still a master, paused (for {} ms so far) and fenced: it refuses writes (NOREPLICAS) until it is re-pointed",
-                        since.elapsed().as_millis()
-                    ));
-                }
-                failure = Some(Failure {
-                    step: index,
-                    message,
-                    changed: st.promoted,
-                    interrupted: e.interrupted.is_some() || grace.is_some(),
-                });
+                let interrupted = e.interrupted.is_some() || grace.is_some();
+                failure = Some(stopped(nodes, &mut st, message, index, interrupted).await);
                 break;
             }
         }
@@ -1086,6 +1064,41 @@ impl RunState {
             demoted_seen: None,
             group: plan.nodes(),
         }
+    }
+}
+
+/// The failure a run stops with at step `index`: before the promotion, with everything undone
+/// (each outcome added to the message); after it, saying that the old master stays paused and
+/// fenced until it is re-pointed.
+async fn stopped(
+    nodes: &mut Nodes<'_>,
+    st: &mut RunState,
+    mut message: String,
+    index: usize,
+    interrupted: bool,
+) -> Failure {
+    if !st.promoted {
+        // Nothing changed yet: undo a demotion, lift the fence and the pause, and
+        // leave. The demotion first: the fence must stay up while it is master
+        // again, until its own settings are put back.
+        nodes.step = None;
+        undo_before_promotion(nodes, st, &mut message).await;
+    }
+    if st.promoted
+        && let Some((node, since, _)) = &st.paused
+    {
+        // Not unpaused on purpose: until it follows the new master it must not
+        // take writes. The fence holds them off after the pause lapses.
+        message.push_str(&format!(
+            "; {node} is still a master, paused (for {} ms so far) and fenced: it refuses writes (NOREPLICAS) until it is re-pointed",
+            since.elapsed().as_millis()
+        ));
+    }
+    Failure {
+        step: index,
+        message,
+        changed: st.promoted,
+        interrupted,
     }
 }
 
