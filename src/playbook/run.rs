@@ -1030,28 +1030,9 @@ impl Native<'_, '_> {
         master: &Option<String>,
         timeout: &Option<Duration>,
     ) -> Result<(), StepFail> {
-        let a = self.addr(node)?;
-        let inv = inventory_node(self.setup, node, &a).ok_or_else(|| {
-            fail(format!(
-                "{node} is not in the inventory: no `restart` command"
-            ))
-        })?;
-        let ran = run_node_command(
-            &self.setup.opts.transport,
-            &a,
-            inv,
-            NodeCommand::Restart,
-            NODE_COMMAND_TIMEOUT,
-        )
-        .await
-        .map_err(|e| fail(format!("restart {node}: {e}")))?;
-        self.out.text.push_str(&exec_text(node, "restart", &ran));
-        if ran.status != Some(0) {
-            return Err(StepFail {
-                message: format!("the restart command of {node} exited with {:?}", ran.status),
-                output: std::mem::take(&mut self.out),
-            });
-        }
+        let a = self
+            .run_inventory_command(node, NodeCommand::Restart, "restart")
+            .await?;
         let wait = timeout.unwrap_or(DEFAULT_NODE_WAIT);
         let deadline = Instant::now() + wait;
         let master_addr = master.as_deref().map(|m| self.addr(m)).transpose()?;
@@ -1086,28 +1067,41 @@ impl Native<'_, '_> {
         Ok(())
     }
 
-    /// [`Action::Stop`]: run the inventory's `stop` command, then wait until the node no longer
-    /// answers.
-    async fn stop(&mut self, node: &str, timeout: &Option<Duration>) -> Result<(), StepFail> {
+    /// Run a node's inventory command (`restart` or `stop`, named `what`) on its host, its
+    /// output added to the step's; a failure when it cannot run or exits non-zero. The node's
+    /// address, to wait on.
+    async fn run_inventory_command(
+        &mut self,
+        node: &str,
+        which: NodeCommand,
+        what: &str,
+    ) -> Result<NodeAddr, StepFail> {
         let a = self.addr(node)?;
-        let inv = inventory_node(self.setup, node, &a)
-            .ok_or_else(|| fail(format!("{node} is not in the inventory: no `stop` command")))?;
-        let ran = run_node_command(
-            &self.setup.opts.transport,
-            &a,
-            inv,
-            NodeCommand::Stop,
-            NODE_COMMAND_TIMEOUT,
-        )
-        .await
-        .map_err(|e| fail(format!("stop {node}: {e}")))?;
-        self.out.text.push_str(&exec_text(node, "stop", &ran));
+        let inv = inventory_node(self.setup, node, &a).ok_or_else(|| {
+            fail(format!(
+                "{node} is not in the inventory: no `{what}` command"
+            ))
+        })?;
+        let transport = &self.setup.opts.transport;
+        let ran = run_node_command(transport, &a, inv, which, NODE_COMMAND_TIMEOUT)
+            .await
+            .map_err(|e| fail(format!("{what} {node}: {e}")))?;
+        self.out.text.push_str(&exec_text(node, what, &ran));
         if ran.status != Some(0) {
             return Err(StepFail {
-                message: format!("the stop command of {node} exited with {:?}", ran.status),
+                message: format!("the {what} command of {node} exited with {:?}", ran.status),
                 output: std::mem::take(&mut self.out),
             });
         }
+        Ok(a)
+    }
+
+    /// [`Action::Stop`]: run the inventory's `stop` command, then wait until the node no longer
+    /// answers.
+    async fn stop(&mut self, node: &str, timeout: &Option<Duration>) -> Result<(), StepFail> {
+        let a = self
+            .run_inventory_command(node, NodeCommand::Stop, "stop")
+            .await?;
         let wait = timeout.unwrap_or(DEFAULT_NODE_WAIT);
         let deadline = Instant::now() + wait;
         while fresh_info(&self.opts, &a).await.is_ok() {
