@@ -743,7 +743,6 @@ fn inventory_node<'a>(setup: &'a Setup, name: &str, addr: &NodeAddr) -> Option<&
     inv.by_name(name).or_else(|| inv.by_addr(addr))
 }
 
-/// The steps that are not a command of their own.
 /// What a native step runs with: the playbook's setup, the journaled client of the failover
 /// executor, and the step's output so far (handed to the failure when it fails).
 struct Native<'a, 'j> {
@@ -1123,6 +1122,7 @@ impl Native<'_, '_> {
     }
 }
 
+/// Run a step that is not a command of its own (reachable, assert, config_set, restart, …).
 async fn native(
     global: &GlobalArgs,
     setup: &Setup,
