@@ -304,13 +304,17 @@ fn unpersisted_nodes(snap: &Snapshot, journal_dir: &std::path::Path) -> Vec<Node
 /// The reachable replicas whose priority a killed Sentinel-coordinated run left at 0: the
 /// newest journaled [`sentinel::PRIORITY_EVENT`] says lowered, and the node still reads 0
 /// (any other value was set since, by the operator or a later run: it is left alone). Each
-/// with the setting's name and its own value.
+/// with the setting's name and its own value; then those whose setting could not be read.
 async fn lowered_priorities(
     nodes: &mut Nodes<'_>,
     snap: &Snapshot,
     journal_dir: &std::path::Path,
-) -> Vec<(NodeAddr, String, String)> {
+) -> (
+    Vec<(NodeAddr, String, String)>,
+    Vec<(NodeAddr, String, String)>,
+) {
     let mut out = Vec::new();
+    let mut unknown = Vec::new();
     for n in snap
         .nodes
         .iter()
@@ -323,17 +327,66 @@ async fn lowered_priorities(
         else {
             continue;
         };
-        let now = nodes
-            .send(&n.addr, &["CONFIG", "GET", &mark.name])
-            .await
-            .ok()
-            .and_then(|v| redis::from_redis_value::<Vec<String>>(v).ok())
-            .and_then(|v| v.get(1).cloned());
+        let read = retry_fast(&n.addr, async || {
+            nodes.send(&n.addr, &["CONFIG", "GET", &mark.name]).await
+        })
+        .await;
+        let now = match read {
+            Ok(v) => redis::from_redis_value::<Vec<String>>(v)
+                .ok()
+                .and_then(|v| v.get(1).cloned()),
+            Err(e) => {
+                // Not left unsaid: a priority left at 0 keeps Sentinel from ever promoting it.
+                tracing::warn!(
+                    "{}: cannot read its {} (an earlier run lowered it to 0; its own value is {}): {e}",
+                    n.addr,
+                    mark.name,
+                    mark.value
+                );
+                unknown.push((n.addr.clone(), mark.name, mark.value));
+                continue;
+            }
+        };
         if now.as_deref() == Some("0") {
             out.push((n.addr.clone(), mark.name, mark.value));
         }
     }
-    out
+    (out, unknown)
+}
+
+/// What to say of each replica whose lowered priority could not be read.
+fn priority_unknown_words(left: &Leftovers) -> Vec<String> {
+    left.priority_unknown
+        .iter()
+        .map(|(n, name, value)| {
+            format!(
+                "{n}: its {name} could not be read, and an earlier run set it to 0: check CONFIG GET {name} there and set it back to {value}"
+            )
+        })
+        .collect()
+}
+
+/// A read that failed at once is tried again on a fresh connection, at most 3 times: a
+/// Sentinel reconfiguring the node kills its normal clients (CLIENT KILL TYPE normal), and a
+/// setting misread because of a dropped connection would leave a stopped run's fence or
+/// lowered priority in place. A node that hangs has used its timeout already: it is not
+/// waited for again.
+async fn retry_fast<T, E: std::fmt::Display>(
+    node: &NodeAddr,
+    mut read: impl AsyncFnMut() -> Result<T, E>,
+) -> Result<T, E> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let started = std::time::Instant::now();
+        match read().await {
+            Err(e) if attempt < 3 && started.elapsed() < Duration::from_millis(500) => {
+                tracing::debug!("{node}: read failed at once, trying again: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            other => return other,
+        }
+    }
 }
 
 /// The reachable nodes whose `min-replicas-to-write` is rkv's fence (left by a stopped run),
@@ -342,29 +395,14 @@ async fn fenced_nodes(nodes: &mut Nodes<'_>, snap: &Snapshot) -> (Vec<NodeAddr>,
     let mut out = Vec::new();
     let mut unknown = Vec::new();
     for n in snap.nodes.iter().filter(|n| n.reachable()) {
-        // Tried again on a fresh connection when the read failed at once: a Sentinel
-        // reconfiguring the node kills its normal clients (CLIENT KILL TYPE normal), and a
-        // fence read as "none" because of a dropped connection would be left in place by a
-        // run that reports nothing to do. A node that hangs has used its timeout already:
-        // it is not waited for again.
-        for attempt in 0..3 {
-            let started = std::time::Instant::now();
-            match nodes.fence_settings(&n.addr).await {
-                Ok(o) => {
-                    if o.is_fence() {
-                        out.push(n.addr.clone());
-                    }
-                    break;
-                }
-                Err(e) if attempt < 2 && started.elapsed() < Duration::from_millis(500) => {
-                    tracing::debug!("{}: reading its min-replicas settings: {e}", n.addr);
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-                Err(e) => {
-                    tracing::warn!("{}: cannot tell whether it is fenced: {e}", n.addr);
-                    unknown.push(n.addr.clone());
-                    break;
-                }
+        // A fence read as "none" because of a dropped connection would be left in place by a
+        // run that reports nothing to do (see `retry_fast`).
+        match retry_fast(&n.addr, async || nodes.fence_settings(&n.addr).await).await {
+            Ok(o) if o.is_fence() => out.push(n.addr.clone()),
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!("{}: cannot tell whether it is fenced: {e}", n.addr);
+                unknown.push(n.addr.clone());
             }
         }
     }
@@ -564,6 +602,8 @@ struct Leftovers {
     unpersisted: Vec<NodeAddr>,
     /// Replicas whose priority a killed Sentinel-coordinated run left at 0.
     lowered: Vec<(NodeAddr, String, String)>,
+    /// Replicas such a run lowered whose priority could not be read now (name, own value).
+    priority_unknown: Vec<(NodeAddr, String, String)>,
 }
 
 async fn leftovers(
@@ -575,15 +615,16 @@ async fn leftovers(
     let unpersisted = journal_dir
         .map(|d| unpersisted_nodes(snap, d))
         .unwrap_or_default();
-    let lowered = match journal_dir {
+    let (lowered, priority_unknown) = match journal_dir {
         Some(d) => lowered_priorities(nodes, snap, d).await,
-        None => Vec::new(),
+        None => (Vec::new(), Vec::new()),
     };
     Leftovers {
         fenced,
         fence_unknown,
         unpersisted,
         lowered,
+        priority_unknown,
     }
 }
 
@@ -625,6 +666,13 @@ fn nothing_to_do(
         anyhow::bail!(
             "nothing else to do, but the min-replicas settings of {} could not be read, so whether an earlier run left its fence there is not known: check CONFIG GET min-replicas-to-write there, then run the same command again",
             names.join(", ")
+        );
+    }
+    if !left.priority_unknown.is_empty() {
+        // A priority left at 0 keeps Sentinel from ever promoting that replica.
+        anyhow::bail!(
+            "nothing else to do, but {}; then run the same command again",
+            priority_unknown_words(left).join("; ")
         );
     }
     // A re-run that finds nothing left to do has succeeded.
@@ -975,6 +1023,9 @@ async fn run_async(
         the_plan.warnings.push(format!(
             "{n}: its min-replicas settings could not be read, so a fence an earlier run may have left there is not lifted by this run"
         ));
+    }
+    for w in priority_unknown_words(&left) {
+        the_plan.warnings.push(w);
     }
     let Some(mut the_plan) = confirm(global, args, setup, prompt.as_mut(), the_plan, &replan, req)?
     else {
