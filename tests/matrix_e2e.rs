@@ -236,6 +236,39 @@ fn rkv_json(args: &[&str]) -> (i32, Value, String) {
     (code, doc, err)
 }
 
+/// Run a switchover (`args`) until it switches, at most 5 times. Before 4.0 a demotion the
+/// candidate is short of (a script write past the fence, lost with the replica links as M
+/// became a replica) is undone, not retried: exit 1, nothing switched, M master again. The
+/// operator runs it again; so does the test. Each undo is checked to be exactly that.
+fn switch_until_done(v: Version, m_port: u16, args: &[&str]) -> (i32, Value, String) {
+    let mut last = rkv_json(args);
+    for _ in 0..4 {
+        if v.major >= 4 || last.0 != 1 {
+            break;
+        }
+        assert!(
+            last.2
+                .contains("before Redis 4.0 a demotion is not tried again"),
+            "{}: {:#}\n{}",
+            v.dir,
+            last.1,
+            last.2
+        );
+        assert_eq!(
+            field(&info(m_port), "role").as_deref(),
+            Some("master"),
+            "{}",
+            v.dir
+        );
+        wait_until(SETTLE, "both replicas follow m again", || {
+            online_replicas(m_port) == 2
+        });
+        eprintln!("{}: the demotion was undone; running it again", v.dir);
+        last = rkv_json(args);
+    }
+    last
+}
+
 /// The node of a topology document with this address.
 fn node<'a>(doc: &'a Value, addr: &str) -> &'a Value {
     doc["nodes"]
@@ -612,26 +645,7 @@ fn switchover(v: Version) {
     let load = g.load_with(start_load_mixed);
     let fo = ["failover", &g.m.addr(), "--to", &g.r2.addr(), "--yes"].map(String::from);
     let fo: Vec<&str> = fo.iter().map(String::as_str).collect();
-    let (mut code, mut doc, mut err) = rkv_json(&fo);
-    // Before 4.0 a demotion the candidate is short of (a script write past the fence, lost
-    // with the replica links as M became a replica) is undone, not retried: exit 1, nothing
-    // switched, M master again. The operator runs it again; so does the test (at most 5).
-    for _ in 0..4 {
-        if v.major >= 4 || code != 1 {
-            break;
-        }
-        assert!(
-            err.contains("before Redis 4.0 a demotion is not tried again"),
-            "{}: {doc:#}\n{err}",
-            v.dir
-        );
-        assert_eq!(field(&info(g.m.port), "role").as_deref(), Some("master"));
-        wait_until(SETTLE, "both replicas follow m again", || {
-            online_replicas(g.m.port) == 2
-        });
-        eprintln!("{}: the demotion was undone; running it again", v.dir);
-        (code, doc, err) = rkv_json(&fo);
-    }
+    let (code, doc, err) = switch_until_done(v, g.m.port, &fo);
     let actions: Vec<&str> = doc["steps"]
         .as_array()
         .map(|s| s.iter().filter_map(|s| s["action"].as_str()).collect())
@@ -730,25 +744,7 @@ fn demote_retried(v: Version) {
         });
         // The re-run itself may meet a real short demotion (a write past the fence): run it
         // again, as the switchover column does (at most 5 runs).
-        let mut last = (1, Value::Null, String::new());
-        for _ in 0..5 {
-            last = rkv_json(&args[..args.len() - 2]);
-            if last.0 != 1 {
-                break;
-            }
-            assert!(
-                last.2
-                    .contains("before Redis 4.0 a demotion is not tried again"),
-                "{}: {:#}\n{}",
-                v.dir,
-                last.1,
-                last.2
-            );
-            wait_until(SETTLE, "both replicas follow m again", || {
-                online_replicas(g.m.port) == 2
-            });
-        }
-        let (code, again, err) = last;
+        let (code, again, err) = switch_until_done(v, g.m.port, &args[..args.len() - 2]);
         assert_eq!(code, 0, "{}: {again:#}\n{err}", v.dir);
         doc = again;
     } else {
@@ -951,7 +947,8 @@ fn stopped_after_demote(v: Version) {
                 && follows(g.r2.port, g.m.port)
         });
     }
-    let (code, doc, err) = rkv_json(&args);
+    // The run itself may meet a real short demotion before 4.0 (a write past the fence).
+    let (code, doc, err) = switch_until_done(v, g.m.port, &args);
     assert_eq!(
         code,
         0,
