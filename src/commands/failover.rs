@@ -331,10 +331,18 @@ async fn lowered_priorities(
             nodes.send(&n.addr, &["CONFIG", "GET", &mark.name]).await
         })
         .await;
-        let now = match read {
-            Ok(v) => redis::from_redis_value::<Vec<String>>(v)
+        let now = match read.map(|v| {
+            redis::from_redis_value::<Vec<String>>(v)
                 .ok()
-                .and_then(|v| v.get(1).cloned()),
+                .and_then(|v| v.get(1).cloned())
+        }) {
+            Ok(Some(now)) => now,
+            // A reply that is not `[name, value]` says no more than no reply.
+            Ok(None) => {
+                tracing::warn!("{}: CONFIG GET {} gave no value", n.addr, mark.name);
+                unknown.push((n.addr.clone(), mark.name, mark.value));
+                continue;
+            }
             Err(e) => {
                 // Not left unsaid: a priority left at 0 keeps Sentinel from ever promoting it.
                 tracing::warn!(
@@ -347,7 +355,7 @@ async fn lowered_priorities(
                 continue;
             }
         };
-        if now.as_deref() == Some("0") {
+        if now == "0" {
             out.push((n.addr.clone(), mark.name, mark.value));
         }
     }
@@ -652,7 +660,8 @@ fn describe(plan: &mut Plan, setup: &Setup) {
 }
 
 /// End a run the planner found nothing to do for: exit 0 with the reason (one document with
-/// `-o json|tsv`), unless a fence could not be read, which is not a success to report.
+/// `-o json|tsv`), unless a fence or a lowered priority could not be read, which is not a
+/// success to report (exit 1, naming each).
 fn nothing_to_do(
     global: &GlobalArgs,
     args: &FailoverArgs,
@@ -660,19 +669,21 @@ fn nothing_to_do(
     left: &Leftovers,
     r: Refusal,
 ) -> anyhow::Result<()> {
+    // Not a success to report: a fence left there would go on refusing writes, and a priority
+    // left at 0 keeps Sentinel from ever promoting that replica.
+    let mut unknown: Vec<String> = Vec::new();
     if !left.fence_unknown.is_empty() {
-        // A fence left there would go on refusing writes.
         let names: Vec<String> = left.fence_unknown.iter().map(ToString::to_string).collect();
-        anyhow::bail!(
-            "nothing else to do, but the min-replicas settings of {} could not be read, so whether an earlier run left its fence there is not known: check CONFIG GET min-replicas-to-write there, then run the same command again",
+        unknown.push(format!(
+            "the min-replicas settings of {} could not be read, so whether an earlier run left its fence there is not known: check CONFIG GET min-replicas-to-write there",
             names.join(", ")
-        );
+        ));
     }
-    if !left.priority_unknown.is_empty() {
-        // A priority left at 0 keeps Sentinel from ever promoting that replica.
+    unknown.extend(priority_unknown_words(left));
+    if !unknown.is_empty() {
         anyhow::bail!(
             "nothing else to do, but {}; then run the same command again",
-            priority_unknown_words(left).join("; ")
+            unknown.join("; ")
         );
     }
     // A re-run that finds nothing left to do has succeeded.
