@@ -875,8 +875,12 @@ fn killed_after_demote(v: Version) {
     assert!(doc["warnings"].to_string().contains(warning), "{doc:#}");
     assert_eq!(field(&info(master.port), "role").as_deref(), Some("master"));
     if !psync2 {
-        // And once more: now an ordinary switchover.
-        let (code, doc, err) = rkv_json(&args);
+        // And once more: now an ordinary switchover, once M's replicas follow it again (it may
+        // meet a real short demotion, undone: see `switch_until_done`).
+        wait_until(SETTLE, "both replicas follow m again", || {
+            online_replicas(g.m.port) == 2
+        });
+        let (code, doc, err) = switch_until_done(v, g.m.port, &args);
         assert_eq!(code, 0, "{}: {doc:#}\n{err}", v.dir);
         assert_eq!(doc["kind"], "switchover", "{doc:#}");
     }
