@@ -4,9 +4,8 @@
 //! (`crates/rkv-node`) is a crate of its own: the compiler keeps it free of clap and of the
 //! operator code.
 //!
-//! One exception is known and listed: the playbook runner still runs its command steps
-//! through the binary's command line (issue 12's open item); the test fails when it is gone,
-//! so the list is kept true.
+//! Known exceptions are listed with why (none today); the test fails when a listed one is
+//! gone, so the list is kept true.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -41,23 +40,7 @@ const STORE_NODE: &[&str] = &["resp", "store", "server", "persist", "replication
 const ROOT_ITEMS: &[&str] = &["exit_code"];
 
 /// Known upward uses: (module, what it uses, why).
-const KNOWN: &[(&str, &str, &str)] = &[
-    (
-        "playbook",
-        "cli",
-        "command steps are parsed as a command line (issue 12)",
-    ),
-    (
-        "playbook",
-        "commands",
-        "command steps are dispatched as the binary does (issue 12)",
-    ),
-    (
-        "playbook",
-        "render",
-        "its runner renders like the commands (issue 12)",
-    ),
-];
+const KNOWN: &[(&str, &str, &str)] = &[];
 
 fn rs_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(dir).expect("src is readable").flatten() {

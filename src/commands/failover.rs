@@ -4,7 +4,8 @@
 //! (ranking, plan, ask), execute (with a journal), probe (history, resync counters, clients
 //! left), judge (pure, [`crate::failover::judge`]), then render and exit.
 
-use super::topology::{Setup, check_seeds_reachable, color, finish, print, resolve_arg, runtime};
+use super::out::Out;
+use super::topology::{Setup, check_seeds_reachable, color, finish, resolve_arg, runtime};
 use crate::ExitError;
 use crate::cli::{FailoverArgs, GlobalArgs, OutputFormat};
 use crate::failover::execute::{self, FenceReport, Nodes, RunOutcome, Status, StepResult};
@@ -32,6 +33,16 @@ const HELLO_LISTEN: Duration = Duration::from_millis(2500);
 /// Tries and window to confirm that a master is really unreachable.
 const CONFIRM_TRIES: u32 = 3;
 const CONFIRM_WINDOW: Duration = Duration::from_secs(1);
+
+/// What the command's steps read: the global options, the command's own, how to reach the
+/// nodes, and where its output goes.
+#[derive(Clone, Copy)]
+pub(crate) struct Ctx<'a> {
+    pub global: &'a GlobalArgs,
+    pub args: &'a FailoverArgs,
+    pub setup: &'a Setup,
+    pub out: &'a Out,
+}
 
 /// The proof and report after a run.
 #[derive(Debug, Clone, Serialize)]
@@ -113,6 +124,7 @@ struct RefusedDoc {
 /// so a script reads the reason on stdout as the contract promises (`problems`).
 pub(crate) fn refused(
     global: &GlobalArgs,
+    out: &Out,
     snap: &Snapshot,
     to: Option<&NodeAddr>,
     dry_run: bool,
@@ -129,7 +141,7 @@ pub(crate) fn refused(
             node: r.node().map(ToString::to_string),
             message: message.clone(),
         };
-        if let Err(e) = print_refusal(snap, to, dry_run, r, Vec::new(), vec![problem]) {
+        if let Err(e) = print_refusal(out, snap, to, dry_run, r, Vec::new(), vec![problem]) {
             return e;
         }
     }
@@ -138,6 +150,7 @@ pub(crate) fn refused(
 
 /// Print the [`RefusedDoc`] of `r` on stdout.
 fn print_refusal(
+    out: &Out,
     snap: &Snapshot,
     to: Option<&NodeAddr>,
     dry_run: bool,
@@ -159,11 +172,16 @@ fn print_refusal(
         next: None,
         refusal: r.kind(),
     };
-    print(&render::json::to_string(&doc)?)
+    out.doc(&doc)
 }
 
 /// `rkv failover [NODE…]`.
 pub fn run(global: &GlobalArgs, args: &FailoverArgs) -> anyhow::Result<()> {
+    run_to(global, args, &Out::stdout())
+}
+
+/// `rkv failover`, written to `out` (a playbook's `failover` step runs this).
+pub(crate) fn run_to(global: &GlobalArgs, args: &FailoverArgs, out: &Out) -> anyhow::Result<()> {
     let setup = super::topology::setup(global)?;
     let (seed_list, single) =
         super::topology::seeds_or_sentinels(&args.nodes, &args.sentinels, &setup)?;
@@ -176,7 +194,7 @@ pub fn run(global: &GlobalArgs, args: &FailoverArgs) -> anyhow::Result<()> {
         .map(|t| resolve_arg(t, &setup).map(|s| s.addr))
         .transpose()?;
     let rt = runtime()?;
-    let res = rt.block_on(run_async(global, args, &setup, seed_list, single, to));
+    let res = rt.block_on(run_async(global, out, args, &setup, seed_list, single, to));
     finish(rt);
     res
 }
@@ -478,9 +496,9 @@ fn live_master(snap: &Snapshot) -> Option<&NodeAddr> {
 
 /// Print `text` where this output format shows human text: stdout for a table, stderr (unless
 /// quiet) when stdout carries the JSON/TSV document.
-fn show(global: &GlobalArgs, text: &str) -> anyhow::Result<()> {
+fn show(global: &GlobalArgs, out: &Out, text: &str) -> anyhow::Result<()> {
     if global.output == OutputFormat::Table {
-        print(text)
+        out.text(text)
     } else {
         if !global.quiet {
             eprint!("{text}");
@@ -664,6 +682,7 @@ fn describe(plan: &mut Plan, setup: &Setup) {
 /// success to report (exit 1, naming each).
 fn nothing_to_do(
     global: &GlobalArgs,
+    out: &Out,
     args: &FailoverArgs,
     g: &Gathered,
     left: &Leftovers,
@@ -689,10 +708,11 @@ fn nothing_to_do(
     // A re-run that finds nothing left to do has succeeded.
     let msg = r.to_string();
     if global.output == OutputFormat::Table {
-        return print(&format!("{msg}\n"));
+        return out.text(&format!("{msg}\n"));
     }
     // Exit 0 with one document, as every run prints: `refusal` says why nothing ran.
     print_refusal(
+        out,
         &g.snap,
         g.to.as_ref(),
         args.dry_run,
@@ -710,21 +730,25 @@ fn nothing_to_do(
 /// eligible candidates, print the dry run's document, and ask. `None` when nothing is to run
 /// (a dry run, printed); an error when the operator said no.
 fn confirm(
-    global: &GlobalArgs,
-    args: &FailoverArgs,
-    setup: &Setup,
+    cx: Ctx<'_>,
     prompt: Option<&mut render::prompt::Terminal>,
     mut the_plan: Plan,
     replan: &dyn Fn(&plan::Request) -> anyhow::Result<Plan>,
     mut req: plan::Request,
 ) -> anyhow::Result<Option<Plan>> {
+    let Ctx {
+        global,
+        args,
+        setup,
+        out,
+    } = cx;
     let style = render::table::Style {
         color: color(global),
         width: None,
     };
     if !the_plan.ranking.is_empty() {
         let ranking = render::plan::ranking(&the_plan.ranking, Some(&the_plan.candidate), style);
-        show(global, &ranking)?;
+        show(global, out, &ranking)?;
     }
     let mut prompt = prompt;
     // Several eligible candidates and no --to: the operator chooses.
@@ -757,14 +781,14 @@ fn confirm(
             the_plan.old_master
         ));
     }
-    show(global, &render::plan::plan(&the_plan))?;
+    show(global, out, &render::plan::plan(&the_plan))?;
     if args.dry_run {
         let steps = StepResult::pending(&the_plan);
         let doc = document(&the_plan, steps, None, Vec::new(), None, true, None);
         if global.output == OutputFormat::Table {
-            print("dry run: nothing was changed\n")?;
+            out.text("dry run: nothing was changed\n")?;
         } else {
-            print(&render::json::to_string(&doc)?)?;
+            out.doc(&doc)?;
         }
         return Ok(None);
     }
@@ -893,14 +917,13 @@ enum Watch {
 /// subscribers, a hello message) and, when they watch or the master is gone, hand the run to
 /// the Sentinel-coordinated path (src/commands/failover_sentinel.rs).
 async fn sentinel_hand_off(
-    global: &GlobalArgs,
-    args: &FailoverArgs,
-    setup: &Setup,
+    cx: Ctx<'_>,
     g: &Gathered,
     nodes: &mut Nodes<'_>,
     prompt: &mut Option<render::prompt::Terminal>,
     journal_path: Option<&str>,
 ) -> anyhow::Result<Watch> {
+    let args = cx.args;
     // Sentinel: its clients, its hello channel's subscribers, or a hello message.
     let mut sentinel_why: Option<String> =
         (!args.sentinels.is_empty()).then(|| format!("--sentinel {}", args.sentinels.join(", ")));
@@ -915,9 +938,7 @@ async fn sentinel_hand_off(
     if (sentinel_why.is_some() || live_master(&g.snap).is_none())
         && !args.ignore_sentinel
         && super::failover_sentinel::run(
-            global,
-            args,
-            setup,
+            cx,
             &g.snap,
             g.to.clone(),
             prompt
@@ -971,6 +992,7 @@ async fn probe_after(
 
 async fn run_async(
     global: &GlobalArgs,
+    out: &Out,
     args: &FailoverArgs,
     setup: &Setup,
     seed_list: Vec<Seed>,
@@ -997,20 +1019,17 @@ async fn run_async(
         &mut journal,
     );
 
-    let sentinel_why = match sentinel_hand_off(
+    let cx = Ctx {
         global,
         args,
         setup,
-        &g,
-        &mut nodes,
-        &mut prompt,
-        journal_path.as_deref(),
-    )
-    .await?
-    {
-        Watch::Handled => return Ok(()),
-        Watch::Plain(why) => why,
+        out,
     };
+    let sentinel_why =
+        match sentinel_hand_off(cx, &g, &mut nodes, &mut prompt, journal_path.as_deref()).await? {
+            Watch::Handled => return Ok(()),
+            Watch::Plain(why) => why,
+        };
     let req = plan::Request {
         to: g.to.clone(),
         sentinel_watching: sentinel_why.is_some(),
@@ -1021,11 +1040,11 @@ async fn run_async(
     let left = leftovers(&mut nodes, &g.snap, g.journal_dir.as_deref()).await;
     let refuse = |r: Refusal| {
         let why = sentinel_why.as_deref();
-        refused(global, &g.snap, g.to.as_ref(), args.dry_run, &r, why)
+        refused(global, out, &g.snap, g.to.as_ref(), args.dry_run, &r, why)
     };
     let replan = |req: &plan::Request| plan_with(&g.snap, req, &left).map_err(refuse);
     let mut the_plan = match plan_with(&g.snap, &req, &left) {
-        Err(r @ Refusal::NothingToDo(_)) => return nothing_to_do(global, args, &g, &left, r),
+        Err(r @ Refusal::NothingToDo(_)) => return nothing_to_do(global, out, args, &g, &left, r),
         Err(r) => return Err(refuse(r)),
         Ok(p) => p,
     };
@@ -1038,8 +1057,7 @@ async fn run_async(
     for w in priority_unknown_words(&left) {
         the_plan.warnings.push(w);
     }
-    let Some(mut the_plan) = confirm(global, args, setup, prompt.as_mut(), the_plan, &replan, req)?
-    else {
+    let Some(mut the_plan) = confirm(cx, prompt.as_mut(), the_plan, &replan, req)? else {
         return Ok(());
     };
 
@@ -1094,7 +1112,7 @@ async fn run_async(
         now,
         journal_path,
     };
-    finish_run(global, args, setup, end)
+    finish_run(global, out, args, setup, end)
 }
 
 /// Per node, what its Persist step said it did ("config file rewritten", …).
@@ -1127,6 +1145,7 @@ struct End {
 /// the state and the command that finishes.
 fn finish_run(
     global: &GlobalArgs,
+    out: &Out,
     args: &FailoverArgs,
     setup: &Setup,
     end: End,
@@ -1188,9 +1207,9 @@ fn finish_run(
         let mut s = report_text(&doc, &outcome);
         s.push_str("\nTopology now:\n");
         s.push_str(&super::topology::render(&now, OutputFormat::Table, style)?);
-        print(&s)?;
+        out.text(&s)?;
     } else {
-        print(&render::json::to_string(&doc)?)?;
+        out.doc(&doc)?;
     }
     match &outcome.failure {
         None if doc.problems.is_empty() => Ok(()),

@@ -3,7 +3,7 @@
 //! The coordination itself is [`crate::failover::sentinel`]; this edge gathers, confirms and
 //! renders.
 
-use super::topology::{Setup, print, sentinel_seeds};
+use super::topology::{Setup, sentinel_seeds};
 use crate::cli::{FailoverArgs, GlobalArgs, OutputFormat};
 use crate::failover::sentinel;
 use crate::node::NodeAddr;
@@ -33,14 +33,18 @@ pub struct CoordinatedDoc {
 /// The hook `rkv failover` calls when Sentinels watch the master and `--ignore-sentinel` was
 /// not given. `Ok(None)`: no Sentinel watches this master after all; the caller goes on.
 pub(crate) async fn run(
-    global: &GlobalArgs,
-    args: &FailoverArgs,
-    setup: &Setup,
+    cx: super::failover::Ctx<'_>,
     snap: &Snapshot,
     to: Option<NodeAddr>,
     prompt: Option<&mut dyn Prompter>,
     journal_path: Option<&std::path::Path>,
 ) -> anyhow::Result<Option<()>> {
+    let super::failover::Ctx {
+        global,
+        args,
+        setup,
+        out,
+    } = cx;
     let seeds = sentinel_seeds(&args.sentinels, setup)?;
     let views = crate::topology::sentinel::discover_sentinels(snap, &seeds, &setup.opts).await;
     let preq = crate::failover::plan::Request {
@@ -64,6 +68,7 @@ pub(crate) async fn run(
         Err(r) => {
             return Err(super::failover::refused(
                 global,
+                out,
                 snap,
                 preq.to.as_ref(),
                 args.dry_run,
@@ -104,7 +109,7 @@ pub(crate) async fn run(
     let human = global.output == OutputFormat::Table;
     let summary = summary(&plan, &req, kind, demote_first);
     if human {
-        print(&summary)?;
+        out.text(&summary)?;
     } else if !global.quiet {
         eprint!("{summary}");
     }
@@ -119,9 +124,9 @@ pub(crate) async fn run(
     };
     if args.dry_run {
         if human {
-            print("dry run: nothing was changed\n")?;
+            out.text("dry run: nothing was changed\n")?;
         } else {
-            print(&crate::render::json::to_string(&doc)?)?;
+            out.doc(&doc)?;
         }
         return Ok(Some(()));
     }
@@ -145,11 +150,11 @@ pub(crate) async fn run(
     let ok = outcome.ok;
     let error = outcome.error.clone();
     if human {
-        print(&steps_text(&outcome))?;
+        out.text(&steps_text(&outcome))?;
     }
     doc.outcome = Some(outcome);
     if !human {
-        print(&crate::render::json::to_string(&doc)?)?;
+        out.doc(&doc)?;
     }
     if ok {
         Ok(Some(()))

@@ -2,7 +2,8 @@
 //! INFO replication exactly as the node sent it. A replica's master is read too, so the lag
 //! in bytes can be shown; the master is not otherwise reported.
 
-use super::topology::{color, finish, print, resolve_arg, runtime, setup};
+use super::out::print;
+use super::topology::{color, finish, resolve_arg, runtime, setup};
 use crate::cli::{GlobalArgs, InfoArgs, OutputFormat};
 use crate::node::{ReplicationInfo, Role};
 use crate::render;

@@ -6,6 +6,7 @@ pub mod failover;
 pub mod failover_sentinel;
 pub mod info;
 pub mod lab;
+pub(crate) mod out;
 pub mod playbook;
 pub mod promote;
 pub mod replicate;

@@ -3,7 +3,8 @@
 //! writes safe) unless `--force`, and reports the offset it was promoted at and the new
 //! replication IDs.
 
-use super::topology::{finish, print, resolve_arg, runtime, setup};
+use super::out::Out;
+use super::topology::{finish, resolve_arg, runtime, setup};
 use crate::ExitError;
 use crate::cli::{GlobalArgs, OutputFormat, PromoteArgs};
 use crate::failover::execute::{self, Nodes};
@@ -43,6 +44,11 @@ pub struct PromoteDoc {
 
 /// `rkv promote REPLICA`.
 pub fn run(global: &GlobalArgs, args: &PromoteArgs) -> anyhow::Result<()> {
+    run_to(global, args, &Out::stdout())
+}
+
+/// `rkv promote`, written to `out` (a playbook's `promote` step runs this).
+pub(crate) fn run_to(global: &GlobalArgs, args: &PromoteArgs, out: &Out) -> anyhow::Result<()> {
     let setup = setup(global)?;
     let node = resolve_arg(&args.replica, &setup)?.addr;
     let mut prompt = render::prompt::prompter(args.yes, "rkv promote")?;
@@ -123,8 +129,8 @@ pub fn run(global: &GlobalArgs, args: &PromoteArgs) -> anyhow::Result<()> {
     });
     finish(rt);
     let doc = res?;
-    let text = match global.output {
-        OutputFormat::Json => render::json::to_string(&doc)?,
+    match global.output {
+        OutputFormat::Json => out.doc(&doc),
         _ => {
             let mut s = format!(
                 "✓ {} is a master, promoted at offset {} (replid {}, replid2 {}, continues the old history from offset {})\n",
@@ -138,8 +144,7 @@ pub fn run(global: &GlobalArgs, args: &PromoteArgs) -> anyhow::Result<()> {
                 let mark = if p.persisted() { "✓" } else { "!" };
                 s.push_str(&format!("{mark} persist {p}\n"));
             }
-            s
+            out.text(&s)
         }
-    };
-    print(&text)
+    }
 }

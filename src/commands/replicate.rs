@@ -3,7 +3,8 @@
 //! be replaced, link credentials, REPLICAOF, then a wait with progress (bytes of a full sync,
 //! then offset catch-up) until the link is up and the lag within `--max-lag-bytes`.
 
-use super::topology::{Setup, finish, print, resolve_arg, runtime, setup};
+use super::out::Out;
+use super::topology::{Setup, finish, resolve_arg, runtime, setup};
 use crate::ExitError;
 use crate::cli::{GlobalArgs, OutputFormat, ReplicateArgs};
 use crate::failover::execute::{self, Nodes, follows};
@@ -85,6 +86,11 @@ fn downstream(snap: &Snapshot, root: &NodeAddr) -> Vec<NodeAddr> {
 
 /// `rkv replicate REPLICA --to MASTER`.
 pub fn run(global: &GlobalArgs, args: &ReplicateArgs) -> anyhow::Result<()> {
+    run_to(global, args, &Out::stdout())
+}
+
+/// `rkv replicate`, written to `out` (a playbook's `replicate` step runs this).
+pub(crate) fn run_to(global: &GlobalArgs, args: &ReplicateArgs, out: &Out) -> anyhow::Result<()> {
     let setup = setup(global)?;
     let replica = resolve_arg(&args.replica, &setup)?.addr;
     let master = resolve_arg(&args.to, &setup)?.addr;
@@ -93,11 +99,10 @@ pub fn run(global: &GlobalArgs, args: &ReplicateArgs) -> anyhow::Result<()> {
     let res = rt.block_on(run_async(global, args, &setup, &replica, &master, prompt));
     finish(rt);
     let doc = res?;
-    let text = match global.output {
-        OutputFormat::Json => render::json::to_string(&doc)?,
-        _ => doc_text(&doc),
-    };
-    print(&text)?;
+    match global.output {
+        OutputFormat::Json => out.doc(&doc)?,
+        _ => out.text(&doc_text(&doc))?,
+    }
     if doc.problems.is_empty() {
         Ok(())
     } else {

@@ -8,7 +8,8 @@
 //! A Sentinel that already monitors the same master under that name is left as it is
 //! (re-running is safe); one that monitors another master under it is an error.
 
-use super::topology::{finish, gather, print, resolve_arg, runtime, sentinel_seeds, setup};
+use super::out::print;
+use super::topology::{finish, gather, resolve_arg, runtime, sentinel_seeds, setup};
 use crate::ExitError;
 use crate::cli::{
     GlobalArgs, OutputFormat, SentinelAction, SentinelArgs, SentinelMonitorArgs, SentinelRemoveArgs,

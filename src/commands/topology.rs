@@ -2,6 +2,7 @@
 //! rules, and show it as trees, JSON or TSV. Problems are shown, not judged: the exit code is 0
 //! unless no seed answered at all. Also holds the gathering shared with `verify` and `info`.
 
+use super::out::Out;
 use crate::ExitError;
 use crate::cli::{GlobalArgs, OutputFormat, TopologyArgs};
 use crate::inventory::Inventory;
@@ -12,7 +13,7 @@ use crate::topology::{
     DiscoverOptions, HealthOptions, Seed, Snapshot, TopologyDoc, discover, health,
 };
 use anyhow::Context;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 
 /// What every operator command needs: the inventory (if any) and how to reach nodes.
 pub(crate) struct Setup {
@@ -256,38 +257,6 @@ pub(crate) fn color(global: &GlobalArgs) -> bool {
     !global.no_color && std::io::stdout().is_terminal()
 }
 
-thread_local! {
-    /// When set, [`print`] appends here instead of writing to stdout: a playbook step runs a
-    /// command and keeps its output for its own report (commands print on the calling thread).
-    static CAPTURE: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Run `f` with everything [`print`] writes kept and returned instead of written to stdout.
-pub(crate) fn capture<T>(f: impl FnOnce() -> T) -> (T, String) {
-    let previous = CAPTURE.with(|c| c.borrow_mut().replace(String::new()));
-    let out = f();
-    let text = CAPTURE.with(|c| std::mem::replace(&mut *c.borrow_mut(), previous));
-    (out, text.unwrap_or_default())
-}
-
-/// Write all of `text` to stdout (a broken pipe surfaces as an io error for main to handle).
-pub(crate) fn print(text: &str) -> anyhow::Result<()> {
-    let captured = CAPTURE.with(|c| match c.borrow_mut().as_mut() {
-        Some(buf) => {
-            buf.push_str(text);
-            true
-        }
-        None => false,
-    });
-    if captured {
-        return Ok(());
-    }
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
-    Ok(())
-}
-
 /// Error when no seed answered: the command failed as a whole.
 pub(crate) fn check_seeds_reachable(snap: &Snapshot) -> anyhow::Result<()> {
     let seeds: Vec<&NodeAddr> = snap
@@ -405,6 +374,11 @@ pub fn render_with(
 
 /// `rkv topology [NODE…]`.
 pub fn run(global: &GlobalArgs, args: &TopologyArgs) -> anyhow::Result<()> {
+    run_to(global, args, &Out::stdout())
+}
+
+/// `rkv topology`, written to `out`.
+pub(crate) fn run_to(global: &GlobalArgs, args: &TopologyArgs, out: &Out) -> anyhow::Result<()> {
     let setup = setup(global)?;
     let snap = gather(&args.nodes, &args.sentinels, &setup)?;
     let sentinels = gather_sentinels(&snap, &args.sentinels, &setup)?;
@@ -412,6 +386,6 @@ pub fn run(global: &GlobalArgs, args: &TopologyArgs) -> anyhow::Result<()> {
         color: color(global),
         width: None,
     };
-    print(&render_with(&snap, &sentinels, global.output, style)?)?;
+    out.text(&render_with(&snap, &sentinels, global.output, style)?)?;
     check_seeds_reachable(&snap)
 }

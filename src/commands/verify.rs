@@ -2,7 +2,8 @@
 //! check passes, else 1 with the problems on stderr (and in the JSON). With `--wait` it keeps
 //! checking every 500 ms until healthy or the time is up.
 
-use super::topology::{color, gather, gather_sentinels, print, setup};
+use super::out::Out;
+use super::topology::{color, gather, gather_sentinels, setup};
 use crate::cli::{GlobalArgs, OutputFormat, VerifyArgs};
 use crate::render;
 use crate::topology::model::SentinelJson;
@@ -48,6 +49,11 @@ fn judge(snap: &Snapshot, sentinels: &[SentinelView], opts: &HealthOptions) -> V
 
 /// `rkv verify [NODE…]`.
 pub fn run(global: &GlobalArgs, args: &VerifyArgs) -> anyhow::Result<()> {
+    run_to(global, args, &Out::stdout())
+}
+
+/// `rkv verify`, written to `out` (a playbook's `verify` step runs this).
+pub(crate) fn run_to(global: &GlobalArgs, args: &VerifyArgs, out: &Out) -> anyhow::Result<()> {
     let setup = setup(global)?;
     let opts = HealthOptions {
         max_lag_bytes: args.max_lag_bytes,
@@ -73,8 +79,8 @@ pub fn run(global: &GlobalArgs, args: &VerifyArgs) -> anyhow::Result<()> {
         color: color(global),
         width: None,
     };
-    let text = match global.output {
-        OutputFormat::Json => render::json::to_string(&doc)?,
+    match global.output {
+        OutputFormat::Json => out.doc(&doc)?,
         OutputFormat::Tsv => {
             let rows: Vec<Vec<String>> = doc
                 .checks
@@ -88,7 +94,10 @@ pub fn run(global: &GlobalArgs, args: &VerifyArgs) -> anyhow::Result<()> {
                     ]
                 })
                 .collect();
-            render::tsv::rows(&["check", "node", "result", "detail"], &rows)
+            out.text(&render::tsv::rows(
+                &["check", "node", "result", "detail"],
+                &rows,
+            ))?;
         }
         OutputFormat::Table => {
             let mut s = render::table::checks(&doc.checks, style);
@@ -103,10 +112,9 @@ pub fn run(global: &GlobalArgs, args: &VerifyArgs) -> anyhow::Result<()> {
                     "NOT healthy"
                 }
             ));
-            s
+            out.text(&s)?;
         }
-    };
-    print(&text)?;
+    }
     if doc.healthy {
         return Ok(());
     }

@@ -3,14 +3,15 @@
 //! - [`model`]: the file format (serde, unknown fields denied, positions kept).
 //! - [`check`]: pure validation with `FILE:LINE:COL` positions, and resolution of variables
 //!   into concrete steps.
-//! - [`run`]: the runner: each step calls the same code as the command it names.
+//!
+//! The runner is `rkv playbook run` (`src/commands/playbook/run.rs`): it runs each step
+//! through the same function as the command the step names, so it sits with the commands.
 //!
 //! The shipped playbooks (top-level `playbooks/`) are embedded in the binary so an installed
 //! rkv can run them by name.
 
 pub mod check;
 pub mod model;
-pub mod run;
 
 /// The shipped playbooks: (name, text).
 pub const SHIPPED: &[(&str, &str)] = &[

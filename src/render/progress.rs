@@ -48,6 +48,13 @@ impl StepProgress {
         }
     }
 
+    /// Take the spinner off the screen (before the caller prints a step's output).
+    pub fn clear(&mut self) {
+        if let Some(b) = self.bar.take() {
+            b.finish_and_clear();
+        }
+    }
+
     /// Show one event.
     pub fn event(&mut self, e: &Event) {
         match e {

@@ -2,25 +2,29 @@
 //! steps in order with a spinner and a duration each, journaled like failover. The first
 //! failure stops the run and prints the state and the exact `--from-step N` command.
 //!
-//! Steps that name a command (`verify`, `replicate`, `promote`, `failover`) are run by parsing
-//! that command's own command line and dispatching it exactly as `rkv` would, with the
-//! playbook's global options: there is no second implementation. Their stdout is captured
-//! into the step's result. The other steps are small actions over the same node client the
+//! Steps that name a command (`verify`, `replicate`, `promote`, `failover`) call that
+//! command's own function with its typed arguments and the playbook's global options: there
+//! is no second implementation, and no command line is rebuilt. The command writes to an
+//! [`Out`] the step keeps: its table text, or its JSON document as a value, goes into the
+//! step's report. The other steps are small actions over the same node client the
 //! failover executor uses (so their Redis commands are journaled too), the persistence and
 //! inventory-command code of [`crate::persist_role`], and the health rules.
 
-use super::check::{Action, Planned};
 use crate::ExitError;
-use crate::cli::{Cli, Command, GlobalArgs, OutputFormat, TopologyArgs};
-use crate::commands::topology::{Setup, capture, finish, print, resolve_arg, runtime, setup};
-use crate::failover::execute::{self, Nodes, follows};
+use crate::cli::{
+    FailoverArgs, GlobalArgs, OutputFormat, PromoteArgs, ReplicateArgs, TopologyArgs, VerifyArgs,
+};
+use crate::commands::out::{Out, print};
+use crate::commands::topology::{Setup, finish, resolve_arg, runtime, setup};
+use crate::failover::execute::{self, Event, Nodes, follows};
 use crate::failover::journal::{self, Entry, Journal};
 use crate::inventory::InventoryNode;
 use crate::node::conffile::{MasterAuth, RoleEdit};
 use crate::node::{NodeAddr, Role};
 use crate::persist_role::{NodeCommand, PersistRequest, persist_role, run_node_command};
+use crate::playbook::check::{Action, Planned};
 use crate::render;
-use crate::render::progress::human_duration;
+use crate::render::progress::{StepProgress, human_duration};
 use crate::render::prompt::{Prompter, Terminal};
 use crate::transport::shell_quote;
 
@@ -35,8 +39,6 @@ fn word(w: &str) -> String {
         shell_quote(w)
     }
 }
-use clap::Parser;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -141,76 +143,95 @@ impl From<anyhow::Error> for StepFail {
     }
 }
 
-/// The command line (after `rkv`) that a command step runs; None for the other kinds.
-pub fn argv(action: &Action, journal: Option<&std::path::Path>) -> Option<Vec<String>> {
-    let d = |d: &Duration| humantime::format_duration(*d).to_string();
-    let mut v: Vec<String> = Vec::new();
-    match action {
+/// A step that names a command: that command's typed arguments, as `Action::command_line`
+/// shows them (a test holds the two equal, clap's defaults included).
+#[derive(Debug)]
+enum CommandStep {
+    Verify(VerifyArgs),
+    Replicate(ReplicateArgs),
+    Promote(PromoteArgs),
+    Failover(FailoverArgs),
+}
+
+/// The command a step runs; None for the other kinds. `journal`: where a failover step
+/// journals (the playbook's own journal, so one file tells the whole run).
+fn command_step(action: &Action, journal: Option<&std::path::Path>) -> Option<CommandStep> {
+    Some(match action {
         Action::Verify {
             nodes,
             wait,
             max_lag_bytes,
-        } => {
-            v.push("verify".into());
-            v.extend(nodes.iter().cloned());
-            if let Some(w) = wait {
-                v.extend(["--wait".into(), d(w)]);
-            }
-            if let Some(m) = max_lag_bytes {
-                v.extend(["--max-lag-bytes".into(), m.to_string()]);
-            }
-        }
+        } => CommandStep::Verify(VerifyArgs {
+            nodes: nodes.clone(),
+            max_lag_bytes: *max_lag_bytes,
+            max_lag_seconds: None,
+            wait: *wait,
+            sentinels: Vec::new(),
+        }),
         Action::Replicate {
             replica,
             to,
             timeout,
             max_lag_bytes,
-        } => {
-            v.extend([
-                "replicate".into(),
-                replica.clone(),
-                "--to".into(),
-                to.clone(),
-            ]);
-            v.push("--yes".into());
-            if let Some(t) = timeout {
-                v.extend(["--wait-timeout".into(), d(t)]);
-            }
-            if let Some(m) = max_lag_bytes {
-                v.extend(["--max-lag-bytes".into(), m.to_string()]);
-            }
-        }
-        Action::Promote { replica, force } => {
-            v.extend(["promote".into(), replica.clone(), "--yes".into()]);
-            if *force {
-                v.push("--force".into());
-            }
-        }
+        } => CommandStep::Replicate(ReplicateArgs {
+            replica: replica.clone(),
+            to: to.clone(),
+            yes: true,
+            no_wait: false,
+            // clap's defaults of `rkv replicate` (--wait-timeout 60s, --max-lag-bytes 0).
+            wait_timeout: timeout.unwrap_or(Duration::from_secs(60)),
+            max_lag_bytes: max_lag_bytes.unwrap_or(0),
+            journal: None,
+        }),
+        Action::Promote { replica, force } => CommandStep::Promote(PromoteArgs {
+            replica: replica.clone(),
+            yes: true,
+            force: *force,
+            journal: None,
+        }),
         Action::Failover {
             nodes,
             to,
             max_write_pause,
             timeout,
-        } => {
-            v.push("failover".into());
-            v.extend(nodes.iter().cloned());
-            if let Some(t) = to {
-                v.extend(["--to".into(), t.clone()]);
-            }
-            v.push("--yes".into());
-            if let Some(m) = max_write_pause {
-                v.extend(["--max-write-pause".into(), d(m)]);
-            }
-            if let Some(t) = timeout {
-                v.extend(["--wait-timeout".into(), d(t)]);
-            }
-            if let Some(j) = journal {
-                v.extend(["--journal".into(), j.display().to_string()]);
-            }
-        }
+        } => CommandStep::Failover(FailoverArgs {
+            nodes: nodes.clone(),
+            to: to.clone(),
+            yes: true,
+            dry_run: false,
+            sentinels: Vec::new(),
+            ignore_sentinel: false,
+            // clap's defaults of `rkv failover` (--max-write-pause 5s, --wait-timeout 30s).
+            max_write_pause: max_write_pause.unwrap_or(Duration::from_secs(5)),
+            journal: journal.map(std::path::Path::to_path_buf),
+            wait_timeout: timeout.unwrap_or(Duration::from_secs(30)),
+            discard_writes_of: Vec::new(),
+            carry_over: false,
+        }),
         _ => return None,
+    })
+}
+
+impl CommandStep {
+    /// The subcommand's name.
+    fn name(&self) -> &'static str {
+        match self {
+            CommandStep::Verify(_) => "verify",
+            CommandStep::Replicate(_) => "replicate",
+            CommandStep::Promote(_) => "promote",
+            CommandStep::Failover(_) => "failover",
+        }
     }
-    Some(v)
+
+    /// Run it as `rkv` would, writing to `out`.
+    fn run(&self, global: &GlobalArgs, out: &Out) -> anyhow::Result<()> {
+        match self {
+            CommandStep::Verify(a) => crate::commands::verify::run_to(global, a, out),
+            CommandStep::Replicate(a) => crate::commands::replicate::run_to(global, a, out),
+            CommandStep::Promote(a) => crate::commands::promote::run_to(global, a, out),
+            CommandStep::Failover(a) => crate::commands::failover::run_to(global, a, out),
+        }
+    }
 }
 
 /// Steps that change nothing (a failover after only these can be previewed).
@@ -296,15 +317,16 @@ fn topology_text(global: &GlobalArgs, seeds: Vec<String>) -> String {
     } else {
         seeds
     };
-    let (res, text) = capture(|| {
-        crate::commands::topology::run(
-            &g,
-            &TopologyArgs {
-                nodes,
-                sentinels: Vec::new(),
-            },
-        )
-    });
+    let out = Out::kept();
+    let res = crate::commands::topology::run_to(
+        &g,
+        &TopologyArgs {
+            nodes,
+            sentinels: Vec::new(),
+        },
+        &out,
+    );
+    let text = out.into_kept().text;
     match res {
         Ok(()) => text,
         Err(e) => format!("{text}(topology: {e:#})\n"),
@@ -336,14 +358,13 @@ fn plan_text(global: &GlobalArgs, req: &RunRequest) -> String {
             .all(|q| read_only(&q.action));
         if p.index >= req.from_step
             && unchanged_before
-            && let Action::Failover { .. } = &p.action
-            && let Some(mut args) = argv(&p.action, None)
+            && let Some(CommandStep::Failover(mut args)) = command_step(&p.action, None)
         {
-            args.retain(|a| a != "--yes");
-            args.push("--dry-run".into());
+            args.yes = false;
+            args.dry_run = true;
             let mut g = global.clone();
             g.quiet = true;
-            match run_command(&g, &args, false) {
+            match run_command(&g, &CommandStep::Failover(args), false) {
                 Ok(out) => {
                     for l in out.text.lines().filter(|l| !l.starts_with("dry run:")) {
                         plan_text.push_str(&format!("        {l}\n"));
@@ -459,15 +480,15 @@ fn end_run(
 /// warnings, ✓ or ✗. The failed step's index and message, when it failed.
 fn record(
     global: &GlobalArgs,
-    (p, total): (&Planned, usize),
+    p: &Planned,
     report: &mut StepReport,
     res: Result<StepOut, StepFail>,
     took: Duration,
     journal: &mut Journal,
+    progress: &mut StepProgress,
 ) -> anyhow::Result<Option<(usize, String)>> {
     let i = p.index;
     let json = global.output == OutputFormat::Json;
-    let quiet = global.quiet;
     report.duration_ms = Some(took.as_secs_f64() * 1000.0);
     let (out, err) = match res {
         Ok(out) => (out, None),
@@ -490,19 +511,23 @@ fn record(
         None => {
             report.status = "done";
             journal_note(journal, "step_done", Some(i), p.title.clone());
-            if !quiet {
-                eprintln!("✓ [{i}/{total}] {} ({})", p.title, human_duration(took));
-            }
+            progress.event(&Event::Done {
+                index: i,
+                what: p.title.clone(),
+                duration: took,
+                note: None,
+            });
         }
         Some(m) => {
             report.status = "failed";
             report.error = Some(m.clone());
             journal_note(journal, "step_failed", Some(i), m.clone());
-            eprintln!(
-                "✗ [{i}/{total}] {} ({}): {m}",
-                p.title,
-                human_duration(took)
-            );
+            progress.event(&Event::Failed {
+                index: i,
+                what: p.title.clone(),
+                duration: took,
+                error: m.clone(),
+            });
             return Ok(Some((i, m)));
         }
     }
@@ -598,20 +623,15 @@ pub fn run(global: &GlobalArgs, req: &RunRequest) -> anyhow::Result<()> {
     for p in req.plan.iter().filter(|p| p.index >= req.from_step) {
         let i = p.index;
         journal_note(&mut journal, "step_started", Some(i), p.title.clone());
-        let is_command = argv(&p.action, None).is_some();
-        let bar = (tty && !is_command).then(|| {
-            let b = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-            if let Ok(s) = ProgressStyle::with_template("{spinner} [{prefix}] {msg} ({elapsed})") {
-                b.set_style(s);
-            }
-            b.set_prefix(format!("{i}/{total}"));
-            b.set_message(p.title.clone());
-            b.enable_steady_tick(Duration::from_millis(100));
-            b
+        let is_command = command_step(&p.action, None).is_some();
+        // The failover executor's renderer: a spinner on a terminal, else plain lines; none
+        // for a command step, which draws its own progress.
+        let mut progress = StepProgress::new(tty && !is_command, quiet);
+        progress.event(&Event::Started {
+            index: i,
+            total,
+            what: p.title.clone(),
         });
-        if bar.is_none() && !quiet {
-            eprintln!("→ [{i}/{total}] {}", p.title);
-        }
         let t0 = Instant::now();
         let res = run_step(
             global,
@@ -623,16 +643,15 @@ pub fn run(global: &GlobalArgs, req: &RunRequest) -> anyhow::Result<()> {
             json,
         );
         let took = t0.elapsed();
-        if let Some(b) = bar {
-            b.finish_and_clear();
-        }
+        progress.clear();
         if let Some(f) = record(
             global,
-            (p, total),
+            p,
             &mut steps[i - 1],
             res,
             took,
             &mut journal,
+            &mut progress,
         )? {
             failed_at = Some(f);
             break;
@@ -658,8 +677,8 @@ fn run_step(
     prompt: &mut Option<Terminal>,
     json: bool,
 ) -> Result<StepOut, StepFail> {
-    if let Some(args) = argv(action, Some(journal_path)) {
-        return run_command(global, &args, json);
+    if let Some(step) = command_step(action, Some(journal_path)) {
+        return run_command(global, &step, json);
     }
     if let Action::Confirm { message } = action {
         return match prompt.as_mut() {
@@ -686,30 +705,21 @@ fn run_step(
     res
 }
 
-/// Parse `rkv ARGS…` and dispatch it with the playbook's global options, output captured.
-fn run_command(global: &GlobalArgs, args: &[String], json: bool) -> Result<StepOut, StepFail> {
-    let cli = Cli::try_parse_from(std::iter::once("rkv".to_string()).chain(args.iter().cloned()))
-        .map_err(|e| anyhow::anyhow!("cannot build the command line {args:?}: {e}"))?;
-    let command: Command = cli.command;
+/// Run a command step with the playbook's global options (in the playbook's output format:
+/// a table, or JSON documents), keeping what it writes for the step's report.
+fn run_command(global: &GlobalArgs, step: &CommandStep, json: bool) -> Result<StepOut, StepFail> {
     let mut g = global.clone();
     g.output = if json {
         OutputFormat::Json
     } else {
         OutputFormat::Table
     };
-    let (res, text) = capture(|| crate::commands::dispatch(Cli { global: g, command }));
-    let parsed = if json {
-        serde_json::from_str::<serde_json::Value>(&text).ok()
-    } else {
-        None
-    };
+    let out = Out::kept();
+    let res = step.run(&g, &out);
+    let kept = out.into_kept();
     let out = StepOut {
-        text: if parsed.is_some() {
-            String::new()
-        } else {
-            text
-        },
-        json: parsed,
+        text: kept.text,
+        json: kept.doc,
         warnings: Vec::new(),
     };
     match res {
@@ -718,10 +728,7 @@ fn run_command(global: &GlobalArgs, args: &[String], json: bool) -> Result<StepO
             let m = format!("{e:#}");
             Err(StepFail {
                 message: if m.is_empty() {
-                    format!(
-                        "rkv {} failed (reasons above)",
-                        args.first().map_or("", |s| s)
-                    )
+                    format!("rkv {} failed (reasons above)", step.name())
                 } else {
                     m
                 },
@@ -1206,25 +1213,97 @@ fn exec_text(node: &str, what: &str, ran: &crate::transport::ExecOutput) -> Stri
 mod tests {
     use super::*;
 
+    /// `argv` words of a command line with no quoting (test node names have no spaces).
+    fn parsed(line: &str) -> crate::cli::Command {
+        use clap::Parser;
+        crate::cli::Cli::try_parse_from(line.split_whitespace())
+            .unwrap()
+            .command
+    }
+
+    /// What a step runs is what the plan shows: the typed arguments equal clap's parse of
+    /// `Action::command_line`, defaults included.
     #[test]
-    fn command_steps_parse_as_the_commands() {
-        let a = Action::Failover {
-            nodes: vec!["h:1".into()],
-            to: Some("h:2".into()),
-            max_write_pause: Some(Duration::from_secs(5)),
-            timeout: None,
-        };
-        let args = argv(&a, Some(std::path::Path::new("/tmp/j.jsonl"))).unwrap();
-        let cli = Cli::try_parse_from(std::iter::once("rkv".to_string()).chain(args)).unwrap();
-        let Command::Failover(f) = cli.command else {
+    fn command_steps_run_what_their_command_line_says() {
+        let d = Duration::from_secs;
+        let actions = [
+            Action::Verify {
+                nodes: vec!["a".into(), "h:2".into()],
+                wait: Some(d(7)),
+                max_lag_bytes: Some(10),
+            },
+            Action::Verify {
+                nodes: Vec::new(),
+                wait: None,
+                max_lag_bytes: None,
+            },
+            Action::Replicate {
+                replica: "r".into(),
+                to: "m".into(),
+                timeout: Some(d(9)),
+                max_lag_bytes: Some(3),
+            },
+            Action::Replicate {
+                replica: "r".into(),
+                to: "m".into(),
+                timeout: None,
+                max_lag_bytes: None,
+            },
+            Action::Promote {
+                replica: "r".into(),
+                force: true,
+            },
+            Action::Promote {
+                replica: "r".into(),
+                force: false,
+            },
+            Action::Failover {
+                nodes: vec!["h:1".into()],
+                to: Some("h:2".into()),
+                max_write_pause: Some(d(2)),
+                timeout: Some(d(40)),
+            },
+            Action::Failover {
+                nodes: Vec::new(),
+                to: None,
+                max_write_pause: None,
+                timeout: None,
+            },
+        ];
+        for a in &actions {
+            let step = command_step(a, None).unwrap();
+            let want = match (parsed(&a.command_line()), &step) {
+                (crate::cli::Command::Verify(x), CommandStep::Verify(_)) => CommandStep::Verify(x),
+                (crate::cli::Command::Replicate(x), CommandStep::Replicate(_)) => {
+                    CommandStep::Replicate(x)
+                }
+                (crate::cli::Command::Promote(x), CommandStep::Promote(_)) => {
+                    CommandStep::Promote(x)
+                }
+                (crate::cli::Command::Failover(x), CommandStep::Failover(_)) => {
+                    CommandStep::Failover(x)
+                }
+                (c, _) => panic!("{a:?} shows as {c:?}"),
+            };
+            assert_eq!(
+                format!("{step:?}"),
+                format!("{want:?}"),
+                "{}",
+                a.command_line()
+            );
+        }
+        // A failover step journals into the playbook's journal.
+        let Some(CommandStep::Failover(f)) =
+            command_step(&actions[6], Some(std::path::Path::new("/tmp/j.jsonl")))
+        else {
             panic!("not a failover")
         };
         assert!(f.yes);
         assert_eq!(f.to.as_deref(), Some("h:2"));
-        assert_eq!(f.max_write_pause, Duration::from_secs(5));
+        assert_eq!(f.max_write_pause, d(2));
         assert_eq!(f.journal, Some(PathBuf::from("/tmp/j.jsonl")));
         assert!(
-            argv(
+            command_step(
                 &Action::Confirm {
                     message: "x".into()
                 },

@@ -1,15 +1,17 @@
 //! `rkv playbook check|run|list|show`: load a playbook (a file, or a shipped one by name),
 //! check it with positions, resolve `--var`s and hand the plan to the runner.
 
-use super::topology::print;
+pub mod run;
+
+use super::out::print;
 use crate::ExitError;
 use crate::cli::{GlobalArgs, OutputFormat, PlaybookArgs, PlaybookCommand, PlaybookRunArgs};
 use crate::inventory::Inventory;
 use crate::playbook::check::{self, Names};
 use crate::playbook::model::{self, MAX_PLAYBOOK_BYTES, Playbook};
-use crate::playbook::run::{RunRequest, run as run_plan};
 use crate::playbook::{SHIPPED, shipped};
 use crate::render;
+use run::{RunRequest, run as run_plan};
 use serde::Serialize;
 use std::path::Path;
 
