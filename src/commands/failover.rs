@@ -1070,15 +1070,10 @@ async fn run_async(
     drop(nodes);
 
     // The topology now, judged by the health rules.
-    let mut after_seeds = g.seed_list.clone();
-    after_seeds.push(Seed {
-        addr: the_plan.candidate.clone(),
-        creds: None,
-    });
-    let now = discover(after_seeds, &setup.opts, setup.inventory.as_ref(), single).await;
+    let now = topology_after(setup, &g, &the_plan.candidate, single).await;
     let health = health::problems(&health::check(&now, &HealthOptions::default()));
     // Step 6, judge (pure, src/failover/judge.rs).
-    let j = judge::judge(&judge::Evidence {
+    let mut j = judge::judge(&judge::Evidence {
         plan: &the_plan,
         outcome: &outcome,
         snap: &g.snap,
@@ -1089,8 +1084,40 @@ async fn run_async(
         unavoidable: &before.unavoidable,
         health: &health,
     });
-    the_plan.warnings.extend(j.warnings);
-    let report = Report {
+    the_plan.warnings.extend(std::mem::take(&mut j.warnings));
+    let problems = std::mem::take(&mut j.problems);
+    let report = report(&outcome, after, j);
+    // Step 7, render and exit.
+    let end = End {
+        the_plan,
+        outcome,
+        report,
+        problems,
+        now,
+        journal_path,
+    };
+    finish_run(global, out, args, setup, end)
+}
+
+/// The group after the run, discovered from the seeds and the new master.
+async fn topology_after(
+    setup: &Setup,
+    g: &Gathered,
+    candidate: &NodeAddr,
+    single: bool,
+) -> Snapshot {
+    let mut seeds = g.seed_list.clone();
+    seeds.push(Seed {
+        addr: candidate.clone(),
+        creds: None,
+    });
+    discover(seeds, &setup.opts, setup.inventory.as_ref(), single).await
+}
+
+/// The report of a run: what the executor measured, what was probed after, what the
+/// judgement found (its problems and warnings taken already).
+fn report(outcome: &RunOutcome, after: After, j: judge::Judgement) -> Report {
+    Report {
         write_pause_ms: outcome.write_pause_ms,
         final_offset: outcome.final_offset,
         promoted_at: outcome.promoted_at,
@@ -1098,21 +1125,11 @@ async fn run_async(
         resyncs: j.resyncs,
         partial_only: j.partial_only,
         old_master_clients: after.old_master_clients,
-        persisted: persisted_notes(&outcome),
+        persisted: persisted_notes(outcome),
         persistence: outcome.persisted.clone(),
         fencing: outcome.fencing.clone(),
         notes: j.notes,
-    };
-    // Step 7, render and exit.
-    let end = End {
-        the_plan,
-        outcome,
-        report,
-        problems: j.problems,
-        now,
-        journal_path,
-    };
-    finish_run(global, out, args, setup, end)
+    }
 }
 
 /// Per node, what its Persist step said it did ("config file rewritten", …).

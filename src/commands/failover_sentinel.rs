@@ -113,7 +113,7 @@ pub(crate) async fn run(
     } else if !global.quiet {
         eprint!("{summary}");
     }
-    let mut doc = CoordinatedDoc {
+    let doc = CoordinatedDoc {
         kind,
         dry_run: args.dry_run,
         candidate: plan.candidate.to_string(),
@@ -135,6 +135,24 @@ pub(crate) async fn run(
     {
         return Err(crate::ExitError::aborted("stopped: nothing was changed"));
     }
+    execute(cx, &req, doc, journal_path, planned)
+        .await
+        .map(Some)
+}
+
+/// Run the confirmed plan with the Sentinels (journaled), show its steps and its document,
+/// and fail when it failed.
+async fn execute(
+    cx: super::failover::Ctx<'_>,
+    req: &sentinel::Request,
+    mut doc: CoordinatedDoc,
+    journal_path: Option<&std::path::Path>,
+    planned: bool,
+) -> anyhow::Result<()> {
+    let super::failover::Ctx {
+        global, args, out, ..
+    } = cx;
+    let human = global.output == OutputFormat::Table;
     // The journal the command opened (and named) already, appended to: a re-run finds there
     // the priorities and the fence's originals a killed run leaves.
     let path = journal_path
@@ -146,7 +164,7 @@ pub(crate) async fn run(
         eprintln!("rkv: journal: {}", path.display());
     }
     doc.journal = Some(path.display().to_string());
-    let outcome = sentinel::run(&req, &mut journal).await;
+    let outcome = sentinel::run(req, &mut journal).await;
     let ok = outcome.ok;
     let error = outcome.error.clone();
     if human {
@@ -157,7 +175,7 @@ pub(crate) async fn run(
         out.doc(&doc)?;
     }
     if ok {
-        Ok(Some(()))
+        Ok(())
     } else {
         Err(anyhow::anyhow!(
             "the Sentinel-coordinated {}: {}",

@@ -211,26 +211,7 @@ pub(crate) async fn demote(
                 unread.unwrap_or_else(shown)
             )));
         };
-        // The candidate's processed offset, kept after its link to the old master dropped.
-        // What it was seen to have counts: it cannot lose data while it follows a node that
-        // refuses it a sync, but 2.8 and 3.2 forget the offset (show 1) once their PSYNC to
-        // the demoted master is refused. What it had received before its link dropped it
-        // applies within moments; it can get nothing more from a replica, so waiting longer
-        // would only stretch the gap.
-        let mut have = seen;
-        let settle = (Instant::now() + DEMOTE_SETTLE).min(deadline);
-        loop {
-            let left = deadline
-                .saturating_duration_since(Instant::now())
-                .max(Duration::from_millis(1));
-            if let Ok(Some(o)) = tokio::time::timeout(left, io.candidate_offset()).await {
-                have = have.max(o);
-            }
-            if have >= last || Instant::now() >= settle {
-                break;
-            }
-            tokio::time::sleep(POLL).await;
-        }
+        let have = candidate_reached(io, seen, last, deadline).await;
         // The fault tests' way to take the retry below (see `failpoint::DEMOTE_SHORT`).
         let forced_short = attempt == 1 && Failpoints::from_env().is_armed(DEMOTE_SHORT);
         if have >= last && !forced_short {
@@ -263,23 +244,59 @@ pub(crate) async fn demote(
         // reconnected to it still holds the old one, which the candidate's promotion drops
         // too, so that replica could then only sync in full. Demote again once all are back,
         // within the budget, or stop here (master again, nothing lost).
-        loop {
-            let left = deadline
-                .saturating_duration_since(Instant::now())
-                .max(Duration::from_millis(1));
-            let missing = match tokio::time::timeout(left, io.info()).await {
-                Ok(Ok(i)) => super::probe::missing_replicas(attached, &i),
-                _ => attached.to_vec(),
-            };
-            if missing.is_empty() {
-                break;
-            }
-            if Instant::now() >= deadline {
-                return Err(DemoteError::NotBack { short, missing });
-            }
-            tokio::time::sleep(POLL).await;
-        }
+        replicas_back(io, attached, deadline, short.clone()).await?;
         io.retrying(&short);
+    }
+}
+
+/// The candidate's processed offset, once it reached `last` or it had a moment to
+/// (`DEMOTE_SETTLE`), kept after its link to the old master dropped.
+///
+/// What it was seen to have (`seen`) counts: it cannot lose data while it follows a node that
+/// refuses it a sync, but 2.8 and 3.2 forget the offset (show 1) once their PSYNC to the
+/// demoted master is refused. What it had received before its link dropped it applies within
+/// moments; it can get nothing more from a replica, so waiting longer would only stretch the
+/// gap.
+async fn candidate_reached(io: &mut impl DemoteIo, seen: i64, last: i64, deadline: Instant) -> i64 {
+    let mut have = seen;
+    let settle = (Instant::now() + DEMOTE_SETTLE).min(deadline);
+    loop {
+        let left = deadline
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(1));
+        if let Ok(Some(o)) = tokio::time::timeout(left, io.candidate_offset()).await {
+            have = have.max(o);
+        }
+        if have >= last || Instant::now() >= settle {
+            return have;
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Wait until every replica in `attached` is back on the old master (made master again), or
+/// fail with [`DemoteError::NotBack`] at the deadline.
+async fn replicas_back(
+    io: &mut impl DemoteIo,
+    attached: &[String],
+    deadline: Instant,
+    short: String,
+) -> Result<(), DemoteError> {
+    loop {
+        let left = deadline
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(1));
+        let missing = match tokio::time::timeout(left, io.info()).await {
+            Ok(Ok(i)) => super::probe::missing_replicas(attached, &i),
+            _ => attached.to_vec(),
+        };
+        if missing.is_empty() {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(DemoteError::NotBack { short, missing });
+        }
+        tokio::time::sleep(POLL).await;
     }
 }
 

@@ -961,38 +961,14 @@ pub async fn run(
         r.duration_ms = Some(duration.as_secs_f64() * 1000.0);
         match res {
             Ok(note) => {
-                r.status = Status::Done;
-                r.error = None;
-                r.note = note.clone();
-                nodes.note(
-                    "step_done",
-                    format!(
-                        "{what}{}",
-                        note.as_ref().map(|n| format!(": {n}")).unwrap_or_default()
-                    ),
-                );
-                on_event(Event::Done {
-                    index,
-                    what,
-                    duration,
-                    note,
-                });
+                record_done(nodes, r, (index, what, duration), note, on_event);
                 if grace.is_some() {
                     finished_in_grace.push(index);
                 }
                 i += 1;
             }
             Err(e) => {
-                let message = nodes.creds().scrub(&e.message);
-                r.status = Status::Failed;
-                r.error = Some(message.clone());
-                nodes.note("step_failed", format!("{what}: {message}"));
-                on_event(Event::Failed {
-                    index,
-                    what,
-                    duration,
-                    error: message.clone(),
-                });
+                let message = record_failed(nodes, r, (index, what, duration), &e, on_event);
                 if let Some(sig) = e.interrupted.filter(|_| st.promoted && grace.is_none()) {
                     // Past the point of no return: finish what makes the group consistent,
                     // briefly, then stop. An interrupted Follow or Unpause is sent again (both
@@ -1041,6 +1017,54 @@ pub async fn run(
         persisted: st.persisted,
         fencing: st.fencing,
     }
+}
+
+/// Record a step that held: its result, its journal line, its event.
+fn record_done(
+    nodes: &mut Nodes<'_>,
+    r: &mut StepResult,
+    (index, what, duration): (usize, String, Duration),
+    note: Option<String>,
+    on_event: &mut dyn FnMut(Event),
+) {
+    r.status = Status::Done;
+    r.error = None;
+    r.note = note.clone();
+    nodes.note(
+        "step_done",
+        format!(
+            "{what}{}",
+            note.as_ref().map(|n| format!(": {n}")).unwrap_or_default()
+        ),
+    );
+    on_event(Event::Done {
+        index,
+        what,
+        duration,
+        note,
+    });
+}
+
+/// Record a step that failed: its result, its journal line, its event. The message as
+/// recorded (secrets scrubbed).
+fn record_failed(
+    nodes: &mut Nodes<'_>,
+    r: &mut StepResult,
+    (index, what, duration): (usize, String, Duration),
+    e: &StepError,
+    on_event: &mut dyn FnMut(Event),
+) -> String {
+    let message = nodes.creds().scrub(&e.message);
+    r.status = Status::Failed;
+    r.error = Some(message.clone());
+    nodes.note("step_failed", format!("{what}: {message}"));
+    on_event(Event::Failed {
+        index,
+        what,
+        duration,
+        error: message.clone(),
+    });
+    message
 }
 
 impl RunState {

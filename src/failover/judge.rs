@@ -126,9 +126,9 @@ pub fn resync_deltas(
         .collect()
 }
 
-/// Judge a run from its evidence.
-pub fn judge(e: &Evidence<'_>) -> Judgement {
-    let plan = e.plan;
+/// The run's own problems: a step that failed, a new master that does not continue the old
+/// history.
+fn run_problems(e: &Evidence<'_>) -> Vec<Problem> {
     let mut problems = Vec::new();
     if let Some(f) = &e.outcome.failure {
         problems.push(Problem {
@@ -150,6 +150,36 @@ pub fn judge(e: &Evidence<'_>) -> Judgement {
             ),
         });
     }
+    problems
+}
+
+/// The health rules' problems on the topology after the run, but the old master's
+/// unreachability after an unplanned failover (expected: the fencing report and the warnings
+/// already say what must happen before it returns).
+fn health_problems(plan: &Plan, health: &[ProblemJson]) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for p in health {
+        // After an unplanned failover the old master is expected to be down: the fencing
+        // report and the warnings already say what must happen before it returns.
+        if plan.kind == Kind::Failover
+            && p.kind == HealthKind::Unreachable
+            && p.node == plan.old_master.to_string()
+        {
+            continue;
+        }
+        out.push(Problem {
+            kind: ProblemKind::Topology(p.kind),
+            node: Some(p.node.clone()),
+            message: p.message.clone(),
+        });
+    }
+    out
+}
+
+/// Judge a run from its evidence.
+pub fn judge(e: &Evidence<'_>) -> Judgement {
+    let plan = e.plan;
+    let mut problems = run_problems(e);
     let resyncs = resync_deltas(e.before, e.after);
     let partial_only = resyncs.iter().all(|d| d.sync_full == 0);
     // A fenced old master restarted after a crash has lost its replication state and needs a
@@ -228,21 +258,7 @@ pub fn judge(e: &Evidence<'_>) -> Judgement {
             message: format!("{} served {} full resync(s)", d.node, d.sync_full),
         });
     }
-    for p in e.health {
-        // After an unplanned failover the old master is expected to be down: the fencing
-        // report and the warnings already say what must happen before it returns.
-        if plan.kind == Kind::Failover
-            && p.kind == HealthKind::Unreachable
-            && p.node == plan.old_master.to_string()
-        {
-            continue;
-        }
-        problems.push(Problem {
-            kind: ProblemKind::Topology(p.kind),
-            node: Some(p.node.clone()),
-            message: p.message.clone(),
-        });
-    }
+    problems.extend(health_problems(plan, e.health));
     Judgement {
         problems,
         resyncs,
@@ -442,6 +458,8 @@ mod tests {
         })
     }
 
+    // Over 120 lines because it is a table: each case is a few lines of data, and one table
+    // shows the whole policy side by side.
     #[test]
     fn which_full_resyncs_and_unhealthy_nodes_are_problems() {
         let cases = [

@@ -617,46 +617,14 @@ pub fn run(global: &GlobalArgs, req: &RunRequest) -> anyhow::Result<()> {
             req.name, req.label, req.from_step
         ),
     );
-    let tty = std::io::stderr().is_terminal() && !quiet;
     let started_all = Instant::now();
-    let mut failed_at = None;
-    for p in req.plan.iter().filter(|p| p.index >= req.from_step) {
-        let i = p.index;
-        journal_note(&mut journal, "step_started", Some(i), p.title.clone());
-        let is_command = command_step(&p.action, None).is_some();
-        // The failover executor's renderer: a spinner on a terminal, else plain lines; none
-        // for a command step, which draws its own progress.
-        let mut progress = StepProgress::new(tty && !is_command, quiet);
-        progress.event(&Event::Started {
-            index: i,
-            total,
-            what: p.title.clone(),
-        });
-        let t0 = Instant::now();
-        let res = run_step(
-            global,
-            &setup,
-            &p.action,
-            &mut journal,
-            &journal_path,
-            &mut prompt,
-            json,
-        );
-        let took = t0.elapsed();
-        progress.clear();
-        if let Some(f) = record(
-            global,
-            p,
-            &mut steps[i - 1],
-            res,
-            took,
-            &mut journal,
-            &mut progress,
-        )? {
-            failed_at = Some(f);
-            break;
-        }
-    }
+    let mut steps_run = StepsRun {
+        setup: &setup,
+        journal: &mut journal,
+        journal_path: &journal_path,
+        prompt: &mut prompt,
+    };
+    let failed_at = steps_run.run(global, req, &mut steps)?;
     doc.steps = steps;
     let end = End {
         doc,
@@ -665,6 +633,69 @@ pub fn run(global: &GlobalArgs, req: &RunRequest) -> anyhow::Result<()> {
         took: started_all.elapsed(),
     };
     end_run(global, req, &mut journal, end)
+}
+
+/// What running the steps needs besides the plan: how to reach nodes, the journal, the
+/// prompt (for `confirm` steps).
+struct StepsRun<'a> {
+    setup: &'a Setup,
+    journal: &'a mut Journal,
+    journal_path: &'a std::path::Path,
+    prompt: &'a mut Option<Terminal>,
+}
+
+impl StepsRun<'_> {
+    /// Run the steps from `--from-step` in order, each shown and recorded in `steps`, up to
+    /// the first that fails: its index and message.
+    fn run(
+        &mut self,
+        global: &GlobalArgs,
+        req: &RunRequest,
+        steps: &mut [StepReport],
+    ) -> anyhow::Result<Option<(usize, String)>> {
+        let json = global.output == OutputFormat::Json;
+        let quiet = global.quiet;
+        let total = req.plan.len();
+        let tty = std::io::stderr().is_terminal() && !quiet;
+        let journal = &mut *self.journal;
+        for p in req.plan.iter().filter(|p| p.index >= req.from_step) {
+            let i = p.index;
+            journal_note(journal, "step_started", Some(i), p.title.clone());
+            let is_command = command_step(&p.action, None).is_some();
+            // The failover executor's renderer: a spinner on a terminal, else plain lines; none
+            // for a command step, which draws its own progress.
+            let mut progress = StepProgress::new(tty && !is_command, quiet);
+            progress.event(&Event::Started {
+                index: i,
+                total,
+                what: p.title.clone(),
+            });
+            let t0 = Instant::now();
+            let res = run_step(
+                global,
+                self.setup,
+                &p.action,
+                journal,
+                self.journal_path,
+                self.prompt,
+                json,
+            );
+            let took = t0.elapsed();
+            progress.clear();
+            if let Some(f) = record(
+                global,
+                p,
+                &mut steps[i - 1],
+                res,
+                took,
+                journal,
+                &mut progress,
+            )? {
+                return Ok(Some(f));
+            }
+        }
+        Ok(None)
+    }
 }
 
 /// Run one step.
