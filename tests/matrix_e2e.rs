@@ -182,9 +182,9 @@ impl Group {
     }
 }
 
-/// Where every `rkv` run of these tests keeps its journal.
+/// Where the `rkv` runs of this test keep their journals ([`common::own_state_dir`]).
 fn state_dir() -> std::path::PathBuf {
-    std::env::temp_dir().join("rkv-matrix-state")
+    common::own_state_dir("rkv-matrix-state")
 }
 
 /// Every journal of these tests that names `addr` (ports are unique per test), for a

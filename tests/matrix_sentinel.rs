@@ -118,8 +118,9 @@ fn rkv_json(args: &[String]) -> (i32, Value, String) {
     (code, doc, stderr)
 }
 
+/// Where the `rkv` runs of this test keep their journals ([`common::own_state_dir`]).
 fn state_dir() -> std::path::PathBuf {
-    std::env::temp_dir().join("rkv-matrix-state")
+    common::own_state_dir("rkv-matrix-state")
 }
 
 /// Run `rkv ARGS MORE` with a clean environment: exit code, stdout, stderr.

@@ -74,7 +74,7 @@ fn rkv(args: &[&str]) -> (i32, String, String) {
         .env_remove("REDISCLI_AUTH")
         .env_remove("RKV_INVENTORY")
         .env_remove("RKV_OUTPUT")
-        .env("XDG_STATE_HOME", std::env::temp_dir())
+        .env("XDG_STATE_HOME", state_dir())
         .timeout(Duration::from_secs(90))
         .output()
         .unwrap();
@@ -364,7 +364,7 @@ fn rkv_killed_after_sentinel_failover_leaves_the_old_master_fenced() {
         ])
         .env_remove("RKV_PASSWORD")
         .env_remove("RKV_INVENTORY")
-        .env("XDG_STATE_HOME", std::env::temp_dir())
+        .env("XDG_STATE_HOME", state_dir())
         .env("RKV_FAILPOINT", "after-sentinel-failover:exit")
         .timeout(Duration::from_secs(90))
         .output()
@@ -454,4 +454,9 @@ fn rkv_killed_after_sentinel_failover_leaves_the_old_master_fenced() {
         .query(&mut conn(m.port))
         .unwrap();
     assert_eq!(fence.get(1).map(String::as_str), Some("0"), "{out}\n{err}");
+}
+
+/// Where the `rkv` runs of this test keep their journals ([`common::own_state_dir`]).
+fn state_dir() -> std::path::PathBuf {
+    common::own_state_dir("rkv-sentinel-state")
 }

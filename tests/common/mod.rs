@@ -267,3 +267,17 @@ fn process_state(pid: u32) -> Option<char> {
     // The name in parentheses may hold spaces: the state follows the last ')'.
     stat.rsplit_once(')')?.1.trim_start().chars().next()
 }
+
+/// A state directory (`XDG_STATE_HOME`) of this test's own, the same for every call in it:
+/// nextest runs each test in its own process, so a stopped run's marks, keyed by address,
+/// never reach another test (or a later CI run) that happens to get the same ports.
+pub fn own_state_dir(prefix: &str) -> std::path::PathBuf {
+    static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        std::env::temp_dir().join(format!("{prefix}-{}-{nanos}", std::process::id()))
+    })
+    .clone()
+}
