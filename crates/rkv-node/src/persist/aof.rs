@@ -272,9 +272,9 @@ fn corrupt(offset: u64, message: impl Into<String>) -> AofError {
 }
 
 /// Replay `path` (missing file: nothing to do), calling `apply` for each command in order.
-pub fn replay(
+pub fn replay<E: std::fmt::Display>(
     path: &Path,
-    apply: &mut dyn FnMut(Vec<Bytes>) -> Result<(), String>,
+    apply: &mut dyn FnMut(Vec<Bytes>) -> Result<(), E>,
 ) -> Result<ReplayReport, AofError> {
     let mut file = match File::open(path) {
         Ok(f) => f,

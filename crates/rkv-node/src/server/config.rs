@@ -181,7 +181,44 @@ impl std::fmt::Debug for Config {
 #[error("{0}")]
 pub struct ConfigError(pub String);
 
+/// Why CONFIG SET (or a directive) or CONFIG REWRITE failed. `Display` is Redis's text after
+/// `ERR `, which clients and Redis's own tests match on.
+#[derive(Debug, thiserror::Error)]
+pub enum SetError {
+    /// No such parameter (CONFIG SET).
+    #[error("Unknown option or number of arguments for CONFIG SET - '{0}'")]
+    Unknown(String),
+    /// No such parameter (a directive or a config file key).
+    #[error("unknown parameter '{0}'")]
+    UnknownDirective(String),
+    /// The same parameter twice in one CONFIG SET.
+    #[error("CONFIG SET failed (possibly related to argument '{0}') - duplicate parameter")]
+    Duplicate(String),
+    /// A parameter only the config file or the command line may set.
+    #[error("CONFIG SET failed (possibly related to argument '{0}') - can't set immutable config")]
+    Immutable(String),
+    /// A value the parameter refuses (CONFIG SET).
+    #[error("CONFIG SET failed (possibly related to argument '{name}') - {reason}")]
+    Invalid {
+        /// The parameter as given.
+        name: String,
+        /// Redis's words for what is wrong with the value.
+        reason: String,
+    },
+    /// A value the parameter refuses (a directive): only the reason, the caller names it.
+    #[error("{0}")]
+    InvalidDirective(String),
+    /// CONFIG REWRITE with no config file to write.
+    #[error("The server is running without a config file")]
+    NoConfigFile,
+    /// CONFIG REWRITE could not write the file.
+    #[error("Rewriting config file: {0}")]
+    Rewrite(#[from] std::io::Error),
+}
+
 type Getter = fn(&Config) -> String;
+/// A parameter's parser: the error is Redis's words for a bad value (the reason of
+/// [`SetError::Invalid`]), which only the reply carries.
 type Setter = fn(&mut Config, &str) -> Result<(), String>;
 
 /// One configuration parameter.
@@ -807,29 +844,24 @@ impl Config {
     }
 
     /// CONFIG SET of several pairs: all apply or none do. The error is Redis's text after `ERR `.
-    pub fn set_many(&mut self, pairs: &[(&str, &str)]) -> Result<(), String> {
+    pub fn set_many(&mut self, pairs: &[(&str, &str)]) -> Result<(), SetError> {
         let mut next = self.clone();
         for (i, (name, value)) in pairs.iter().enumerate() {
             let Some(param) = find_param(name) else {
-                return Err(format!(
-                    "Unknown option or number of arguments for CONFIG SET - '{name}'"
-                ));
+                return Err(SetError::Unknown(name.to_string()));
             };
             if pairs[..i]
                 .iter()
                 .any(|(n, _)| find_param(n).is_some_and(|p| p.name == param.name))
             {
-                return Err(format!(
-                    "CONFIG SET failed (possibly related to argument '{name}') - duplicate parameter"
-                ));
+                return Err(SetError::Duplicate(name.to_string()));
             }
             if !param.mutable {
-                return Err(format!(
-                    "CONFIG SET failed (possibly related to argument '{name}') - can't set immutable config"
-                ));
+                return Err(SetError::Immutable(name.to_string()));
             }
-            (param.set)(&mut next, value).map_err(|e| {
-                format!("CONFIG SET failed (possibly related to argument '{name}') - {e}")
+            (param.set)(&mut next, value).map_err(|reason| SetError::Invalid {
+                name: name.to_string(),
+                reason,
             })?;
         }
         *self = next;
@@ -837,9 +869,9 @@ impl Config {
     }
 
     /// Set one parameter from text, whether or not it may change while running.
-    pub fn set_one(&mut self, name: &str, value: &str) -> Result<(), String> {
-        let param = find_param(name).ok_or_else(|| format!("unknown parameter '{name}'"))?;
-        (param.set)(self, value)
+    pub fn set_one(&mut self, name: &str, value: &str) -> Result<(), SetError> {
+        let param = find_param(name).ok_or_else(|| SetError::UnknownDirective(name.to_string()))?;
+        (param.set)(self, value).map_err(SetError::InvalidDirective)
     }
 
     /// Build the configuration from the optional TOML file and then `directives`, in order
@@ -985,12 +1017,11 @@ impl Config {
     }
 
     /// CONFIG REWRITE: write the file atomically (temp file, fsync, rename).
-    pub fn rewrite(&self) -> Result<(), String> {
+    pub fn rewrite(&self) -> Result<(), SetError> {
         let Some(path) = &self.config_file else {
-            return Err("The server is running without a config file".to_string());
+            return Err(SetError::NoConfigFile);
         };
-        write_atomic(path, self.to_toml().as_bytes())
-            .map_err(|e| format!("Rewriting config file: {e}"))
+        Ok(write_atomic(path, self.to_toml().as_bytes())?)
     }
 }
 
@@ -1128,19 +1159,21 @@ mod tests {
         c.set_many(&[("maxclients", "5"), ("save", "10 1")])
             .unwrap();
         assert_eq!(c.maxclients, 5);
-        let err = c.set_many(&[("port", "1")]).unwrap_err();
+        let err = c.set_many(&[("port", "1")]).unwrap_err().to_string();
         assert_eq!(
             err,
             "CONFIG SET failed (possibly related to argument 'port') - can't set immutable config"
         );
         let err = c
             .set_many(&[("maxclients", "9"), ("maxclients", "x")])
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("duplicate"));
         assert_eq!(c.maxclients, 5);
         assert!(
             c.set_many(&[("nope", "1")])
                 .unwrap_err()
+                .to_string()
                 .starts_with("Unknown option")
         );
         let got = c.get_matching(&[b"max*", b"maxclients"]);

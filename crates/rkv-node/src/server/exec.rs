@@ -301,8 +301,37 @@ pub fn run_data(
     reply
 }
 
+/// Why a command read back from the AOF or from our master's stream could not be applied.
+/// `Display` is what the log, INFO (`last_apply_error`) and the AOF error say.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApplyError {
+    /// No such command.
+    #[error("unknown command '{0}'")]
+    Unknown(String),
+    /// A command the AOF may not hold (a server command).
+    #[error("'{0}' is not a data command")]
+    NotData(&'static str),
+    /// A command the master sent that only a client may run here.
+    #[error("'{0}' from the master is not a command rkv can apply")]
+    NotFromMaster(&'static str),
+    /// A wrong number of arguments (the text: Redis's reply, or the bare reason).
+    #[error("{0}")]
+    Arity(String),
+    /// SELECT of a database other than 0.
+    #[error("SELECT of a database other than 0: rkv has only database 0")]
+    OtherDatabase,
+    /// The command ran and replied with an error.
+    #[error("'{name}' failed: {reply}")]
+    Failed {
+        /// The command.
+        name: &'static str,
+        /// Its error reply.
+        reply: String,
+    },
+}
+
 /// Apply a command read back from the AOF: data commands only, no propagation.
-pub fn apply_replayed(state: &mut State, argv: &[Bytes]) -> Result<(), String> {
+pub fn apply_replayed(state: &mut State, argv: &[Bytes]) -> Result<(), ApplyError> {
     let Some(name) = argv.first() else {
         return Ok(());
     };
@@ -312,12 +341,12 @@ pub fn apply_replayed(state: &mut State, argv: &[Bytes]) -> Result<(), String> {
     {
         return Ok(());
     }
-    let spec = cmd::lookup(name).ok_or_else(|| format!("unknown command '{}'", text(name)))?;
+    let spec = cmd::lookup(name).ok_or_else(|| ApplyError::Unknown(text(name)))?;
     let Handler::Data(f) = spec.handler else {
-        return Err(format!("'{}' is not a data command", spec.name));
+        return Err(ApplyError::NotData(spec.name));
     };
     if !spec.arity_ok(argv.len()) {
-        return Err(arity_error(spec.name));
+        return Err(ApplyError::Arity(arity_error(spec.name)));
     }
     let _ = apply(state, spec, f, argv, Origin::Aof);
     Ok(())

@@ -286,13 +286,18 @@ fn set_kind(state: &mut State, client: &mut Client, subscribed: bool) {
 
 /// PUBLISH from our master's stream: deliver to our own subscribers (the bytes go on to our
 /// replicas verbatim with the rest of the stream).
-pub fn publish_from_master(state: &mut State, argv: &[Bytes]) -> Result<(), String> {
+pub fn publish_from_master(
+    state: &mut State,
+    argv: &[Bytes],
+) -> Result<(), crate::server::exec::ApplyError> {
     match argv {
         [_, ch, msg] => {
             state.pubsub.publish(ch, msg);
             Ok(())
         }
-        _ => Err("wrong number of arguments for 'publish'".into()),
+        _ => Err(crate::server::exec::ApplyError::Arity(
+            "wrong number of arguments for 'publish'".into(),
+        )),
     }
 }
 

@@ -17,6 +17,7 @@ use crate::replication::{ReplId, ReplOffset};
 use crate::resp::{Frame, Limits, RequestParser};
 use crate::server::client::{Call, Client, HandoffConn, Outcome};
 use crate::server::cmd::{self, Handler};
+use crate::server::exec::ApplyError;
 use crate::server::state::{ClientEntry, ClientKind, Pause, Shared, State, snapshot_db};
 use crate::store::Db;
 use bytes::{Bytes, BytesMut};
@@ -1010,14 +1011,14 @@ fn apply_one(st: &mut State, argv: &[Bytes], raw: &[u8]) {
     // stream stays aligned), but INFO shows it and the log says it loudly.
     if !control && let Err(e) = apply_from_master(st, argv) {
         tracing::error!("could not apply a command from the master: {e}");
-        st.repl.last_apply_error = Some(e);
+        st.repl.last_apply_error = Some(e.to_string());
     }
     st.repl.feed_raw(raw);
 }
 
 /// Apply one data command from our master's stream: no READONLY, no ACL, no propagation to
 /// replicas (they get the master's bytes verbatim), but the AOF and WATCH see it.
-fn apply_from_master(state: &mut State, argv: &[Bytes]) -> Result<(), String> {
+fn apply_from_master(state: &mut State, argv: &[Bytes]) -> Result<(), ApplyError> {
     let name = &argv[0];
     if name.eq_ignore_ascii_case(b"publish") {
         return crate::server::pubsub::publish_from_master(state, argv);
@@ -1025,18 +1026,18 @@ fn apply_from_master(state: &mut State, argv: &[Bytes]) -> Result<(), String> {
     if name.eq_ignore_ascii_case(b"select") {
         return match argv.get(1).map(|a| a.as_ref()) {
             Some(b"0") => Ok(()),
-            _ => Err("SELECT of a database other than 0: rkv has only database 0".into()),
+            _ => Err(ApplyError::OtherDatabase),
         };
     }
-    let spec = cmd::lookup(name).ok_or_else(|| format!("unknown command '{}'", text(name)))?;
+    let spec = cmd::lookup(name).ok_or_else(|| ApplyError::Unknown(text(name)))?;
     let Handler::Data(f) = spec.handler else {
-        return Err(format!(
-            "'{}' from the master is not a command rkv can apply",
-            spec.name
-        ));
+        return Err(ApplyError::NotFromMaster(spec.name));
     };
     if !spec.arity_ok(argv.len()) {
-        return Err(format!("wrong number of arguments for '{}'", spec.name));
+        return Err(ApplyError::Arity(format!(
+            "wrong number of arguments for '{}'",
+            spec.name
+        )));
     }
     let reply =
         crate::server::exec::apply(state, spec, f, argv, crate::server::exec::Origin::Master);
@@ -1045,7 +1046,10 @@ fn apply_from_master(state: &mut State, argv: &[Bytes]) -> Result<(), String> {
         crate::server::cmd::blocking::serve_ready(state);
     }
     match reply {
-        Frame::Error(e) => Err(format!("'{}' failed: {e}", spec.name)),
+        Frame::Error(e) => Err(ApplyError::Failed {
+            name: spec.name,
+            reply: e.to_string(),
+        }),
         _ => Ok(()),
     }
 }
