@@ -19,7 +19,7 @@ fn argv(parts: &[&[u8]]) -> Vec<Bytes> {
 
 fn collect(path: &Path) -> (Vec<Vec<Bytes>>, aof::ReplayReport) {
     let mut got = Vec::new();
-    let report = aof::replay(path, &mut |a| {
+    let report = aof::replay::<String>(path, &mut |a| {
         got.push(a);
         Ok(())
     })
@@ -116,7 +116,7 @@ fn bulk_length_past_the_end_of_file_is_a_truncation_and_over_the_cap_is_corrupti
     let mut bytes = encoded(&sample()[..1]);
     bytes.extend_from_slice(b"*2\r\n$3\r\nGET\r\n$999999999999\r\nabc\r\n");
     std::fs::write(&path, &bytes).unwrap();
-    let err = aof::replay(&path, &mut |_| Ok(())).unwrap_err();
+    let err = aof::replay::<String>(&path, &mut |_| Ok(())).unwrap_err();
     assert!(
         matches!(err, AofError::Corrupt { offset, .. } if offset == keep),
         "{err}"
@@ -134,7 +134,7 @@ fn garbage_before_the_tail_is_corruption_with_its_offset() {
     bytes.extend_from_slice(&encoded(&cmds[2..]));
     std::fs::write(&path, &bytes).unwrap();
     let mut applied = 0;
-    let err = aof::replay(&path, &mut |_| {
+    let err = aof::replay::<String>(&path, &mut |_| {
         applied += 1;
         Ok(())
     })
@@ -155,13 +155,13 @@ fn garbage_before_the_tail_is_corruption_with_its_offset() {
     bytes.extend_from_slice(b"*1\r\n$3\r\nabcXX*1\r\n$4\r\nPING\r\n");
     std::fs::write(&path, &bytes).unwrap();
     assert!(matches!(
-        aof::replay(&path, &mut |_| Ok(())),
+        aof::replay::<String>(&path, &mut |_| Ok(())),
         Err(AofError::Corrupt { .. })
     ));
     // And so is SELECT of another database.
     std::fs::write(&path, encoded(&[argv(&[b"SELECT", b"3"])])).unwrap();
     assert!(matches!(
-        aof::replay(&path, &mut |_| Ok(())),
+        aof::replay::<String>(&path, &mut |_| Ok(())),
         Err(AofError::Corrupt { offset: 0, .. })
     ));
 }
@@ -173,7 +173,7 @@ fn apply_errors_stop_the_replay_as_corruption() {
     std::fs::write(&path, encoded(&sample())).unwrap();
     let first_len = encoded(&sample()[..1]).len() as u64;
     let mut n = 0;
-    let err = aof::replay(&path, &mut |_| {
+    let err = aof::replay::<String>(&path, &mut |_| {
         n += 1;
         if n == 2 {
             Err("ERR unknown command".into())
@@ -294,7 +294,7 @@ fn an_rdb_preamble_is_loaded_then_the_tail_replayed() {
     drop(w);
 
     let mut rebuilt = HashMap::new();
-    let report = aof::replay(&path, &mut |a| apply_simple(&mut rebuilt, a)).unwrap();
+    let report = aof::replay::<String>(&path, &mut |a| apply_simple(&mut rebuilt, a)).unwrap();
     assert_eq!(report.truncated_at, None);
     let mut expected: HashMap<Bytes, (Value, Option<u64>)> = db
         .iter()
@@ -384,7 +384,7 @@ fn aof_files_written_by_redis_replay() {
     });
     let base = find_file(&aofdir, ".base.rdb");
     let mut rebuilt = HashMap::new();
-    aof::replay(&base, &mut |a| apply_simple(&mut rebuilt, a)).unwrap();
+    aof::replay::<String>(&base, &mut |a| apply_simple(&mut rebuilt, a)).unwrap();
     assert_eq!(rebuilt.len(), 5);
     assert_eq!(
         rebuilt[&Bytes::from_static(b"a")].1,
@@ -451,7 +451,7 @@ mod properties {
                 data.insert(0, b'*');
             }
             std::fs::write(&path, &data).unwrap();
-            let _ = aof::replay(&path, &mut |_| Ok(()));
+            let _ = aof::replay::<String>(&path, &mut |_| Ok(()));
         }
     }
 }

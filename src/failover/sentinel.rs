@@ -20,7 +20,7 @@
 
 use super::fence;
 use super::journal::{Entry, Journal};
-use crate::node::{Credentials, NodeAddr, NodeClient, Role, Transport};
+use crate::node::{Credentials, NodeAddr, NodeClient, NodeError, Role, Transport};
 use crate::topology::Snapshot;
 use crate::topology::sentinel::{SentinelView, fields, replicas_from};
 use serde::Serialize;
@@ -39,6 +39,107 @@ pub const PROMOTION_MARGIN: Duration = Duration::from_secs(1);
 const FAST_POLL: Duration = Duration::from_millis(10);
 /// Poll interval otherwise.
 const POLL: Duration = Duration::from_millis(250);
+
+/// Why a step of a Sentinel-coordinated run failed. Its `Display` is the sentence the
+/// operator reads ([`CoordinatedRun::error`], the journal, the step notes), secrets scrubbed
+/// wherever a node's reply could carry them.
+#[derive(Debug, thiserror::Error)]
+pub enum CoordError {
+    /// A node or Sentinel could not be reached, or its `INFO` could not be read.
+    #[error(transparent)]
+    Node(#[from] NodeError),
+    /// A command failed or the node answered with an error (the text scrubbed of secrets:
+    /// an error may echo the arguments, e.g. a password).
+    #[error("{0}")]
+    Command(String),
+    /// A failure on one node, named first. The inner error is part of the text, not a
+    /// [`std::error::Error::source`], so a chain printed with its causes does not repeat it.
+    #[error("{addr}: {err}")]
+    At {
+        /// The node.
+        addr: NodeAddr,
+        /// What failed there.
+        err: Box<CoordError>,
+    },
+    /// A command failed, then failed again on a new connection (Sentinel's reconfigurations
+    /// kill normal clients, so one broken connection is not yet a failure).
+    #[error("{first}; again: {again}")]
+    Again {
+        /// The first failure.
+        first: Box<CoordError>,
+        /// The failure on the new connection.
+        again: Box<CoordError>,
+    },
+    /// A read failed and the connection could not be opened again.
+    #[error("{read}; {reopen}")]
+    Reopen {
+        /// The failed read.
+        read: Box<CoordError>,
+        /// Why the new connection could not be opened.
+        reopen: Box<CoordError>,
+    },
+    /// No Sentinel accepted SENTINEL FAILOVER.
+    #[error("no Sentinel started the failover: {last}")]
+    NoFailover {
+        /// The last Sentinel's error, as the step notes show it (empty without Sentinels).
+        last: String,
+    },
+    /// A check that did not hold (a priority, an offset missing, too little pause left, the
+    /// Sentinels having promoted another node), in words.
+    #[error("{0}")]
+    Check(String),
+    /// A wait's deadline passed before what it waited for happened, in words.
+    #[error("{0}")]
+    Timeout(String),
+    /// The demotion of a pre-6.2 old master failed ([`super::demote::DemoteError::Failed`]);
+    /// the text says what the old master may now be.
+    #[error("{0}")]
+    Demote(String),
+    /// The candidate was short on the demotion's last try: the old master is master again.
+    #[error("{short}: not switched, nothing lost{}", pre_4_0_note(*.pre_4_0))]
+    DemoteShort {
+        /// "CANDIDATE is at offset H but OLD wrote up to L".
+        short: String,
+        /// True when it stopped because the server is older than 4.0.
+        pre_4_0: bool,
+    },
+    /// Short, made master again, and its replicas did not come back to it in time.
+    #[error(
+        "{short}: {master} was made master again; {} not back on it within --max-write-pause: not switched, nothing lost",
+        .missing.join(", ")
+    )]
+    DemoteNotBack {
+        /// As in [`CoordError::DemoteShort`].
+        short: String,
+        /// The old master.
+        master: NodeAddr,
+        /// The replicas not back (`ip:port`).
+        missing: Vec<String>,
+    },
+    /// SIGINT, SIGTERM or SIGHUP stopped the run before Sentinel was asked; the text says in
+    /// what state it left the old master.
+    #[error("{0}")]
+    Stopped(String),
+}
+
+/// Why a pre-4.0 demotion that found the candidate short is not tried again.
+fn pre_4_0_note(pre_4_0: bool) -> &'static str {
+    if pre_4_0 {
+        " (before Redis 4.0 a demotion is not tried again)"
+    } else {
+        ""
+    }
+}
+
+impl CoordError {
+    /// `err`, on `addr`.
+    fn at(addr: &NodeAddr, err: CoordError) -> CoordError {
+        CoordError::At {
+            addr: addr.clone(),
+            err: Box::new(err),
+        }
+    }
+}
 
 /// Everything a coordinated run needs.
 #[derive(Debug, Clone)]
@@ -232,31 +333,28 @@ impl Run<'_> {
         });
     }
 
-    async fn node(&self, addr: &NodeAddr) -> Result<NodeClient, String> {
-        NodeClient::open(&self.req.transport, addr, &self.req.creds, self.req.timeout)
-            .await
-            .map_err(|e| e.to_string())
+    async fn node(&self, addr: &NodeAddr) -> Result<NodeClient, CoordError> {
+        Ok(NodeClient::open(&self.req.transport, addr, &self.req.creds, self.req.timeout).await?)
     }
 
-    async fn sentinel(&self, addr: &NodeAddr) -> Result<NodeClient, String> {
-        NodeClient::open(
+    async fn sentinel(&self, addr: &NodeAddr) -> Result<NodeClient, CoordError> {
+        Ok(NodeClient::open(
             &self.req.transport,
             addr,
             &self.req.sentinel_creds,
             self.req.timeout,
         )
-        .await
-        .map_err(|e| e.to_string())
+        .await?)
     }
 
-    async fn send(&self, c: &mut NodeClient, args: &[&str]) -> Result<redis::Value, String> {
+    async fn send(&self, c: &mut NodeClient, args: &[&str]) -> Result<redis::Value, CoordError> {
         let mut cmd = redis::cmd(args[0]);
         for a in &args[1..] {
             cmd.arg(*a);
         }
         c.query::<redis::Value>(&cmd, args[0])
             .await
-            .map_err(|e| self.req.creds.scrub(&e.to_string()))
+            .map_err(|e| CoordError::Command(self.req.creds.scrub(&e.to_string())))
     }
 
     /// `args` on an open connection, once more on a new one if that connection broke
@@ -266,28 +364,31 @@ impl Run<'_> {
         c: &mut NodeClient,
         addr: &NodeAddr,
         args: &[&str],
-    ) -> Result<redis::Value, String> {
+    ) -> Result<redis::Value, CoordError> {
         match self.send(c, args).await {
             Ok(v) => Ok(v),
             Err(first) => match self.node(addr).await {
                 Ok(mut fresh) => {
                     let r = self.send(&mut fresh, args).await;
                     *c = fresh;
-                    r.map_err(|e| format!("{first}; again: {e}"))
+                    r.map_err(|e| CoordError::Again {
+                        first: Box::new(first),
+                        again: Box::new(e),
+                    })
                 }
                 Err(_) => Err(first),
             },
         }
     }
 
-    async fn on(&self, addr: &NodeAddr, args: &[&str]) -> Result<redis::Value, String> {
+    async fn on(&self, addr: &NodeAddr, args: &[&str]) -> Result<redis::Value, CoordError> {
         let mut c = self.node(addr).await?;
         self.send(&mut c, args).await
     }
 
     /// The candidate's processed offset on `c` (-1 when unread; a broken connection is opened
     /// again). A replica's own offset: before 4.0 its master_repl_offset is not the stream's.
-    async fn candidate_offset(&self, c: &mut NodeClient) -> Result<i64, String> {
+    async fn candidate_offset(&self, c: &mut NodeClient) -> Result<i64, CoordError> {
         match self.info_text(c).await {
             Ok(i) => Ok(crate::node::ReplicationInfo::parse(&i)
                 .slave_repl_offset
@@ -296,24 +397,30 @@ impl Run<'_> {
                 *c = self
                     .node(&self.req.candidate)
                     .await
-                    .map_err(|e2| format!("{e}; {e2}"))?;
+                    .map_err(|e2| CoordError::Reopen {
+                        read: Box::new(e),
+                        reopen: Box::new(e2),
+                    })?;
                 Ok(-1)
             }
         }
     }
 
-    async fn info_text(&self, c: &mut NodeClient) -> Result<String, String> {
-        c.info("replication").await.map_err(|e| e.to_string())
+    async fn info_text(&self, c: &mut NodeClient) -> Result<String, CoordError> {
+        Ok(c.info("replication").await?)
     }
 
     /// `addr`'s priority setting: its name (`slave-priority` before Redis 5.0, whose CONFIG GET
     /// of `replica-priority` is empty) and value.
-    async fn priority(&self, addr: &NodeAddr) -> Result<(&'static str, Option<String>), String> {
+    async fn priority(
+        &self,
+        addr: &NodeAddr,
+    ) -> Result<(&'static str, Option<String>), CoordError> {
         for name in ["replica-priority", "slave-priority"] {
             let v = self
                 .on(addr, &["CONFIG", "GET", name])
                 .await
-                .map_err(|e| format!("{addr}: {e}"))?;
+                .map_err(|e| CoordError::at(addr, e))?;
             if let Some(val) = fields(&v).get(name) {
                 return Ok((name, Some(val.clone())));
             }
@@ -325,7 +432,7 @@ impl Run<'_> {
     async fn lower_priorities(
         &mut self,
         saved: &mut BTreeMap<NodeAddr, (&'static str, String)>,
-    ) -> Result<(), String> {
+    ) -> Result<(), CoordError> {
         for s in self.req.siblings.clone() {
             let (name, old) = self.priority(&s).await?;
             let mut old = old.unwrap_or_else(|| "100".into());
@@ -354,7 +461,7 @@ impl Run<'_> {
             );
             self.on(&s, &["CONFIG", "SET", name, "0"])
                 .await
-                .map_err(|e| format!("{s}: {e}"))?;
+                .map_err(|e| CoordError::at(&s, e))?;
             self.note(
                 format!("CONFIG SET {name} 0 on {s}"),
                 true,
@@ -396,12 +503,12 @@ impl Run<'_> {
             self.note(
                 format!("CONFIG SET {name} {old} on {s}"),
                 ok,
-                r.map(|_| "restored".to_string()).unwrap_or_else(|e| e),
+                r.map_or_else(|e| e.to_string(), |_| "restored".to_string()),
             );
         }
     }
 
-    async fn wait_priorities_seen(&mut self) -> Result<(), String> {
+    async fn wait_priorities_seen(&mut self) -> Result<(), CoordError> {
         let deadline = Instant::now() + PRIORITY_WAIT;
         loop {
             let mut all = true;
@@ -438,15 +545,15 @@ impl Run<'_> {
                 return Ok(());
             }
             if Instant::now() >= deadline {
-                return Err(format!(
+                return Err(CoordError::Timeout(format!(
                     "the Sentinels did not all see the new priorities within {PRIORITY_WAIT:?}"
-                ));
+                )));
             }
             tokio::time::sleep(POLL).await;
         }
     }
 
-    async fn sentinel_failover(&mut self) -> Result<(), String> {
+    async fn sentinel_failover(&mut self) -> Result<(), CoordError> {
         let mut last = String::new();
         for s in self.req.sentinels.clone() {
             let r = match self.sentinel(&s).await {
@@ -466,12 +573,12 @@ impl Run<'_> {
                     return Ok(());
                 }
                 Err(e) => {
+                    last = e.to_string();
                     self.note(
                         format!("SENTINEL FAILOVER {} via {s}", self.req.name),
                         false,
-                        &e,
+                        &last,
                     );
-                    last = e;
                     // A Sentinel that refuses for lack of a good replica or a failover in
                     // progress would be refused by the others too.
                     if last.contains("NOGOODSLAVE") || last.contains("INPROG") {
@@ -480,10 +587,10 @@ impl Run<'_> {
                 }
             }
         }
-        Err(format!("no Sentinel started the failover: {last}"))
+        Err(CoordError::NoFailover { last })
     }
 
-    async fn wait_promoted(&mut self, until: Instant) -> Result<(), String> {
+    async fn wait_promoted(&mut self, until: Instant) -> Result<(), CoordError> {
         let mut c = self.node(&self.req.candidate).await.ok();
         loop {
             // Sentinel's promotion ends with CLIENT KILL TYPE normal on the candidate: our
@@ -506,13 +613,16 @@ impl Run<'_> {
                 return Ok(());
             }
             if Instant::now() >= until {
-                return Err(format!("{} was not promoted in time", self.req.candidate));
+                return Err(CoordError::Timeout(format!(
+                    "{} was not promoted in time",
+                    self.req.candidate
+                )));
             }
             tokio::time::sleep(FAST_POLL).await;
         }
     }
 
-    async fn wait_agreement(&mut self) -> Result<(), String> {
+    async fn wait_agreement(&mut self) -> Result<(), CoordError> {
         let deadline = Instant::now() + AGREE_WAIT;
         let want = (
             self.req.candidate.host().to_string(),
@@ -551,11 +661,11 @@ impl Run<'_> {
                 return Ok(());
             }
             if Instant::now() >= deadline {
-                return Err(format!(
+                return Err(CoordError::Timeout(format!(
                     "not every Sentinel names {} after {AGREE_WAIT:?}: {}",
                     self.req.candidate,
                     named.join(", ")
-                ));
+                )));
             }
             tokio::time::sleep(POLL).await;
         }
@@ -578,7 +688,7 @@ pub async fn run(req: &Request, journal: &mut Journal) -> CoordinatedRun {
     };
     let (ok, error) = match result {
         Ok(()) => (true, None),
-        Err(e) => (false, Some(e)),
+        Err(e) => (false, Some(e.to_string())),
     };
     CoordinatedRun {
         name: req.name.clone(),
@@ -595,13 +705,13 @@ async fn planned(
     run: &mut Run<'_>,
     master: &NodeAddr,
     pause_ms: &mut Option<u64>,
-) -> Result<(), String> {
+) -> Result<(), CoordError> {
     let req = run.req;
     if run.priority(&req.candidate).await?.1.as_deref() == Some("0") {
-        return Err(format!(
+        return Err(CoordError::Check(format!(
             "{} has replica-priority 0: Sentinel will never promote it",
             req.candidate
-        ));
+        )));
     }
     let mut saved = BTreeMap::new();
     let r = match run.lower_priorities(&mut saved).await {
@@ -620,7 +730,7 @@ async fn switch(
     run: &mut Run<'_>,
     master: &NodeAddr,
     pause_ms: &mut Option<u64>,
-) -> Result<(), String> {
+) -> Result<(), CoordError> {
     let req = run.req;
     run.wait_priorities_seen().await?;
     let mut m = run.node(master).await?;
@@ -650,8 +760,7 @@ async fn switch(
     run.note(
         format!("CLIENT UNPAUSE on {master}"),
         u.is_ok(),
-        u.map(|_| "writes released".to_string())
-            .unwrap_or_else(|e| e),
+        u.map_or_else(|e| e.to_string(), |_| "writes released".to_string()),
     );
     r?;
     repoint_siblings(run).await;
@@ -666,7 +775,9 @@ async fn repoint_siblings(run: &mut Run<'_>) {
         let mut sent = "REPLICAOF";
         let mut r = run.on(&s, &[sent, req.candidate.host(), &port]).await;
         // REPLICAOF came in 5.0; SLAVEOF is known by every version.
-        if r.as_ref().is_err_and(|e| e.contains("unknown command")) {
+        if r.as_ref()
+            .is_err_and(|e| e.to_string().contains("unknown command"))
+        {
             sent = "SLAVEOF";
             r = run.on(&s, &[sent, req.candidate.host(), &port]).await;
         }
@@ -674,7 +785,7 @@ async fn repoint_siblings(run: &mut Run<'_>) {
         run.note(
             format!("{sent} {} on {s}", req.candidate),
             ok,
-            r.map(|_| "OK".to_string()).unwrap_or_else(|e| e),
+            r.map_or_else(|e| e.to_string(), |_| "OK".to_string()),
         );
     }
 }
@@ -692,14 +803,16 @@ async fn switch_demoting(
     run: &mut Run<'_>,
     master: &NodeAddr,
     gap_ms: &mut Option<u64>,
-) -> Result<(), String> {
+) -> Result<(), CoordError> {
     let req = run.req;
     // Listened for from here: a signal during the fence is acted on once it is up.
     let mut signals = super::execute::Signals::new();
     let stopped = |sig: &str| format!("stopped by {sig} before Sentinel was asked to fail over");
     tokio::select! {
         r = run.wait_priorities_seen() => r?,
-        sig = signals.recv() => return Err(format!("{}: nothing was changed", stopped(sig))),
+        sig = signals.recv() => {
+            return Err(CoordError::Stopped(format!("{}: nothing was changed", stopped(sig))));
+        }
     }
     let mut m = run.node(master).await?;
     let fenced_at = Instant::now();
@@ -711,7 +824,7 @@ async fn switch_demoting(
         r = demoted_part(run, &mut m, master, until, &mut demoted) => r,
         sig = signals.recv() => {
             signalled = Some(sig);
-            Err(stopped(sig))
+            Err(CoordError::Stopped(stopped(sig)))
         }
     };
     // The point of no return: once asked, Sentinel may promote the candidate whatever we do.
@@ -760,7 +873,11 @@ async fn switch_demoting(
                 req.candidate
             ),
         };
-        return Err(format!("{}: {state}\nnext: {}", stopped(sig), req.rerun));
+        return Err(CoordError::Stopped(format!(
+            "{}: {state}\nnext: {}",
+            stopped(sig),
+            req.rerun
+        )));
     }
     r?;
     repoint_siblings(run).await;
@@ -793,7 +910,7 @@ async fn settle_fence(
 }
 
 /// Past the point of no return: ask Sentinel, wait for the candidate to be promoted.
-async fn promote_demoted(run: &mut Run<'_>, until: Instant) -> Result<(), String> {
+async fn promote_demoted(run: &mut Run<'_>, until: Instant) -> Result<(), CoordError> {
     run.sentinel_failover().await?;
     super::failpoint::Failpoints::from_env()
         .hit("after-sentinel-failover")
@@ -815,6 +932,9 @@ struct SentinelDemote<'a, 'b> {
     demoted: &'a mut bool,
 }
 
+// The trait, shared with the plain path, takes its errors as the operator's sentences
+// (`String`): at this boundary a `CoordError` becomes its text, which `demoted_part` gets back
+// in `DemoteError::Failed` and carries on as `CoordError::Demote`, unchanged.
 impl super::demote::DemoteIo for SentinelDemote<'_, '_> {
     async fn caught_up(&mut self, until: Instant) -> Result<i64, String> {
         // The master is not paused (scripts before 6.0 pass the fence), so both are read
@@ -822,9 +942,17 @@ impl super::demote::DemoteIo for SentinelDemote<'_, '_> {
         let candidate = self.run.req.candidate.clone();
         let master = self.master;
         loop {
-            let fin = offset_of(&self.run.info_text(self.m).await?)
-                .ok_or("the master's INFO has no master_repl_offset")?;
-            let at = self.run.candidate_offset(&mut self.c).await?;
+            let info = self
+                .run
+                .info_text(self.m)
+                .await
+                .map_err(|e| e.to_string())?;
+            let fin = offset_of(&info).ok_or("the master's INFO has no master_repl_offset")?;
+            let at = self
+                .run
+                .candidate_offset(&mut self.c)
+                .await
+                .map_err(|e| e.to_string())?;
             if at >= fin {
                 self.run.note(
                     format!("{candidate} caught up"),
@@ -843,7 +971,7 @@ impl super::demote::DemoteIo for SentinelDemote<'_, '_> {
     }
 
     async fn send(&mut self, args: &[&str]) -> Result<redis::Value, String> {
-        self.run.send(self.m, args).await
+        self.run.send(self.m, args).await.map_err(|e| e.to_string())
     }
 
     async fn send_atomic(&mut self, cmds: &[&[&str]]) -> Result<Vec<redis::Value>, String> {
@@ -862,7 +990,11 @@ impl super::demote::DemoteIo for SentinelDemote<'_, '_> {
     }
 
     async fn info(&mut self) -> Result<crate::node::ReplicationInfo, String> {
-        let text = self.run.info_text(self.m).await?;
+        let text = self
+            .run
+            .info_text(self.m)
+            .await
+            .map_err(|e| e.to_string())?;
         Ok(crate::node::ReplicationInfo::parse(&text))
     }
 
@@ -876,7 +1008,8 @@ impl super::demote::DemoteIo for SentinelDemote<'_, '_> {
         let back = self
             .run
             .send_again(self.m, master, &["SLAVEOF", "NO", "ONE"])
-            .await;
+            .await
+            .map_err(|e| e.to_string());
         let attempts = super::demote::DEMOTE_ATTEMPTS;
         self.run.note(
             format!("make {master} master again (try {attempt} of {attempts})"),
@@ -901,10 +1034,10 @@ async fn demoted_part(
     master: &NodeAddr,
     until: Instant,
     demoted: &mut bool,
-) -> Result<(), String> {
+) -> Result<(), CoordError> {
     use super::demote::{DemoteError, DemoteRead};
     let req = run.req;
-    let server = m.info("server").await.map_err(|e| e.to_string())?;
+    let server = m.info("server").await?;
     let read = DemoteRead::for_version(
         crate::node::ReplicationInfo::parse(&server)
             .version()
@@ -926,20 +1059,16 @@ async fn demoted_part(
     let done = super::demote::demote(&mut io, read, &attached, until, master, &req.candidate).await;
     let d = match done {
         Ok(d) => d,
-        Err(DemoteError::Failed(e)) => return Err(e),
+        Err(DemoteError::Failed(e)) => return Err(CoordError::Demote(e)),
         Err(DemoteError::Short { short, pre_4_0, .. }) => {
-            let why = if pre_4_0 {
-                " (before Redis 4.0 a demotion is not tried again)"
-            } else {
-                ""
-            };
-            return Err(format!("{short}: not switched, nothing lost{why}"));
+            return Err(CoordError::DemoteShort { short, pre_4_0 });
         }
         Err(DemoteError::NotBack { short, missing }) => {
-            return Err(format!(
-                "{short}: {master} was made master again; {} not back on it within --max-write-pause: not switched, nothing lost",
-                missing.join(", ")
-            ));
+            return Err(CoordError::DemoteNotBack {
+                short,
+                master: master.clone(),
+                missing,
+            });
         }
     };
     io.run.note(
@@ -963,7 +1092,7 @@ async fn raise_fence(
     run: &mut Run<'_>,
     m: &mut NodeClient,
     master: &NodeAddr,
-) -> Result<fence::Originals, String> {
+) -> Result<fence::Originals, CoordError> {
     let mut found = None;
     for names in [fence::Names::Replicas, fence::Names::Slaves] {
         let tw = run.send(m, &["CONFIG", "GET", names.to_write()]).await?;
@@ -976,7 +1105,9 @@ async fn raise_fence(
         }
     }
     let mut orig = found.ok_or_else(|| {
-        format!("{master}: CONFIG GET knows neither min-replicas-to-write nor min-slaves-to-write")
+        CoordError::Check(format!(
+            "{master}: CONFIG GET knows neither min-replicas-to-write nor min-slaves-to-write"
+        ))
     })?;
     // A fence an earlier run left is not the node's own setting: that run journaled it.
     if orig.is_fence() {
@@ -1033,9 +1164,7 @@ async fn lift_fence(
     run.note(
         format!("lift the fence on {master}"),
         ok,
-        result
-            .map(|()| format!("{orig} again"))
-            .unwrap_or_else(|e| e),
+        result.map_or_else(|e: CoordError| e.to_string(), |()| format!("{orig} again")),
     );
     ok
 }
@@ -1047,10 +1176,11 @@ async fn paused_part(
     until: Instant,
     fenced: &mut Option<fence::Originals>,
     asked_sentinel: &mut bool,
-) -> Result<(), String> {
+) -> Result<(), CoordError> {
     let req = run.req;
     let info = run.info_text(m).await?;
-    let fin = offset_of(&info).ok_or("the master's INFO has no master_repl_offset")?;
+    let fin = offset_of(&info)
+        .ok_or_else(|| CoordError::Check("the master's INFO has no master_repl_offset".into()))?;
     let mut c = run.node(&req.candidate).await?;
     loop {
         let at = run.candidate_offset(&mut c).await?;
@@ -1063,20 +1193,20 @@ async fn paused_part(
             break;
         }
         if Instant::now() >= until {
-            return Err(format!(
+            return Err(CoordError::Timeout(format!(
                 "{} did not reach the final offset {fin} during the pause (at {at})",
                 req.candidate
-            ));
+            )));
         }
         tokio::time::sleep(FAST_POLL).await;
     }
     let left = until.saturating_duration_since(Instant::now());
     if left < PROMOTION_MARGIN {
-        return Err(format!(
+        return Err(CoordError::Check(format!(
             "only {} ms of the write pause left, too little for Sentinel to promote (at least {} ms): nothing was switched; raise --max-write-pause",
             left.as_millis(),
             PROMOTION_MARGIN.as_millis()
-        ));
+        )));
     }
     *fenced = Some(raise_fence(run, m, master).await?);
     // The point of no return: once asked, Sentinel may promote the candidate whatever we do.
@@ -1094,7 +1224,7 @@ async fn paused_part(
     run.note(
         format!("REPLICAOF {} on {master}", req.candidate),
         ok,
-        r.map(|_| "OK".to_string()).unwrap_or_else(|e| e.clone()),
+        r.map_or_else(|e| e.to_string(), |_| "OK".to_string()),
     );
     if Instant::now() > until {
         run.note(
@@ -1106,7 +1236,7 @@ async fn paused_part(
     Ok(())
 }
 
-async fn unplanned(run: &mut Run<'_>) -> Result<(), String> {
+async fn unplanned(run: &mut Run<'_>) -> Result<(), CoordError> {
     let req = run.req;
     // Already done by the Sentinels?
     let mut named: Vec<NodeAddr> = Vec::new();
@@ -1136,9 +1266,9 @@ async fn unplanned(run: &mut Run<'_>) -> Result<(), String> {
         return if *first == req.candidate {
             Ok(())
         } else {
-            Err(format!(
+            Err(CoordError::Check(format!(
                 "the Sentinels already promoted {first}; re-run with --to {first} or move the role with a planned switchover"
-            ))
+            )))
         };
     }
     let mut saved = BTreeMap::new();
@@ -1245,6 +1375,54 @@ mod tests {
             "not the one naming another master"
         );
         assert!(watchers(&[v(10, 2)], &a(1)).is_none());
+    }
+
+    /// The structured variants print exactly the sentences the `format!`s before them did:
+    /// the report, the journal and the integration tests read these.
+    #[test]
+    fn coord_errors_keep_the_old_sentences() {
+        let cmd = |t: &str| Box::new(CoordError::Command(t.into()));
+        let at = CoordError::at(&a(1), CoordError::Command("CONFIG failed: x".into()));
+        assert_eq!(at.to_string(), "127.0.0.1:1: CONFIG failed: x");
+        let again = CoordError::Again {
+            first: cmd("one"),
+            again: cmd("two"),
+        };
+        assert_eq!(again.to_string(), "one; again: two");
+        let reopen = CoordError::Reopen {
+            read: cmd("read"),
+            reopen: cmd("open"),
+        };
+        assert_eq!(reopen.to_string(), "read; open");
+        let none = CoordError::NoFailover {
+            last: "ERR NOGOODSLAVE".into(),
+        };
+        assert_eq!(
+            none.to_string(),
+            "no Sentinel started the failover: ERR NOGOODSLAVE"
+        );
+        for (pre_4_0, why) in [
+            (true, " (before Redis 4.0 a demotion is not tried again)"),
+            (false, ""),
+        ] {
+            let short = CoordError::DemoteShort {
+                short: "S".into(),
+                pre_4_0,
+            };
+            assert_eq!(
+                short.to_string(),
+                format!("S: not switched, nothing lost{why}")
+            );
+        }
+        let back = CoordError::DemoteNotBack {
+            short: "S".into(),
+            master: a(1),
+            missing: vec!["10.0.0.1:6379".into(), "10.0.0.2:6379".into()],
+        };
+        assert_eq!(
+            back.to_string(),
+            "S: 127.0.0.1:1 was made master again; 10.0.0.1:6379, 10.0.0.2:6379 not back on it within --max-write-pause: not switched, nothing lost"
+        );
     }
 
     #[test]
